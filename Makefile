@@ -1,0 +1,35 @@
+# Thin wrapper over CMake so that a fresh Debian machine needs two commands:
+#   make demo   install what is missing, build (Release), run the example scenario
+#   make test   install what is missing, build, run the suite, then again under ASan+UBSan
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD   ?= build
+ASAN    ?= build-asan
+SCENARIO ?= scenarios/example.cfg
+
+.PHONY: all deps build demo test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@mkdir -p output
+	./$(BUILD)/fleetsim run $(SCENARIO) --db output/fleetsim.db
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DFLEETSIM_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,96 @@
+/*
+ * main.c - fleetsim command line: dispatches to a subcommand. Parsing and
+ * printing only; all work is done by the library.
+ */
+#include "cli.h"
+
+#include <gsl/gsl_errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: fleetsim <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  check SCENARIO                 validate a scenario file and print what was understood\n"
+	"  run SCENARIO [--db PATH] [--seed N]\n"
+	"                                 simulate every fleet option, store the runs, print a summary\n"
+	"  runs [--db PATH]               list the stored runs\n"
+	"  show RUN [--db PATH]           print one stored run's summary\n"
+	"  estimate train ...             training step time, memory and plan for one job\n"
+	"  estimate serve ...             serving latency, throughput and capacity of one replica\n"
+	"  validate train|serve           model against the published calibration measurements\n"
+	"\n"
+	"Every command takes --help. Exit codes: 0 ok, 1 simulation or database failure,\n"
+	"2 bad input (usage or scenario).\n";
+
+int fs_cli_report(const struct fs_error *e)
+{
+	char buf[2048];
+
+	fs_error_format(e, buf, sizeof(buf));
+	fprintf(stderr, "fleetsim: %s\n", buf);
+	return fs_status_exit_code(e->code);
+}
+
+int fs_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fleetsim %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'fleetsim %s --help'\n", cmd);
+	return 2;
+}
+
+int fs_cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Library code checks every GSL status; never let GSL abort the process. */
+	gsl_set_error_handler_off();
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fleetsim %s\n", FLEETSIM_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return fs_cli_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return fs_cli_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "runs") == 0)
+		return fs_cli_runs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return fs_cli_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "estimate") == 0 || strcmp(argv[1], "validate") == 0) {
+		int est = argv[1][0] == 'e';
+		if (argc >= 3 && strcmp(argv[2], "train") == 0)
+			return est ? fs_cli_estimate_train(argc - 2, argv + 2)
+				   : fs_cli_validate_train(argc - 2, argv + 2);
+		if (argc >= 3 && strcmp(argv[2], "serve") == 0)
+			return est ? fs_cli_estimate_serve(argc - 2, argv + 2)
+				   : fs_cli_validate_serve(argc - 2, argv + 2);
+		if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: fleetsim %s train|serve [options]; see 'fleetsim %s train --help'\n",
+			       argv[1], argv[1]);
+			return 0;
+		}
+		fprintf(stderr, "fleetsim %s: expected 'train' or 'serve'\n", argv[1]);
+		return 2;
+	}
+	fprintf(stderr, "fleetsim: unknown command '%s'\n\n%s", argv[1], usage);
+	return 2;
+}

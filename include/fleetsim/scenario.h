@@ -1,0 +1,123 @@
+/*
+ * scenario.h - a validated, immutable scenario, loaded from a libconfig file.
+ *
+ * fs_scenario_load parses the file, merges its catalog additions into the
+ * built-in catalogs, checks every key (unknown keys, types, units, ranges,
+ * required keys, references between sections) and either returns a complete
+ * scenario or fails with the first error, naming file, line, key, the value
+ * found and what was expected. Nothing is half-loaded: on failure the
+ * scenario is left empty. After loading, callers treat it as read-only.
+ *
+ * This module (with store.c for SQLite) is the only one that sees libconfig.
+ * Every key is documented in docs/SCENARIO.md.
+ */
+#ifndef FLEETSIM_SCENARIO_H
+#define FLEETSIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleetsim/catalog.h"
+#include "fleetsim/error.h"
+
+#define FS_MAX_CHOICES 32
+#define FS_MAX_MIX 16
+
+enum fs_dist_kind {
+	FS_DIST_FIXED,       /* value */
+	FS_DIST_UNIFORM,     /* min, max */
+	FS_DIST_LOGNORMAL,   /* median, sigma (of the log); optional min, max clamp */
+	FS_DIST_EXPONENTIAL, /* mean; optional min, max clamp */
+	FS_DIST_CHOICE       /* values with weights */
+};
+
+struct fs_dist {
+	enum fs_dist_kind kind;
+	double a, b;         /* fixed: a; uniform: [a, b]; lognormal: median a, sigma b; exponential: mean a */
+	double lo, hi;       /* clamp applied after drawing (lo <= x <= hi) */
+	int n_values;
+	double values[FS_MAX_CHOICES];
+	double weights[FS_MAX_CHOICES];
+};
+
+struct fs_fleet_opt {
+	char name[FS_NAME_MAX];
+	const struct fs_gpu *gpu;   /* points into the scenario's catalog */
+	int nodes;
+	int gpus_per_node;
+	int n_gpus;                 /* nodes * gpus_per_node */
+	int line;
+};
+
+/* Training settings shared by explicit jobs and streams. */
+struct fs_train_opts {
+	int seq_len;                /* tokens per sequence; 0 = the model's max_seq */
+	enum fs_precision precision; /* fp8 falls back to bf16 on GPUs without fp8 */
+};
+
+struct fs_job_spec {
+	char name[64];
+	double submit_s;
+	const struct fs_llm *model;
+	double tokens;
+	int gpus;
+	struct fs_train_opts opts;
+	int line;
+};
+
+struct fs_model_mix {
+	const struct fs_llm *model;
+	double weight;
+};
+
+struct fs_stream_spec {
+	char name[64];
+	double rate_per_s;          /* arrivals per second at start_s */
+	double growth_per_month_frac; /* rate multiplies by (1+g) every 30.4375 days */
+	double start_s, end_s;
+	int n_models;
+	struct fs_model_mix models[FS_MAX_MIX];
+	struct fs_dist tokens;
+	struct fs_dist gpus;        /* drawn values are rounded to whole GPUs */
+	struct fs_train_opts opts;
+	int line;
+};
+
+struct fs_scenario {
+	char file[256];
+	char name[64];
+	char *source_text;          /* the file as read, stored with each run */
+	size_t source_len;
+	uint64_t seed;
+	double horizon_s;
+	double series_interval_s;
+	struct fs_catalog catalog;  /* built-ins merged with the scenario's additions */
+	struct fs_fleet_opt *fleets;
+	size_t n_fleets;
+	struct fs_job_spec *jobs;
+	size_t n_jobs;
+	struct fs_stream_spec *streams;
+	size_t n_streams;
+};
+
+#define FS_SECONDS_PER_DAY 86400.0
+#define FS_SECONDS_PER_MONTH (30.4375 * 86400.0)
+
+/*
+ * Loads and validates path into sc (caller storage, need not be initialised).
+ * FS_OK, or FS_ERR_INPUT with e naming file:line:key (missing file, syntax
+ * error, unknown key, wrong type, out of range, unknown GPU or model, a job
+ * larger than a fleet), or FS_ERR_NOMEM. On failure sc is empty.
+ */
+enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e);
+
+/* Same from text held in memory; name is used in messages as the file name. */
+enum fs_status fs_scenario_load_text(const char *text, const char *name,
+				     struct fs_scenario *sc, struct fs_error *e);
+
+void fs_scenario_fini(struct fs_scenario *sc);
+
+/* Loads the built-in GPU and model catalogs into cat (caller storage). */
+enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *e);
+
+#endif
