@@ -28,6 +28,7 @@ static const struct fs_field gpu_fields[] = {
 	GF("gpus_per_node", FS_FIELD_INT, gpus_per_node, 1, 64, true, "", "GPUs in a typical node"),
 	GF("gemm_eff_frac", FS_FIELD_DOUBLE, gemm_eff_frac, 0.05, 1, true, "", "best-shape dense matmul / peak"),
 	GF("hbm_eff_frac", FS_FIELD_DOUBLE, hbm_eff_frac, 0.05, 1, true, "", "streaming bandwidth / spec"),
+	GF("train_mfu_frac", FS_FIELD_DOUBLE, train_mfu_frac, 0.01, 1, true, "", "first-order model: typical BF16 training MFU"),
 	GF("mtbf_h", FS_FIELD_DOUBLE, mtbf_h, 1, 1e8, true, "h", "per-GPU mean time between job-interrupting failures"),
 	GF("cloud_usd_per_gpu_hour", FS_FIELD_DOUBLE, cloud_usd_per_gpu_hour, 0, 1e3, true, "USD/GPU-h", "reference rental price"),
 	GF("capex_usd_per_gpu", FS_FIELD_DOUBLE, capex_usd_per_gpu, 0, 1e7, true, "USD", "server price per GPU slot"),

@@ -51,6 +51,7 @@ struct fs_gpu {
 	int gpus_per_node;          /* typical node (HGX/DGX: 8) */
 	double gemm_eff_frac;       /* measured best-shape dense matmul / peak */
 	double hbm_eff_frac;        /* measured streaming bandwidth / spec */
+	double train_mfu_frac;      /* first-order model: typical BF16 training MFU */
 	double mtbf_h;              /* mean time between failures interrupting a job, per GPU */
 	double cloud_usd_per_gpu_hour;  /* reference rental price */
 	double capex_usd_per_gpu;       /* server price per GPU slot */
