@@ -293,7 +293,8 @@ static enum fs_status check_required(struct ld *ld, const config_setting_t *grp,
 	return FS_OK;
 }
 
-static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field *f, size_t nf)
+static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field *f, size_t nf,
+			 bool shape_changed)
 {
 	double total, active;
 	size_t k_params = (size_t)(fs_field_find(f, nf, "params_b") - f);
@@ -308,9 +309,11 @@ static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field 
 	if (m->max_seq <= 0)
 		m->max_seq = 4096;
 	fs_llm_params_from_shape(m, &total, &active);
-	if (!(seen & (1ULL << k_params)) && m->params_b <= 0)
+	/* A new entry, or an override that changes the shape, gets counts from the
+	 * shape unless it states them; a published count is kept otherwise. */
+	if (!(seen & (1ULL << k_params)) && (m->params_b <= 0 || shape_changed))
 		m->params_b = total;
-	if (!(seen & (1ULL << k_active)) && m->active_params_b <= 0)
+	if (!(seen & (1ULL << k_active)) && (m->active_params_b <= 0 || shape_changed))
 		m->active_params_b = m->n_experts > 1 ? active * (m->params_b / total) : m->params_b;
 }
 
@@ -361,8 +364,12 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 				if (fs_gpu_check(&tmp.g, ld->file, line_of(g), ld->e))
 					return FS_ERR_INPUT;
 			} else {
-				if (created || (seen & ~1ULL))
-					llm_defaults(&tmp.m, seen, f, nf);
+				static const char *const meta[] = { "name", "source", "max_seq",
+								     "params_b", "active_params_b" };
+				uint64_t meta_mask = 0;
+				for (size_t k = 0; k < sizeof(meta) / sizeof(meta[0]); k++)
+					meta_mask |= 1ULL << (fs_field_find(f, nf, meta[k]) - f);
+				llm_defaults(&tmp.m, seen, f, nf, !created && (seen & ~meta_mask));
 				if (fs_llm_check(&tmp.m, ld->file, line_of(g), ld->e))
 					return FS_ERR_INPUT;
 			}
@@ -435,5 +442,555 @@ enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *
 		st = load_catalog_text(cat, fs_builtin_llms_cfg, fs_builtin_llms_cfg_path, mk, 2, e);
 	if (st)
 		fs_catalog_fini(cat);
+	return st;
+}
+
+/* ---- scenario files ---------------------------------------------------- */
+
+static const char *const top_keys[] = {
+	"name", "description", "seed", "horizon_days", "series_interval_hours",
+	"fleets", "training", "gpus", "models", "aliases",
+};
+static const char *const fleet_keys[] = { "name", "gpu", "nodes", "gpus_per_node" };
+static const char *const training_keys[] = { "jobs", "streams" };
+static const char *const job_keys[] = {
+	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision",
+};
+static const char *const stream_keys[] = {
+	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
+	"tokens", "gpus", "seq_len", "precision",
+};
+static const char *const mix_keys[] = { "model", "weight" };
+
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const config_setting_t *get_list(struct ld *ld, const config_setting_t *grp,
+					const char *prefix, const char *key, bool required,
+					enum fs_status *st)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	char path[256], found[64];
+
+	*st = FS_OK;
+	join_path(path, sizeof(path), prefix, key);
+	if (!s) {
+		if (required)
+			*st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(grp), path,
+					   "missing required key '%s' (a list ( { ... }, ... ))", key);
+		return NULL;
+	}
+	if (!config_setting_is_list(s)) {
+		describe(s, found, sizeof(found));
+		*st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+				   "found %s; expected a list ( { ... }, ... )", found);
+		return NULL;
+	}
+	return s;
+}
+
+static enum fs_status expect_group(struct ld *ld, const config_setting_t *s, const char *path)
+{
+	char found[64];
+
+	if (config_setting_is_group(s))
+		return FS_OK;
+	describe(s, found, sizeof(found));
+	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+			    "found %s; expected a group { key = value; ... }", found);
+}
+
+static enum fs_status lookup_model(struct ld *ld, const struct fs_catalog *cat,
+				   const config_setting_t *grp, const char *prefix,
+				   const char *key, const struct fs_llm **out)
+{
+	char name[FS_NAME_MAX], path[256];
+
+	if (get_str(ld, grp, prefix, key, true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	*out = fs_catalog_llm(cat, name);
+	if (*out)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, key);
+	return fs_catalog_unknown(cat, "model", name, ld->file,
+				  line_of(config_setting_get_member(grp, key)), path, ld->e);
+}
+
+static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp, const char *prefix,
+				      struct fs_train_opts *o)
+{
+	long long seq;
+	char prec[16], path[256];
+
+	if (get_int(ld, grp, prefix, "seq_len", false, 0, 1, 1 << 20, &seq))
+		return FS_ERR_INPUT;
+	o->seq_len = (int)seq;
+	if (get_str(ld, grp, prefix, "precision", false, "bf16", prec, sizeof(prec)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "precision");
+	if (fs_precision_parse(prec, &o->precision) ||
+	    (o->precision != FS_PREC_BF16 && o->precision != FS_PREC_FP16 &&
+	     o->precision != FS_PREC_FP8 && o->precision != FS_PREC_TF32))
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(grp, "precision")), path,
+				    "found \"%s\"; expected \"bf16\", \"fp16\", \"fp8\" or \"tf32\"", prec);
+	return FS_OK;
+}
+
+/*
+ * A distribution: a plain number (fixed) or a group { dist = "..."; ... }.
+ * integer: values must be whole numbers (GPU counts). lo_min: smallest legal value.
+ */
+static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, const char *prefix,
+				const char *key, double lo_min, struct fs_dist *d)
+{
+	static const char *const kinds[] = { "fixed", "uniform", "lognormal", "exponential", "choice" };
+	static const char *const dist_keys[] = { "dist", "value", "min", "max", "median", "sigma",
+						 "mean", "values", "weights" };
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	char path[256], kind[32], found[64];
+	double big = 1e30;
+
+	join_path(path, sizeof(path), prefix, key);
+	memset(d, 0, sizeof(*d));
+	d->lo = lo_min;
+	d->hi = big;
+	if (!s)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(grp), path,
+				    "missing required key '%s' (a number, or a group { dist = \"...\"; ... })", key);
+	if (is_number(s)) {
+		d->kind = FS_DIST_FIXED;
+		if (get_num(ld, grp, prefix, key, true, 0, lo_min, lo_min <= 0, big, "", &d->a))
+			return FS_ERR_INPUT;
+		return FS_OK;
+	}
+	if (!config_setting_is_group(s)) {
+		describe(s, found, sizeof(found));
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+				    "found %s; expected a number or a group { dist = \"...\"; ... }", found);
+	}
+	if (check_keys(ld, s, path, dist_keys, NKEYS(dist_keys)))
+		return FS_ERR_INPUT;
+	if (get_str(ld, s, path, "dist", true, "", kind, sizeof(kind)))
+		return FS_ERR_INPUT;
+	{
+		int k = -1;
+		for (int i = 0; i < (int)NKEYS(kinds); i++)
+			if (strcmp(kind, kinds[i]) == 0)
+				k = i;
+		if (k < 0) {
+			char p2[300];
+			join_path(p2, sizeof(p2), path, "dist");
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+					    line_of(config_setting_get_member(s, "dist")), p2,
+					    "found \"%s\"; expected \"fixed\", \"uniform\", \"lognormal\", "
+					    "\"exponential\" or \"choice\"", kind);
+		}
+		d->kind = (enum fs_dist_kind)k;
+	}
+	switch (d->kind) {
+	case FS_DIST_FIXED:
+		return get_num(ld, s, path, "value", true, 0, lo_min, false, big, "", &d->a);
+	case FS_DIST_UNIFORM:
+		if (get_num(ld, s, path, "min", true, 0, lo_min, false, big, "", &d->a) ||
+		    get_num(ld, s, path, "max", true, 0, d->a, false, big, "", &d->b))
+			return FS_ERR_INPUT;
+		d->lo = d->a;
+		d->hi = d->b;
+		return FS_OK;
+	case FS_DIST_LOGNORMAL:
+		if (get_num(ld, s, path, "median", true, 0, 0, true, big, "", &d->a) ||
+		    get_num(ld, s, path, "sigma", true, 0, 0, false, 10, "", &d->b))
+			return FS_ERR_INPUT;
+		break;
+	case FS_DIST_EXPONENTIAL:
+		if (get_num(ld, s, path, "mean", true, 0, 0, true, big, "", &d->a))
+			return FS_ERR_INPUT;
+		break;
+	case FS_DIST_CHOICE: {
+		const config_setting_t *v = config_setting_get_member(s, "values");
+		const config_setting_t *w = config_setting_get_member(s, "weights");
+		char pv[300], pw[300];
+		join_path(pv, sizeof(pv), path, "values");
+		join_path(pw, sizeof(pw), path, "weights");
+		if (!v || !config_setting_is_array(v) || config_setting_length(v) < 1 ||
+		    config_setting_length(v) > FS_MAX_CHOICES)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(v ? v : s), pv,
+					    "expected an array of 1 to %d numbers, e.g. [8, 16, 64]",
+					    FS_MAX_CHOICES);
+		d->n_values = config_setting_length(v);
+		if (w && (!config_setting_is_array(w) || config_setting_length(w) != d->n_values))
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(w), pw,
+					    "expected an array of %d non-negative numbers (one per value)",
+					    d->n_values);
+		double wsum = 0;
+		for (int i = 0; i < d->n_values; i++) {
+			const config_setting_t *x = config_setting_get_elem(v, (unsigned)i);
+			d->values[i] = is_number(x) ? num_of(x) : -1;
+			if (!is_number(x) || !isfinite(d->values[i]) || d->values[i] < lo_min ||
+			    (lo_min <= 0 && d->values[i] <= 0))
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(v), pv,
+						    "element %d is not a positive number", i);
+			d->weights[i] = 1.0;
+			if (w) {
+				const config_setting_t *y = config_setting_get_elem(w, (unsigned)i);
+				d->weights[i] = is_number(y) ? num_of(y) : -1;
+				if (!is_number(y) || !isfinite(d->weights[i]) || d->weights[i] < 0)
+					return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(w), pw,
+							    "element %d is not a non-negative number", i);
+			}
+			wsum += d->weights[i];
+		}
+		if (!(wsum > 0))
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(w), pw,
+					    "weights sum to 0; expected a positive sum");
+		d->lo = d->hi = d->values[0];
+		for (int i = 1; i < d->n_values; i++) {
+			if (d->values[i] < d->lo)
+				d->lo = d->values[i];
+			if (d->values[i] > d->hi)
+				d->hi = d->values[i];
+		}
+		return FS_OK;
+	}
+	}
+	/* lognormal and exponential take an optional clamp */
+	if (get_num(ld, s, path, "min", false, lo_min, lo_min, false, big, "", &d->lo) ||
+	    get_num(ld, s, path, "max", false, big, d->lo, false, big, "", &d->hi))
+		return FS_ERR_INPUT;
+	return FS_OK;
+}
+
+static double dist_max(const struct fs_dist *d)
+{
+	return d->kind == FS_DIST_FIXED ? d->a : d->hi;
+}
+
+static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, root, "", "fleets", true, &st);
+	int n;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	if (n < 1)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(list), "fleets",
+				    "found an empty list; expected at least one fleet option");
+	sc->fleets = calloc((size_t)n, sizeof(*sc->fleets));
+	if (!sc->fleets)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_fleet_opt *f = &sc->fleets[i];
+		char prefix[64], gpu[FS_NAME_MAX], path[128];
+		long long nodes, gpn;
+
+		snprintf(prefix, sizeof(prefix), "fleets.[%d]", i);
+		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, fleet_keys, NKEYS(fleet_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", f->name, sizeof(f->name)) ||
+		    get_str(ld, g, prefix, "gpu", true, "", gpu, sizeof(gpu)))
+			return FS_ERR_INPUT;
+		for (int j = 0; j < i; j++)
+			if (strcmp(sc->fleets[j].name, f->name) == 0)
+				return fail(ld, config_setting_get_member(g, "name"), prefix,
+					    "duplicate fleet name \"%s\"; expected unique names%s", f->name, NULL);
+		f->gpu = fs_catalog_gpu(&sc->catalog, gpu);
+		if (!f->gpu) {
+			snprintf(path, sizeof(path), "%s.gpu", prefix);
+			return fs_catalog_unknown(&sc->catalog, "gpu", gpu, ld->file,
+						  line_of(config_setting_get_member(g, "gpu")), path, ld->e);
+		}
+		if (get_int(ld, g, prefix, "nodes", true, 0, 1, 1000000, &nodes) ||
+		    get_int(ld, g, prefix, "gpus_per_node", false, f->gpu->gpus_per_node, 1, 64, &gpn))
+			return FS_ERR_INPUT;
+		f->nodes = (int)nodes;
+		f->gpus_per_node = (int)gpn;
+		if (nodes * gpn > 4000000)
+			return fail(ld, g, prefix, "fleet of %s GPUs; expected at most 4,000,000%s",
+				    "more than 4,000,000", NULL);
+		f->n_gpus = (int)(nodes * gpn);
+		f->line = line_of(g);
+		sc->n_fleets++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status check_fits_fleets(struct ld *ld, const struct fs_scenario *sc, int line,
+					const char *path, const char *what, const char *name, double gpus)
+{
+	for (size_t f = 0; f < sc->n_fleets; f++)
+		if (gpus > sc->fleets[f].n_gpus)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+					    "%s '%s' needs %g GPUs but fleet '%s' has %d; expected at most %d",
+					    what, name, gpus, sc->fleets[f].name, sc->fleets[f].n_gpus,
+					    sc->fleets[f].n_gpus);
+	return FS_OK;
+}
+
+static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, tr, "training", "jobs", false, &st);
+	int n;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	sc->jobs = calloc((size_t)(n ? n : 1), sizeof(*sc->jobs));
+	if (!sc->jobs)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_job_spec *j = &sc->jobs[i];
+		char prefix[64], path[96];
+		long long gpus;
+		double day;
+
+		snprintf(prefix, sizeof(prefix), "training.jobs.[%d]", i);
+		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, job_keys, NKEYS(job_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", j->name, sizeof(j->name)) ||
+		    lookup_model(ld, &sc->catalog, g, prefix, "model", &j->model) ||
+		    get_num(ld, g, prefix, "tokens", true, 0, 0, true, 1e16, "tokens", &j->tokens) ||
+		    get_int(ld, g, prefix, "gpus", true, 0, 1, 4000000, &gpus) ||
+		    get_num(ld, g, prefix, "submit_day", false, 0, 0, false, 36500, "days", &day) ||
+		    load_train_opts(ld, g, prefix, &j->opts))
+			return FS_ERR_INPUT;
+		j->gpus = (int)gpus;
+		j->submit_s = day * FS_SECONDS_PER_DAY;
+		j->line = line_of(g);
+		snprintf(path, sizeof(path), "%s.gpus", prefix);
+		if (check_fits_fleets(ld, sc, line_of(config_setting_get_member(g, "gpus")), path,
+				      "job", j->name, j->gpus))
+			return FS_ERR_INPUT;
+		if (j->submit_s >= sc->horizon_s)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+					    line_of(config_setting_get_member(g, "submit_day")), prefix,
+					    "job '%s' is submitted at day %g, at or after the horizon (%g days)",
+					    j->name, day, sc->horizon_s / FS_SECONDS_PER_DAY);
+		sc->n_jobs++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_mix(struct ld *ld, const config_setting_t *g, const char *prefix,
+			       const struct fs_catalog *cat, struct fs_stream_spec *s)
+{
+	const config_setting_t *one = config_setting_get_member(g, "model");
+	const config_setting_t *many = config_setting_get_member(g, "models");
+	enum fs_status st;
+
+	if (one && many)
+		return fail(ld, many, prefix, "both 'model' and 'models' given; expected one of them%s%s",
+			    NULL, NULL);
+	if (one) {
+		s->n_models = 1;
+		s->models[0].weight = 1.0;
+		return lookup_model(ld, cat, g, prefix, "model", &s->models[0].model);
+	}
+	if (!many)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(g), prefix,
+				    "missing required key 'model' (a model name) or 'models' (a list of "
+				    "{ model = ...; weight = ...; })");
+	many = get_list(ld, g, prefix, "models", true, &st);
+	if (!many)
+		return st;
+	if (config_setting_length(many) < 1 || config_setting_length(many) > FS_MAX_MIX)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(many), prefix,
+				    "'models' holds %d entries; expected 1 to %d",
+				    config_setting_length(many), FS_MAX_MIX);
+	for (int i = 0; i < config_setting_length(many); i++) {
+		const config_setting_t *m = config_setting_get_elem(many, (unsigned)i);
+		char p[128];
+		snprintf(p, sizeof(p), "%s.models.[%d]", prefix, i);
+		if (expect_group(ld, m, p) || check_keys(ld, m, p, mix_keys, NKEYS(mix_keys)) ||
+		    lookup_model(ld, cat, m, p, "model", &s->models[i].model) ||
+		    get_num(ld, m, p, "weight", false, 1.0, 0, true, 1e9, "", &s->models[i].weight))
+			return FS_ERR_INPUT;
+		s->n_models++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, tr, "training", "streams", false, &st);
+	int n;
+	double horizon_days = sc->horizon_s / FS_SECONDS_PER_DAY;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	sc->streams = calloc((size_t)(n ? n : 1), sizeof(*sc->streams));
+	if (!sc->streams)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_stream_spec *s = &sc->streams[i];
+		char prefix[64], path[96];
+		double rate, start, end;
+
+		snprintf(prefix, sizeof(prefix), "training.streams.[%d]", i);
+		if (expect_group(ld, g, prefix) ||
+		    check_keys(ld, g, prefix, stream_keys, NKEYS(stream_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", s->name, sizeof(s->name)) ||
+		    get_num(ld, g, prefix, "rate_per_day", true, 0, 0, true, 1e6, "jobs/day", &rate) ||
+		    get_num(ld, g, prefix, "growth_per_month", false, 0, -0.99, false, 10, "", &s->growth_per_month_frac) ||
+		    get_num(ld, g, prefix, "start_day", false, 0, 0, false, horizon_days, "days", &start) ||
+		    get_num(ld, g, prefix, "end_day", false, horizon_days, start, true, 36500, "days", &end) ||
+		    load_mix(ld, g, prefix, &sc->catalog, s) ||
+		    load_dist(ld, g, prefix, "tokens", 0, &s->tokens) ||
+		    load_dist(ld, g, prefix, "gpus", 1, &s->gpus) ||
+		    load_train_opts(ld, g, prefix, &s->opts))
+			return FS_ERR_INPUT;
+		s->rate_per_s = rate / FS_SECONDS_PER_DAY;
+		s->start_s = start * FS_SECONDS_PER_DAY;
+		s->end_s = end * FS_SECONDS_PER_DAY;
+		s->line = line_of(g);
+		snprintf(path, sizeof(path), "%s.gpus", prefix);
+		if (dist_max(&s->gpus) >= 1e30)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+					    line_of(config_setting_get_member(g, "gpus")), path,
+					    "an unbounded GPU-count distribution; expected a 'max' no larger "
+					    "than the smallest fleet");
+		if (check_fits_fleets(ld, sc, line_of(config_setting_get_member(g, "gpus")), path,
+				      "stream", s->name, floor(dist_max(&s->gpus) + 0.5)))
+			return FS_ERR_INPUT;
+		sc->n_streams++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_root(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
+{
+	long long seed;
+	double horizon_days, interval_h;
+	char desc[512];
+	const config_setting_t *tr;
+
+	if (check_keys(ld, root, "", top_keys, NKEYS(top_keys)) ||
+	    get_str(ld, root, "", "name", true, "", sc->name, sizeof(sc->name)) ||
+	    get_str(ld, root, "", "description", false, "", desc, sizeof(desc)) ||
+	    get_int(ld, root, "", "seed", false, 1, 0, INT64_MAX, &seed) ||
+	    get_num(ld, root, "", "horizon_days", true, 0, 0, true, 36500, "days", &horizon_days) ||
+	    get_num(ld, root, "", "series_interval_hours", false, 24, 0.01, false, 8766, "h", &interval_h))
+		return FS_ERR_INPUT;
+	sc->seed = (uint64_t)seed;
+	sc->horizon_s = horizon_days * FS_SECONDS_PER_DAY;
+	sc->series_interval_s = interval_h * 3600.0;
+	if (sc->horizon_s / sc->series_interval_s > 2e6)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(root, "series_interval_hours")),
+				    "series_interval_hours",
+				    "%g h gives more than 2,000,000 series points over %g days; expected a longer interval",
+				    interval_h, horizon_days);
+	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	tr = config_setting_get_member(root, "training");
+	if (tr) {
+		if (expect_group(ld, tr, "training") ||
+		    check_keys(ld, tr, "training", training_keys, NKEYS(training_keys)) ||
+		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc))
+			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	}
+	if (sc->n_jobs == 0 && sc->n_streams == 0)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(tr ? tr : root), "training",
+				    "no work: expected 'training.jobs' or 'training.streams' with at least one entry");
+	return FS_OK;
+}
+
+void fs_scenario_fini(struct fs_scenario *sc)
+{
+	free(sc->source_text);
+	fs_catalog_fini(&sc->catalog);
+	free(sc->fleets);
+	free(sc->jobs);
+	free(sc->streams);
+	memset(sc, 0, sizeof(*sc));
+}
+
+enum fs_status fs_scenario_load_text(const char *text, const char *name,
+				     struct fs_scenario *sc, struct fs_error *e)
+{
+	struct fs_error local;
+	struct ld ld = { name, e ? e : &local };
+	config_t cfg;
+	enum fs_status st;
+
+	memset(sc, 0, sizeof(*sc));
+	fs_error_clear(ld.e);
+	fs_strlcpy(sc->file, name, sizeof(sc->file));
+	sc->source_len = strlen(text);
+	sc->source_text = malloc(sc->source_len + 1);
+	if (!sc->source_text)
+		return fs_error_set(e, FS_ERR_NOMEM, name, 0, NULL, "out of memory");
+	memcpy(sc->source_text, text, sc->source_len + 1);
+	st = fs_catalog_load_builtin(&sc->catalog, ld.e);
+	if (st) {
+		fs_scenario_fini(sc);
+		return st;
+	}
+	if ((st = parse_text(&ld, &cfg, text))) {
+		fs_scenario_fini(sc);
+		return st;
+	}
+	st = load_root(&ld, config_root_setting(&cfg), sc);
+	config_destroy(&cfg);
+	if (st)
+		fs_scenario_fini(sc);
+	return st;
+}
+
+enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e)
+{
+	FILE *fp;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	enum fs_status st;
+
+	memset(sc, 0, sizeof(*sc));
+	fp = fopen(path, "rb");
+	if (!fp)
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
+				    strerror(errno));
+	for (;;) {
+		size_t got;
+		if (len + 4096 + 1 > cap) {
+			char *p;
+			cap = cap ? cap * 2 : 16384;
+			if (cap > (64u << 20)) {
+				free(buf);
+				fclose(fp);
+				return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+						    "scenario file is larger than 64 MiB");
+			}
+			p = realloc(buf, cap);
+			if (!p) {
+				free(buf);
+				fclose(fp);
+				return fs_error_set(e, FS_ERR_NOMEM, path, 0, NULL, "out of memory");
+			}
+			buf = p;
+		}
+		got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		free(buf);
+		fclose(fp);
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot read scenario file");
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		free(buf);
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "scenario file holds a NUL byte; expected a text file");
+	}
+	st = fs_scenario_load_text(buf, path, sc, e);
+	free(buf);
 	return st;
 }

@@ -5,7 +5,9 @@
  * equal times compare exactly), a priority (lower fires first among equal
  * times), a sequence number assigned at push (ties of time and priority fire
  * in push order: FIFO), a kind and a subject chosen by the caller, and one
- * 64-bit argument. The sequence number doubles as the event's handle.
+ * 64-bit argument. The sequence number doubles as the event's handle: it
+ * increases with every push but may skip values (it also names the record's
+ * pool slot), and it is never reused, not even after fs_evq_reset.
  *
  * Total order: (t_ns, prio, seq). Runs are deterministic: nothing depends on
  * addresses or allocation.
@@ -14,11 +16,25 @@
  * its kind. Popping advances the clock (fs_evq_now). Pushing an event earlier
  * than the clock is a caller bug (asserted).
  *
- * Memory: records live in a pool that grows by doubling; in steady state
- * (pushes balanced by pops) nothing is allocated. Cancellation is O(log n)
- * by handle and O(n) for "every pending event of a subject".
+ * Limits: prio in FS_EVQ_PRIO_MIN .. FS_EVQ_PRIO_MAX (it is packed into 16
+ * bits of the sort key); seq below 2^48 (push fails after about 10^14
+ * pushes). Kind FS_KIND_ANY is reserved as the wildcard of cancel_subject.
  *
- * Costs: push and pop O(log n); peek O(1).
+ * Memory: records live in a pool that grows by doubling; in steady state
+ * (pushes balanced by pops) nothing is allocated. About 64 bytes per pending
+ * event (pool kept at most half full) plus 16 per key.
+ *
+ * Cancellation is lazy: it frees the record at once (size drops) and its
+ * key is discarded when it reaches the top of the heap; the heap is
+ * compacted when cancelled keys outnumber pending events.
+ *
+ * Costs: push and pop O(log n) (4-ary heap); peek, size O(1); cancel by
+ * handle O(1) amortised (plus O(log n) when it cancels the head); cancel of
+ * a subject O(n). A hold (pop then push) is a single sift-down.
+ *
+ * Errors: push returns 0 (queue unchanged) when out of memory, out of
+ * sequence numbers, or prio is out of range; create returns FS_ERR_NOMEM.
+ * No global state: any number of queues may coexist.
  */
 #ifndef FLEETSIM_ENGINE_H
 #define FLEETSIM_ENGINE_H
@@ -31,6 +47,8 @@
 
 #define FS_NS_PER_S 1000000000LL
 #define FS_KIND_ANY UINT32_MAX
+#define FS_EVQ_PRIO_MIN (-32768)
+#define FS_EVQ_PRIO_MAX 32767
 
 struct fs_event {
 	int64_t t_ns;      /* due time */
@@ -50,12 +68,17 @@ struct fs_evq; /* opaque */
 enum fs_status fs_evq_create(struct fs_evq **out, size_t capacity_hint);
 void fs_evq_destroy(struct fs_evq *q);
 
-/* Removes every pending event and resets the clock to 0; keeps the memory. */
+/*
+ * Removes every pending event and resets the clock and fs_evq_popped to 0;
+ * keeps the memory. Handles issued before stay stale (never reused).
+ */
 void fs_evq_reset(struct fs_evq *q);
 
 /*
- * Schedules an event at t_ns (>= fs_evq_now). Returns its handle (> 0), or 0
- * when growing the pool failed (the queue is unchanged).
+ * Schedules an event at t_ns (>= fs_evq_now). Returns its handle (> 0,
+ * greater than every handle issued before), or 0 with the queue unchanged
+ * when growing the pool failed, the 2^48 sequence numbers are used up, or
+ * prio is outside FS_EVQ_PRIO_MIN .. FS_EVQ_PRIO_MAX (also asserted).
  */
 uint64_t fs_evq_push(struct fs_evq *q, int64_t t_ns, int32_t prio,
 		     uint32_t kind, uint32_t subject, uint64_t arg);
@@ -81,7 +104,10 @@ size_t fs_evq_size(const struct fs_evq *q);  /* pending events */
 int64_t fs_evq_now(const struct fs_evq *q);  /* time of the last popped event */
 uint64_t fs_evq_popped(const struct fs_evq *q); /* events popped since create/reset */
 
-/* Checks the heap invariants (for tests); true when consistent. */
+/*
+ * Checks every invariant (for tests; O(n)): heap order, key fields, pool
+ * slots, live and cancelled counts, the head being live. true when consistent.
+ */
 bool fs_evq_check(const struct fs_evq *q);
 
 #endif

@@ -1,0 +1,94 @@
+/*
+ * run.h - one simulation run: a scenario, one fleet option, one seed.
+ *
+ * The workload (explicit jobs plus the Poisson streams, drawn from generators
+ * seeded by fs_seed_mix(seed, "stream:<name>")) does not depend on the fleet,
+ * so every fleet option of a scenario sees the same jobs for a given seed
+ * (common random numbers: differences between fleets are the fleets').
+ *
+ * Training jobs are gang-scheduled in FIFO order: a job starts only when all
+ * its GPUs are free, and no later job overtakes the head of the queue.
+ * Arrivals stop at the horizon; the run continues until every submitted job
+ * has finished, so time-to-solution is never censored. Utilization is
+ * reported per series interval as time-averaged busy GPUs.
+ *
+ * Invariant (tested): the GPU-hours of the jobs equal the integral of the
+ * busy-GPU series.
+ */
+#ifndef FLEETSIM_RUN_H
+#define FLEETSIM_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleetsim/error.h"
+#include "fleetsim/scenario.h"
+
+struct fs_job_result {
+	char name[80];
+	char kind[64];              /* "job" for explicit jobs, else the stream name */
+	const struct fs_llm *model;
+	const struct fs_train_opts *opts; /* sequence length and precision */
+	int gpus;
+	double tokens;
+	double submit_s;
+	double start_s;
+	double end_s;
+	double wait_s;              /* start - submit */
+	double tts_s;               /* time to solution: end - submit */
+	double gpu_hours;           /* gpus * (end - start) / 3600 */
+	double run_s;               /* the job's run time on this fleet's GPUs */
+};
+
+struct fs_series_point {
+	double t_s;                 /* interval start */
+	int gpus_total;
+	double gpus_busy;           /* time-averaged over the interval */
+	int jobs_running;           /* at the interval's end */
+	int jobs_queued;            /* at the interval's end */
+};
+
+struct fs_run_summary {
+	size_t n_jobs;
+	size_t n_done_in_horizon;   /* finished at or before the horizon */
+	double mean_wait_s, p90_wait_s;
+	double mean_tts_s, p90_tts_s;
+	double mean_util_frac;      /* busy GPU-time / fleet GPU-time over [0, horizon] */
+	double makespan_s;          /* last job end (>= 0) */
+	double gpu_hours;           /* all jobs */
+	double fleet_cost_usd;      /* fleet GPUs * horizon * cloud price per GPU-hour */
+	uint64_t events;            /* events processed */
+};
+
+struct fs_run_result {
+	const struct fs_fleet_opt *fleet;
+	uint64_t seed;
+	double horizon_s;
+	struct fs_job_result *jobs;
+	size_t n_jobs;
+	struct fs_series_point *series;
+	size_t n_series;
+	struct fs_run_summary sum;
+	double wall_s;              /* host seconds spent simulating */
+};
+
+/*
+ * Generates the workload for seed: explicit jobs and stream arrivals in
+ * [start, min(end, horizon)), ordered by submit time (ties by declaration
+ * order). Fills *jobs (malloc'd, caller frees) with name, kind, model, gpus,
+ * tokens and submit_s. FS_OK, or FS_ERR_NOMEM / FS_ERR_SIM (a GSL failure).
+ */
+enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
+				    struct fs_job_result **jobs, size_t *n_jobs,
+				    struct fs_error *e);
+
+/*
+ * Simulates fleet option fleet_idx of sc with seed into out (caller storage;
+ * release with fs_run_result_fini). FS_OK, FS_ERR_NOMEM or FS_ERR_SIM.
+ */
+enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,
+			    struct fs_run_result *out, struct fs_error *e);
+
+void fs_run_result_fini(struct fs_run_result *r);
+
+#endif

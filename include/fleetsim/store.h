@@ -1,0 +1,95 @@
+/*
+ * store.h - the results database (SQLite): schema, migrations, writing runs
+ * and reading them back. The only module that sees sqlite3.
+ *
+ * Schema version FS_STORE_SCHEMA_VERSION is kept in PRAGMA user_version. A
+ * database written by a newer fleetsim is refused (FS_ERR_INPUT); an older
+ * one is migrated forward inside a transaction. Runs are written in one
+ * transaction: a failure or a kill leaves no partial rows. Tables and views
+ * are documented in docs/ARCHITECTURE.md ("Results database").
+ */
+#ifndef FLEETSIM_STORE_H
+#define FLEETSIM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fleetsim/error.h"
+#include "fleetsim/run.h"
+#include "fleetsim/scenario.h"
+
+#define FS_STORE_SCHEMA_VERSION 1
+
+struct fs_store; /* opaque */
+
+enum fs_store_mode { FS_STORE_READ, FS_STORE_WRITE };
+
+/*
+ * Opens path. FS_STORE_WRITE creates the file and schema when missing;
+ * FS_STORE_READ requires an existing fleetsim database. FS_OK and *out set;
+ * FS_ERR_INPUT when the path cannot be opened or written, is not a fleetsim
+ * database, or has a newer schema; FS_ERR_DB on other SQLite failures.
+ */
+enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct fs_store **out,
+			     struct fs_error *e);
+void fs_store_close(struct fs_store *s);
+
+/*
+ * Writes the scenario (once per distinct text, keyed by SHA-256) and the n
+ * runs with their jobs and series, all in one transaction. run_ids[i]
+ * receives the id of runs[i]. FS_OK, or FS_ERR_DB with nothing written.
+ */
+enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario *sc,
+				   const struct fs_run_result *runs, size_t n,
+				   const char *version, int64_t *run_ids, struct fs_error *e);
+
+struct fs_run_row {
+	int64_t id;
+	int64_t scenario_id;
+	char scenario[64];
+	char fleet[FS_NAME_MAX];
+	char gpu[FS_NAME_MAX];
+	int gpus;
+	int64_t seed;
+	char status[16];
+	char started_at[32];
+	double wall_s;
+	char version[16];
+	double horizon_s;
+	struct fs_run_summary sum;
+};
+
+typedef int (*fs_store_run_fn)(void *ctx, const struct fs_run_row *row);
+
+/* Calls fn for every run, oldest first; stops early when fn returns non-zero. */
+enum fs_status fs_store_list_runs(struct fs_store *s, fs_store_run_fn fn, void *ctx,
+				  struct fs_error *e);
+
+/* One run by id: FS_OK, FS_ERR_INPUT when there is no such run, FS_ERR_DB. */
+enum fs_status fs_store_get_run(struct fs_store *s, int64_t id, struct fs_run_row *out,
+				struct fs_error *e);
+
+struct fs_util_row {
+	int month;             /* 0-based 30.4375-day month since t = 0 */
+	double gpus_busy;      /* mean over the month */
+	double util_frac;      /* gpus_busy / gpus_total */
+	double jobs_queued;    /* mean of the interval samples */
+};
+typedef int (*fs_store_util_fn)(void *ctx, const struct fs_util_row *row);
+
+/* Monthly utilization of a run from its series. */
+enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_util_fn fn,
+				     void *ctx, struct fs_error *e);
+
+struct fs_kind_row {
+	char kind[64];
+	int64_t n_jobs;
+	double mean_wait_s, mean_tts_s, gpu_hours;
+};
+typedef int (*fs_store_kind_fn)(void *ctx, const struct fs_kind_row *row);
+
+/* Per-kind (explicit jobs, each stream) job statistics of a run. */
+enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
+				  void *ctx, struct fs_error *e);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * workload.c - training arrivals: explicit jobs and Poisson streams whose
+ * rate grows geometrically month over month.
+ */
+#include "fleetsim/run.h"
+#include "fleetsim/util.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double dist_draw(const struct fs_dist *d, gsl_rng *r, gsl_ran_discrete_t *choice)
+{
+	double x;
+
+	switch (d->kind) {
+	case FS_DIST_FIXED:
+		return d->a;
+	case FS_DIST_UNIFORM:
+		return gsl_ran_flat(r, d->a, d->b);
+	case FS_DIST_LOGNORMAL:
+		x = gsl_ran_lognormal(r, log(d->a), d->b);
+		break;
+	case FS_DIST_EXPONENTIAL:
+		x = gsl_ran_exponential(r, d->a);
+		break;
+	case FS_DIST_CHOICE:
+		return d->values[gsl_ran_discrete(r, choice)];
+	default:
+		return d->a;
+	}
+	return x < d->lo ? d->lo : x > d->hi ? d->hi : x;
+}
+
+/*
+ * Arrival time of the stream's k-th event given the cumulative unit-rate
+ * exponential sum E: inverts Lambda(t) = r0 M / ln g (g^((t-t0)/M) - 1)
+ * for rate r(t) = r0 g^((t-t0)/M); g = 1 gives t0 + E / r0.
+ */
+static double arrival_at(const struct fs_stream_spec *s, double E)
+{
+	double g = 1.0 + s->growth_per_month_frac;
+	double M = FS_SECONDS_PER_MONTH;
+	double lg, arg;
+
+	if (fabs(s->growth_per_month_frac) < 1e-12)
+		return s->start_s + E / s->rate_per_s;
+	lg = log(g);
+	arg = 1.0 + E * lg / (s->rate_per_s * M);
+	if (arg <= 0) /* a shrinking stream whose total expected arrivals ran out */
+		return INFINITY;
+	return s->start_s + M * log(arg) / lg;
+}
+
+struct gen {
+	struct fs_job_result *jobs;
+	size_t n, cap;
+};
+
+static struct fs_job_result *push_job(struct gen *g)
+{
+	if (g->n == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 256;
+		void *p = realloc(g->jobs, ncap * sizeof(*g->jobs));
+		if (!p)
+			return NULL;
+		g->jobs = p;
+		g->cap = ncap;
+	}
+	memset(&g->jobs[g->n], 0, sizeof(g->jobs[0]));
+	return &g->jobs[g->n++];
+}
+
+static int by_submit(const void *a, const void *b)
+{
+	const struct fs_job_result *x = a, *y = b;
+
+	if (x->submit_s != y->submit_s)
+		return x->submit_s < y->submit_s ? -1 : 1;
+	/* start_s holds the declaration index until the run fills it in */
+	return (x->start_s > y->start_s) - (x->start_s < y->start_s);
+}
+
+static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_stream_spec *s,
+				 uint64_t seed, struct gen *g, struct fs_error *e)
+{
+	char comp[96];
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_ran_discrete_t *mix = NULL, *tok_choice = NULL, *gpu_choice = NULL;
+	double w[FS_MAX_MIX], E = 0.0, end = fmin(s->end_s, sc->horizon_s);
+	enum fs_status st = FS_OK;
+	size_t k = 0;
+
+	for (int i = 0; i < s->n_models; i++)
+		w[i] = s->models[i].weight;
+	mix = gsl_ran_discrete_preproc((size_t)s->n_models, w);
+	if (s->tokens.kind == FS_DIST_CHOICE)
+		tok_choice = gsl_ran_discrete_preproc((size_t)s->tokens.n_values, s->tokens.weights);
+	if (s->gpus.kind == FS_DIST_CHOICE)
+		gpu_choice = gsl_ran_discrete_preproc((size_t)s->gpus.n_values, s->gpus.weights);
+	if (!r || !mix || (s->tokens.kind == FS_DIST_CHOICE && !tok_choice) ||
+	    (s->gpus.kind == FS_DIST_CHOICE && !gpu_choice)) {
+		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory drawing stream '%s'", s->name);
+		goto out;
+	}
+	snprintf(comp, sizeof(comp), "stream:%s", s->name);
+	gsl_rng_set(r, (unsigned long)fs_seed_mix(seed, comp));
+	for (;;) {
+		struct fs_job_result *j;
+		double t;
+
+		E += gsl_ran_exponential(r, 1.0);
+		t = arrival_at(s, E);
+		if (!(t < end))
+			break;
+		j = push_job(g);
+		if (!j) {
+			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory drawing stream '%s'",
+					  s->name);
+			goto out;
+		}
+		/* Fixed draw order per job keeps streams reproducible: model, tokens, gpus. */
+		j->model = s->models[gsl_ran_discrete(r, mix)].model;
+		j->opts = &s->opts;
+		j->tokens = dist_draw(&s->tokens, r, tok_choice);
+		j->gpus = (int)floor(dist_draw(&s->gpus, r, gpu_choice) + 0.5);
+		if (j->gpus < 1)
+			j->gpus = 1;
+		j->submit_s = t;
+		j->start_s = (double)(g->n - 1);
+		snprintf(j->name, sizeof(j->name), "%s-%zu", s->name, ++k);
+		fs_strlcpy(j->kind, s->name, sizeof(j->kind));
+		if (g->n > 50000000) {
+			st = fs_error_set(e, FS_ERR_SIM, sc->file, s->line, s->name,
+					  "stream '%s' produced more than 50 million jobs; expected a lower rate",
+					  s->name);
+			goto out;
+		}
+	}
+out:
+	gsl_ran_discrete_free(mix);
+	gsl_ran_discrete_free(tok_choice);
+	gsl_ran_discrete_free(gpu_choice);
+	gsl_rng_free(r);
+	return st;
+}
+
+enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
+				    struct fs_job_result **jobs, size_t *n_jobs,
+				    struct fs_error *e)
+{
+	struct gen g = { 0 };
+	enum fs_status st = FS_OK;
+
+	for (size_t i = 0; i < sc->n_jobs; i++) {
+		const struct fs_job_spec *js = &sc->jobs[i];
+		struct fs_job_result *j = push_job(&g);
+		if (!j) {
+			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+			goto fail;
+		}
+		fs_strlcpy(j->name, js->name, sizeof(j->name));
+		fs_strlcpy(j->kind, "job", sizeof(j->kind));
+		j->model = js->model;
+		j->opts = &js->opts;
+		j->gpus = js->gpus;
+		j->tokens = js->tokens;
+		j->submit_s = js->submit_s;
+		j->start_s = (double)(g.n - 1);
+	}
+	for (size_t i = 0; i < sc->n_streams; i++)
+		if ((st = gen_stream(sc, &sc->streams[i], seed, &g, e)))
+			goto fail;
+	if (g.n)
+		qsort(g.jobs, g.n, sizeof(*g.jobs), by_submit);
+	for (size_t i = 0; i < g.n; i++)
+		g.jobs[i].start_s = 0.0;
+	*jobs = g.jobs;
+	*n_jobs = g.n;
+	return FS_OK;
+fail:
+	free(g.jobs);
+	*jobs = NULL;
+	*n_jobs = 0;
+	return st;
+}
