@@ -1,1 +1,94 @@
-#include <stddef.h>
+#include "testutil.h"
+
+#include "fleetsim/sha256.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char *tu_tmpdir(void)
+{
+	static char dir[64];
+
+	if (!dir[0]) {
+		strcpy(dir, "/tmp/fleetsim-test-XXXXXX");
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			abort();
+		}
+	}
+	return dir;
+}
+
+const char *tu_path(const char *name)
+{
+	static char bufs[8][512];
+	static int k;
+	char *b = bufs[k++ % 8];
+
+	snprintf(b, 512, "%s/%s", tu_tmpdir(), name);
+	return b;
+}
+
+const char *tu_write(const char *name, const char *text)
+{
+	const char *p = tu_path(name);
+	FILE *f = fopen(p, "wb");
+
+	if (!f) {
+		perror(p);
+		abort();
+	}
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+int tu_fleetsim(const char *args, char *out, size_t outlen)
+{
+	char cmd[4096];
+	FILE *p;
+	size_t n = 0;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", FLEETSIM_BIN, args);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (out && outlen) {
+		n = fread(out, 1, outlen - 1, p);
+		out[n] = '\0';
+	}
+	{
+		char sink[4096];
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void tu_file_hash(const char *path, char hex[65])
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f) {
+		strcpy(hex, "missing");
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		strcpy(hex, "unreadable");
+	} else {
+		fs_sha256_hex(buf, (size_t)n, hex);
+	}
+	free(buf);
+	fclose(f);
+}

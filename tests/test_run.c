@@ -1,0 +1,249 @@
+/*
+ * test_run.c - the fleet run: job times worked out by hand, FIFO gang
+ * scheduling, conservation of GPU-hours, determinism, stream arrivals.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetsim/run.h"
+#include "fleetsim/scenario.h"
+#include "fleetsim/train_simple.h"
+#include "testutil.h"
+
+/*
+ * A made-up GPU (100 TFLOP/s bf16, MFU 0.5) and model (1e9 parameters,
+ * 2 layers, hidden 64) so every time can be worked out by hand:
+ *   F = 6 * 1e9 + 12 * 2 * 64 * 1000 = 6,001,536,000 FLOP/token (seq 1000)
+ *   one GPU trains 100e12 * 0.5 / F tokens per second.
+ */
+static const char hand[] =
+	"name = \"hand\"; seed = 1; horizon_days = 10.0; series_interval_hours = 6.0;\n"
+	"gpus = ( { name = \"G\"; arch = \"ampere\"; fp64_tflops = 1.0; tf32_tflops = 50.0;\n"
+	"  bf16_tflops = 100.0; fp8_tflops = 0.0; int8_tops = 200.0; mem_gb = 80.0;\n"
+	"  mem_bw_gbps = 2000.0; nvlink_gbps = 600.0; nvlink_domain = 8; pcie_gbps = 64.0;\n"
+	"  net_gbps = 25.0; tdp_w = 400.0; gpus_per_node = 8; gemm_eff_frac = 0.8;\n"
+	"  hbm_eff_frac = 0.9; train_mfu_frac = 0.5; mtbf_h = 50000.0;\n"
+	"  cloud_usd_per_gpu_hour = 2.0; capex_usd_per_gpu = 20000.0; server_kw_per_gpu = 1.0; } );\n"
+	"models = ( { name = \"M\"; layers = 2; hidden = 64; heads = 4; ffn = 256; vocab = 1000;\n"
+	"  params_b = 1.0; max_seq = 1000; } );\n"
+	"fleets = ( { name = \"f\"; gpu = \"G\"; nodes = 2; } );\n"
+	"training = { jobs = (\n"
+	"  { name = \"A\"; model = \"M\"; gpus = 8;  tokens = %.17g; submit_day = 0.0; },\n"
+	"  { name = \"B\"; model = \"M\"; gpus = 16; tokens = %.17g; submit_day = 0.0; },\n"
+	"  { name = \"C\"; model = \"M\"; gpus = 8;  tokens = %.17g; submit_day = 0.25; },\n"
+	"  { name = \"D\"; model = \"M\"; gpus = 8;  tokens = %.17g; submit_day = 5.0; }\n"
+	"); };\n";
+
+#define F_PER_TOKEN 6001536000.0
+#define GPU_FLOPS (100e12 * 0.5)
+
+/* tokens that take `days` on `gpus` GPUs */
+static double tokens_for(double days, int gpus)
+{
+	return days * 86400.0 * gpus * GPU_FLOPS / F_PER_TOKEN;
+}
+
+static void load_hand(struct fs_scenario *sc)
+{
+	char text[4096];
+	struct fs_error e;
+
+	snprintf(text, sizeof(text), hand, tokens_for(1.0, 8), tokens_for(0.5, 16),
+		 tokens_for(2.0, 8), tokens_for(1.5, 8));
+	if (fs_scenario_load_text(text, "hand.cfg", sc, &e)) {
+		print_error("%s:%d %s %s\n", e.file, e.line, e.key, e.msg);
+		fail();
+	}
+}
+
+static const struct fs_job_result *job(const struct fs_run_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_jobs; i++)
+		if (strcmp(r->jobs[i].name, name) == 0)
+			return &r->jobs[i];
+	fail_msg("no job %s", name);
+	return NULL;
+}
+
+static void test_run_flops_per_token_by_hand(void **state)
+{
+	struct fs_scenario sc;
+
+	(void)state;
+	load_hand(&sc);
+	assert_true(fabs(fs_train_flops_per_token(fs_catalog_llm(&sc.catalog, "M"), 1000) -
+			 F_PER_TOKEN) < 1.0);
+	fs_scenario_fini(&sc);
+}
+
+static void test_run_fifo_gang_by_hand(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	const double d = 86400.0, tol = 1e-6;
+
+	(void)state;
+	load_hand(&sc);
+	assert_int_equal(fs_run_fleet(&sc, 0, sc.seed, &r, &e), FS_OK);
+	assert_int_equal(r.n_jobs, 4);
+	/* A: 8 GPUs at t=0 for 1 day. */
+	assert_true(fabs(job(&r, "A")->start_s - 0.0) < tol);
+	assert_true(fabs(job(&r, "A")->end_s - 1.0 * d) < tol);
+	/* B needs all 16: waits for A, then 0.5 day. */
+	assert_true(fabs(job(&r, "B")->start_s - 1.0 * d) < tol);
+	assert_true(fabs(job(&r, "B")->end_s - 1.5 * d) < tol);
+	assert_true(fabs(job(&r, "B")->wait_s - 1.0 * d) < tol);
+	/* C arrives at 0.25 day while 8 GPUs are free, but FIFO keeps it behind B. */
+	assert_true(fabs(job(&r, "C")->start_s - 1.5 * d) < tol);
+	assert_true(fabs(job(&r, "C")->end_s - 3.5 * d) < tol);
+	assert_true(fabs(job(&r, "C")->wait_s - 1.25 * d) < tol);
+	assert_true(fabs(job(&r, "C")->tts_s - 3.25 * d) < tol);
+	/* D arrives to an idle fleet. */
+	assert_true(fabs(job(&r, "D")->wait_s) < tol);
+	assert_true(fabs(job(&r, "D")->end_s - 6.5 * d) < tol);
+	/* GPU-hours: 8*24 + 16*12 + 8*48 + 8*36 */
+	assert_true(fabs(r.sum.gpu_hours - (192.0 + 192.0 + 384.0 + 288.0)) < 1e-6);
+	/* utilization over 10 days of 16 GPUs */
+	assert_true(fabs(r.sum.mean_util_frac - 1056.0 / (16 * 240.0)) < 1e-9);
+	/* waits 0, 1, 1.25, 0 days: mean 0.5625 day */
+	assert_true(fabs(r.sum.mean_wait_s - 0.5625 * d) < tol);
+	assert_int_equal(r.sum.n_done_in_horizon, 4);
+	/* the series: 6-hour buckets; first day 8 of 16 busy */
+	assert_true(fabs(r.series[0].gpus_busy - 8.0) < 1e-9);
+	assert_true(fabs(r.series[4].gpus_busy - 16.0) < 1e-9); /* day 1.0-1.25: B */
+	assert_int_equal(r.series[1].jobs_queued, 2);           /* B and C wait at 0.5 day */
+	/* fleet cost: 16 GPUs x 240 h x $2 */
+	assert_true(fabs(r.sum.fleet_cost_usd - 16 * 240 * 2.0) < 1e-6);
+	fs_run_result_fini(&r);
+	fs_scenario_fini(&sc);
+}
+
+static void check_conservation(const struct fs_run_result *r, double interval_s)
+{
+	double jobs_h = 0.0, series_h = 0.0;
+
+	for (size_t i = 0; i < r->n_jobs; i++)
+		jobs_h += r->jobs[i].gpu_hours;
+	for (size_t b = 0; b < r->n_series; b++) {
+		series_h += r->series[b].gpus_busy * interval_s / 3600.0;
+		assert_true(r->series[b].gpus_busy <= r->series[b].gpus_total + 1e-9);
+		assert_true(r->series[b].gpus_busy >= -1e-9);
+	}
+	assert_true(fabs(jobs_h - series_h) <= 1e-9 * jobs_h + 1e-6);
+}
+
+static void test_run_conservation_and_order(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+	const char *path = FLEETSIM_SOURCE_DIR "/scenarios/example.cfg";
+
+	(void)state;
+	assert_int_equal(fs_scenario_load(path, &sc, &e), FS_OK);
+	for (size_t f = 0; f < sc.n_fleets; f++) {
+		struct fs_run_result r;
+		assert_int_equal(fs_run_fleet(&sc, f, 99, &r, &e), FS_OK);
+		assert_true(r.n_jobs > 100);
+		check_conservation(&r, sc.series_interval_s);
+		for (size_t i = 0; i < r.n_jobs; i++) {
+			const struct fs_job_result *j = &r.jobs[i];
+			assert_true(j->start_s >= j->submit_s);
+			assert_true(j->end_s > j->start_s);
+			assert_true(fabs(j->tts_s - (j->wait_s + j->run_s)) < 1e-6 * (1 + j->tts_s));
+			/* FIFO: starts are in submission order */
+			if (i)
+				assert_true(j->start_s >= r.jobs[i - 1].start_s);
+		}
+		fs_run_result_fini(&r);
+	}
+	fs_scenario_fini(&sc);
+}
+
+static void test_run_deterministic_and_common_workload(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+	struct fs_run_result a, b, c, h;
+	const char *path = FLEETSIM_SOURCE_DIR "/scenarios/example.cfg";
+
+	(void)state;
+	assert_int_equal(fs_scenario_load(path, &sc, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 5, &a, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 5, &b, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 6, &c, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 1, 5, &h, &e), FS_OK);
+	assert_int_equal(a.n_jobs, b.n_jobs);
+	assert_int_equal(a.n_series, b.n_series);
+	for (size_t i = 0; i < a.n_jobs; i++) {
+		assert_string_equal(a.jobs[i].name, b.jobs[i].name);
+		assert_memory_equal(&a.jobs[i].submit_s, &b.jobs[i].submit_s, sizeof(double));
+		assert_memory_equal(&a.jobs[i].end_s, &b.jobs[i].end_s, sizeof(double));
+		/* the other fleet sees the very same workload */
+		assert_string_equal(a.jobs[i].name, h.jobs[i].name);
+		assert_memory_equal(&a.jobs[i].tokens, &h.jobs[i].tokens, sizeof(double));
+		assert_int_equal(a.jobs[i].gpus, h.jobs[i].gpus);
+	}
+	assert_memory_equal(a.series, b.series, a.n_series * sizeof(*a.series));
+	/* another seed gives another workload */
+	assert_true(a.n_jobs != c.n_jobs || a.jobs[0].submit_s != c.jobs[0].submit_s);
+	fs_run_result_fini(&a);
+	fs_run_result_fini(&b);
+	fs_run_result_fini(&c);
+	fs_run_result_fini(&h);
+	fs_scenario_fini(&sc);
+}
+
+/*
+ * Stream arrivals: with growth g per month the expected count over T months
+ * is r0 * M / ln(1+g) * ((1+g)^T - 1). Averaged over 40 seeds the count must
+ * land within 4 standard errors of that.
+ */
+static void test_run_stream_growth_matches_expectation(void **state)
+{
+	const char *text =
+		"name = \"s\"; horizon_days = 365.25;\n"
+		"fleets = ( { name = \"f\"; gpu = \"H100\"; nodes = 1; } );\n"
+		"training = { streams = ( { name = \"s\"; rate_per_day = 2.0; growth_per_month = 0.1;\n"
+		"  model = \"Llama-2-7B\"; tokens = 1e6; gpus = 1; } ); };\n";
+	struct fs_scenario sc;
+	struct fs_error e;
+	double mean = 0.0, M_days = 30.4375, T = 365.25 / M_days;
+	double expect = 2.0 * M_days / log(1.1) * (pow(1.1, T) - 1.0);
+	const int n_seeds = 40;
+
+	(void)state;
+	assert_int_equal(fs_scenario_load_text(text, "s.cfg", &sc, &e), FS_OK);
+	for (int s = 0; s < n_seeds; s++) {
+		struct fs_job_result *jobs;
+		size_t n;
+		assert_int_equal(fs_workload_generate(&sc, (uint64_t)s, &jobs, &n, &e), FS_OK);
+		mean += (double)n / n_seeds;
+		for (size_t i = 1; i < n; i++)
+			assert_true(jobs[i].submit_s >= jobs[i - 1].submit_s);
+		free(jobs);
+	}
+	/* Poisson: variance = mean, so the standard error of the mean is sqrt(expect / n_seeds) */
+	assert_true(fabs(mean - expect) < 4.0 * sqrt(expect / n_seeds));
+	fs_scenario_fini(&sc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_run_flops_per_token_by_hand),
+		cmocka_unit_test(test_run_fifo_gang_by_hand),
+		cmocka_unit_test(test_run_conservation_and_order),
+		cmocka_unit_test(test_run_deterministic_and_common_workload),
+		cmocka_unit_test(test_run_stream_growth_matches_expectation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
