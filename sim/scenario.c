@@ -62,10 +62,11 @@ static void describe(const config_setting_t *s, char *buf, size_t n)
 
 static void join_path(char *out, size_t n, const char *prefix, const char *key)
 {
-	if (prefix && prefix[0])
-		snprintf(out, n, "%s.%s", prefix, key);
-	else
-		snprintf(out, n, "%s", key);
+	/* key paths are short; a longer one is cut, which only shortens a message */
+	int len = prefix && prefix[0] ? snprintf(out, n, "%s.%s", prefix, key)
+				       : snprintf(out, n, "%s", key);
+	if (len < 0 || (size_t)len >= n)
+		out[n - 1] = '\0';
 }
 
 static enum fs_status fail(struct ld *ld, const config_setting_t *s, const char *path,
@@ -518,7 +519,7 @@ static enum fs_status lookup_model(struct ld *ld, const struct fs_catalog *cat,
 static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp, const char *prefix,
 				      struct fs_train_opts *o)
 {
-	long long seq;
+	long long seq = 0;
 	char prec[16], path[256];
 
 	if (get_int(ld, grp, prefix, "seq_len", false, 0, 1, 1 << 20, &seq))
