@@ -84,6 +84,41 @@ static void test_run_flops_per_token_by_hand(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/*
+ * Llama-3-70B (70.55e9 parameters, 80 layers, hidden 8192) at seq 8192 on the
+ * catalog GPUs, by hand:
+ *   F = 6 * 70.55e9 + 12 * 80 * 8192 * 8192 = 423.3e9 + 64.42e9 = 487.72e9
+ *   H100: 989.4e12 * 0.417 / F = 845.9 tokens/s/GPU
+ *   A100-80GB: 312e12 * 0.574 / F = 367.2 tokens/s/GPU
+ * The ratio 2.30 lies in the published 2.2-2.5x band (calibration README).
+ */
+static void test_run_first_order_model_by_hand(void **state)
+{
+	struct fs_catalog c;
+	struct fs_error e;
+	const struct fs_llm *m;
+	double h, a;
+
+	(void)state;
+	assert_int_equal(fs_catalog_load_builtin(&c, &e), FS_OK);
+	m = fs_catalog_llm(&c, "llama3-70b");
+	assert_non_null(m);
+	assert_true(fabs(fs_train_flops_per_token(m, 8192) - 487.72e9) / 487.72e9 < 1e-4);
+	h = fs_train_simple_tokens_per_s_per_gpu(fs_catalog_gpu(&c, "H100"), m, 8192, FS_PREC_BF16);
+	a = fs_train_simple_tokens_per_s_per_gpu(fs_catalog_gpu(&c, "A100"), m, 8192, FS_PREC_BF16);
+	assert_true(fabs(h - 845.9) < 0.5);
+	assert_true(fabs(a - 367.2) < 0.5);
+	assert_true(h / a > 2.2 && h / a < 2.5);
+	/* fp8 on A100 runs at bf16; on H100 it gains the stated speed-up */
+	assert_true(fs_train_simple_tokens_per_s_per_gpu(fs_catalog_gpu(&c, "A100"), m, 8192, FS_PREC_FP8) == a);
+	assert_true(fabs(fs_train_simple_tokens_per_s_per_gpu(fs_catalog_gpu(&c, "H100"), m, 8192,
+							       FS_PREC_FP8) / h - 1.5) < 1e-12);
+	/* 1e12 tokens on 512 H100s: 1e12 / (845.9 * 512) s = 26.72 days */
+	assert_true(fabs(fs_train_simple_time_s(fs_catalog_gpu(&c, "H100"), m, 512, 8192, FS_PREC_BF16,
+						1e12) / 86400.0 - 26.72) < 0.02);
+	fs_catalog_fini(&c);
+}
+
 static void test_run_fifo_gang_by_hand(void **state)
 {
 	struct fs_scenario sc;
@@ -240,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_run_flops_per_token_by_hand),
+		cmocka_unit_test(test_run_first_order_model_by_hand),
 		cmocka_unit_test(test_run_fifo_gang_by_hand),
 		cmocka_unit_test(test_run_conservation_and_order),
 		cmocka_unit_test(test_run_deterministic_and_common_workload),
