@@ -6,8 +6,8 @@
  * times), a sequence number assigned at push (ties of time and priority fire
  * in push order: FIFO), a kind and a subject chosen by the caller, and one
  * 64-bit argument. The sequence number doubles as the event's handle: it
- * increases with every push but may skip values (it also names the record's
- * pool slot), and it is never reused, not even after fs_evq_reset.
+ * increases with every push but may skip values (it also picks the handle's
+ * slot in a ring), and it is never reused, not even after fs_evq_reset.
  *
  * Total order: (t_ns, prio, seq). Runs are deterministic: nothing depends on
  * addresses or allocation.
@@ -20,17 +20,23 @@
  * bits of the sort key); seq below 2^48 (push fails after about 10^14
  * pushes). Kind FS_KIND_ANY is reserved as the wildcard of cancel_subject.
  *
- * Memory: records live in a pool that grows by doubling; in steady state
- * (pushes balanced by pops) nothing is allocated. About 64 bytes per pending
- * event (pool kept at most half full) plus 16 per key.
+ * Structure (sim/engine.c, docs/ENGINE.md): a two-tier ladder queue. Far
+ * events wait unsorted in time buckets; the next bucket is sorted when the
+ * clock reaches it. Handles index a ring that records which events are
+ * pending.
  *
- * Cancellation is lazy: it frees the record at once (size drops) and its
- * key is discarded when it reaches the top of the heap; the heap is
- * compacted when cancelled keys outnumber pending events.
+ * Memory: entries live in pools that grow by doubling, reserved at push, so
+ * pop never allocates or fails; in steady state (pushes balanced by pops)
+ * nothing is allocated. About 60 bytes per pending event in use.
  *
- * Costs: push and pop O(log n) (4-ary heap); peek, size O(1); cancel by
- * handle O(1) amortised (plus O(log n) when it cancels the head); cancel of
- * a subject O(n). A hold (pop then push) is a single sift-down.
+ * Cancellation is lazy: it frees the handle at once (size drops) and the
+ * entry is discarded when the clock reaches it; everything is compacted
+ * when cancelled entries outnumber pending events.
+ *
+ * Costs: push and pop O(1) amortised when times are spread out; events
+ * crowded into one bucket (equal or very close times) cost O(log n) each;
+ * peek, size, cancel by handle O(1) amortised; cancel of a subject O(n).
+ * Measured rates and their limits: docs/ENGINE.md.
  *
  * Errors: push returns 0 (queue unchanged) when out of memory, out of
  * sequence numbers, or prio is out of range; create returns FS_ERR_NOMEM.
