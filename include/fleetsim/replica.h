@@ -1,0 +1,172 @@
+/*
+ * replica.h - request-level discrete-event simulation of one serving
+ * replica, and the replica's capacity at latency objectives.
+ *
+ * The simulation (fs_replica_run) drives the event queue of engine.h with
+ * two kinds of events: a request arrives, an iteration ends. At each
+ * iteration end the scheduler builds the next iteration the way vLLM's does
+ * (iteration-level continuous batching): every running decode gets one
+ * token; partially prefilled prompts continue; waiting requests are
+ * admitted first come first served while the sequence limit, the token
+ * budget and free KV blocks allow. With chunked prefill a prompt is split
+ * to fill the budget; without it a prompt is admitted whole. When a running
+ * decode needs a KV block and none is free, the most recently admitted
+ * request is preempted: its blocks are freed and it is recomputed (prompt
+ * plus the tokens generated so far) when readmitted. The iteration's
+ * duration comes from the pure model (serve.h) on aggregated counts.
+ *
+ * Cost: O(log n) per request (a heap keyed by the iteration at which each
+ * decode finishes) and O(1) per iteration (running sums of KV lengths and
+ * block residues), no per-sequence loop per iteration; no allocation inside
+ * a run (fs_replica_ws preallocates, and grows only between runs).
+ *
+ * Randomness: arrivals and lengths use two GSL generators seeded from
+ * fs_seed_mix(seed, "replica.arrivals") and fs_seed_mix(seed,
+ * "replica.lengths"). Poisson arrivals are unit-rate exponential sums
+ * divided by the rate, so runs at different rates with one seed see the
+ * same requests in the same order (common random numbers). Same inputs and
+ * seed => identical results.
+ *
+ * Capacity (fs_replica_capacity): the largest Poisson rate whose p99 time
+ * to first token and p99 time per output token meet the objectives, found
+ * by bracketing and bisection over full simulations (Vidur-Search's
+ * method), and the latency-vs-load curve around it, interpolated with GSL.
+ * Results are memoised in a caller-owned struct fs_replica_memo, keyed by
+ * everything that determines them.
+ *
+ * Errors: FS_ERR_INPUT (bad workload or scheduler settings), FS_ERR_INFEASIBLE
+ * (the model, or one request, does not fit), FS_ERR_NOMEM, FS_ERR_SIM (the
+ * event queue failed). Details go to the caller's struct fs_error.
+ */
+#ifndef FLEETSIM_REPLICA_H
+#define FLEETSIM_REPLICA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fleetsim/error.h"
+#include "fleetsim/scenario.h"
+#include "fleetsim/serve.h"
+
+enum fs_arrival_kind {
+	FS_ARRIVAL_POISSON, /* rate qps from t = 0 */
+	FS_ARRIVAL_CLOSED,  /* `concurrency` requests in flight; each completion issues the next */
+	FS_ARRIVAL_BURST,   /* all requests at t = 0 */
+	FS_ARRIVAL_TRACE    /* at trace_s[i], non-decreasing */
+};
+
+/* Scheduler settings (vLLM names). */
+struct fs_replica_sched {
+	int max_num_seqs;        /* running sequences at most (>= 1) */
+	long max_batched_tokens; /* tokens per iteration at most; 0 = unlimited */
+	bool chunked_prefill;    /* split prompts to fill the token budget */
+	bool prefix_caching;     /* a preempted request's KV stays reusable until evicted */
+};
+
+struct fs_replica_workload {
+	enum fs_arrival_kind arrival;
+	double qps;              /* POISSON: requests per second (> 0) */
+	int concurrency;         /* CLOSED: requests in flight (>= 1) */
+	const double *trace_s;   /* TRACE: n_requests arrival times, seconds */
+	long n_requests;         /* requests to simulate (>= 1) */
+	struct fs_dist input_tokens, output_tokens; /* drawn per request, rounded, >= 1 */
+	uint64_t seed;
+};
+
+/* Results of one run; latencies in seconds over all requests. */
+struct fs_replica_stats {
+	long n_requests, n_preemptions, n_iterations;
+	double makespan_s;            /* first arrival to last completion */
+	double ttft_mean_s, ttft_p50_s, ttft_p90_s, ttft_p99_s;
+	double tpot_mean_s, tpot_p50_s, tpot_p90_s, tpot_p99_s; /* requests with >= 2 output tokens */
+	double e2e_mean_s, e2e_p50_s, e2e_p90_s, e2e_p99_s;
+	double input_tokens, output_tokens;  /* totals over the run */
+	double requests_per_s, output_tokens_per_s, total_tokens_per_s; /* over the makespan */
+	double mean_in_flight;        /* time average of requests arrived and not finished */
+	double mean_batch_seqs;       /* sequences per iteration, mean */
+	double busy_frac;             /* share of the makespan spent in iterations */
+	long max_running;             /* most sequences running at once */
+};
+
+struct fs_replica_ws; /* workspace: request arrays, heaps, event queue, generators */
+
+/* Workspace for runs of up to max_requests (grows on demand). FS_OK or FS_ERR_NOMEM. */
+enum fs_status fs_replica_ws_create(struct fs_replica_ws **out, long max_requests);
+void fs_replica_ws_destroy(struct fs_replica_ws *ws);
+
+/*
+ * Simulates workload w on the replica described by m with scheduler s.
+ * ws is reused (grown when w->n_requests exceeds its size). FS_OK and *out
+ * filled; FS_ERR_INPUT for bad settings; FS_ERR_INFEASIBLE when a request's
+ * prompt plus output cannot fit in the KV cache; FS_ERR_NOMEM; FS_ERR_SIM.
+ */
+enum fs_status fs_replica_run(struct fs_replica_ws *ws, const struct fs_serve_model *m,
+			      const struct fs_replica_sched *s, const struct fs_replica_workload *w,
+			      struct fs_replica_stats *out, struct fs_error *e);
+
+/* Default scheduler: vLLM V1 (max_num_seqs 256, chunked prefill, 8192-token budget, prefix caching). */
+struct fs_replica_sched fs_replica_sched_default(void);
+
+/* ---- capacity at latency objectives --------------------------------------- */
+
+/* Latency objectives; defaults 2 s and 0.2 s (MLPerf Llama-2-70B server). */
+struct fs_replica_slo {
+	double ttft_p99_s;
+	double tpot_p99_s;
+};
+
+/* Everything capacity depends on: the memo key. */
+struct fs_replica_spec {
+	struct fs_serve_cfg serve;
+	struct fs_replica_sched sched;
+	struct fs_dist input_tokens, output_tokens;
+	struct fs_replica_slo slo;
+	long n_requests;   /* requests per probe; 0 = default (4000) */
+	uint64_t seed;
+};
+
+#define FS_REPLICA_CURVE_MAX 16
+
+/* Metrics sampled along the latency-vs-load curve (index of fs_replica_curve.y). */
+enum fs_replica_metric {
+	FS_RM_TTFT_P50, FS_RM_TTFT_P99, FS_RM_TPOT_P50, FS_RM_TPOT_P99, FS_RM_E2E_MEAN,
+	FS_RM_OUT_TOKENS_PER_S, FS_RM_COUNT
+};
+
+struct fs_replica_curve {
+	double capacity_qps;      /* largest rate meeting both objectives; 0 if none does */
+	double saturation_qps;    /* requests/s with the replica kept full */
+	long max_concurrent_seqs; /* sequences of mean length whose KV fits */
+	struct fs_replica_stats at_capacity; /* the run at capacity_qps (at the lowest probe if 0) */
+	int n_probes;             /* simulations the search ran */
+	int n_points;             /* samples of the curve, qps increasing */
+	double qps[FS_REPLICA_CURVE_MAX];
+	double y[FS_RM_COUNT][FS_REPLICA_CURVE_MAX];
+	void *interp[FS_RM_COUNT]; /* GSL interpolants over (qps, y[k]), owned by the memo */
+};
+
+struct fs_replica_memo; /* caller-owned cache of capacity curves */
+
+enum fs_status fs_replica_memo_create(struct fs_replica_memo **out);
+void fs_replica_memo_destroy(struct fs_replica_memo *memo);
+/* Entries held (for tests). */
+long fs_replica_memo_size(const struct fs_replica_memo *memo);
+
+/*
+ * Capacity and latency-vs-load curve of spec, computed once per distinct
+ * spec and then returned from memo. *out points into memo (valid until
+ * fs_replica_memo_destroy). FS_OK; FS_ERR_INPUT / FS_ERR_INFEASIBLE from the
+ * model (nothing is memoised then); FS_ERR_NOMEM; FS_ERR_SIM.
+ */
+enum fs_status fs_replica_capacity(struct fs_replica_memo *memo, const struct fs_replica_spec *spec,
+				   const struct fs_replica_curve **out, struct fs_error *e);
+
+/*
+ * A metric of curve c at rate qps, interpolated (GSL Steffen, monotone
+ * between samples). Below the first sample returns the first value; above the
+ * last returns the last value and *beyond (when not NULL) is set true.
+ */
+double fs_replica_curve_at(const struct fs_replica_curve *c, enum fs_replica_metric which,
+			   double qps, bool *beyond);
+
+#endif
