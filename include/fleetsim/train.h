@@ -1,0 +1,348 @@
+/*
+ * train.h - training performance, memory and whole-run model of one job:
+ * a decoder-only transformer trained on n GPUs of one type with tensor (TP),
+ * pipeline (PP), context (CP) and data (DP, optionally ZeRO-sharded)
+ * parallelism.
+ *
+ * What it computes (every formula and constant: docs/models/training.md)
+ *  - FLOPs per token: model FLOPs 6N + 12*L*h*s (N = matrix-multiply
+ *    parameters used per token, active experts only), hardware FLOPs with
+ *    the extra forward of recomputation.
+ *  - Step time of one plan: per-GEMM roofline (FLOPs at the precision's dense
+ *    peak x the GPU's best-shape GEMM efficiency, plus the bytes it moves at
+ *    the GPU's streaming bandwidth), attention, memory-bound element-wise
+ *    work, exposed tensor/pipeline/data-parallel communication, the pipeline
+ *    bubble of the slowest stage, and the optimizer step.
+ *  - Memory per GPU: weights, gradients and Adam states (ZeRO stages),
+ *    activations (per-layer formulas for no, selective, full recompute;
+ *    FlashAttention drops the s^2 term), in-flight micro-batches of the
+ *    pipeline schedule, a framework reserve.
+ *  - Plan search: every layout field left at 0 (or AUTO) is searched; the
+ *    plan with the highest throughput that fits wins. Memoised.
+ *  - Whole run: a failure model (per-GPU MTBF, checkpoint interval and write
+ *    time, restart time) gives a goodput fraction; run time and GPU-hours use
+ *    it. The simulator draws failures from the same struct fs_failure_params.
+ *
+ * Invariants: pure functions of their inputs; no globals, no I/O, no
+ * allocation except inside a memo. Deterministic: ties in the search are
+ * broken by a fixed order of the candidates.
+ * Errors: bad input returns FS_ERR_INPUT, a request no plan can fit returns
+ * FS_ERR_INFEASIBLE (with the closest plan and its shortfall filled in), an
+ * allocation failure FS_ERR_NOMEM; details go into the caller's fs_error.
+ * Cost: one plan evaluation is O(1) (a few hundred flops); a full search is
+ * a few thousand evaluations (405B on 16,384 GPUs: a few milliseconds).
+ */
+#ifndef FLEETSIM_TRAIN_H
+#define FLEETSIM_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fleetsim/catalog.h"
+#include "fleetsim/error.h"
+
+/* Activation recomputation. AUTO (in a request) means "search". */
+enum fs_recompute {
+	FS_RECOMPUTE_AUTO = -1,
+	FS_RECOMPUTE_NONE = 0,
+	FS_RECOMPUTE_SELECTIVE, /* attention core only (Korthikanti et al. 2022) */
+	FS_RECOMPUTE_FULL,      /* every layer: one extra forward */
+	FS_RECOMPUTE_COUNT
+};
+
+/*
+ * Attention implementation. FLASH: fused kernel, causal half of the score
+ * matrix, no s^2 activations (FlashAttention 2/3, cuDNN). UNFUSED: the
+ * 2021-22 Megatron GPT recipe: materialised score matrix with softmax and
+ * dropout, hidden-state dropout.
+ */
+enum fs_attention { FS_ATTN_FLASH = 0, FS_ATTN_UNFUSED, FS_ATTN_COUNT };
+
+/*
+ * Kernel fusion of the framework. FUSED: layer norms, bias, activation,
+ * dropout and residual fused into few kernels (Megatron-LM, NeMo,
+ * Transformer Engine). EAGER: one kernel per PyTorch op, with the extra
+ * reads and writes that implies (plain PyTorch/FSDP stacks such as
+ * llm-foundry in 2023).
+ */
+enum fs_kernels { FS_KERNELS_FUSED = 0, FS_KERNELS_EAGER, FS_KERNELS_COUNT };
+
+/* Sentinel for zero_stage in a request: search it. */
+#define FS_TRAIN_ZERO_AUTO (-1)
+
+struct fs_train_plan {
+	int tp;             /* tensor-parallel size (sequence parallel on when > 1) */
+	int pp;             /* pipeline stages */
+	int cp;             /* context-parallel size (sequence split across GPUs) */
+	int dp;             /* data-parallel replicas = n_gpus / (tp * pp * cp) */
+	int vp;             /* interleaved model chunks per GPU (1 = plain 1F1B) */
+	int micro_batch;    /* sequences per micro-batch per replica */
+	int global_batch;   /* sequences per optimizer step, all replicas */
+	enum fs_recompute recompute;
+	int zero;           /* 0: none, 1: optimizer states, 2: + gradients, 3: + weights (FSDP) */
+};
+
+/*
+ * Failure model, shared with the fleet simulator. Failures interrupt the
+ * whole job; they arrive as a Poisson process of rate n_gpus / mtbf. Each
+ * costs the restart time plus, on average, half a checkpoint period of lost
+ * work. Checkpoints block training for ckpt_write_s every ckpt_interval_s of
+ * training.
+ */
+struct fs_failure_params {
+	double mtbf_per_gpu_h;   /* per-GPU mean time between job-interrupting failures, hours */
+	double ckpt_interval_s;  /* training seconds between checkpoints; 0 = Young's optimum */
+	double ckpt_write_s;     /* seconds a checkpoint blocks training */
+	double restart_s;        /* detection + relaunch + checkpoint load, seconds */
+};
+
+/* Defaults (docs/models/training.md): a 30 s checkpoint write, a 300 s restart. */
+#define FS_TRAIN_DEFAULT_CKPT_WRITE_S 30.0
+#define FS_TRAIN_DEFAULT_RESTART_S 300.0
+
+/* Fills fp with the defaults; MTBF from the GPU catalog (g->mtbf_h). */
+void fs_failure_params_default(const struct fs_gpu *g, struct fs_failure_params *fp);
+
+/* Mean time between interruptions of a job on n_gpus GPUs, seconds. */
+double fs_failure_job_mtbf_s(const struct fs_failure_params *fp, int n_gpus);
+
+/* The checkpoint interval in effect: fp->ckpt_interval_s, or when 0, Young's
+ * optimum sqrt(2 * ckpt_write_s * job MTBF). Seconds. */
+double fs_failure_ckpt_interval_s(const struct fs_failure_params *fp, int n_gpus);
+
+/*
+ * Expected fraction of wall time spent on useful training for a job on
+ * n_gpus GPUs (0 < goodput <= 1):
+ *   goodput = tau/(tau + w) * (1 - ((tau + w)/2 + r) / M)
+ * with tau the checkpoint interval, w the write time, r the restart time and
+ * M the job MTBF; clamped to [0.01, 1].
+ */
+double fs_train_goodput_frac(const struct fs_failure_params *fp, int n_gpus);
+
+/* One training request. Plan fields left at 0 (recompute AUTO, zero
+ * FS_TRAIN_ZERO_AUTO) are searched. */
+struct fs_train_request {
+	const struct fs_gpu *gpu;
+	const struct fs_llm *model;
+	int n_gpus;
+	int seq_len;                  /* tokens per sequence */
+	enum fs_precision precision;  /* bf16, fp16, fp8, tf32, fp32 */
+	bool strict_precision;        /* fp8 on a GPU without it: FS_ERR_INPUT instead of a bf16 fallback */
+	enum fs_attention attention;
+	enum fs_kernels kernels;
+	bool no_sequence_parallel;    /* TP without sequence parallelism (Megatron before 2022) */
+	struct fs_train_plan plan;
+	double tokens;                /* whole-run tokens; 0: steady state only */
+	struct fs_failure_params failure; /* mtbf_per_gpu_h 0: fs_failure_params_default */
+};
+
+/* Initialises r: everything searched, bf16, FlashAttention, default failure model. */
+void fs_train_request_init(struct fs_train_request *r);
+
+/* Where the time of one optimizer step goes (seconds, per step). */
+struct fs_train_time_breakdown {
+	double gemm_s;        /* matrix multiplies incl. LM head, on the slowest stage x micro-batches */
+	double attention_s;   /* attention core (score and value products, softmax) */
+	double elementwise_s; /* memory-bound element-wise work, loss */
+	double tp_comm_s;     /* exposed tensor-parallel collectives */
+	double pp_comm_s;     /* pipeline point-to-point sends */
+	double cp_comm_s;     /* exposed context-parallel exchanges */
+	double ep_comm_s;     /* expert-parallel all-to-all (mixture of experts) */
+	double bubble_s;      /* pipeline fill and drain */
+	double dp_comm_s;     /* exposed data-parallel / ZeRO communication */
+	double optimizer_s;   /* optimizer step */
+};
+
+/* Memory of the most loaded GPU, GB (10^9 bytes). */
+struct fs_train_memory {
+	double weights_gb;
+	double grads_gb;
+	double optimizer_gb;
+	double activations_gb;   /* incl. in-flight micro-batches, logits, ZeRO-3 gather buffers */
+	double reserve_gb;       /* CUDA context, communication buffers, fragmentation */
+	double total_gb;
+	double capacity_gb;      /* the GPU's HBM */
+};
+
+struct fs_train_result {
+	struct fs_train_plan plan;
+	enum fs_precision precision;  /* precision used */
+	bool fp8_fallback;            /* fp8 was asked for on a GPU without it: ran bf16 */
+	bool fits;
+	double step_time_s;
+	double tokens_per_step;
+	double tokens_per_s;           /* whole job, steady state */
+	double tokens_per_s_per_gpu;
+	double model_flops_per_token;  /* 6N + 12 L h s */
+	double hw_flops_per_token;     /* incl. recomputation */
+	double achieved_tflops_per_gpu; /* model FLOPs */
+	double mfu;                    /* model FLOPs / dense peak of the precision used, 0..1 */
+	double hfu;                    /* hardware FLOPs / same peak */
+	struct fs_train_time_breakdown time;
+	struct fs_train_memory mem;
+	/* whole run (0 when tokens == 0) */
+	double goodput_frac;
+	double job_mtbf_s;
+	double ckpt_interval_s;
+	double run_wall_s;
+	double run_days;
+	double gpu_hours;
+	int n_evaluated;               /* plans evaluated by the search (1 for fs_train_evaluate) */
+};
+
+/*
+ * Model FLOPs per token: 6 * N + 12 * L * h * s, N the matrix-multiply
+ * parameters used per token (active experts; the output layer counted, the
+ * input embedding lookup not).
+ */
+double fs_train_model_flops_per_token(const struct fs_llm *m, int seq_len);
+
+/*
+ * Hardware FLOPs per token with recomputation: none 6N + 12Lhs, selective
+ * 6N + 16Lhs (the attention core forward again), full 8N + 16Lhs (issue 3's
+ * definition; Megatron's eq. 3 does not recompute the output layer, 2Vh less).
+ */
+double fs_train_hw_flops_per_token(const struct fs_llm *m, int seq_len, enum fs_recompute rc);
+
+/* Matrix-multiply parameters used per token (N above), and stored in total. */
+double fs_train_matmul_params(const struct fs_llm *m);
+double fs_train_total_params(const struct fs_llm *m);
+
+/*
+ * Evaluates one fully specified plan (no zero/AUTO fields except
+ * global_batch 0 = default). FS_OK and *out filled (out->fits may be false),
+ * or FS_ERR_INPUT naming the bad field (tp not dividing heads, gpus not
+ * divisible by tp*pp*cp, global batch not divisible by dp*micro_batch, fp8
+ * on a GPU without it when strict ...).
+ */
+enum fs_status fs_train_evaluate(const struct fs_train_request *req, struct fs_train_result *out,
+				 struct fs_error *e);
+
+/*
+ * Memo of plan searches: a bounded, direct-mapped cache keyed by every
+ * input of a request (GPU and model fields by value, not by address).
+ * Results never depend on its state. Caller owns it.
+ */
+struct fs_train_memo;
+
+/* FS_OK and *out set (capacity entries, at least 1), or FS_ERR_NOMEM. */
+enum fs_status fs_train_memo_create(struct fs_train_memo **out, size_t capacity);
+void fs_train_memo_destroy(struct fs_train_memo *m);
+/* Hits and lookups so far (for tests and reports). */
+void fs_train_memo_stats(const struct fs_train_memo *m, size_t *hits, size_t *lookups);
+
+/*
+ * Best plan for a request: the fastest (tokens/s) plan that fits memory,
+ * searching every field left open: TP over divisors of the heads up to the
+ * NVLink domain, PP over divisors of n/TP up to the layer count, interleave,
+ * micro-batch (powers of two), recompute, ZeRO stage (0/1 with PP; 0-3
+ * without). memo may be NULL.
+ * FS_OK and *best filled; FS_ERR_INPUT for a bad request; FS_ERR_INFEASIBLE
+ * when nothing fits: *best holds the plan closest to fitting and e says how
+ * many GB it misses.
+ */
+enum fs_status fs_train_plan_best(struct fs_train_memo *memo, const struct fs_train_request *req,
+				  struct fs_train_result *best, struct fs_error *e);
+
+/* What the fleet simulator asks: one job, everything else searched. */
+struct fs_train_job {
+	const struct fs_gpu *gpu;
+	const struct fs_llm *model;
+	int n_gpus;
+	int seq_len;                 /* 0: the model's max_seq (2048 when unset) */
+	enum fs_precision precision; /* fp8 without hardware support falls back to bf16 */
+	double tokens;               /* whole-run tokens */
+	const struct fs_failure_params *failure; /* NULL: defaults for the GPU */
+};
+
+struct fs_train_estimate {
+	double tokens_per_s;     /* steady state, whole job */
+	double goodput_frac;     /* expected useful fraction of wall time */
+	double run_wall_s;       /* tokens / (tokens_per_s * goodput_frac) */
+	double step_time_s;
+	double mfu;
+	double memory_per_gpu_gb;
+	enum fs_precision precision; /* used */
+	bool fp8_fallback;
+	struct fs_train_plan plan;
+};
+
+/*
+ * Best-plan estimate for a job (memoised). FS_OK; FS_ERR_INPUT for a bad
+ * job; FS_ERR_INFEASIBLE when the model does not fit on n_gpus (e says by how
+ * much); FS_ERR_NOMEM never (a full memo evicts).
+ */
+enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs_train_job *job,
+				     struct fs_train_estimate *out, struct fs_error *e);
+
+/* Names: "none", "selective", "full"; "flash", "unfused"; "fused", "eager". */
+const char *fs_recompute_name(enum fs_recompute rc);
+enum fs_status fs_recompute_parse(const char *s, enum fs_recompute *out);
+const char *fs_attention_name(enum fs_attention a);
+enum fs_status fs_attention_parse(const char *s, enum fs_attention *out);
+const char *fs_kernels_name(enum fs_kernels k);
+enum fs_status fs_kernels_parse(const char *s, enum fs_kernels *out);
+
+/* ---- calibration (models/train_calib.c) ---- */
+
+/*
+ * Published-figure conventions a calibration row may carry; each converts a
+ * predicted step into the number the source printed.
+ */
+enum fs_train_metric {
+	FS_METRIC_TOKENS_PER_S_PER_GPU,
+	FS_METRIC_TFLOPS_MEGATRON_HW,    /* Narayanan eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh) / t / n */
+	FS_METRIC_TFLOPS_MEGATRON_MODEL, /* Korthikanti: 72 B s l h^2 (1 + s/6h + V/12lh) / t / n */
+	FS_METRIC_MFU_MEGATRON_PCT,      /* the 72-form over the dense peak, percent */
+	FS_METRIC_MFU_FOUNDRY_PCT,       /* llm-foundry: (6 P + 12 L h s) tok/s / peak, percent; P = params_b */
+	FS_METRIC_TFLOPS_NEMO,           /* NeMo/Megatron-Bridge: (6 N + 6 L h s) tok/s (causal attention) */
+	FS_METRIC_TFLOPS_6N12,           /* (6 N + 12 L h s) tok/s, TFLOP/s */
+	FS_METRIC_MFU_6N12_PCT,          /* same over the BF16 dense peak, percent */
+	FS_METRIC_ITER_TIME_S,           /* seconds per optimizer step */
+	FS_METRIC_RUN_DAYS,              /* whole run, days */
+	FS_METRIC_RUN_GPU_HOURS,         /* whole run, GPU-hours */
+	FS_METRIC_COUNT
+};
+
+const char *fs_train_metric_name(enum fs_train_metric m);
+enum fs_status fs_train_metric_parse(const char *s, enum fs_train_metric *out);
+bool fs_train_metric_is_run(enum fs_train_metric m);
+
+struct fs_train_calib_row {
+	char id[64];
+	char model[FS_NAME_MAX];
+	char gpu[FS_NAME_MAX];
+	enum fs_train_metric metric;
+	double value;                 /* published */
+	double params_b;              /* the source's own parameter count (foundry MFU) */
+	bool added;                   /* found for this project, not in the shared set */
+	char source[FS_SOURCE_MAX];
+	struct fs_train_request req;  /* gpu/model pointers into the catalog given to the loader */
+	int line;                     /* 1-based line in the CSV */
+};
+
+/*
+ * Parses the calibration CSV text (header row; columns in any order, see
+ * docs/models/training.md) and resolves GPU and model names in cat.
+ * *rows is malloc'd (free it); FS_OK, FS_ERR_INPUT naming file:line:column,
+ * or FS_ERR_NOMEM. name is used in messages.
+ */
+enum fs_status fs_train_calib_load(const char *csv_text, const char *name,
+				   const struct fs_catalog *cat,
+				   struct fs_train_calib_row **rows, size_t *n_rows,
+				   struct fs_error *e);
+
+/*
+ * Predicts the row's published figure: plans the request (published layout,
+ * the rest searched), converts to the row's metric. FS_OK and *predicted,
+ * *res (may be NULL) filled; errors as fs_train_plan_best.
+ */
+enum fs_status fs_train_calib_predict(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
+				      double *predicted, struct fs_train_result *res,
+				      struct fs_error *e);
+
+/* The published metric from a predicted result (for tests of the conventions). */
+double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_request *req,
+			     const struct fs_train_result *res, double params_b);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * train_calib.c - the calibration rows of the training model: parsing the
+ * embedded CSV, predicting each row's published figure under the source's
+ * own conventions (docs/models/training.md [8]).
+ */
+#include "fleetsim/train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fleetsim/csv.h"
+#include "fleetsim/util.h"
+
+static const char *const metric_names[FS_METRIC_COUNT] = {
+	"tokens_per_s_per_gpu",
+	"tflops_megatron_hw",
+	"tflops_megatron_model",
+	"mfu_megatron_pct",
+	"mfu_foundry_pct",
+	"tflops_nemo",
+	"tflops_6n12",
+	"mfu_6n12_pct",
+	"iter_time_s",
+	"run_days",
+	"run_gpu_hours",
+};
+
+const char *fs_train_metric_name(enum fs_train_metric m)
+{
+	return (unsigned)m < FS_METRIC_COUNT ? metric_names[m] : "?";
+}
+
+enum fs_status fs_train_metric_parse(const char *s, enum fs_train_metric *out)
+{
+	for (int i = 0; i < FS_METRIC_COUNT; i++) {
+		if (strcmp(s, metric_names[i]) == 0) {
+			*out = (enum fs_train_metric)i;
+			return FS_OK;
+		}
+	}
+	return FS_ERR_INPUT;
+}
+
+bool fs_train_metric_is_run(enum fs_train_metric m)
+{
+	return m == FS_METRIC_RUN_DAYS || m == FS_METRIC_RUN_GPU_HOURS;
+}
+
+double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_request *req,
+			     const struct fs_train_result *res, double params_b)
+{
+	const struct fs_llm *md = req->model;
+	double l = md->n_layers, h = md->hidden, V = md->vocab, s = req->seq_len;
+	double tps = res->tokens_per_s_per_gpu;
+	double n_mm = fs_train_matmul_params(md);
+	double peak = fs_gpu_peak_tflops(req->gpu, res->precision) * 1e12;
+	double peak16 = req->gpu->bf16_tflops * 1e12;
+
+	switch (m) {
+	case FS_METRIC_TOKENS_PER_S_PER_GPU:
+		return tps;
+	case FS_METRIC_TFLOPS_MEGATRON_HW:
+		return 96.0 * l * h * h * (1.0 + s / (6.0 * h) + V / (16.0 * l * h)) * tps / 1e12;
+	case FS_METRIC_TFLOPS_MEGATRON_MODEL:
+		return 72.0 * l * h * h * (1.0 + s / (6.0 * h) + V / (12.0 * l * h)) * tps / 1e12;
+	case FS_METRIC_MFU_MEGATRON_PCT:
+		return 100.0 * 72.0 * l * h * h * (1.0 + s / (6.0 * h) + V / (12.0 * l * h)) * tps / peak;
+	case FS_METRIC_MFU_FOUNDRY_PCT: {
+		double p = params_b > 0 ? params_b * 1e9 : fs_train_total_params(md);
+		return 100.0 * (6.0 * p + 12.0 * l * h * s) * tps / peak;
+	}
+	case FS_METRIC_TFLOPS_NEMO:
+		return (6.0 * n_mm + 6.0 * l * h * s) * tps / 1e12;
+	case FS_METRIC_TFLOPS_6N12:
+		return (6.0 * n_mm + 12.0 * l * h * s) * tps / 1e12;
+	case FS_METRIC_MFU_6N12_PCT:
+		return 100.0 * (6.0 * n_mm + 12.0 * l * h * s) * tps / peak16;
+	case FS_METRIC_ITER_TIME_S:
+		return res->step_time_s;
+	case FS_METRIC_RUN_DAYS:
+		return res->run_days;
+	case FS_METRIC_RUN_GPU_HOURS:
+		return res->gpu_hours;
+	default:
+		return 0.0;
+	}
+}
+
+/* ---- CSV ---- */
+
+enum col {
+	C_ID, C_METRIC, C_VALUE, C_MODEL, C_GPU, C_GPUS, C_SEQ, C_PRECISION, C_TP, C_PP, C_CP, C_VP,
+	C_MB, C_GBS, C_RECOMPUTE, C_ZERO, C_ATTENTION, C_KERNELS, C_SP, C_TOKENS, C_PARAMS, C_ADDED, C_SOURCE,
+	C_COUNT
+};
+
+static const char *const col_names[C_COUNT] = {
+	"id", "metric", "value", "model", "gpu", "gpus", "seq", "precision", "tp", "pp", "cp", "vp",
+	"micro_batch", "global_batch", "recompute", "zero", "attention", "kernels", "sequence_parallel",
+	"tokens", "params_b", "added", "source",
+};
+
+/* Required columns; the others may be absent. */
+static bool col_required(int c)
+{
+	return c == C_ID || c == C_METRIC || c == C_VALUE || c == C_MODEL || c == C_GPU ||
+	       c == C_GPUS || c == C_SEQ || c == C_SOURCE;
+}
+
+static enum fs_status num_field(const char *txt, double lo, double hi, double *out, const char *name,
+				int line, const char *col, struct fs_error *e)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(txt, &end);
+	if (end == txt || *end != '\0' || errno || !isfinite(v) || v < lo || v > hi)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, col,
+				    "'%s' is not a number in [%g, %g]", txt, lo, hi);
+	*out = v;
+	return FS_OK;
+}
+
+/* Optional integer column: "" leaves *out untouched. */
+static enum fs_status int_opt(char **f, int idx, double lo, double hi, int *out, const char *name,
+			      int line, const char *col, struct fs_error *e)
+{
+	double v = 0.0;
+	enum fs_status st;
+
+	if (idx < 0 || f[idx][0] == '\0')
+		return FS_OK;
+	st = num_field(f[idx], lo, hi, &v, name, line, col, e);
+	if (st)
+		return st;
+	if (v != floor(v))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, col, "'%s' is not a whole number", f[idx]);
+	*out = (int)v;
+	return FS_OK;
+}
+
+static enum fs_status parse_row(char **f, const int *ci, const char *name, int line,
+				const struct fs_catalog *cat, struct fs_train_calib_row *row,
+				struct fs_error *e)
+{
+	enum fs_status st;
+	double v;
+	int gpus = 0, seq = 0;
+
+	memset(row, 0, sizeof(*row));
+	row->line = line;
+	fs_train_request_init(&row->req);
+	fs_strlcpy(row->id, f[ci[C_ID]], sizeof(row->id));
+	fs_strlcpy(row->model, f[ci[C_MODEL]], sizeof(row->model));
+	fs_strlcpy(row->gpu, f[ci[C_GPU]], sizeof(row->gpu));
+	fs_strlcpy(row->source, f[ci[C_SOURCE]], sizeof(row->source));
+	if (fs_train_metric_parse(f[ci[C_METRIC]], &row->metric))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "metric", "unknown metric '%s'",
+				    f[ci[C_METRIC]]);
+	st = num_field(f[ci[C_VALUE]], 0, 1e15, &row->value, name, line, "value", e);
+	if (st)
+		return st;
+	row->req.gpu = fs_catalog_gpu(cat, row->gpu);
+	if (!row->req.gpu)
+		return fs_catalog_unknown(cat, "gpu", row->gpu, name, line, "gpu", e);
+	row->req.model = fs_catalog_llm(cat, row->model);
+	if (!row->req.model)
+		return fs_catalog_unknown(cat, "model", row->model, name, line, "model", e);
+	st = int_opt(f, ci[C_GPUS], 1, 1e7, &gpus, name, line, "gpus", e);
+	if (!st)
+		st = int_opt(f, ci[C_SEQ], 1, 1e8, &seq, name, line, "seq", e);
+	if (st)
+		return st;
+	if (gpus < 1 || seq < 1)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "gpus", "gpus and seq are required");
+	row->req.n_gpus = gpus;
+	row->req.seq_len = seq;
+	if (ci[C_PRECISION] >= 0 && f[ci[C_PRECISION]][0] &&
+	    fs_precision_parse(f[ci[C_PRECISION]], &row->req.precision))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "precision", "unknown precision '%s'",
+				    f[ci[C_PRECISION]]);
+	st = int_opt(f, ci[C_TP], 1, 1024, &row->req.plan.tp, name, line, "tp", e);
+	if (!st)
+		st = int_opt(f, ci[C_PP], 1, 1024, &row->req.plan.pp, name, line, "pp", e);
+	if (!st)
+		st = int_opt(f, ci[C_CP], 1, 1024, &row->req.plan.cp, name, line, "cp", e);
+	if (!st)
+		st = int_opt(f, ci[C_VP], 1, 1024, &row->req.plan.vp, name, line, "vp", e);
+	if (!st)
+		st = int_opt(f, ci[C_MB], 1, 1e6, &row->req.plan.micro_batch, name, line, "micro_batch", e);
+	if (!st)
+		st = int_opt(f, ci[C_GBS], 1, 1e9, &row->req.plan.global_batch, name, line, "global_batch", e);
+	if (!st)
+		st = int_opt(f, ci[C_ZERO], 0, 3, &row->req.plan.zero, name, line, "zero", e);
+	if (st)
+		return st;
+	if (ci[C_RECOMPUTE] >= 0 && f[ci[C_RECOMPUTE]][0] &&
+	    fs_recompute_parse(f[ci[C_RECOMPUTE]], &row->req.plan.recompute))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "recompute", "unknown recompute '%s'",
+				    f[ci[C_RECOMPUTE]]);
+	if (ci[C_ATTENTION] >= 0 && f[ci[C_ATTENTION]][0] &&
+	    fs_attention_parse(f[ci[C_ATTENTION]], &row->req.attention))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "attention", "unknown attention '%s'",
+				    f[ci[C_ATTENTION]]);
+	if (ci[C_KERNELS] >= 0 && f[ci[C_KERNELS]][0] &&
+	    fs_kernels_parse(f[ci[C_KERNELS]], &row->req.kernels))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "kernels", "unknown kernels '%s'",
+				    f[ci[C_KERNELS]]);
+	if (ci[C_SP] >= 0 && f[ci[C_SP]][0]) {
+		int sp = 1;
+		st = int_opt(f, ci[C_SP], 0, 1, &sp, name, line, "sequence_parallel", e);
+		if (st)
+			return st;
+		row->req.no_sequence_parallel = sp == 0;
+	}
+	if (ci[C_TOKENS] >= 0 && f[ci[C_TOKENS]][0]) {
+		st = num_field(f[ci[C_TOKENS]], 0, 1e16, &v, name, line, "tokens", e);
+		if (st)
+			return st;
+		row->req.tokens = v;
+	}
+	if (ci[C_PARAMS] >= 0 && f[ci[C_PARAMS]][0]) {
+		st = num_field(f[ci[C_PARAMS]], 0, 1e6, &row->params_b, name, line, "params_b", e);
+		if (st)
+			return st;
+	}
+	if (ci[C_ADDED] >= 0 && f[ci[C_ADDED]][0])
+		row->added = strcmp(f[ci[C_ADDED]], "1") == 0;
+	if (fs_train_metric_is_run(row->metric) && row->req.tokens <= 0)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "tokens",
+				    "whole-run metric '%s' needs tokens", fs_train_metric_name(row->metric));
+	fs_failure_params_default(row->req.gpu, &row->req.failure);
+	return FS_OK;
+}
+
+enum fs_status fs_train_calib_load(const char *csv_text, const char *name,
+				   const struct fs_catalog *cat,
+				   struct fs_train_calib_row **rows, size_t *n_rows,
+				   struct fs_error *e)
+{
+	const char *cur = csv_text;
+	char buf[4096];
+	char *f[64];
+	int ci[C_COUNT];
+	int nf, line = 1;
+	struct fs_train_calib_row *out = NULL;
+	size_t n = 0, cap = 0;
+	enum fs_status st = FS_OK;
+
+	*rows = NULL;
+	*n_rows = 0;
+	nf = fs_csv_next(&cur, buf, sizeof(buf), f, 64, &line);
+	if (nf <= 0)
+		return fs_error_set(e, FS_ERR_INPUT, name, 1, NULL, "empty or unreadable header");
+	for (int c = 0; c < C_COUNT; c++) {
+		ci[c] = fs_csv_col(f, nf, col_names[c]);
+		if (ci[c] < 0 && col_required(c))
+			return fs_error_set(e, FS_ERR_INPUT, name, 1, col_names[c], "missing column");
+	}
+	for (;;) {
+		int start = line;
+		struct fs_train_calib_row row;
+
+		nf = fs_csv_next(&cur, buf, sizeof(buf), f, 64, &line);
+		if (nf == 0)
+			break;
+		if (nf < 0) {
+			st = fs_error_set(e, FS_ERR_INPUT, name, start, NULL, "record too long");
+			goto fail;
+		}
+		if (nf == 1 && f[0][0] == '\0')
+			continue;
+		for (int c = 0; c < C_COUNT; c++) {
+			if (ci[c] >= nf) {
+				st = fs_error_set(e, FS_ERR_INPUT, name, start, col_names[c],
+						  "row has %d fields; header has more", nf);
+				goto fail;
+			}
+		}
+		st = parse_row(f, ci, name, start, cat, &row, e);
+		if (st)
+			goto fail;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct fs_train_calib_row *p = realloc(out, ncap * sizeof(*out));
+			if (!p) {
+				st = fs_error_set(e, FS_ERR_NOMEM, name, start, NULL, "out of memory");
+				goto fail;
+			}
+			out = p;
+			cap = ncap;
+		}
+		out[n++] = row;
+	}
+	*rows = out;
+	*n_rows = n;
+	return FS_OK;
+fail:
+	free(out);
+	return st;
+}
+
+enum fs_status fs_train_calib_predict(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
+				      double *predicted, struct fs_train_result *res,
+				      struct fs_error *e)
+{
+	struct fs_train_result r;
+	enum fs_status st = fs_train_plan_best(memo, &row->req, &r, e);
+
+	if (res)
+		*res = r;
+	if (st)
+		return st;
+	*predicted = fs_train_metric_value(row->metric, &row->req, &r, row->params_b);
+	return FS_OK;
+}
