@@ -352,8 +352,9 @@ static const char show_help[] =
 static int kind_row(void *ctx, const struct fs_kind_row *k)
 {
 	(void)ctx;
-	printf("  %-20s %8" PRId64 " %10.1f %10.2f %14.0f\n", k->kind, k->n_jobs, k->mean_wait_s / 3600.0,
-	       k->mean_tts_s / FS_SECONDS_PER_DAY, k->gpu_hours);
+	printf("  %-20s %8" PRId64 " %10" PRId64 " %10.1f %10.2f %14.0f %9" PRId64 "\n", k->kind,
+	       k->n_jobs, k->n_infeasible, k->mean_wait_s / 3600.0, k->mean_tts_s / FS_SECONDS_PER_DAY,
+	       k->gpu_hours, k->restarts);
 	return 0;
 }
 
@@ -395,6 +396,8 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14.0f days\n", "horizon", r.horizon_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14zu\n", "jobs", r.sum.n_jobs);
 	printf("  %-28s %14zu\n", "finished within horizon", r.sum.n_done_in_horizon);
+	printf("  %-28s %14zu\n", "infeasible (do not fit)", r.sum.n_infeasible);
+	printf("  %-28s %14" PRIu64 "\n", "failures (job restarts)", r.sum.n_failures);
 	printf("  %-28s %14.1f h\n", "wait, mean", r.sum.mean_wait_s / 3600.0);
 	printf("  %-28s %14.1f h\n", "wait, p90", r.sum.p90_wait_s / 3600.0);
 	printf("  %-28s %14.2f days\n", "time to solution, mean", r.sum.mean_tts_s / FS_SECONDS_PER_DAY);
@@ -403,7 +406,8 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14.2f days\n", "last job ends", r.sum.makespan_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14.0f\n", "GPU-hours of jobs", r.sum.gpu_hours);
 	printf("  %-28s %14.0f USD\n", "fleet cost over horizon", r.sum.fleet_cost_usd);
-	printf("\n  %-20s %8s %10s %10s %14s\n", "workload", "jobs", "wait_h", "tts_d", "gpu_hours");
+	printf("\n  %-20s %8s %10s %10s %10s %14s %9s\n", "workload", "jobs", "infeasible", "wait_h",
+	       "tts_d", "gpu_hours", "restarts");
 	if (fs_store_job_kinds(store, r.id, kind_row, NULL, &e))
 		goto fail;
 	printf("\n  %5s %12s %7s %10s\n", "month", "gpus_busy", "util%", "queued");

@@ -4,8 +4,12 @@
  */
 #include "fleetsim/run.h"
 #include "fleetsim/engine.h"
+#include "fleetsim/train.h"
 #include "fleetsim/train_simple.h"
+#include "fleetsim/util.h"
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
@@ -13,12 +17,30 @@
 #include <string.h>
 #include <time.h>
 
-enum { EV_JOB_END = 1, EV_JOB_SUBMIT = 2 };
+enum { EV_JOB_END = 1, EV_JOB_SUBMIT, EV_JOB_FAIL, EV_JOB_RESTART };
 /* At equal times, ends free GPUs before submissions look for them. */
-enum { PRIO_END = 0, PRIO_SUBMIT = 1 };
+enum { PRIO_END = 0, PRIO_JOB = 1, PRIO_SUBMIT = 2 };
+
+/* Token count the training model is asked about (see job_times). */
+#define REF_TOKENS 1e12
+
+/* Per-job state while it runs: useful work left and the current segment. */
+struct job_state {
+	double work_s;       /* useful training seconds the whole job needs; < 0: not yet known */
+	double work_left_s;  /* since the last checkpoint */
+	double seg_start_s;  /* wall time the current segment began */
+	double tau_s;        /* training seconds between checkpoints */
+};
 
 struct fleet_state {
 	struct fs_evq *q;
+	const struct fs_scenario *sc;
+	const struct fs_fleet_opt *fleet;
+	struct fs_train_memo *memo;
+	gsl_rng *fail_rng;
+	struct fs_failure_params fp;
+	struct job_state *js;
+	uint64_t n_failures;
 	struct fs_job_result *jobs;
 	size_t n_jobs;
 	size_t next_start;   /* FIFO: jobs [next_start, n_submitted) wait */
@@ -44,13 +66,95 @@ static double now_s(const struct fleet_state *fs)
 }
 
 /*
- * The training-time model used by the fleet: the one place to change when
- * the model is swapped.
+ * The job's useful training time and expected wall time on this fleet: the
+ * one place that calls the training model. FS_ERR_INFEASIBLE when the model
+ * does not fit on the job's GPUs.
  */
-static double job_run_s(const struct fs_gpu *g, const struct fs_job_result *j)
+static enum fs_status job_times(struct fleet_state *fs, const struct fs_job_result *j,
+				double *work_s, double *expected_wall_s, struct fs_error *e)
 {
-	return fs_train_simple_time_s(g, j->model, j->gpus, j->opts->seq_len,
-				      j->opts->precision, j->tokens);
+	const struct fs_gpu *g = fs->fleet->gpu;
+	double goodput = fs_train_goodput_frac(&fs->fp, j->gpus);
+	struct fs_train_job tj;
+	struct fs_train_estimate est;
+	enum fs_status st;
+
+	if (fs->sc->train_model == FS_TRAIN_MODEL_FIRST_ORDER) {
+		*work_s = fs_train_simple_time_s(g, j->model, j->gpus, j->opts->seq_len,
+						 j->opts->precision, j->tokens);
+		*expected_wall_s = *work_s / goodput;
+		return FS_OK;
+	}
+	memset(&tj, 0, sizeof(tj));
+	tj.gpu = g;
+	tj.model = j->model;
+	tj.n_gpus = j->gpus;
+	tj.seq_len = j->opts->seq_len;
+	tj.precision = j->opts->precision;
+	/* The plan does not depend on the token count and the run time is
+	 * linear in it, so the model is asked for a reference count: one
+	 * memoised search then serves every job of this shape. */
+	tj.tokens = REF_TOKENS;
+	tj.failure = &fs->fp;
+	if ((st = fs_train_job_estimate(fs->memo, &tj, &est, e)))
+		return st;
+	/* run_wall_s = useful work / goodput; the simulation draws the failures itself */
+	*expected_wall_s = est.run_wall_s * (j->tokens / REF_TOKENS);
+	*work_s = *expected_wall_s * est.goodput_frac;
+	return FS_OK;
+}
+
+/* Wall time to train work_left_s with a checkpoint after every tau_s of training. */
+static double wall_to_finish_s(const struct job_state *s, double write_s)
+{
+	double n_ckpt = ceil(s->work_left_s / s->tau_s) - 1.0;
+
+	return s->work_left_s + (n_ckpt > 0 ? n_ckpt * write_s : 0.0);
+}
+
+/* Schedules the job's end, or its next failure if one comes first. */
+static enum fs_status run_segment(struct fleet_state *fs, uint32_t idx, struct fs_error *e)
+{
+	struct job_state *s = &fs->js[idx];
+	double finish = wall_to_finish_s(s, fs->fp.ckpt_write_s);
+	double fail = INFINITY;
+	int64_t now = fs_evq_now(fs->q), dt;
+	uint32_t kind = EV_JOB_END;
+	int32_t prio = PRIO_END;
+
+	s->seg_start_s = (double)now / (double)FS_NS_PER_S;
+	if (fs->sc->failures.enabled)
+		fail = gsl_ran_exponential(fs->fail_rng,
+					   fs_failure_job_mtbf_s(&fs->fp, fs->jobs[idx].gpus));
+	if (fail < finish) {
+		finish = fail;
+		kind = EV_JOB_FAIL;
+		prio = PRIO_JOB;
+	}
+	dt = to_ns(finish);
+	if (dt < 1)
+		dt = 1;
+	if (!fs_evq_push(fs->q, now + dt, prio, kind, idx, 0))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	return FS_OK;
+}
+
+/* A failure: keep the checkpointed work, hold the GPUs for the restart. */
+static enum fs_status on_failure(struct fleet_state *fs, uint32_t idx, struct fs_error *e)
+{
+	struct job_state *s = &fs->js[idx];
+	double elapsed = now_s(fs) - s->seg_start_s;
+	double cycles = floor(elapsed / (s->tau_s + fs->fp.ckpt_write_s));
+	int64_t r = to_ns(fs->fp.restart_s);
+
+	s->work_left_s -= cycles * s->tau_s;
+	if (s->work_left_s < 0)
+		s->work_left_s = 0;
+	fs->jobs[idx].restarts++;
+	fs->n_failures++;
+	if (!fs_evq_push(fs->q, fs_evq_now(fs->q) + (r > 0 ? r : 1), PRIO_JOB, EV_JOB_RESTART, idx, 0))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	return FS_OK;
 }
 
 static int ensure_bucket(struct fleet_state *fs, size_t idx)
@@ -93,25 +197,41 @@ static int integrate_to(struct fleet_state *fs, double t)
 	return 0;
 }
 
-static enum fs_status start_ready(struct fleet_state *fs, const struct fs_gpu *g,
-				  struct fs_error *e)
+/* Starts waiting jobs in FIFO order while the head fits in the free GPUs. */
+static enum fs_status start_ready(struct fleet_state *fs, struct fs_error *e)
 {
-	while (fs->next_start < fs->n_submitted &&
-	       fs->jobs[fs->next_start].gpus <= fs->gpus_free) {
-		struct fs_job_result *j = &fs->jobs[fs->next_start];
-		double t = now_s(fs);
-		int64_t end_ns;
+	while (fs->next_start < fs->n_submitted) {
+		uint32_t idx = (uint32_t)fs->next_start;
+		struct fs_job_result *j = &fs->jobs[idx];
+		struct job_state *s = &fs->js[idx];
+		enum fs_status st;
 
-		j->run_s = job_run_s(g, j);
-		if (!(j->run_s > 0) || !isfinite(j->run_s))
-			return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
-					    "job '%s': the training model gave run time %g s", j->name, j->run_s);
-		j->start_s = t;
-		end_ns = fs_evq_now(fs->q) + to_ns(j->run_s);
-		if (end_ns <= fs_evq_now(fs->q))
-			end_ns = fs_evq_now(fs->q) + 1;
-		if (!fs_evq_push(fs->q, end_ns, PRIO_END, EV_JOB_END, (uint32_t)fs->next_start, 0))
-			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		if (s->work_s < 0) {
+			st = job_times(fs, j, &s->work_s, &j->run_s, e);
+			if (st == FS_ERR_INFEASIBLE) {
+				/* rejected at the head of the queue; it never holds GPUs */
+				fs_error_clear(e);
+				j->status = FS_JOB_INFEASIBLE;
+				j->start_s = j->end_s = now_s(fs);
+				j->wait_s = j->tts_s = j->gpu_hours = j->run_s = 0.0;
+				fs->next_start++;
+				continue;
+			}
+			if (st)
+				return st;
+			if (!(s->work_s > 0) || !isfinite(s->work_s))
+				return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+						    "job '%s': the training model gave %g s", j->name, s->work_s);
+		}
+		if (j->gpus > fs->gpus_free)
+			break;
+		j->start_s = now_s(fs);
+		s->work_left_s = s->work_s;
+		s->tau_s = fs_failure_ckpt_interval_s(&fs->fp, j->gpus);
+		if (!(s->tau_s > 0))
+			s->tau_s = INFINITY;
+		if ((st = run_segment(fs, idx, e)))
+			return st;
 		fs->gpus_free -= j->gpus;
 		fs->running++;
 		fs->next_start++;
@@ -122,26 +242,34 @@ static enum fs_status start_ready(struct fleet_state *fs, const struct fs_gpu *g
 static void summarize(struct fs_run_result *r, const struct fs_scenario *sc, double *scratch)
 {
 	struct fs_run_summary *s = &r->sum;
-	size_t n = r->n_jobs;
+	size_t n = 0;
 	double busy_in_horizon = 0.0;
 
-	s->n_jobs = n;
-	for (size_t i = 0; i < n; i++) {
+	s->n_jobs = r->n_jobs;
+	for (size_t i = 0; i < r->n_jobs; i++) {
 		const struct fs_job_result *j = &r->jobs[i];
+		if (j->status == FS_JOB_INFEASIBLE) {
+			s->n_infeasible++;
+			continue;
+		}
 		s->gpu_hours += j->gpu_hours;
 		if (j->end_s <= sc->horizon_s)
 			s->n_done_in_horizon++;
 		if (j->end_s > s->makespan_s)
 			s->makespan_s = j->end_s;
 	}
+	/* waits and times to solution of the jobs that ran */
+	for (size_t i = 0; i < r->n_jobs; i++)
+		if (r->jobs[i].status == FS_JOB_DONE)
+			scratch[n++] = r->jobs[i].wait_s;
 	if (n > 0) {
-		for (size_t i = 0; i < n; i++)
-			scratch[i] = r->jobs[i].wait_s;
 		gsl_sort(scratch, 1, n);
 		s->mean_wait_s = gsl_stats_mean(scratch, 1, n);
 		s->p90_wait_s = gsl_stats_quantile_from_sorted_data(scratch, 1, n, 0.9);
-		for (size_t i = 0; i < n; i++)
-			scratch[i] = r->jobs[i].tts_s;
+		n = 0;
+		for (size_t i = 0; i < r->n_jobs; i++)
+			if (r->jobs[i].status == FS_JOB_DONE)
+				scratch[n++] = r->jobs[i].tts_s;
 		gsl_sort(scratch, 1, n);
 		s->mean_tts_s = gsl_stats_mean(scratch, 1, n);
 		s->p90_tts_s = gsl_stats_quantile_from_sorted_data(scratch, 1, n, 0.9);
@@ -176,9 +304,26 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 	out->horizon_s = sc->horizon_s;
 	if ((st = fs_workload_generate(sc, seed, &fs.jobs, &fs.n_jobs, e)))
 		return st;
-	if (fs_evq_create(&fs.q, fs.n_jobs + 16)) {
+	fs.sc = sc;
+	fs.fleet = fl;
+	fs.js = malloc((fs.n_jobs ? fs.n_jobs : 1) * sizeof(*fs.js));
+	fs.fail_rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (fs_evq_create(&fs.q, fs.n_jobs + 16) || !fs.js || !fs.fail_rng ||
+	    fs_train_memo_create(&fs.memo, 4096)) {
 		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
+	}
+	gsl_rng_set(fs.fail_rng, (unsigned long)fs_seed_mix(seed, "failures"));
+	for (size_t i = 0; i < fs.n_jobs; i++)
+		fs.js[i].work_s = -1.0;
+	fs_failure_params_default(fl->gpu, &fs.fp);
+	fs.fp.ckpt_interval_s = sc->failures.ckpt_interval_s;
+	fs.fp.ckpt_write_s = sc->failures.ckpt_write_s;
+	fs.fp.restart_s = sc->failures.restart_s;
+	if (!sc->failures.enabled) {
+		/* no failures: no restarts, and no checkpoint overhead to speak of */
+		fs.fp.mtbf_per_gpu_h = 1e15;
+		fs.fp.ckpt_write_s = 0.0;
 	}
 	fs.gpus_total = fs.gpus_free = fl->n_gpus;
 	fs.interval_s = sc->series_interval_s;
@@ -205,6 +350,14 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 		if (ev.kind == EV_JOB_SUBMIT) {
 			/* jobs are pushed in submit order and ties pop FIFO */
 			fs.n_submitted = (size_t)ev.subject + 1;
+		} else if (ev.kind == EV_JOB_FAIL) {
+			if ((st = on_failure(&fs, ev.subject, e)))
+				goto fail;
+			continue;
+		} else if (ev.kind == EV_JOB_RESTART) {
+			if ((st = run_segment(&fs, ev.subject, e)))
+				goto fail;
+			continue;
 		} else {
 			struct fs_job_result *j = &fs.jobs[ev.subject];
 			j->end_s = now_s(&fs);
@@ -214,7 +367,7 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 			fs.gpus_free += j->gpus;
 			fs.running--;
 		}
-		if ((st = start_ready(&fs, fl->gpu, e)))
+		if ((st = start_ready(&fs, e)))
 			goto fail;
 	}
 	if (fs.next_start != fs.n_jobs || fs.running != 0) {
@@ -234,6 +387,7 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 	out->series = fs.series;
 	out->n_series = fs.n_series;
 	out->sum.events = fs_evq_popped(fs.q);
+	out->sum.n_failures = fs.n_failures;
 	scratch = malloc((fs.n_jobs ? fs.n_jobs : 1) * sizeof(double));
 	if (!scratch) {
 		memset(out, 0, sizeof(*out));
@@ -242,11 +396,17 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 	}
 	summarize(out, sc, scratch);
 	free(scratch);
+	free(fs.js);
+	gsl_rng_free(fs.fail_rng);
+	fs_train_memo_destroy(fs.memo);
 	fs_evq_destroy(fs.q);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
 	return FS_OK;
 fail:
+	free(fs.js);
+	gsl_rng_free(fs.fail_rng);
+	fs_train_memo_destroy(fs.memo);
 	fs_evq_destroy(fs.q);
 	free(fs.jobs);
 	free(fs.series);

@@ -449,8 +449,11 @@ enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *
 /* ---- scenario files ---------------------------------------------------- */
 
 static const char *const top_keys[] = {
-	"name", "description", "seed", "horizon_days", "series_interval_hours",
-	"fleets", "training", "gpus", "models", "aliases",
+	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
+	"failures", "fleets", "training", "gpus", "models", "aliases",
+};
+static const char *const failure_keys[] = {
+	"enabled", "checkpoint_interval_s", "checkpoint_write_s", "restart_s",
 };
 static const char *const fleet_keys[] = { "name", "gpu", "nodes", "gpus_per_node" };
 static const char *const training_keys[] = { "jobs", "streams" };
@@ -863,6 +866,59 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 	return FS_OK;
 }
 
+static enum fs_status load_train_model(struct ld *ld, const config_setting_t *root,
+				       struct fs_scenario *sc)
+{
+	char kind[32];
+
+	if (get_str(ld, root, "", "train_model", false, "full", kind, sizeof(kind)))
+		return FS_ERR_INPUT;
+	if (strcmp(kind, "full") == 0)
+		sc->train_model = FS_TRAIN_MODEL_FULL;
+	else if (strcmp(kind, "first_order") == 0)
+		sc->train_model = FS_TRAIN_MODEL_FIRST_ORDER;
+	else
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(root, "train_model")), "train_model",
+				    "found \"%s\"; expected \"full\" or \"first_order\"", kind);
+	return FS_OK;
+}
+
+static enum fs_status load_failures(struct ld *ld, const config_setting_t *root,
+				    struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(root, "failures");
+	struct fs_failure_opts *f = &sc->failures;
+
+	f->enabled = true;
+	f->ckpt_interval_s = 0.0;
+	f->ckpt_write_s = 30.0;
+	f->restart_s = 300.0;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "failures") ||
+	    check_keys(ld, g, "failures", failure_keys, NKEYS(failure_keys)))
+		return FS_ERR_INPUT;
+	{
+		const config_setting_t *en = config_setting_get_member(g, "enabled");
+		if (en) {
+			char found[64];
+			if (config_setting_type(en) != CONFIG_TYPE_BOOL) {
+				describe(en, found, sizeof(found));
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(en),
+						    "failures.enabled", "found %s; expected true or false", found);
+			}
+			f->enabled = config_setting_get_bool(en) != 0;
+		}
+	}
+	return get_num(ld, g, "failures", "checkpoint_interval_s", false, 0.0, 0, false, 1e7, "s",
+		       &f->ckpt_interval_s) ||
+	       get_num(ld, g, "failures", "checkpoint_write_s", false, 30.0, 0, false, 1e5, "s",
+		       &f->ckpt_write_s) ||
+	       get_num(ld, g, "failures", "restart_s", false, 300.0, 0, false, 1e6, "s", &f->restart_s)
+		       ? FS_ERR_INPUT : FS_OK;
+}
+
 static enum fs_status load_root(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
 {
 	long long seed;
@@ -886,6 +942,8 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 				    "series_interval_hours",
 				    "%g h gives more than 2,000,000 series points over %g days; expected a longer interval",
 				    interval_h, horizon_days);
+	if (load_train_model(ld, root, sc) || load_failures(ld, root, sc))
+		return FS_ERR_INPUT;
 	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	tr = config_setting_get_member(root, "training");

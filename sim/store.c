@@ -37,6 +37,8 @@ static const char schema_v1[] =
 	"  horizon_s REAL NOT NULL,"
 	"  n_jobs INTEGER NOT NULL,"
 	"  n_done_in_horizon INTEGER NOT NULL,"
+	"  n_infeasible INTEGER NOT NULL,"
+	"  n_failures INTEGER NOT NULL,"
 	"  mean_wait_s REAL, p90_wait_s REAL, mean_tts_s REAL, p90_tts_s REAL,"
 	"  mean_util_frac REAL NOT NULL,"
 	"  makespan_s REAL NOT NULL,"
@@ -51,11 +53,13 @@ static const char schema_v1[] =
 	"  gpus INTEGER NOT NULL,"
 	"  tokens REAL NOT NULL,"
 	"  submit_s REAL NOT NULL,"
-	"  start_s REAL NOT NULL,"
-	"  end_s REAL NOT NULL,"
-	"  wait_s REAL NOT NULL,"
-	"  tts_s REAL NOT NULL,"
+	"  start_s REAL,"
+	"  end_s REAL,"
+	"  wait_s REAL,"
+	"  tts_s REAL,"
 	"  gpu_hours REAL NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  restarts INTEGER NOT NULL,"
 	"  PRIMARY KEY(run_id, name));"
 	"CREATE TABLE series("
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
@@ -67,7 +71,8 @@ static const char schema_v1[] =
 	"  PRIMARY KEY(run_id, t_s));"
 	"CREATE VIEW run_summary AS"
 	"  SELECT r.id AS run_id, s.name AS scenario, r.fleet, r.gpu, r.gpus, r.seed,"
-	"         r.n_jobs, r.n_done_in_horizon, r.mean_wait_s / 3600.0 AS mean_wait_h,"
+	"         r.n_jobs, r.n_done_in_horizon, r.n_infeasible, r.n_failures,"
+	"         r.mean_wait_s / 3600.0 AS mean_wait_h,"
 	"         r.p90_wait_s / 3600.0 AS p90_wait_h, r.mean_tts_s / 86400.0 AS mean_tts_days,"
 	"         r.p90_tts_s / 86400.0 AS p90_tts_days, r.mean_util_frac, r.gpu_hours,"
 	"         r.fleet_cost_usd, r.started_at"
@@ -240,10 +245,11 @@ static int write_run(struct fs_store *s, int64_t sid, const struct fs_run_result
 
 	rc = sqlite3_prepare_v2(s->db,
 		"INSERT INTO runs(scenario_id, fleet, gpu, gpus, seed, status, started_at, wall_s,"
-		" version, horizon_s, n_jobs, n_done_in_horizon, mean_wait_s, p90_wait_s, mean_tts_s,"
-		" p90_tts_s, mean_util_frac, makespan_s, gpu_hours, fleet_cost_usd, events)"
+		" version, horizon_s, n_jobs, n_done_in_horizon, n_infeasible, n_failures, mean_wait_s,"
+		" p90_wait_s, mean_tts_s, p90_tts_s, mean_util_frac, makespan_s, gpu_hours,"
+		" fleet_cost_usd, events)"
 		" VALUES(?, ?, ?, ?, ?, 'ok', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	sqlite3_bind_int64(st, k++, sid);
@@ -256,7 +262,9 @@ static int write_run(struct fs_store *s, int64_t sid, const struct fs_run_result
 	sqlite3_bind_double(st, k++, r->horizon_s);
 	sqlite3_bind_int64(st, k++, (int64_t)m->n_jobs);
 	sqlite3_bind_int64(st, k++, (int64_t)m->n_done_in_horizon);
-	if (m->n_jobs) {
+	sqlite3_bind_int64(st, k++, (int64_t)m->n_infeasible);
+	sqlite3_bind_int64(st, k++, (int64_t)m->n_failures);
+	if (m->n_jobs > m->n_infeasible) {
 		sqlite3_bind_double(st, k++, m->mean_wait_s);
 		sqlite3_bind_double(st, k++, m->p90_wait_s);
 		sqlite3_bind_double(st, k++, m->mean_tts_s);
@@ -286,11 +294,20 @@ static int write_run(struct fs_store *s, int64_t sid, const struct fs_run_result
 		sqlite3_bind_int(sj, k++, j->gpus);
 		sqlite3_bind_double(sj, k++, j->tokens);
 		sqlite3_bind_double(sj, k++, j->submit_s);
-		sqlite3_bind_double(sj, k++, j->start_s);
-		sqlite3_bind_double(sj, k++, j->end_s);
-		sqlite3_bind_double(sj, k++, j->wait_s);
-		sqlite3_bind_double(sj, k++, j->tts_s);
+		if (j->status == FS_JOB_DONE) {
+			sqlite3_bind_double(sj, k++, j->start_s);
+			sqlite3_bind_double(sj, k++, j->end_s);
+			sqlite3_bind_double(sj, k++, j->wait_s);
+			sqlite3_bind_double(sj, k++, j->tts_s);
+		} else {
+			/* an infeasible job never ran: no times */
+			for (int c = 0; c < 4; c++)
+				sqlite3_bind_null(sj, k++);
+		}
 		sqlite3_bind_double(sj, k++, j->gpu_hours);
+		sqlite3_bind_text(sj, k++, j->status == FS_JOB_DONE ? "done" : "infeasible", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(sj, k++, j->restarts);
 		if ((rc = sqlite3_step(sj)) != SQLITE_DONE)
 			return rc;
 	}
@@ -325,7 +342,7 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		st = db_fail(s, e, FS_ERR_DB, "cannot store the scenario");
 		goto rollback;
 	}
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sj,
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sj,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO series VALUES(?,?,?,?,?,?)", -1, &ss, NULL) !=
 		    SQLITE_OK) {
@@ -355,7 +372,8 @@ rollback:
 
 static const char run_cols[] =
 	"SELECT r.id, r.scenario_id, s.name, r.fleet, r.gpu, r.gpus, r.seed, r.status, r.started_at,"
-	" r.wall_s, r.version, r.horizon_s, r.n_jobs, r.n_done_in_horizon, r.mean_wait_s,"
+	" r.wall_s, r.version, r.horizon_s, r.n_jobs, r.n_done_in_horizon, r.n_infeasible,"
+	" r.n_failures, r.mean_wait_s,"
 	" r.p90_wait_s, r.mean_tts_s, r.p90_tts_s, r.mean_util_frac, r.makespan_s, r.gpu_hours,"
 	" r.fleet_cost_usd, r.events FROM runs r JOIN scenarios s ON s.id = r.scenario_id";
 
@@ -384,6 +402,8 @@ static void read_run_row(sqlite3_stmt *st, struct fs_run_row *r)
 	r->horizon_s = sqlite3_column_double(st, c++);
 	r->sum.n_jobs = (size_t)sqlite3_column_int64(st, c++);
 	r->sum.n_done_in_horizon = (size_t)sqlite3_column_int64(st, c++);
+	r->sum.n_infeasible = (size_t)sqlite3_column_int64(st, c++);
+	r->sum.n_failures = (uint64_t)sqlite3_column_int64(st, c++);
 	r->sum.mean_wait_s = sqlite3_column_double(st, c++);
 	r->sum.p90_wait_s = sqlite3_column_double(st, c++);
 	r->sum.mean_tts_s = sqlite3_column_double(st, c++);
@@ -474,7 +494,8 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT kind, COUNT(*), AVG(wait_s), AVG(tts_s), SUM(gpu_hours)"
+			       "SELECT kind, COUNT(*), AVG(wait_s), AVG(tts_s), SUM(gpu_hours),"
+			       " SUM(status = 'infeasible'), SUM(restarts)"
 			       " FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(rowid)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
@@ -487,6 +508,8 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 		row.mean_wait_s = sqlite3_column_double(st, 2);
 		row.mean_tts_s = sqlite3_column_double(st, 3);
 		row.gpu_hours = sqlite3_column_double(st, 4);
+		row.n_infeasible = sqlite3_column_int64(st, 5);
+		row.restarts = sqlite3_column_int64(st, 6);
 		if (fn(ctx, &row))
 			break;
 	}

@@ -26,6 +26,7 @@
  */
 static const char hand[] =
 	"name = \"hand\"; seed = 1; horizon_days = 10.0; series_interval_hours = 6.0;\n"
+	"train_model = \"first_order\"; failures = { enabled = false; };\n"
 	"gpus = ( { name = \"G\"; arch = \"ampere\"; fp64_tflops = 1.0; tf32_tflops = 50.0;\n"
 	"  bf16_tflops = 100.0; fp8_tflops = 0.0; int8_tops = 200.0; mem_gb = 80.0;\n"
 	"  mem_bw_gbps = 2000.0; nvlink_gbps = 600.0; nvlink_domain = 8; pcie_gbps = 64.0;\n"
@@ -191,9 +192,16 @@ static void test_run_conservation_and_order(void **state)
 		check_conservation(&r, sc.series_interval_s);
 		for (size_t i = 0; i < r.n_jobs; i++) {
 			const struct fs_job_result *j = &r.jobs[i];
+			if (j->status != FS_JOB_DONE)
+				continue;
 			assert_true(j->start_s >= j->submit_s);
 			assert_true(j->end_s > j->start_s);
-			assert_true(fabs(j->tts_s - (j->wait_s + j->run_s)) < 1e-6 * (1 + j->tts_s));
+			if (j->status != FS_JOB_DONE)
+				continue;
+			assert_true(fabs(j->tts_s - (j->wait_s + (j->end_s - j->start_s))) <
+				    1e-6 * (1 + j->tts_s));
+			assert_true(fabs(j->gpu_hours - j->gpus * (j->end_s - j->start_s) / 3600.0) <
+				    1e-9 * (1 + j->gpu_hours));
 			/* FIFO: starts are in submission order */
 			if (i)
 				assert_true(j->start_s >= r.jobs[i - 1].start_s);
@@ -234,6 +242,44 @@ static void test_run_deterministic_and_common_workload(void **state)
 	fs_run_result_fini(&b);
 	fs_run_result_fini(&c);
 	fs_run_result_fini(&h);
+	fs_scenario_fini(&sc);
+}
+
+/*
+ * The simulated failures agree with the model's goodput: over many jobs of
+ * 4096 H100s (job MTBF 50,672 h / 4096 = 12.4 h, about ten failures per
+ * job), the mean run time (end - start) matches the expected wall time
+ * work / goodput within 2 %, and the failures drawn match time / MTBF.
+ */
+static void test_run_failures_agree_with_goodput(void **state)
+{
+	const char *text =
+		"name = \"f\"; seed = 4; horizon_days = 3000.0; train_model = \"first_order\";\n"
+		"fleets = ( { name = \"h\"; gpu = \"H100\"; nodes = 512; } );\n"
+		"training = { streams = ( { name = \"s\"; rate_per_day = 0.04; model = \"Llama-3-70B\";\n"
+		"  tokens = 2.0e11; gpus = 4096; seq_len = 8192; } ); };\n";
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	double sum_ratio = 0.0, run_h = 0.0, expect_fail;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(fs_scenario_load_text(text, "f.cfg", &sc, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, sc.seed, &r, &e), FS_OK);
+	for (size_t i = 0; i < r.n_jobs; i++) {
+		const struct fs_job_result *j = &r.jobs[i];
+		assert_int_equal(j->status, FS_JOB_DONE);
+		sum_ratio += (j->end_s - j->start_s) / j->run_s;
+		run_h += (j->end_s - j->start_s) / 3600.0;
+		n++;
+	}
+	assert_true(n > 80);
+	assert_true(fabs(sum_ratio / (double)n - 1.0) < 0.02);
+	/* failures arrive while running (not during restarts): rate 4096 / 50,672 h */
+	expect_fail = (run_h - (double)r.sum.n_failures * 300.0 / 3600.0) * 4096.0 / 50672.0;
+	assert_true(fabs((double)r.sum.n_failures - expect_fail) < 4.0 * sqrt(expect_fail));
+	fs_run_result_fini(&r);
 	fs_scenario_fini(&sc);
 }
 
@@ -280,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_run_conservation_and_order),
 		cmocka_unit_test(test_run_deterministic_and_common_workload),
 		cmocka_unit_test(test_run_stream_growth_matches_expectation),
+		cmocka_unit_test(test_run_failures_agree_with_goodput),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

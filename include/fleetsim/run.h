@@ -7,7 +7,13 @@
  * (common random numbers: differences between fleets are the fleets').
  *
  * Training jobs are gang-scheduled in FIFO order: a job starts only when all
- * its GPUs are free, and no later job overtakes the head of the queue.
+ * its GPUs are free, and no later job overtakes the head of the queue. A
+ * job's run time comes from the training model chosen by the scenario
+ * (memoised per job shape). Failures arrive as a Poisson process of rate
+ * gpus / MTBF while the job runs (the same struct fs_failure_params as the
+ * model's goodput estimate); each loses the work since the last checkpoint
+ * and holds the job's GPUs for the restart time. A job whose model does not
+ * fit on its GPUs is marked infeasible and uses no GPU time.
  * Arrivals stop at the horizon; the run continues until every submitted job
  * has finished, so time-to-solution is never censored. Utilization is
  * reported per series interval as time-averaged busy GPUs.
@@ -24,6 +30,11 @@
 #include "fleetsim/error.h"
 #include "fleetsim/scenario.h"
 
+enum fs_job_status {
+	FS_JOB_DONE = 0,
+	FS_JOB_INFEASIBLE   /* the model does not fit on the job's GPUs of this fleet's type */
+};
+
 struct fs_job_result {
 	char name[80];
 	char kind[64];              /* "job" for explicit jobs, else the stream name */
@@ -37,7 +48,9 @@ struct fs_job_result {
 	double wait_s;              /* start - submit */
 	double tts_s;               /* time to solution: end - submit */
 	double gpu_hours;           /* gpus * (end - start) / 3600 */
-	double run_s;               /* the job's run time on this fleet's GPUs */
+	double run_s;               /* expected run time on this fleet's GPUs (goodput included) */
+	enum fs_job_status status;
+	int restarts;               /* failures that interrupted the job */
 };
 
 struct fs_series_point {
@@ -51,6 +64,8 @@ struct fs_series_point {
 struct fs_run_summary {
 	size_t n_jobs;
 	size_t n_done_in_horizon;   /* finished at or before the horizon */
+	size_t n_infeasible;        /* rejected: the model does not fit on the job's GPUs */
+	uint64_t n_failures;        /* job interruptions drawn */
 	double mean_wait_s, p90_wait_s;
 	double mean_tts_s, p90_tts_s;
 	double mean_util_frac;      /* busy GPU-time / fleet GPU-time over [0, horizon] */

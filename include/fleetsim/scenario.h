@@ -14,6 +14,7 @@
 #ifndef FLEETSIM_SCENARIO_H
 #define FLEETSIM_SCENARIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +84,20 @@ struct fs_stream_spec {
 	int line;
 };
 
+/* Which training-time model the fleet uses for a job's run time. */
+enum fs_train_model_kind {
+	FS_TRAIN_MODEL_FULL = 0,    /* step model with plan search (docs/models/training.md) */
+	FS_TRAIN_MODEL_FIRST_ORDER  /* 6N + 12Lhs over peak x MFU (docs/MODELS.md) */
+};
+
+/* Failures interrupting training jobs; the per-GPU MTBF is the GPU catalog's mtbf_h. */
+struct fs_failure_opts {
+	bool enabled;
+	double ckpt_interval_s;     /* 0: Young's optimum for the job's size */
+	double ckpt_write_s;
+	double restart_s;
+};
+
 struct fs_scenario {
 	char file[256];
 	char name[64];
@@ -91,6 +106,8 @@ struct fs_scenario {
 	uint64_t seed;
 	double horizon_s;
 	double series_interval_s;
+	enum fs_train_model_kind train_model;
+	struct fs_failure_opts failures;
 	struct fs_catalog catalog;  /* built-ins merged with the scenario's additions */
 	struct fs_fleet_opt *fleets;
 	size_t n_fleets;

@@ -84,7 +84,9 @@ enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_ut
 struct fs_kind_row {
 	char kind[64];
 	int64_t n_jobs;
-	double mean_wait_s, mean_tts_s, gpu_hours;
+	int64_t n_infeasible;
+	int64_t restarts;
+	double mean_wait_s, mean_tts_s, gpu_hours;  /* averages over the jobs that ran */
 };
 typedef int (*fs_store_kind_fn)(void *ctx, const struct fs_kind_row *row);
 
