@@ -798,12 +798,18 @@ static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 		double ag = share * P0 * 2.0 / bw + lat;
 		return c->m_mb * fmax(0.0, rs - DP_OVERLAP_FRAC * st->bwd0) + ag;
 	}
-	/* fp32 gradients: all-reduce (2x), or reduce-scatter + bf16 all-gather
-	 * with ZeRO-1 (the distributed optimizer) */
-	{
-		double bytes = c->pl.zero == 1 ? share * P0 * (4.0 + 2.0) : 2.0 * share * P0 * 4.0;
-		return fmax(0.0, bytes / bw + lat - DP_OVERLAP_FRAC * st->bwd0);
+	/* ZeRO-1 (the distributed optimizer): the fp32 gradient reduce-scatter
+	 * hides behind the last backward, but the bf16 all-gather of the updated
+	 * weights follows the optimizer step and precedes the next forward, so it
+	 * is exposed (Megatron-LM before --overlap-param-gather, DeepSpeed
+	 * ZeRO-1), as for ZeRO-2 above */
+	if (c->pl.zero == 1) {
+		double rs = share * P0 * 4.0 / bw + lat;
+		double ag = share * P0 * 2.0 / bw + lat;
+		return fmax(0.0, rs - DP_OVERLAP_FRAC * st->bwd0) + ag;
 	}
+	/* ZeRO-0: fp32 gradient all-reduce (2x the bytes), overlapped */
+	return fmax(0.0, 2.0 * share * P0 * 4.0 / bw + lat - DP_OVERLAP_FRAC * st->bwd0);
 }
 
 /* Optimizer step, memory-bound [3.6]. */
@@ -833,12 +839,13 @@ static void split_time(const struct ctx *c, const struct layer_cost *lc, double 
 	t->pp_comm_s = c->m_mb * p2p;
 }
 
-/* Whole-run time with the failure model [7]; zeros without tokens. */
+/* Whole-run time with the failure model and the realisation fraction [7];
+ * zeros without tokens. */
 static void whole_run(const struct fs_train_request *rq, struct fs_train_result *r)
 {
 	struct fs_failure_params fp = rq->failure;
 
-	r->goodput_frac = r->job_mtbf_s = r->ckpt_interval_s = 0;
+	r->goodput_frac = r->realisation_frac = r->job_mtbf_s = r->ckpt_interval_s = 0;
 	r->run_wall_s = r->run_days = r->gpu_hours = 0;
 	if (rq->tokens <= 0)
 		return;
@@ -847,7 +854,8 @@ static void whole_run(const struct fs_train_request *rq, struct fs_train_result 
 	r->goodput_frac = fs_train_goodput_frac(&fp, rq->n_gpus);
 	r->job_mtbf_s = fs_failure_job_mtbf_s(&fp, rq->n_gpus);
 	r->ckpt_interval_s = fs_failure_ckpt_interval_s(&fp, rq->n_gpus);
-	r->run_wall_s = rq->tokens / (r->tokens_per_s * r->goodput_frac);
+	r->realisation_frac = FS_TRAIN_RUN_REALISATION_FRAC;
+	r->run_wall_s = rq->tokens / (r->tokens_per_s * r->goodput_frac * r->realisation_frac);
 	r->run_days = r->run_wall_s / 86400.0;
 	r->gpu_hours = r->run_wall_s * rq->n_gpus / 3600.0;
 }

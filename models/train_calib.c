@@ -93,13 +93,13 @@ double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_reque
 enum col {
 	C_ID, C_METRIC, C_VALUE, C_MODEL, C_GPU, C_GPUS, C_SEQ, C_PRECISION, C_TP, C_PP, C_CP, C_VP,
 	C_MB, C_GBS, C_RECOMPUTE, C_ZERO, C_ATTENTION, C_KERNELS, C_SP, C_TOKENS, C_PARAMS, C_ADDED, C_SOURCE,
-	C_COUNT
+	C_ROLE, C_COUNT
 };
 
 static const char *const col_names[C_COUNT] = {
 	"id", "metric", "value", "model", "gpu", "gpus", "seq", "precision", "tp", "pp", "cp", "vp",
 	"micro_batch", "global_batch", "recompute", "zero", "attention", "kernels", "sequence_parallel",
-	"tokens", "params_b", "added", "source",
+	"tokens", "params_b", "added", "source", "role",
 };
 
 /* Required columns; the others may be absent. */
@@ -229,6 +229,21 @@ static enum fs_status parse_row(char **f, const int *ci, const char *name, int l
 	}
 	if (ci[C_ADDED] >= 0 && f[ci[C_ADDED]][0])
 		row->added = strcmp(f[ci[C_ADDED]], "1") == 0;
+	if (ci[C_ROLE] >= 0 && f[ci[C_ROLE]][0]) {
+		static const char *const roles[] = { "", "fit", "holdout", "ref" };
+		int k;
+		for (k = 1; k < 4 && strcmp(f[ci[C_ROLE]], roles[k]) != 0; k++)
+			;
+		if (k == 4)
+			return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
+					    "unknown role '%s' (fit, holdout, ref)", f[ci[C_ROLE]]);
+		row->role = (enum fs_train_calib_role)k;
+	}
+	if (row->role != FS_CALIB_ROLE_NONE && !fs_train_metric_is_run(row->metric))
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
+				    "role is for whole-run rows only");
+	if (fs_train_metric_is_run(row->metric) && row->role == FS_CALIB_ROLE_NONE)
+		row->role = FS_CALIB_ROLE_HOLDOUT;
 	if (fs_train_metric_is_run(row->metric) && row->req.tokens <= 0)
 		return fs_error_set(e, FS_ERR_INPUT, name, line, "tokens",
 				    "whole-run metric '%s' needs tokens", fs_train_metric_name(row->metric));
@@ -316,4 +331,22 @@ enum fs_status fs_train_calib_predict(struct fs_train_memo *memo, const struct f
 		return st;
 	*predicted = fs_train_metric_value(row->metric, &row->req, &r, row->params_b);
 	return FS_OK;
+}
+
+enum fs_status fs_train_calib_predict_searched(struct fs_train_memo *memo,
+					       const struct fs_train_calib_row *row,
+					       double *predicted, struct fs_train_result *res,
+					       struct fs_error *e)
+{
+	struct fs_train_calib_row blind;
+
+	blind = *row;
+	fs_train_request_init(&blind.req);
+	blind.req.gpu = row->req.gpu;
+	blind.req.model = row->req.model;
+	blind.req.n_gpus = row->req.n_gpus;
+	blind.req.seq_len = row->req.seq_len;
+	blind.req.tokens = row->req.tokens;
+	fs_failure_params_default(blind.req.gpu, &blind.req.failure);
+	return fs_train_calib_predict(memo, &blind, predicted, res, e);
 }

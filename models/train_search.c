@@ -361,7 +361,11 @@ enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs
 		return st;
 	out->tokens_per_s = r.tokens_per_s;
 	out->goodput_frac = fs_train_goodput_frac(&rq.failure, rq.n_gpus);
-	out->run_wall_s = job->tokens > 0 ? job->tokens / (r.tokens_per_s * out->goodput_frac) : 0.0;
+	out->realisation_frac = FS_TRAIN_RUN_REALISATION_FRAC;
+	/* [7] same formula as the CLI's whole run, so fleet job times match it */
+	out->run_wall_s = job->tokens > 0
+			  ? job->tokens / (r.tokens_per_s * out->goodput_frac * out->realisation_frac)
+			  : 0.0;
 	out->step_time_s = r.step_time_s;
 	out->mfu = r.mfu;
 	out->memory_per_gpu_gb = r.mem.total_gb;

@@ -20,8 +20,11 @@
  *  - Plan search: every layout field left at 0 (or AUTO) is searched; the
  *    plan with the highest throughput that fits wins. Memoised.
  *  - Whole run: a failure model (per-GPU MTBF, checkpoint interval and write
- *    time, restart time) gives a goodput fraction; run time and GPU-hours use
- *    it. The simulator draws failures from the same struct fs_failure_params.
+ *    time, restart time) gives a goodput fraction, and a whole-run
+ *    realisation fraction (FS_TRAIN_RUN_REALISATION_FRAC) turns the best
+ *    plan's steady-state throughput into what whole pre-training runs
+ *    realise; run time and GPU-hours use both. The simulator draws failures
+ *    from the same struct fs_failure_params.
  *
  * Invariants: pure functions of their inputs; no globals, no I/O, no
  * allocation except inside a memo. Deterministic: ties in the search are
@@ -99,6 +102,18 @@ struct fs_failure_params {
 /* Defaults (docs/models/training.md): a 30 s checkpoint write, a 300 s restart. */
 #define FS_TRAIN_DEFAULT_CKPT_WRITE_S 30.0
 #define FS_TRAIN_DEFAULT_RESTART_S 300.0
+
+/*
+ * Whole-run realisation fraction: the share of the best plan's steady-state
+ * throughput that a whole pre-training run realises once failures are
+ * accounted for by the goodput (evaluation and logging pauses, data-loader
+ * and storage stalls, stragglers and slow nodes, loss-spike rollbacks,
+ * batch-size ramp-up, hot-fix restarts, layouts and kernels below the best
+ * plan). One global constant, the same for every GPU type, fitted to the
+ * published whole-run GPU-hours marked "fit" in
+ * models/calibration/training.csv (docs/models/training.md [7]).
+ */
+#define FS_TRAIN_RUN_REALISATION_FRAC 0.80
 
 /* Fills fp with the defaults; MTBF from the GPU catalog (g->mtbf_h). */
 void fs_failure_params_default(const struct fs_gpu *g, struct fs_failure_params *fp);
@@ -181,10 +196,11 @@ struct fs_train_result {
 	struct fs_train_time_breakdown time;
 	struct fs_train_memory mem;
 	/* whole run (0 when tokens == 0) */
-	double goodput_frac;
+	double goodput_frac;           /* failure model: useful fraction of wall time */
+	double realisation_frac;       /* FS_TRAIN_RUN_REALISATION_FRAC */
 	double job_mtbf_s;
 	double ckpt_interval_s;
-	double run_wall_s;
+	double run_wall_s;             /* tokens / (tokens_per_s * goodput_frac * realisation_frac) */
 	double run_days;
 	double gpu_hours;
 	int n_evaluated;               /* plans evaluated by the search (1 for fs_train_evaluate) */
@@ -257,8 +273,9 @@ struct fs_train_job {
 
 struct fs_train_estimate {
 	double tokens_per_s;     /* steady state, whole job */
-	double goodput_frac;     /* expected useful fraction of wall time */
-	double run_wall_s;       /* tokens / (tokens_per_s * goodput_frac) */
+	double goodput_frac;     /* expected useful fraction of wall time (failure model) */
+	double realisation_frac; /* whole-run realisation, FS_TRAIN_RUN_REALISATION_FRAC */
+	double run_wall_s;       /* tokens / (tokens_per_s * goodput_frac * realisation_frac) */
 	double step_time_s;
 	double mfu;
 	double memory_per_gpu_gb;
@@ -308,6 +325,20 @@ const char *fs_train_metric_name(enum fs_train_metric m);
 enum fs_status fs_train_metric_parse(const char *s, enum fs_train_metric *out);
 bool fs_train_metric_is_run(enum fs_train_metric m);
 
+/*
+ * What a calibration row is for. Step-level rows have NONE. Whole-run rows
+ * are FIT (used to fit FS_TRAIN_RUN_REALISATION_FRAC), HOLDOUT (scored, not
+ * used to fit) or REF (reported only: a figure extrapolated from steady-state
+ * throughput, a partial benchmark run, or one inconsistent with its siblings;
+ * the reason is in the row's note).
+ */
+enum fs_train_calib_role {
+	FS_CALIB_ROLE_NONE = 0,
+	FS_CALIB_ROLE_FIT,
+	FS_CALIB_ROLE_HOLDOUT,
+	FS_CALIB_ROLE_REF
+};
+
 struct fs_train_calib_row {
 	char id[64];
 	char model[FS_NAME_MAX];
@@ -316,6 +347,7 @@ struct fs_train_calib_row {
 	double value;                 /* published */
 	double params_b;              /* the source's own parameter count (foundry MFU) */
 	bool added;                   /* found for this project, not in the shared set */
+	enum fs_train_calib_role role;
 	char source[FS_SOURCE_MAX];
 	struct fs_train_request req;  /* gpu/model pointers into the catalog given to the loader */
 	int line;                     /* 1-based line in the CSV */
@@ -340,6 +372,17 @@ enum fs_status fs_train_calib_load(const char *csv_text, const char *name,
 enum fs_status fs_train_calib_predict(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
 				      double *predicted, struct fs_train_result *res,
 				      struct fs_error *e);
+
+/*
+ * As fs_train_calib_predict, but as a blind check runs it: only the row's
+ * GPU, GPU count, model, sequence length and tokens are kept; precision
+ * (bf16), attention, kernels and the whole layout are the defaults or
+ * searched, as `fleetsim estimate train` without layout flags.
+ */
+enum fs_status fs_train_calib_predict_searched(struct fs_train_memo *memo,
+					       const struct fs_train_calib_row *row,
+					       double *predicted, struct fs_train_result *res,
+					       struct fs_error *e);
 
 /* The published metric from a predicted result (for tests of the conventions). */
 double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_request *req,
