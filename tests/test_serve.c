@@ -21,44 +21,12 @@
 #include "fleetsim/serve.h"
 #include "testutil.h"
 
-static struct fs_catalog cat;
 static char out[1 << 17];
-
-static int setup(void **state)
-{
-	struct fs_error e;
-
-	(void)state;
-	return fs_catalog_load_builtin(&cat, &e) == FS_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fs_catalog_fini(&cat);
-	return 0;
-}
-
-static const struct fs_llm *llm(const char *name)
-{
-	const struct fs_llm *m = fs_catalog_llm(&cat, name);
-
-	assert_non_null(m);
-	return m;
-}
-
-static const struct fs_gpu *gpu(const char *name)
-{
-	const struct fs_gpu *g = fs_catalog_gpu(&cat, name);
-
-	assert_non_null(g);
-	return g;
-}
 
 static void init_ok(struct fs_serve_model *m, const char *model, const char *g, int tp,
 		    enum fs_precision p)
 {
-	struct fs_serve_cfg cfg = { .llm = llm(model), .gpu = gpu(g), .tp = tp, .precision = p };
+	struct fs_serve_cfg cfg = { .llm = tu_llm(model), .gpu = tu_gpu(g), .tp = tp, .precision = p };
 	struct fs_error e;
 
 	fs_error_clear(&e);
@@ -84,12 +52,12 @@ static void test_serve_kv_bytes_70b_gqa(void **state)
 	struct fs_serve_model m;
 
 	(void)state;
-	assert_true(fs_serve_kv_bytes_per_token(llm("Llama-2-70B"), FS_PREC_BF16) == 327680.0);
-	assert_true(fs_serve_kv_bytes_per_token(llm("Llama-2-70B"), FS_PREC_FP8) == 163840.0);
+	assert_true(fs_serve_kv_bytes_per_token(tu_llm("Llama-2-70B"), FS_PREC_BF16) == 327680.0);
+	assert_true(fs_serve_kv_bytes_per_token(tu_llm("Llama-2-70B"), FS_PREC_FP8) == 163840.0);
 	/* Llama-2-7B (MHA, 32 x 128): 2 * 32 * 32 * 128 * 2 = 524,288 B = 512 KiB. */
-	assert_true(fs_serve_kv_bytes_per_token(llm("Llama-2-7B"), FS_PREC_FP16) == 524288.0);
+	assert_true(fs_serve_kv_bytes_per_token(tu_llm("Llama-2-7B"), FS_PREC_FP16) == 524288.0);
 	/* Qwen3-14B: 2 * 40 * 8 * 128 * 2 = 163,840 B = 160 KiB (reference table). */
-	assert_true(fs_serve_kv_bytes_per_token(llm("Qwen3-14B"), FS_PREC_BF16) == 163840.0);
+	assert_true(fs_serve_kv_bytes_per_token(tu_llm("Qwen3-14B"), FS_PREC_BF16) == 163840.0);
 	/* Sharded over 8 GPUs: one KV head each, 40 KiB per GPU. */
 	init_ok(&m, "Llama-2-70B", "H100-SXM5-80GB", 8, FS_PREC_BF16);
 	assert_true(m.kv_bytes_per_token == 40960.0);
@@ -152,7 +120,7 @@ static void test_serve_kv_blocks_and_max_seqs(void **state)
 static void expect_init(const char *model, const char *g, int tp, enum fs_precision p,
 			enum fs_status want, const char *needle)
 {
-	struct fs_serve_cfg cfg = { .llm = llm(model), .gpu = gpu(g), .tp = tp, .precision = p };
+	struct fs_serve_cfg cfg = { .llm = tu_llm(model), .gpu = tu_gpu(g), .tp = tp, .precision = p };
 	struct fs_serve_model m;
 	struct fs_error e;
 
@@ -205,7 +173,7 @@ static void test_serve_batch1_decode_near_weights_over_bw(void **state)
 {
 	struct fs_serve_model m;
 	struct fs_serve_batch b = { .n_decode = 1, .decode_ctx_tokens = 512, .n_logits = 1 };
-	const struct fs_gpu *g = gpu("A100-SXM4-80GB");
+	const struct fs_gpu *g = tu_gpu("A100-SXM4-80GB");
 	double roof, t;
 
 	(void)state;
@@ -291,7 +259,7 @@ static void test_serve_parts_sum(void **state)
 /* The vLLM stack adds host time per sequence; the GPU parts are unchanged. */
 static void test_serve_engine_host_time(void **state)
 {
-	struct fs_serve_cfg cfg = { .llm = llm("Qwen3-14B"), .gpu = gpu("H100-SXM5-80GB"), .tp = 1,
+	struct fs_serve_cfg cfg = { .llm = tu_llm("Qwen3-14B"), .gpu = tu_gpu("H100-SXM5-80GB"), .tp = 1,
 				    .precision = FS_PREC_BF16 };
 	struct fs_serve_model a, v;
 	struct fs_serve_batch b = { .n_decode = 200, .decode_ctx_tokens = 200 * 400.0, .n_logits = 200 };
@@ -496,5 +464,5 @@ int main(void)
 		cmocka_unit_test(test_serve_validation_error_bounds),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,44 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/train.h"
+#include "testutil.h"
 
-static struct fs_catalog cat;
-
-static int setup(void **state)
-{
-	struct fs_error e;
-
-	(void)state;
-	return fs_catalog_load_builtin(&cat, &e) == FS_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	fs_catalog_fini(&cat);
-	return 0;
-}
-
-static const struct fs_gpu *gpu(const char *name)
-{
-	const struct fs_gpu *g = fs_catalog_gpu(&cat, name);
-
-	assert_non_null(g);
-	return g;
-}
-
-static const struct fs_llm *llm(const char *name)
-{
-	const struct fs_llm *m = fs_catalog_llm(&cat, name);
-
-	assert_non_null(m);
-	return m;
-}
 
 static void assert_rel(double got, double want, double tol)
 {
@@ -62,8 +30,8 @@ static void assert_rel(double got, double want, double tol)
 static void request(struct fs_train_request *rq, const char *g, const char *m, int n, int seq)
 {
 	fs_train_request_init(rq);
-	rq->gpu = gpu(g);
-	rq->model = llm(m);
+	rq->gpu = tu_gpu(g);
+	rq->model = tu_llm(m);
 	rq->n_gpus = n;
 	rq->seq_len = seq;
 }
@@ -88,10 +56,10 @@ static void test_train_model_flops_gpt3(void **state)
 	double want = 6.0 * 174.6e9 + 12.0 * 96 * 12288 * 2048.0; /* 1.07659e12 */
 
 	(void)state;
-	assert_rel(fs_train_model_flops_per_token(llm("GPT-3-175B"), 2048), want, 1e-9);
-	assert_rel(fs_train_hw_flops_per_token(llm("GPT-3-175B"), 2048, FS_RECOMPUTE_FULL),
+	assert_rel(fs_train_model_flops_per_token(tu_llm("GPT-3-175B"), 2048), want, 1e-9);
+	assert_rel(fs_train_hw_flops_per_token(tu_llm("GPT-3-175B"), 2048, FS_RECOMPUTE_FULL),
 		   8.0 * 174.6e9 + 16.0 * 96 * 12288 * 2048.0, 1e-9);
-	assert_rel(fs_train_hw_flops_per_token(llm("GPT-3-175B"), 2048, FS_RECOMPUTE_NONE), want, 1e-9);
+	assert_rel(fs_train_hw_flops_per_token(tu_llm("GPT-3-175B"), 2048, FS_RECOMPUTE_NONE), want, 1e-9);
 }
 
 /* Untied Llama 3 8B: the input embedding lookup is no matrix product, so
@@ -99,7 +67,7 @@ static void test_train_model_flops_gpt3(void **state)
  * NeMo's "model TFLOP" count: 744 TFLOP/s / 14451 tok/s = 51.48 GFLOP/token. */
 static void test_train_matmul_params_untied(void **state)
 {
-	const struct fs_llm *m = llm("Llama-3-8B");
+	const struct fs_llm *m = tu_llm("Llama-3-8B");
 	double n = 8.03e9 - 128256.0 * 4096.0;
 
 	(void)state;
@@ -111,7 +79,7 @@ static void test_train_matmul_params_untied(void **state)
  * of 671B; untied, 129280 x 7168 embedding). */
 static void test_train_moe_active_params(void **state)
 {
-	const struct fs_llm *m = llm("DeepSeek-V3");
+	const struct fs_llm *m = tu_llm("DeepSeek-V3");
 
 	(void)state;
 	assert_rel(fs_train_matmul_params(m), 37e9 - 129280.0 * 7168.0, 1e-9);
@@ -272,7 +240,7 @@ static void test_train_uneven_stages(void **state)
 	struct fs_error e;
 
 	(void)state;
-	m126 = *llm("Llama-3-405B");
+	m126 = *tu_llm("Llama-3-405B");
 	m126.vocab = 64; /* no output-layer imbalance */
 	m126.params_b = 0;
 	m126.active_params_b = 0;
@@ -330,7 +298,7 @@ static void test_train_h100_a100_ratio(void **state)
 	rq.kernels = FS_KERNELS_EAGER;
 	plan(&rq, 1, 1, 6, 96, FS_RECOMPUTE_NONE, 3);
 	assert_int_equal(fs_train_evaluate(&rq, &a, &e), FS_OK);
-	rq.gpu = gpu("H100");
+	rq.gpu = tu_gpu("H100");
 	assert_int_equal(fs_train_evaluate(&rq, &h, &e), FS_OK);
 	ratio = h.tokens_per_s_per_gpu / a.tokens_per_s_per_gpu;
 	assert_true(ratio >= 2.2 && ratio <= 2.5);
@@ -448,7 +416,7 @@ static void test_train_goodput_llama3(void **state)
 	double want = tau / (tau + 30.0) * (1.0 - ((tau + 30.0) / 2.0 + 300.0) / m);
 
 	(void)state;
-	fs_failure_params_default(gpu("H100"), &fp);
+	fs_failure_params_default(tu_gpu("H100"), &fp);
 	assert_rel(fp.mtbf_per_gpu_h, 16384.0 * 54 * 24 / 419, 0.001);
 	assert_rel(fs_failure_job_mtbf_s(&fp, 16384), m, 0.001);
 	assert_rel(fs_failure_ckpt_interval_s(&fp, 16384), tau, 0.001);
@@ -477,8 +445,8 @@ static void test_train_job_estimate(void **state)
 	(void)state;
 	assert_int_equal(fs_train_memo_create(&memo, 64), FS_OK);
 	memset(&job, 0, sizeof(job));
-	job.gpu = gpu("A100-80GB");
-	job.model = llm("Llama-3-8B");
+	job.gpu = tu_gpu("A100-80GB");
+	job.model = tu_llm("Llama-3-8B");
 	job.n_gpus = 64;
 	job.seq_len = 0; /* the model's 8192 */
 	job.precision = FS_PREC_FP8;
@@ -500,7 +468,7 @@ static void test_train_job_estimate(void **state)
 	assert_rel(r.realisation_frac, 0.80, 1e-12);
 	assert_rel(r.gpu_hours, est.run_wall_s * 64 / 3600.0, 1e-9);
 	/* too big a model is infeasible, not an input error */
-	job.model = llm("Llama-3-405B");
+	job.model = tu_llm("Llama-3-405B");
 	job.n_gpus = 8;
 	assert_int_equal(fs_train_job_estimate(memo, &job, &est, &e), FS_ERR_INFEASIBLE);
 	fs_train_memo_destroy(memo);
@@ -530,7 +498,7 @@ static void test_train_calibration_bounds(void **state)
 	int k = 0, shared = 0;
 
 	(void)state;
-	assert_int_equal(fs_train_calib_load(fs_builtin_training_csv, "training.csv", &cat, &rows, &n, &e),
+	assert_int_equal(fs_train_calib_load(fs_builtin_training_csv, "training.csv", tu_catalog(), &rows, &n, &e),
 			 FS_OK);
 	assert_int_equal(fs_train_memo_create(&memo, 128), FS_OK);
 	assert_true(n > 40);
@@ -582,7 +550,7 @@ static void test_train_whole_run_bounds(void **state)
 	double worst_s = 0, worst_p = 0;
 
 	(void)state;
-	assert_int_equal(fs_train_calib_load(fs_builtin_training_csv, "training.csv", &cat, &rows, &n, &e),
+	assert_int_equal(fs_train_calib_load(fs_builtin_training_csv, "training.csv", tu_catalog(), &rows, &n, &e),
 			 FS_OK);
 	assert_int_equal(fs_train_memo_create(&memo, 128), FS_OK);
 	for (size_t i = 0; i < n; i++) {
@@ -671,54 +639,33 @@ static void test_train_calib_load_errors(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(fs_train_calib_load("id,metric\nx,y\n", "t.csv", &cat, &rows, &n, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_train_calib_load("id,metric\nx,y\n", "t.csv", tu_catalog(), &rows, &n, &e), FS_ERR_INPUT);
 	assert_int_equal(fs_train_calib_load(
 				 "id,metric,value,model,gpu,gpus,seq,source\n"
 				 "a,bogus,1,MPT-7B,H100,8,2048,s\n",
-				 "t.csv", &cat, &rows, &n, &e),
+				 "t.csv", tu_catalog(), &rows, &n, &e),
 			 FS_ERR_INPUT);
 	assert_int_equal(e.line, 2);
 	assert_int_equal(fs_train_calib_load(
 				 "id,metric,value,model,gpu,gpus,seq,source\n"
 				 "a,iter_time_s,1,MPT-7B,B300,8,2048,s\n",
-				 "t.csv", &cat, &rows, &n, &e),
+				 "t.csv", tu_catalog(), &rows, &n, &e),
 			 FS_ERR_INPUT);
 	assert_non_null(strstr(e.msg, "unknown GPU"));
 	assert_int_equal(fs_train_calib_load(
 				 "id,metric,value,model,gpu,gpus,seq,source\n"
 				 "a,run_days,1,MPT-7B,H100,8,2048,s\n",
-				 "t.csv", &cat, &rows, &n, &e),
+				 "t.csv", tu_catalog(), &rows, &n, &e),
 			 FS_ERR_INPUT); /* whole-run row without tokens */
 	assert_int_equal(fs_train_calib_load(
 				 "id,metric,value,model,gpu,gpus,seq,source,tp\n"
 				 "a,iter_time_s,1,MPT-7B,H100,8,2048,s,two\n",
-				 "t.csv", &cat, &rows, &n, &e),
+				 "t.csv", tu_catalog(), &rows, &n, &e),
 			 FS_ERR_INPUT);
 	assert_string_equal(e.key, "tp");
 }
 
 /* ---- command line ---- */
-
-static int run_cli(const char *args, char *out, size_t outlen)
-{
-	char cmd[1024];
-	FILE *p;
-	size_t len = 0;
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", FLEETSIM_BIN, args);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	while (len + 1 < outlen) {
-		size_t k = fread(out + len, 1, outlen - 1 - len, p);
-		if (k == 0)
-			break;
-		len += k;
-	}
-	out[len] = '\0';
-	st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int csv_col(const char *header, const char *name)
 {
@@ -749,7 +696,7 @@ static void test_train_cli_csv_contract(void **state)
 	int days, fields = 1;
 
 	(void)state;
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
 				 "--tp 4 --format csv", out, sizeof(out)), 0);
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (csv_col(out, cols[i]) < 0)
@@ -764,13 +711,13 @@ static void test_train_cli_csv_contract(void **state)
 		fields += *c == ',';
 	assert_true(days < fields);
 	assert_non_null(strstr(row, ",,\n"));
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
 				 "--tokens 1T --format csv", out, sizeof(out)), 0);
 	assert_null(strstr(strchr(out, '\n'), ",,"));
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 64 --model Llama-3-70B --seq 4096 "
 				 "--format json", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "\"mfu\""));
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 64 --layers 32 --hidden 4096 --heads 32 "
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 64 --layers 32 --hidden 4096 --heads 32 "
 				 "--vocab 50000 --seq 2048", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "MFU"));
 }
@@ -780,23 +727,23 @@ static void test_train_cli_errors(void **state)
 	char out[8192];
 
 	(void)state;
-	assert_int_equal(run_cli("estimate train --gpu B300 --gpus 8 --model MPT-7B --seq 2048", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu B300 --gpus 8 --model MPT-7B --seq 2048", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "known:"));
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 8 --model GPT-9 --seq 2048", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 8 --model GPT-9 --seq 2048", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "unknown model"));
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus eight --model MPT-7B --seq 2048", out, sizeof(out)), 2);
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 8 --model MPT-7B --seq 2048 --tp 3", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus eight --model MPT-7B --seq 2048", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 8 --model MPT-7B --seq 2048 --tp 3", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "heads"));
-	assert_int_equal(run_cli("estimate train --gpu H100 --gpus 12 --model MPT-7B --seq 2048 --tp 8", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu H100 --gpus 12 --model MPT-7B --seq 2048 --tp 8", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "divisible"));
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --precision fp8", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --precision fp8", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "fp8"));
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 8 --model Llama-3-405B --seq 8192", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 8 --model Llama-3-405B --seq 8192", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "GB more than"));
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 8 --model MPT-7B", out, sizeof(out)), 2);
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --zero 4", out, sizeof(out)), 2);
-	assert_int_equal(run_cli("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --bogus", out, sizeof(out)), 2);
-	assert_int_equal(run_cli("estimate train --help", out, sizeof(out)), 0);
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 8 --model MPT-7B", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --zero 4", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --gpu A100 --gpus 8 --model MPT-7B --seq 2048 --bogus", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate train --help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--global-batch"));
 }
 
@@ -805,15 +752,15 @@ static void test_train_cli_validate(void **state)
 	static char out[65536];
 
 	(void)state;
-	assert_int_equal(run_cli("validate train", out, sizeof(out)), 0);
+	assert_int_equal(tu_fleetsim("validate train", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "korthikanti_175b_seqsel"));
 	assert_non_null(strstr(out, "step-level rows (shared set)"));
 	assert_non_null(strstr(out, "median"));
-	assert_int_equal(run_cli("validate train --format csv --rows run", out, sizeof(out)), 0);
+	assert_int_equal(tu_fleetsim("validate train --format csv --rows run", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "id,kind,added,role,metric,published,predicted,rel_error"));
 	assert_non_null(strstr(out, "llama2_70b_gpuh,run-search,1,fit,"));
 	assert_null(strstr(out, ",step,"));
-	assert_int_equal(run_cli("validate train --rows sometimes", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("validate train --rows sometimes", out, sizeof(out)), 2);
 }
 
 int main(void)
@@ -846,5 +793,5 @@ int main(void)
 		cmocka_unit_test(test_train_cli_validate),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include "fleetsim/scenario.h"
 #include "fleetsim/sha256.h"
 
 #include <stdio.h>
@@ -91,4 +92,42 @@ void tu_file_hash(const char *path, char hex[65])
 	}
 	free(buf);
 	fclose(f);
+}
+
+const struct fs_catalog *tu_catalog(void)
+{
+	static struct fs_catalog cat;
+	static int loaded;
+	struct fs_error e;
+
+	if (!loaded) {
+		if (fs_catalog_load_builtin(&cat, &e) != FS_OK) {
+			fprintf(stderr, "cannot load the built-in catalogs: %s\n", e.msg);
+			abort();
+		}
+		loaded = 1;
+	}
+	return &cat;
+}
+
+const struct fs_gpu *tu_gpu(const char *name)
+{
+	const struct fs_gpu *g = fs_catalog_gpu(tu_catalog(), name);
+
+	if (!g) {
+		fprintf(stderr, "no GPU '%s' in the catalog\n", name);
+		abort();
+	}
+	return g;
+}
+
+const struct fs_llm *tu_llm(const char *name)
+{
+	const struct fs_llm *m = fs_catalog_llm(tu_catalog(), name);
+
+	if (!m) {
+		fprintf(stderr, "no model '%s' in the catalog\n", name);
+		abort();
+	}
+	return m;
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "fleetsim/catalog.h"
+
 /* A fresh private directory under /tmp (static storage; one per process). */
 const char *tu_tmpdir(void);
 
@@ -20,5 +22,12 @@ int tu_fleetsim(const char *args, char *out, size_t outlen);
 /* SHA-256 of a file's bytes; "missing" when it does not exist. */
 void tu_file_hash(const char *path, char hex[65]);
 
+
+/* The built-in catalogs, loaded on first use and kept for the process. */
+const struct fs_catalog *tu_catalog(void);
+
+/* Catalog lookups that abort the test program when the name is unknown. */
+const struct fs_gpu *tu_gpu(const char *name);
+const struct fs_llm *tu_llm(const char *name);
 
 #endif
