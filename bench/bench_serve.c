@@ -22,16 +22,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static struct fs_dist fixed(double v)
-{
-	struct fs_dist d;
-
-	memset(&d, 0, sizeof(d));
-	d.kind = FS_DIST_FIXED;
-	d.a = v;
-	return d;
-}
-
 static struct fs_dist lognormal(double median, double sigma, double lo, double hi)
 {
 	struct fs_dist d;
@@ -128,13 +118,13 @@ int main(int argc, char **argv)
 	struct fs_replica_ws *ws;
 	const struct bcase cases[] = {
 		{ "llama2-70b-tp8-h100-near-capacity", "Llama-2-70B", "H100-SXM5-80GB", 8,
-		  FS_PREC_BF16, fixed(512), fixed(128), 0.95, 0 },
+		  FS_PREC_BF16, fs_dist_fixed(512), fs_dist_fixed(128), 0.95, 0 },
 		{ "llama3-70b-tp8-h100-chat-near-capacity", "Llama-3-70B", "H100-SXM5-80GB", 8,
 		  FS_PREC_FP8, lognormal(140, 1.0, 4, 1024), lognormal(138, 0.9, 4, 1024), 0.95, 0 },
 		{ "llama3-8b-tp1-a100-chat-near-capacity", "Llama-3-8B", "A100-SXM4-80GB", 1,
 		  FS_PREC_BF16, lognormal(140, 1.0, 4, 1024), lognormal(138, 0.9, 4, 1024), 0.95, 0 },
 		{ "llama2-70b-tp4-a100-batch256", "Llama-2-70B", "A100-SXM4-80GB", 4, FS_PREC_FP16,
-		  fixed(128), fixed(128), 0, 256 },
+		  fs_dist_fixed(128), fs_dist_fixed(128), 0, 256 },
 	};
 
 	if (n < 1000)
@@ -159,8 +149,8 @@ int main(int argc, char **argv)
 		spec.serve.tp = 8;
 		spec.serve.precision = FS_PREC_BF16;
 		spec.sched = fs_replica_sched_default();
-		spec.input_tokens = fixed(512);
-		spec.output_tokens = fixed(128);
+		spec.input_tokens = fs_dist_fixed(512);
+		spec.output_tokens = fs_dist_fixed(128);
 		spec.slo.ttft_p99_s = 2.0;
 		spec.slo.tpot_p99_s = 0.2;
 		spec.seed = 3;

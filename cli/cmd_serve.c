@@ -269,16 +269,6 @@ struct est_result {
 	struct fs_replica_sched sched;
 };
 
-static struct fs_dist fixed_dist(double v)
-{
-	struct fs_dist d;
-
-	memset(&d, 0, sizeof(d));
-	d.kind = FS_DIST_FIXED;
-	d.a = v;
-	return d;
-}
-
 static enum fs_status run_estimate(const struct est_opts *o, const struct fs_llm *llm,
 				   const struct fs_gpu *gpu, enum fs_precision prec,
 				   enum fs_serve_engine engine, struct est_result *r,
@@ -307,8 +297,8 @@ static enum fs_status run_estimate(const struct est_opts *o, const struct fs_llm
 		r->sched.chunked_prefill = false;
 
 	memset(&w, 0, sizeof(w));
-	w.input_tokens = fixed_dist((double)o->input_tokens);
-	w.output_tokens = fixed_dist((double)o->output_tokens);
+	w.input_tokens = fs_dist_fixed((double)o->input_tokens);
+	w.output_tokens = fs_dist_fixed((double)o->output_tokens);
 	w.seed = (uint64_t)o->seed;
 
 	if (o->mode == MODE_CAPACITY) {

@@ -205,47 +205,9 @@ static int residue(int64_t x)
 	return (int)(((x % BT) + BT) % BT);
 }
 
-static double draw(const struct fs_dist *d, gsl_rng *rng)
-{
-	double x, u, acc = 0, tot = 0;
-
-	switch (d->kind) {
-	case FS_DIST_FIXED:
-		return d->a;
-	case FS_DIST_UNIFORM:
-		x = gsl_ran_flat(rng, d->a, d->b);
-		break;
-	case FS_DIST_LOGNORMAL:
-		x = gsl_ran_lognormal(rng, log(d->a), d->b);
-		break;
-	case FS_DIST_EXPONENTIAL:
-		x = gsl_ran_exponential(rng, d->a);
-		break;
-	case FS_DIST_CHOICE:
-		for (int i = 0; i < d->n_values; i++)
-			tot += d->weights[i];
-		u = gsl_rng_uniform(rng) * tot;
-		for (int i = 0; i < d->n_values; i++) {
-			acc += d->weights[i];
-			if (u < acc)
-				return d->values[i];
-		}
-		return d->n_values > 0 ? d->values[d->n_values - 1] : 1.0;
-	default:
-		return d->a;
-	}
-	if (d->hi > d->lo) {
-		if (x < d->lo)
-			x = d->lo;
-		if (x > d->hi)
-			x = d->hi;
-	}
-	return x;
-}
-
 static int32_t draw_len(const struct fs_dist *d, gsl_rng *rng)
 {
-	double x = floor(draw(d, rng) + 0.5);
+	double x = floor(fs_dist_draw(d, rng) + 0.5);
 
 	if (!(x >= 1.0))
 		return 1;

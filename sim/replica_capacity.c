@@ -133,28 +133,6 @@ static bool spec_same(const struct entry *en, const struct fs_replica_spec *s)
 
 /* ---- search ---------------------------------------------------------------- */
 
-static double dist_mean(const struct fs_dist *d)
-{
-	double s = 0, w = 0;
-
-	switch (d->kind) {
-	case FS_DIST_UNIFORM:
-		return 0.5 * (d->a + d->b);
-	case FS_DIST_LOGNORMAL:
-		return d->a * exp(0.5 * d->b * d->b);
-	case FS_DIST_EXPONENTIAL:
-		return d->a;
-	case FS_DIST_CHOICE:
-		for (int i = 0; i < d->n_values; i++) {
-			s += d->values[i] * d->weights[i];
-			w += d->weights[i];
-		}
-		return w > 0 ? s / w : 1.0;
-	default:
-		return d->a;
-	}
-}
-
 struct search {
 	struct fs_replica_ws *ws;
 	const struct fs_serve_model *m;
@@ -294,7 +272,7 @@ enum fs_status fs_replica_capacity(struct fs_replica_memo *memo, const struct fs
 				    spec->slo.ttft_p99_s, spec->slo.tpot_p99_s);
 	if ((rc = fs_serve_model_init(&m, &spec->serve, e)))
 		return rc;
-	per_seq = (long)ceil(dist_mean(&spec->input_tokens) + dist_mean(&spec->output_tokens));
+	per_seq = (long)ceil(fs_dist_mean(&spec->input_tokens) + fs_dist_mean(&spec->output_tokens));
 	if ((rc = fs_serve_check_fits(&m, per_seq, e)))
 		return rc;
 

@@ -12,29 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double dist_draw(const struct fs_dist *d, gsl_rng *r, gsl_ran_discrete_t *choice)
-{
-	double x;
-
-	switch (d->kind) {
-	case FS_DIST_FIXED:
-		return d->a;
-	case FS_DIST_UNIFORM:
-		return gsl_ran_flat(r, d->a, d->b);
-	case FS_DIST_LOGNORMAL:
-		x = gsl_ran_lognormal(r, log(d->a), d->b);
-		break;
-	case FS_DIST_EXPONENTIAL:
-		x = gsl_ran_exponential(r, d->a);
-		break;
-	case FS_DIST_CHOICE:
-		return d->values[gsl_ran_discrete(r, choice)];
-	default:
-		return d->a;
-	}
-	return x < d->lo ? d->lo : x > d->hi ? d->hi : x;
-}
-
 /*
  * Arrival time of the stream's k-th event given the cumulative unit-rate
  * exponential sum E: inverts Lambda(t) = r0 M / ln g (g^((t-t0)/M) - 1)
@@ -89,7 +66,7 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 {
 	char comp[96];
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_ran_discrete_t *mix = NULL, *tok_choice = NULL, *gpu_choice = NULL;
+	gsl_ran_discrete_t *mix = NULL;
 	double w[FS_MAX_MIX], E = 0.0, end = fmin(s->end_s, sc->horizon_s);
 	enum fs_status st = FS_OK;
 	size_t k = 0;
@@ -97,12 +74,7 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 	for (int i = 0; i < s->n_models; i++)
 		w[i] = s->models[i].weight;
 	mix = gsl_ran_discrete_preproc((size_t)s->n_models, w);
-	if (s->tokens.kind == FS_DIST_CHOICE)
-		tok_choice = gsl_ran_discrete_preproc((size_t)s->tokens.n_values, s->tokens.weights);
-	if (s->gpus.kind == FS_DIST_CHOICE)
-		gpu_choice = gsl_ran_discrete_preproc((size_t)s->gpus.n_values, s->gpus.weights);
-	if (!r || !mix || (s->tokens.kind == FS_DIST_CHOICE && !tok_choice) ||
-	    (s->gpus.kind == FS_DIST_CHOICE && !gpu_choice)) {
+	if (!r || !mix) {
 		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory drawing stream '%s'", s->name);
 		goto out;
 	}
@@ -125,8 +97,8 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 		/* Fixed draw order per job keeps streams reproducible: model, tokens, gpus. */
 		j->model = s->models[gsl_ran_discrete(r, mix)].model;
 		j->opts = &s->opts;
-		j->tokens = dist_draw(&s->tokens, r, tok_choice);
-		j->gpus = (int)floor(dist_draw(&s->gpus, r, gpu_choice) + 0.5);
+		j->tokens = fs_dist_draw(&s->tokens, r);
+		j->gpus = (int)floor(fs_dist_draw(&s->gpus, r) + 0.5);
 		if (j->gpus < 1)
 			j->gpus = 1;
 		j->submit_s = t;
@@ -142,8 +114,6 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 	}
 out:
 	gsl_ran_discrete_free(mix);
-	gsl_ran_discrete_free(tok_choice);
-	gsl_ran_discrete_free(gpu_choice);
 	gsl_rng_free(r);
 	return st;
 }

@@ -39,16 +39,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fs_dist fixed(double v)
-{
-	struct fs_dist d;
-
-	memset(&d, 0, sizeof(d));
-	d.kind = FS_DIST_FIXED;
-	d.a = v;
-	return d;
-}
-
 /* ShareGPT-like lengths (docs/models/serving.md). */
 static struct fs_dist lognormal(double median, double sigma)
 {
@@ -106,8 +96,8 @@ static void test_replica_static_batch_equals_hand_sum(void **state)
 
 	(void)state;
 	model(&m, "Llama-2-7B", "A100-SXM4-80GB", 1, FS_PREC_FP16);
-	w.input_tokens = fixed(100);
-	w.output_tokens = fixed(10);
+	w.input_tokens = fs_dist_fixed(100);
+	w.output_tokens = fs_dist_fixed(10);
 	run_ok(&m, &s, &w, &st);
 	prefill = fs_serve_iter_time_s(&m, &pf);
 	want = prefill;
@@ -139,8 +129,8 @@ static void test_replica_trace_isolated_requests(void **state)
 
 	(void)state;
 	model(&m, "Llama-3-8B", "H100-SXM5-80GB", 1, FS_PREC_BF16);
-	w.input_tokens = fixed(500);
-	w.output_tokens = fixed(20);
+	w.input_tokens = fs_dist_fixed(500);
+	w.output_tokens = fs_dist_fixed(20);
 	run_ok(&m, &s, &w, &st);
 	assert_true(fabs(st.ttft_p99_s - fs_serve_iter_time_s(&m, &pf)) < 2e-9);
 	assert_true(fabs(st.ttft_p50_s - st.ttft_p99_s) < 1e-12);
@@ -235,8 +225,8 @@ static void test_replica_preemption_recompute(void **state)
 
 	(void)state;
 	model(&m, "Llama-2-70B", "H100-SXM5-80GB", 2, FS_PREC_FP8);
-	w.input_tokens = fixed(1500);
-	w.output_tokens = fixed(1500);
+	w.input_tokens = fs_dist_fixed(1500);
+	w.output_tokens = fs_dist_fixed(1500);
 	per_seq = fs_serve_max_seqs(&m, 3000);
 	assert_true(per_seq < 256); /* the KV cache is the limit, not max_num_seqs */
 	run_ok(&m, &s, &w, &a);
@@ -294,8 +284,8 @@ static void test_replica_errors(void **state)
 
 	(void)state;
 	model(&m, "Llama-2-7B", "A100-SXM4-80GB", 1, FS_PREC_FP16);
-	w.input_tokens = fixed(100);
-	w.output_tokens = fixed(10);
+	w.input_tokens = fs_dist_fixed(100);
+	w.output_tokens = fs_dist_fixed(10);
 	expect_run(&m, &s, &w, FS_ERR_INPUT, "request rate");
 	w.qps = 1;
 	w.n_requests = 0;
@@ -316,7 +306,7 @@ static void test_replica_errors(void **state)
 	expect_run(&m, &s, &w, FS_ERR_INPUT, "in flight");
 	/* A 10^6-token request cannot fit in the KV cache at all. */
 	w.arrival = FS_ARRIVAL_BURST;
-	w.input_tokens = fixed(1e6);
+	w.input_tokens = fs_dist_fixed(1e6);
 	expect_run(&m, &s, &w, FS_ERR_INFEASIBLE, "missing");
 }
 

@@ -19,27 +19,10 @@
 #include <stdint.h>
 
 #include "fleetsim/catalog.h"
+#include "fleetsim/dist.h"
 #include "fleetsim/error.h"
 
-#define FS_MAX_CHOICES 32
 #define FS_MAX_MIX 16
-
-enum fs_dist_kind {
-	FS_DIST_FIXED,       /* value */
-	FS_DIST_UNIFORM,     /* min, max */
-	FS_DIST_LOGNORMAL,   /* median, sigma (of the log); optional min, max clamp */
-	FS_DIST_EXPONENTIAL, /* mean; optional min, max clamp */
-	FS_DIST_CHOICE       /* values with weights */
-};
-
-struct fs_dist {
-	enum fs_dist_kind kind;
-	double a, b;         /* fixed: a; uniform: [a, b]; lognormal: median a, sigma b; exponential: mean a */
-	double lo, hi;       /* clamp applied after drawing (lo <= x <= hi) */
-	int n_values;
-	double values[FS_MAX_CHOICES];
-	double weights[FS_MAX_CHOICES];
-};
 
 struct fs_fleet_opt {
 	char name[FS_NAME_MAX];

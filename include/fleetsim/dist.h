@@ -1,0 +1,43 @@
+/*
+ * dist.h - the value distributions a scenario or a request mix may use
+ * (token counts, GPU counts, prompt and output lengths), their draws and
+ * their means. Each caller owns its GSL generator; nothing here keeps state.
+ */
+#ifndef FLEETSIM_DIST_H
+#define FLEETSIM_DIST_H
+
+#include <gsl/gsl_rng.h>
+
+#define FS_MAX_CHOICES 32
+
+enum fs_dist_kind {
+	FS_DIST_FIXED,       /* value */
+	FS_DIST_UNIFORM,     /* min, max */
+	FS_DIST_LOGNORMAL,   /* median, sigma (of the log); optional min, max clamp */
+	FS_DIST_EXPONENTIAL, /* mean; optional min, max clamp */
+	FS_DIST_CHOICE       /* values with weights */
+};
+
+struct fs_dist {
+	enum fs_dist_kind kind;
+	double a, b;         /* fixed: a; uniform: [a, b]; lognormal: median a, sigma b; exponential: mean a */
+	double lo, hi;       /* clamp applied after drawing (lo <= x <= hi) */
+	int n_values;
+	double values[FS_MAX_CHOICES];
+	double weights[FS_MAX_CHOICES];
+};
+
+/* A distribution that always gives v. */
+struct fs_dist fs_dist_fixed(double v);
+
+/*
+ * One draw. Choices pick a value with probability proportional to its
+ * weight; uniform, lognormal and exponential draws are clamped to [lo, hi]
+ * when hi > lo.
+ */
+double fs_dist_draw(const struct fs_dist *d, gsl_rng *r);
+
+/* The mean (before clamping, for lognormal and exponential). */
+double fs_dist_mean(const struct fs_dist *d);
+
+#endif
