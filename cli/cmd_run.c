@@ -7,7 +7,6 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/store.h"
-#include "fleetsim/train_simple.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -148,7 +147,15 @@ int fs_cli_check(int argc, char **argv)
 		       f->gpus_per_node, f->n_gpus, f->gpu->bf16_tflops, f->gpu->cloud_usd_per_gpu_hour);
 	}
 	if (sc.n_jobs) {
-		printf("\ntraining jobs (run time in days on each fleet, first-order model)\n");
+		struct fs_train_memo *memo = NULL;
+		if (fs_train_memo_create(&memo, 256)) {
+			fs_scenario_fini(&sc);
+			fprintf(stderr, "fleetsim: out of memory\n");
+			return 1;
+		}
+		printf("\ntraining jobs (expected run time in days on each fleet, %s model;"
+		       " - : does not fit)\n",
+		       sc.train_model == FS_TRAIN_MODEL_FULL ? "full" : "first-order");
 		printf("  %-20s %-14s %9s %6s %10s %6s %5s", "name", "model", "submit_d", "gpus",
 		       "tokens", "seq", "prec");
 		for (size_t f = 0; f < sc.n_fleets; f++)
@@ -160,12 +167,17 @@ int fs_cli_check(int argc, char **argv)
 			printf("  %-20s %-14s %9.2f %6d %10.3g %6d %5s", j->name, j->model->name,
 			       j->submit_s / FS_SECONDS_PER_DAY, j->gpus, j->tokens, seq,
 			       fs_precision_name(j->opts.precision));
-			for (size_t f = 0; f < sc.n_fleets; f++)
-				printf(" %12.2f", fs_train_simple_time_s(sc.fleets[f].gpu, j->model, j->gpus,
-									 j->opts.seq_len, j->opts.precision,
-									 j->tokens) / FS_SECONDS_PER_DAY);
+			for (size_t f = 0; f < sc.n_fleets; f++) {
+				double work_s, wall_s;
+				if (fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model, j->gpus, &j->opts,
+						    j->tokens, &work_s, &wall_s, &e) == FS_OK)
+					printf(" %12.2f", wall_s / FS_SECONDS_PER_DAY);
+				else
+					printf(" %12s", "-");
+			}
 			printf("\n");
 		}
+		fs_train_memo_destroy(memo);
 	}
 	for (size_t i = 0; i < sc.n_streams; i++) {
 		const struct fs_stream_spec *s = &sc.streams[i];

@@ -21,7 +21,7 @@ enum { EV_JOB_END = 1, EV_JOB_SUBMIT, EV_JOB_FAIL, EV_JOB_RESTART };
 /* At equal times, ends free GPUs before submissions look for them. */
 enum { PRIO_END = 0, PRIO_JOB = 1, PRIO_SUBMIT = 2 };
 
-/* Token count the training model is asked about (see job_times). */
+/* Token count the training model is asked about (see fs_run_job_time). */
 #define REF_TOKENS 1e12
 
 /* Per-job state while it runs: useful work left and the current segment. */
@@ -65,42 +65,52 @@ static double now_s(const struct fleet_state *fs)
 	return (double)fs_evq_now(fs->q) / (double)FS_NS_PER_S;
 }
 
-/*
- * The job's useful training time and expected wall time on this fleet: the
- * one place that calls the training model. FS_ERR_INFEASIBLE when the model
- * does not fit on the job's GPUs.
- */
-static enum fs_status job_times(struct fleet_state *fs, const struct fs_job_result *j,
-				double *work_s, double *expected_wall_s, struct fs_error *e)
+void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
+			   struct fs_failure_params *fp)
 {
-	const struct fs_gpu *g = fs->fleet->gpu;
-	double goodput = fs_train_goodput_frac(&fs->fp, j->gpus);
+	fs_failure_params_default(g, fp);
+	fp->ckpt_interval_s = sc->failures.ckpt_interval_s;
+	fp->ckpt_write_s = sc->failures.ckpt_write_s;
+	fp->restart_s = sc->failures.restart_s;
+	if (!sc->failures.enabled) {
+		/* no failures: no restarts, and no checkpoint overhead to speak of */
+		fp->mtbf_per_gpu_h = 1e15;
+		fp->ckpt_write_s = 0.0;
+	}
+}
+
+enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
+			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,
+			       const struct fs_train_opts *opts, double tokens, double *work_s,
+			       double *wall_s, struct fs_error *e)
+{
+	struct fs_failure_params fp;
 	struct fs_train_job tj;
 	struct fs_train_estimate est;
 	enum fs_status st;
 
-	if (fs->sc->train_model == FS_TRAIN_MODEL_FIRST_ORDER) {
-		*work_s = fs_train_simple_time_s(g, j->model, j->gpus, j->opts->seq_len,
-						 j->opts->precision, j->tokens);
-		*expected_wall_s = *work_s / goodput;
+	fs_run_failure_params(sc, g, &fp);
+	if (sc->train_model == FS_TRAIN_MODEL_FIRST_ORDER) {
+		*work_s = fs_train_simple_time_s(g, model, gpus, opts->seq_len, opts->precision, tokens);
+		*wall_s = *work_s / fs_train_goodput_frac(&fp, gpus);
 		return FS_OK;
 	}
 	memset(&tj, 0, sizeof(tj));
 	tj.gpu = g;
-	tj.model = j->model;
-	tj.n_gpus = j->gpus;
-	tj.seq_len = j->opts->seq_len;
-	tj.precision = j->opts->precision;
+	tj.model = model;
+	tj.n_gpus = gpus;
+	tj.seq_len = opts->seq_len;
+	tj.precision = opts->precision;
 	/* The plan does not depend on the token count and the run time is
 	 * linear in it, so the model is asked for a reference count: one
 	 * memoised search then serves every job of this shape. */
 	tj.tokens = REF_TOKENS;
-	tj.failure = &fs->fp;
-	if ((st = fs_train_job_estimate(fs->memo, &tj, &est, e)))
+	tj.failure = &fp;
+	if ((st = fs_train_job_estimate(memo, &tj, &est, e)))
 		return st;
 	/* run_wall_s = useful work / goodput; the simulation draws the failures itself */
-	*expected_wall_s = est.run_wall_s * (j->tokens / REF_TOKENS);
-	*work_s = *expected_wall_s * est.goodput_frac;
+	*wall_s = est.run_wall_s * (tokens / REF_TOKENS);
+	*work_s = *wall_s * est.goodput_frac;
 	return FS_OK;
 }
 
@@ -207,7 +217,8 @@ static enum fs_status start_ready(struct fleet_state *fs, struct fs_error *e)
 		enum fs_status st;
 
 		if (s->work_s < 0) {
-			st = job_times(fs, j, &s->work_s, &j->run_s, e);
+			st = fs_run_job_time(fs->sc, fs->fleet->gpu, fs->memo, j->model, j->gpus,
+					     j->opts, j->tokens, &s->work_s, &j->run_s, e);
 			if (st == FS_ERR_INFEASIBLE) {
 				/* rejected at the head of the queue; it never holds GPUs */
 				fs_error_clear(e);
@@ -316,15 +327,7 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 	gsl_rng_set(fs.fail_rng, (unsigned long)fs_seed_mix(seed, "failures"));
 	for (size_t i = 0; i < fs.n_jobs; i++)
 		fs.js[i].work_s = -1.0;
-	fs_failure_params_default(fl->gpu, &fs.fp);
-	fs.fp.ckpt_interval_s = sc->failures.ckpt_interval_s;
-	fs.fp.ckpt_write_s = sc->failures.ckpt_write_s;
-	fs.fp.restart_s = sc->failures.restart_s;
-	if (!sc->failures.enabled) {
-		/* no failures: no restarts, and no checkpoint overhead to speak of */
-		fs.fp.mtbf_per_gpu_h = 1e15;
-		fs.fp.ckpt_write_s = 0.0;
-	}
+	fs_run_failure_params(sc, fl->gpu, &fs.fp);
 	fs.gpus_total = fs.gpus_free = fl->n_gpus;
 	fs.interval_s = sc->series_interval_s;
 	for (size_t i = 0; i < fs.n_jobs; i++) {

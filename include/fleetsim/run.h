@@ -29,6 +29,7 @@
 
 #include "fleetsim/error.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/train.h"
 
 enum fs_job_status {
 	FS_JOB_DONE = 0,
@@ -105,5 +106,22 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 			    struct fs_run_result *out, struct fs_error *e);
 
 void fs_run_result_fini(struct fs_run_result *r);
+
+/* The failure parameters a fleet of GPU g uses under the scenario's settings. */
+void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
+			   struct fs_failure_params *fp);
+
+/*
+ * A training job's times on GPUs of type g with the scenario's training model
+ * and failure settings: *work_s, the useful training seconds, and *wall_s,
+ * the expected wall time (failures and checkpoints included). memo may be
+ * shared across calls (the full model memoises its plan search in it).
+ * FS_OK, FS_ERR_INFEASIBLE (the model does not fit; e says by how much),
+ * FS_ERR_INPUT.
+ */
+enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
+			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,
+			       const struct fs_train_opts *opts, double tokens, double *work_s,
+			       double *wall_s, struct fs_error *e);
 
 #endif
