@@ -215,15 +215,15 @@ static void print_summary(const char *fleet, const char *gpu, int gpus, const st
 			  int64_t id, int csv)
 {
 	if (csv) {
-		printf("%" PRId64 ",%s,%s,%d,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6f,%.6g,%.2f\n", id, fleet, gpu,
-		       gpus, m->n_jobs, m->n_done_in_horizon, m->mean_wait_s / 3600.0,
+		printf("%" PRId64 ",%s,%s,%d,%zu,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6f,%.6g,%.2f\n", id, fleet,
+		       gpu, gpus, m->n_jobs, m->n_done_in_horizon, m->n_infeasible, m->mean_wait_s / 3600.0,
 		       m->p90_wait_s / 3600.0, m->mean_tts_s / FS_SECONDS_PER_DAY,
 		       m->p90_tts_s / FS_SECONDS_PER_DAY, m->mean_util_frac, m->gpu_hours,
 		       m->fleet_cost_usd);
 		return;
 	}
-	printf("%6" PRId64 "  %-16s %-16s %6d %6zu %8zu %9.1f %9.1f %9.2f %9.2f %6.1f %14.0f\n", id, fleet,
-	       gpu, gpus, m->n_jobs, m->n_done_in_horizon, m->mean_wait_s / 3600.0,
+	printf("%6" PRId64 "  %-16s %-16s %6d %6zu %8zu %6zu %9.1f %9.1f %9.2f %9.2f %6.1f %14.0f\n", id,
+	       fleet, gpu, gpus, m->n_jobs, m->n_done_in_horizon, m->n_infeasible, m->mean_wait_s / 3600.0,
 	       m->p90_wait_s / 3600.0, m->mean_tts_s / FS_SECONDS_PER_DAY,
 	       m->p90_tts_s / FS_SECONDS_PER_DAY, 100.0 * m->mean_util_frac, m->fleet_cost_usd);
 }
@@ -231,12 +231,13 @@ static void print_summary(const char *fleet, const char *gpu, int gpus, const st
 static void print_header(int csv)
 {
 	if (csv) {
-		printf("run_id,fleet,gpu,gpus,jobs,done_in_horizon,wait_mean_h,wait_p90_h,"
+		printf("run_id,fleet,gpu,gpus,jobs,done_in_horizon,infeasible,wait_mean_h,wait_p90_h,"
 		       "tts_mean_days,tts_p90_days,util_frac,gpu_hours,fleet_cost_usd\n");
 		return;
 	}
-	printf("%6s  %-16s %-16s %6s %6s %8s %9s %9s %9s %9s %6s %14s\n", "run", "fleet", "gpu", "gpus",
-	       "jobs", "in_horiz", "wait_h", "wait_p90h", "tts_d", "tts_p90_d", "util%", "fleet_usd");
+	printf("%6s  %-16s %-16s %6s %6s %8s %6s %9s %9s %9s %9s %6s %14s\n", "run", "fleet", "gpu",
+	       "gpus", "jobs", "in_horiz", "infeas", "wait_h", "wait_p90h", "tts_d", "tts_p90_d", "util%",
+	       "fleet_usd");
 }
 
 int fs_cli_run(int argc, char **argv)
@@ -282,6 +283,14 @@ int fs_cli_run(int argc, char **argv)
 		done = f + 1;
 		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
 			res[f].sum.events, res[f].wall_s);
+		if (res[f].sum.n_infeasible) {
+			const struct fs_job_result *j = res[f].jobs;
+			while (j->status != FS_JOB_INFEASIBLE)
+				j++;
+			fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
+				"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
+				sc.fleets[f].name, res[f].sum.n_infeasible, j->name, j->model->name, j->gpus);
+		}
 	}
 	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
 		goto fail;
@@ -293,8 +302,9 @@ int fs_cli_run(int argc, char **argv)
 		print_summary(sc.fleets[f].name, sc.fleets[f].gpu->name, sc.fleets[f].n_gpus,
 			      &res[f].sum, ids[f], o.csv);
 	if (!o.csv)
-		printf("\nwait and tts over all jobs (the run continues past the horizon until every\n"
-		       "submitted job ends); util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
+		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
+		       "every submitted job ends); infeas = jobs whose model does not fit on their GPUs;\n"
+		       "util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
 		       "fleet_usd = fleet GPUs x horizon x cloud price per GPU-hour.\n");
 	rc = 0;
 	goto out;

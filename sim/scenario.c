@@ -591,6 +591,22 @@ static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, cons
 		}
 		d->kind = (enum fs_dist_kind)k;
 	}
+	{
+		/* keys that belong to the kind chosen; others are errors, not ignored */
+		static const char *const per_kind[][5] = {
+			{ "dist", "value" },
+			{ "dist", "min", "max" },
+			{ "dist", "median", "sigma", "min", "max" },
+			{ "dist", "mean", "min", "max" },
+			{ "dist", "values", "weights" },
+		};
+		const char *const *allowed = per_kind[d->kind];
+		size_t n_allowed = 0;
+		while (n_allowed < 5 && allowed[n_allowed])
+			n_allowed++;
+		if (check_keys(ld, s, path, allowed, n_allowed))
+			return FS_ERR_INPUT;
+	}
 	switch (d->kind) {
 	case FS_DIST_FIXED:
 		return get_num(ld, s, path, "value", true, 0, lo_min, false, big, "", &d->a);

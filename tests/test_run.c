@@ -245,6 +245,34 @@ static void test_run_deterministic_and_common_workload(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/* A job whose model cannot fit on its GPUs is recorded as infeasible and holds nothing. */
+static void test_run_infeasible_job_is_recorded(void **state)
+{
+	const char *text =
+		"name = \"i\"; horizon_days = 10.0;\n"
+		"fleets = ( { name = \"a\"; gpu = \"A100\"; nodes = 1; } );\n"
+		"training = { jobs = (\n"
+		"  { name = \"big\"; model = \"Llama-3-405B\"; tokens = 1e9; gpus = 8; },\n"
+		"  { name = \"small\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; submit_day = 1.0; } ); };\n";
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+
+	(void)state;
+	/* 405e9 parameters x 16 bytes of weights, gradients and Adam states alone
+	 * are 6.5 TB, far beyond 8 x 80 GB */
+	assert_int_equal(fs_scenario_load_text(text, "i.cfg", &sc, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 1, &r, &e), FS_OK);
+	assert_int_equal(r.jobs[0].status, FS_JOB_INFEASIBLE);
+	assert_true(r.jobs[0].gpu_hours == 0.0);
+	assert_int_equal(r.jobs[1].status, FS_JOB_DONE);
+	assert_int_equal(r.sum.n_infeasible, 1);
+	assert_true(fabs(r.sum.gpu_hours - r.jobs[1].gpu_hours) < 1e-9);
+	assert_true(fabs(r.sum.mean_wait_s) < 1e-9); /* the small job found the fleet idle */
+	fs_run_result_fini(&r);
+	fs_scenario_fini(&sc);
+}
+
 /*
  * The simulated failures agree with the model's goodput: over many jobs of
  * 4096 H100s (job MTBF 50,672 h / 4096 = 12.4 h, about ten failures per
@@ -327,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_run_deterministic_and_common_workload),
 		cmocka_unit_test(test_run_stream_growth_matches_expectation),
 		cmocka_unit_test(test_run_failures_agree_with_goodput),
+		cmocka_unit_test(test_run_infeasible_job_is_recorded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,6 +185,11 @@ static void test_scenario_bad_precision_and_dist(void **state)
 			     "  streams = ( { name = \"s\"; rate_per_day = 1.0; model = \"Llama-2-7B\";\n"
 			     "    tokens = 1e9; gpus = { dist = \"lognormal\"; median = 8.0; sigma = 1.0; }; } );\n"),
 		     9, "training.streams.[0].gpus", "unbounded");
+	/* a key of another distribution kind is an error, not ignored */
+	expect_error(variant("  jobs = (\n    { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; }\n  );\n",
+			     "  streams = ( { name = \"s\"; rate_per_day = 1.0; model = \"Llama-2-7B\";\n"
+			     "    tokens = { dist = \"lognormal\"; median = 1e9; sigma = 1.0; mean = 2e9; }; gpus = 8; } );\n"),
+		     9, "training.streams.[0].tokens.mean", "did you mean 'median'");
 }
 
 static void test_scenario_catalog_override_checked(void **state)
