@@ -142,7 +142,7 @@ static int parse_estimate(int argc, char **argv, struct est_args *a)
 		} else if (strcmp(opt, "--gpus") == 0) {
 			NEED_VALUE();
 			if (parse_int(val, 1, 10000000, &a->gpus))
-				return fs_cli_usage_error(cmd, "--gpus '%s': expected a whole number >= 1", val);
+				return fs_cli_usage_error(cmd, "--gpus '%s': expected a whole number from 1 to 10000000", val);
 		} else if (strcmp(opt, "--model") == 0) {
 			NEED_VALUE();
 			a->model = val;
@@ -152,7 +152,7 @@ static int parse_estimate(int argc, char **argv, struct est_args *a)
 			   strcmp(opt, "--experts") == 0 || strcmp(opt, "--experts-active") == 0) {
 			NEED_VALUE();
 			if (parse_int(val, 1, 1 << 24, &iv))
-				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number >= 1", opt, val);
+				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number from 1 to 16777216", opt, val);
 			a->custom_shape = true;
 			if (strcmp(opt, "--layers") == 0)
 				a->custom.n_layers = iv;
@@ -182,7 +182,7 @@ static int parse_estimate(int argc, char **argv, struct est_args *a)
 		} else if (strcmp(opt, "--seq") == 0) {
 			NEED_VALUE();
 			if (parse_int(val, 1, 100000000, &a->rq.seq_len))
-				return fs_cli_usage_error(cmd, "--seq '%s': expected a whole number >= 1", val);
+				return fs_cli_usage_error(cmd, "--seq '%s': expected a whole number from 1 to 100000000", val);
 		} else if (strcmp(opt, "--tokens") == 0) {
 			NEED_VALUE();
 			if (parse_double(val, &dv) || dv <= 0)
@@ -193,7 +193,7 @@ static int parse_estimate(int argc, char **argv, struct est_args *a)
 			   strcmp(opt, "--cp") == 0 || strcmp(opt, "--vp") == 0) {
 			NEED_VALUE();
 			if (parse_int(val, 1, 1000000000, &iv))
-				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number >= 1", opt, val);
+				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number from 1 to 1000000000", opt, val);
 			if (strcmp(opt, "--global-batch") == 0)
 				a->rq.plan.global_batch = iv;
 			else if (strcmp(opt, "--micro-batch") == 0)
