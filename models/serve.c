@@ -51,7 +51,7 @@ static const double runtime_reserve_gb = 1.0;
 static const double vllm_host_per_seq_s = 122e-6;
 static const double vllm_host_per_prefill_token_s = 47e-6;
 /* Bytes per element of activations and all-reduce payloads. */
-static const double act_bytes = 2.0;
+static const double act_bytes_per_elem = 2.0;
 /* int4 weight-only: 4 bits plus one 16-bit scale per group of 128 weights. */
 static const double int4_bytes_per_param = 0.5 + 2.0 / 128.0;
 
@@ -239,7 +239,7 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	if (cfg->tp > 1) {
 		/* Two all-reduces per layer (after attention and after the MLP); ring algorithm. */
 		double link = tp_link_bw(g, cfg->tp) * allreduce_bw_frac;
-		m->ar_bytes_per_token = h * act_bytes;
+		m->ar_bytes_per_token = h * act_bytes_per_elem;
 		m->ar_fixed_s = 2.0 * L * allreduce_latency_s;
 		m->ar_s_per_byte = 2.0 * L * 2.0 * (tp - 1.0) / tp / link;
 	}

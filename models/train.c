@@ -14,8 +14,8 @@
  * calibration of the fitted ones: docs/models/training.md [5] ---- */
 
 /* Achieved collective bandwidth / link bandwidth per direction. */
-#define NVLINK_EFF 0.70       /* NCCL bus bandwidth on NVLink; Calculon uses 0.65 */
-#define NET_EFF 0.70          /* NCCL over InfiniBand/RoCE rails (fitted: ZeRO-3 rows) */
+#define NVLINK_EFF_FRAC 0.70       /* NCCL bus bandwidth on NVLink; Calculon uses 0.65 */
+#define NET_EFF_FRAC 0.70          /* NCCL over InfiniBand/RoCE rails (fitted: ZeRO-3 rows) */
 #define ALPHA_NVLINK_S 10e-6  /* per-collective latency, Calculon a100_80g.json */
 #define ALPHA_NET_S 20e-6     /* Calculon, InfiniBand tier */
 /* Sustained fraction of the best-shape GEMM rate (gemm_eff_frac) over a
@@ -24,15 +24,15 @@
 /* Fused attention kernel throughput relative to the best dense GEMM:
  * FlashAttention-2 on A100 ~0.55 of peak / 0.86; FlashAttention-3 on H100
  * ~0.5 of peak / 0.80. */
-#define ATTN_REL_EFF 0.63
+#define ATTN_REL_EFF_FRAC 0.63
 /* FlashAttention backward FLOPs / forward FLOPs (5 vs 2 matrix products). */
-#define ATTN_BWD_FACTOR 2.5
+#define ATTN_BWD_RATIO 2.5
 /* Element-wise traffic of a backward pass relative to its forward. */
-#define ELEM_BWD_FACTOR 2.0
+#define ELEM_BWD_RATIO 2.0
 /* HBM traffic of the element-wise work relative to the minimal count of
  * section [2.3]: fused kernels (Megatron/TE), eager PyTorch (both fitted). */
-#define ELEM_FUSED_FACTOR 2.0
-#define ELEM_EAGER_FACTOR 4.5
+#define ELEM_FUSED_RATIO 2.0
+#define ELEM_EAGER_RATIO 4.5
 /* Bytes moved per parameter by the Adam step (fp32 master, m, v, grad read
  * and written, bf16 copy) plus gradient zeroing and norm. */
 #define OPT_BYTES_PER_PARAM 38.0
@@ -45,7 +45,7 @@
 /* Fraction of tensor-parallel collective time left exposed (no overlap). */
 #define TP_EXPOSED_FRAC 1.0
 /* Bytes per logit kept for the loss (bf16 logits + fp32 log-softmax share). */
-#define LOGIT_BYTES 4.0
+#define LOGIT_BYTES_PER_ELEM 4.0
 /* Framework reserve: CUDA context and communicator buffers (GB), plus
  * allocator fragmentation as a fraction of the rest. */
 #define RESERVE_FIXED_GB 1.0
@@ -54,8 +54,8 @@
 #define DEFAULT_BATCH_TOKENS 4194304.0
 #define DEFAULT_BATCH_TOKENS_PER_GPU 1024.0
 /* Unfused attention: bytes moved per score element, forward and backward. */
-#define UNFUSED_SCORE_BYTES_FWD 13.0
-#define UNFUSED_SCORE_BYTES_BWD 17.0
+#define UNFUSED_SCORE_BYTES_PER_ELEM_FWD 13.0
+#define UNFUSED_SCORE_BYTES_PER_ELEM_BWD 17.0
 
 /* ---- names ---- */
 
@@ -291,7 +291,7 @@ static double group_bw(const struct ctx *c, int stride, int k, bool flat, double
 	}
 	*alpha = ALPHA_NET_S;
 	if (span <= node)
-		return c->g->pcie_gbps / 2.0 * 1e9 * NET_EFF;
+		return c->g->pcie_gbps / 2.0 * 1e9 * NET_EFF_FRAC;
 	per_node = stride >= node ? 1.0 : (double)node / stride;
 	if (per_node > k)
 		per_node = k;
@@ -361,21 +361,21 @@ static void layer_cost(const struct ctx *c, struct layer_cost *lc)
 	if (c->unfused) {
 		double flops = 4.0 * b * s * s * h / (t * cp);
 		double scores = b * (c->a / t) * s * s / cp;
-		lc->attn_f = flops / c->gemm16_rate + UNFUSED_SCORE_BYTES_FWD * scores * c->ab / 2.0 / c->mem_rate;
-		lc->attn_b = 2.0 * flops / c->gemm16_rate + UNFUSED_SCORE_BYTES_BWD * scores * c->ab / 2.0 / c->mem_rate;
+		lc->attn_f = flops / c->gemm16_rate + UNFUSED_SCORE_BYTES_PER_ELEM_FWD * scores * c->ab / 2.0 / c->mem_rate;
+		lc->attn_b = 2.0 * flops / c->gemm16_rate + UNFUSED_SCORE_BYTES_PER_ELEM_BWD * scores * c->ab / 2.0 / c->mem_rate;
 	} else {
 		double flops = 2.0 * b * s * s * h / (t * cp); /* causal: half the score matrix */
 		lc->attn_f = flops / c->attn_rate;
-		lc->attn_b = ATTN_BWD_FACTOR * lc->attn_f;
+		lc->attn_b = ATTN_BWD_RATIO * lc->attn_f;
 	}
 
 	/* [2.3] element-wise: 2 layer norms, 2 residual adds (+ dropout), MLP activation */
 	{
 		double per_tok = 20.0 * hs + (c->unfused ? 2.0 * hs : 0.0) +
 				 c->e_act * (c->gm > 2.5 ? 6.0 : 4.0) * c->f / t;
-		double k = c->rq->kernels == FS_KERNELS_EAGER ? ELEM_EAGER_FACTOR : ELEM_FUSED_FACTOR;
+		double k = c->rq->kernels == FS_KERNELS_EAGER ? ELEM_EAGER_RATIO : ELEM_FUSED_RATIO;
 		lc->elem_f = k * T * per_tok * c->ab / 2.0 / c->mem_rate;
-		lc->elem_b = ELEM_BWD_FACTOR * lc->elem_f;
+		lc->elem_b = ELEM_BWD_RATIO * lc->elem_f;
 	}
 
 	/* [3.1] tensor parallel: per pass 2 all-reduces, or 2 all-gathers + 2
@@ -520,7 +520,7 @@ static void stage_memory(const struct ctx *c, int i, struct fs_train_memory *mem
 	if (c->pl.recompute == FS_RECOMPUTE_FULL)
 		act += act_layer_bytes(c, false);          /* one layer re-materialised */
 	if (i == p - 1)
-		act += c->T * c->V / c->t * LOGIT_BYTES;  /* logits and loss */
+		act += c->T * c->V / c->t * LOGIT_BYTES_PER_ELEM;  /* logits and loss */
 	if (z >= 3)
 		act += 3.0 * 2.0 * layer_params_gpu(c);   /* gathered layers + unsharded grads */
 
@@ -721,10 +721,10 @@ static void init_ctx(struct ctx *c, const struct fs_train_request *rq, const str
 	peak16 = (c->prec == FS_PREC_FP32 || c->prec == FS_PREC_TF32) ? g->tf32_tflops : g->bf16_tflops;
 	c->gemm_rate = fs_gpu_peak_tflops(g, c->prec) * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
 	c->gemm16_rate = peak16 * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
-	c->attn_rate = c->gemm16_rate * ATTN_REL_EFF;
+	c->attn_rate = c->gemm16_rate * ATTN_REL_EFF_FRAC;
 	c->mem_rate = g->mem_bw_gbps * 1e9 * g->hbm_eff_frac;
-	c->nvl_bw = g->nvlink_gbps / 2.0 * 1e9 * NVLINK_EFF;
-	c->net_bw = g->net_gbps * 1e9 * NET_EFF;
+	c->nvl_bw = g->nvlink_gbps / 2.0 * 1e9 * NVLINK_EFF_FRAC;
+	c->net_bw = g->net_gbps * 1e9 * NET_EFF_FRAC;
 }
 
 /* Output layer and loss on the last stage, one micro-batch. */
