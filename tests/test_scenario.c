@@ -237,6 +237,72 @@ static void test_scenario_duplicate_fleet(void **state)
 		     6, "fleets.[1]", "duplicate fleet name");
 }
 
+/*
+ * Random damage to a valid scenario (deleted spans, inserted tokens, changed
+ * characters) is either accepted or refused as bad input with a line; it
+ * never crashes or fails otherwise. Run under ASan/UBSan by make test.
+ */
+static void test_scenario_mutations_never_crash(void **state)
+{
+	static const char *const toks[] = { "=", ";", "{", "}", "(", ")", "[", "]", "\"", "-1", "0",
+					     "1e400", "\"\"", "x", "\n", "#", ",", "nan", "0x10", "true",
+					     "99999999999999999999", "@include \"/nonexistent\"" };
+	const char *path = FLEETSIM_SOURCE_DIR "/scenarios/example.cfg";
+	char src[8192], buf[9000];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	uint64_t x = 12345;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(src, 1, sizeof(src) - 1, f);
+	fclose(f);
+	src[n] = '\0';
+	for (int it = 0; it < 300; it++) {
+		struct fs_scenario sc;
+		struct fs_error e;
+		enum fs_status st;
+		size_t len = n;
+
+		memcpy(buf, src, n + 1);
+		for (int k = 0; k < 1 + it % 4; k++) {
+			size_t p, cut;
+			const char *t;
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			p = (size_t)(x >> 33) % len;
+			switch ((x >> 20) % 3) {
+			case 0: /* delete up to 8 characters */
+				cut = 1 + (x >> 8) % 8;
+				if (p + cut > len)
+					cut = len - p;
+				memmove(buf + p, buf + p + cut, len - p - cut + 1);
+				len -= cut;
+				break;
+			case 1: /* insert a token */
+				t = toks[(x >> 8) % (sizeof(toks) / sizeof(toks[0]))];
+				if (len + strlen(t) + 1 < sizeof(buf)) {
+					memmove(buf + p + strlen(t), buf + p, len - p + 1);
+					memcpy(buf + p, t, strlen(t));
+					len += strlen(t);
+				}
+				break;
+			default: /* change one character */
+				buf[p] = (char)(32 + (x >> 8) % 95);
+			}
+			if (len == 0)
+				break;
+		}
+		st = fs_scenario_load_text(buf, "mutant.cfg", &sc, &e);
+		if (st == FS_OK) {
+			fs_scenario_fini(&sc);
+			continue;
+		}
+		assert_int_equal(st, FS_ERR_INPUT);
+		assert_string_equal(e.file, "mutant.cfg");
+		assert_true(e.msg[0] != '\0');
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_bad_precision_and_dist),
 		cmocka_unit_test(test_scenario_catalog_override_checked),
 		cmocka_unit_test(test_scenario_duplicate_fleet),
+		cmocka_unit_test(test_scenario_mutations_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
