@@ -2,7 +2,7 @@
 
 /* NeMo/Megatron-Bridge H100 FP8 vs BF16 model TFLOP/s on the same models:
  * 1.3-1.7x (reference/training_models.md 1.3); the midpoint is used. */
-const double fs_train_simple_fp8_speedup = 1.5;
+const double fs_train_simple_fp8_speedup_ratio = 1.5;
 
 double fs_train_flops_per_token(const struct fs_llm *m, int seq_len)
 {
@@ -19,7 +19,7 @@ double fs_train_simple_tokens_per_s_per_gpu(const struct fs_gpu *g, const struct
 	switch (p) {
 	case FS_PREC_FP8:
 		peak_tflops = g->bf16_tflops *
-			(fs_gpu_peak_tflops(g, FS_PREC_FP8) > 0 ? fs_train_simple_fp8_speedup : 1.0);
+			(fs_gpu_peak_tflops(g, FS_PREC_FP8) > 0 ? fs_train_simple_fp8_speedup_ratio : 1.0);
 		break;
 	case FS_PREC_TF32:
 	case FS_PREC_FP32:

@@ -17,17 +17,13 @@
 
 #include "fleetsim/replica.h"
 #include "fleetsim/scenario.h"
+#include "testutil.h"
 
-static struct fs_catalog cat;
 static struct fs_replica_ws *ws;
 
 static int setup(void **state)
 {
-	struct fs_error e;
-
 	(void)state;
-	if (fs_catalog_load_builtin(&cat, &e) != FS_OK)
-		return -1;
 	return fs_replica_ws_create(&ws, 100) == FS_OK ? 0 : -1;
 }
 
@@ -35,7 +31,6 @@ static int teardown(void **state)
 {
 	(void)state;
 	fs_replica_ws_destroy(ws);
-	fs_catalog_fini(&cat);
 	return 0;
 }
 
@@ -56,7 +51,7 @@ static struct fs_dist lognormal(double median, double sigma)
 static void model(struct fs_serve_model *m, const char *llm, const char *gpu, int tp,
 		  enum fs_precision p)
 {
-	struct fs_serve_cfg cfg = { .llm = fs_catalog_llm(&cat, llm), .gpu = fs_catalog_gpu(&cat, gpu),
+	struct fs_serve_cfg cfg = { .llm = tu_llm(llm), .gpu = tu_gpu(gpu),
 				    .tp = tp, .precision = p };
 
 	assert_non_null(cfg.llm);
@@ -317,8 +312,8 @@ static struct fs_replica_spec spec_70b(void)
 	struct fs_replica_spec sp;
 
 	memset(&sp, 0, sizeof(sp));
-	sp.serve.llm = fs_catalog_llm(&cat, "Llama-2-70B");
-	sp.serve.gpu = fs_catalog_gpu(&cat, "H100-SXM5-80GB");
+	sp.serve.llm = tu_llm("Llama-2-70B");
+	sp.serve.gpu = tu_gpu("H100-SXM5-80GB");
 	sp.serve.tp = 8;
 	sp.serve.precision = FS_PREC_BF16;
 	sp.sched = fs_replica_sched_default();

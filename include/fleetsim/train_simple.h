@@ -8,7 +8,7 @@
  * N_active: parameters used per token (MoE: active parameters); L layers;
  * h hidden size; s sequence length. peak is the dense tensor peak; mfu is the
  * GPU catalog's train_mfu_frac (typical BF16 MFU). FP8 on Hopper scales the
- * BF16 rate by fs_train_simple_fp8_speedup (FP8 runs gain 1.3-1.7x, not the
+ * BF16 rate by fs_train_simple_fp8_speedup_ratio (FP8 runs gain 1.3-1.7x, not the
  * 2x of the peaks); FP8 on a GPU without it runs at BF16. Pure; no state.
  * Sources: docs/MODELS.md, "First-order training model".
  */
@@ -21,7 +21,7 @@
 double fs_train_flops_per_token(const struct fs_llm *m, int seq_len);
 
 /* Speed-up of FP8 over BF16 training on Hopper assumed by this model. */
-extern const double fs_train_simple_fp8_speedup;
+extern const double fs_train_simple_fp8_speedup_ratio;
 
 /* Steady-state tokens per second per GPU; seq_len 0 means the model's max_seq. */
 double fs_train_simple_tokens_per_s_per_gpu(const struct fs_gpu *g, const struct fs_llm *m,
