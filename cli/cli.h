@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 
+#include "fleetsim/emit.h"
 #include "fleetsim/error.h"
+#include "fleetsim/opt.h"
 
 int fs_cli_check(int argc, char **argv);
 int fs_cli_run(int argc, char **argv);
@@ -27,5 +29,26 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 
 /* true when argv holds -h or --help. */
 int fs_cli_wants_help(int argc, char **argv);
+
+/* The output formats every command offers (the emitter's registry), for FS_OPT_ENUM. */
+extern const char *const fs_cli_format_names[];
+
+/* The --format row shared by every command that prints rows. */
+#define FS_CLI_OPT_FORMAT                                                                        \
+	{ .name = "format", .type = FS_OPT_ENUM, .metavar = "F", .choices = fs_cli_format_names,   \
+	  .def = "table", .help = "output format" }
+
+/*
+ * Parses argv with the command's option table (opt.h); on bad input prints
+ * the usage error naming the option and returns 2, else 0.
+ */
+int fs_cli_parse(const char *cmd, const struct fs_opt *opts, int n_opts, int argc, char **argv,
+		 struct fs_opt_val *vals, const char **pos, int max_pos, int *n_pos);
+
+/* Prints head (usage and description), then "options:" generated from the table. */
+void fs_cli_help(const char *head, const struct fs_opt *opts, int n_opts);
+
+/* The emitter format chosen by a --format value (table when not given). */
+const struct fs_emit_format *fs_cli_format(const struct fs_opt_val *v);
 
 #endif
