@@ -39,6 +39,33 @@ extern const char *const fs_cli_format_names[];
 	  .def = "table", .help = "output format" }
 
 /*
+ * The model rows shared by `estimate train` and `estimate serve`: a catalog
+ * model, or a custom shape. The including command's option enum must name
+ * O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB, O_PARAMS
+ * and O_GATED_FFN.
+ */
+#define FS_CLI_SHAPE_INT(idx, nm, help_)                                                          \
+	[idx] = { .name = nm, .type = FS_OPT_INT, .imin = 1, .imax = 1 << 24, .help = help_ }
+#define FS_CLI_OPTS_SHAPE                                                                         \
+	[O_MODEL] = { .name = "model", .type = FS_OPT_STRING, .metavar = "NAME",                  \
+		      .help = "catalog model (or give a custom shape below)" },                   \
+	FS_CLI_SHAPE_INT(O_LAYERS, "layers", "custom shape: transformer layers"),               \
+	FS_CLI_SHAPE_INT(O_HIDDEN, "hidden", "custom shape: hidden size"),                      \
+	FS_CLI_SHAPE_INT(O_HEADS, "heads", "custom shape: attention heads"),                    \
+	FS_CLI_SHAPE_INT(O_KV_HEADS, "kv-heads", "custom shape: key/value heads; default --heads"), \
+	FS_CLI_SHAPE_INT(O_FFN, "ffn", "custom shape: feed-forward size; default 4 x --hidden"),  \
+	FS_CLI_SHAPE_INT(O_VOCAB, "vocab", "custom shape: vocabulary size"),                    \
+	[O_PARAMS] = { .name = "params", .type = FS_OPT_DOUBLE, .metavar = "P", .min_open = true,  \
+		       .si_suffix = true,                                                          \
+		       .help = "custom shape: total parameters (plain values below 1e6 are billions); "\
+			       "default from the shape" },                                         \
+	[O_GATED_FFN] = { .name = "gated-ffn", .aliases = "gated", .type = FS_OPT_FLAG,            \
+			  .help = "custom shape: gated (SwiGLU) feed-forward" }
+
+/* Billions of parameters from a --params value: plain values below 10^6 are already billions. */
+double fs_cli_params_b(double v);
+
+/*
  * Parses argv with the command's option table (opt.h); on bad input prints
  * the usage error naming the option and returns 2, else 0.
  */

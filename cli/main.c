@@ -70,6 +70,11 @@ void fs_cli_help(const char *head, const struct fs_opt *opts, int n_opts)
 	fs_opt_help(stdout, opts, n_opts);
 }
 
+double fs_cli_params_b(double v)
+{
+	return v < 1e6 ? v : v / 1e9;
+}
+
 const struct fs_emit_format *fs_cli_format(const struct fs_opt_val *v)
 {
 	const struct fs_emit_format *f = fs_emit_format_find(v->set ? v->s : "table");
