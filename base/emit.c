@@ -157,25 +157,29 @@ static void json_begin(struct fs_emitter *em)
 		fputc('[', em->out);
 }
 
-static void json_row(struct fs_emitter *em, const struct fs_emit_val *v)
+void fs_emit_json_member(FILE *out, const struct fs_emit_col *c, const struct fs_emit_val *v)
 {
 	char buf[64];
 
+	fs_emit_json_string(out, c->name);
+	fputs(": ", out);
+	if (is_missing(c, v))
+		fputs("null", out);
+	else if (c->type == FS_EMIT_STR)
+		fs_emit_json_string(out, v->s);
+	else
+		fputs(value_text(c, v, buf, sizeof(buf)), out);
+}
+
+static void json_row(struct fs_emitter *em, const struct fs_emit_val *v)
+{
 	if (!em->one_record)
 		fputs(em->n_rows ? ",\n  " : "\n  ", em->out);
 	fputc('{', em->out);
 	for (int k = 0; k < em->n_cols; k++) {
-		const struct fs_emit_col *c = &em->cols[k];
 		if (k)
 			fputs(", ", em->out);
-		fs_emit_json_string(em->out, c->name);
-		fputs(": ", em->out);
-		if (is_missing(c, &v[k]))
-			fputs("null", em->out);
-		else if (c->type == FS_EMIT_STR)
-			fs_emit_json_string(em->out, v[k].s);
-		else
-			fputs(value_text(c, &v[k], buf, sizeof(buf)), em->out);
+		fs_emit_json_member(em->out, &em->cols[k], &v[k]);
 	}
 	fputc('}', em->out);
 	if (em->one_record)

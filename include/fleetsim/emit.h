@@ -93,6 +93,8 @@ struct fs_emit_val fs_emit_missing(void);
 /* The building blocks, for output that is not rows (nested JSON objects). */
 void fs_emit_csv_field(FILE *out, const char *s);
 void fs_emit_json_string(FILE *out, const char *s);
+/* One JSON object member, "name": value, as a row of the JSON format writes it. */
+void fs_emit_json_member(FILE *out, const struct fs_emit_col *c, const struct fs_emit_val *v);
 /* d with fmt, or null when not finite. */
 void fs_emit_json_number(FILE *out, const char *fmt, double d);
 
