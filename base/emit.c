@@ -64,10 +64,18 @@ static void table_row(struct fs_emitter *em, const struct fs_emit_val *v)
 {
 	char buf[64];
 
-	for (int k = 0; k < em->n_cols; k++)
-		table_cell(em, k, is_missing(&em->cols[k], &v[k])
-					  ? "-"
-					  : value_text(&em->cols[k], &v[k], buf, sizeof(buf)));
+	for (int k = 0; k < em->n_cols; k++) {
+		const struct fs_emit_col *c = &em->cols[k];
+		if (is_missing(c, &v[k]))
+			table_cell(em, k, "-");
+		else if (c->type == FS_EMIT_NUM && (c->tscale != 0 || c->tfmt)) {
+			snprintf(buf, sizeof(buf), c->tfmt ? c->tfmt : NUM_FMT(c),
+				 v[k].d * (c->tscale != 0 ? c->tscale : 1.0));
+			table_cell(em, k, buf);
+		} else {
+			table_cell(em, k, value_text(c, &v[k], buf, sizeof(buf)));
+		}
+	}
 	fputc('\n', em->out);
 }
 

@@ -66,6 +66,8 @@ int fs_cli_parse(const char *cmd, const struct fs_opt *opts, int n_opts, int arg
 void fs_cli_help(const char *head, const struct fs_opt *opts, int n_opts)
 {
 	fputs(head, stdout);
+	if (n_opts == 0)
+		return;
 	fputs("\noptions:\n", stdout);
 	fs_opt_help(stdout, opts, n_opts);
 }

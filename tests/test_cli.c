@@ -92,7 +92,7 @@ static void test_cli_bad_scenarios_leave_db_unchanged(void **state)
 	    "fleets = ( { name = \"a\"; gpu = \"A100\"; nodes = 1; } );\n"
 	    "training = { jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 64; } ); };\n",
 	    NULL, "bad.cfg:3: training.jobs.[0].gpus: job 'j' needs 64 GPUs but fleet 'a' has 8");
-	bad(good, "--seed -4", "--seed needs an integer");
+	bad(good, "--seed -4", "--seed '-4': expected a whole number from 0 to");
 	bad(good, "--bogus", "unknown option '--bogus'");
 }
 

@@ -36,6 +36,8 @@ struct fs_emit_col {
 	const char *fmt;    /* FS_EMIT_NUM: printf format of one double ("%.6g" when NULL) */
 	int width;          /* table: field width; negative left-aligns (strings) */
 	const char *header; /* table header; name when NULL */
+	double tscale;      /* table: FS_EMIT_NUM shown times tscale (0 means 1), e.g. 1/3600 for hours */
+	const char *tfmt;   /* table: printf format of the scaled number; fmt when NULL */
 };
 
 struct fs_emit_val {
