@@ -202,11 +202,13 @@ static void json_end(struct fs_emitter *em)
 
 /* ---- the registry ---- */
 
-static const struct fs_emit_format formats[] = {
-	{ "table", table_begin, table_row, table_end },
-	{ "csv", csv_begin, csv_row, csv_end },
-	{ "json", json_begin, json_row, json_end },
-};
+/* One row per format: its name is NAME and its operations NAME_begin, NAME_row, NAME_end. */
+#define FORMATS(X) X(table) X(csv) X(json)
+
+#define FORMAT_ROW(n) { #n, n##_begin, n##_row, n##_end },
+#define FORMAT_NAME(n) #n,
+static const struct fs_emit_format formats[] = { FORMATS(FORMAT_ROW) };
+static const char *const format_names[] = { FORMATS(FORMAT_NAME) NULL };
 
 #define N_FORMATS (sizeof(formats) / sizeof(formats[0]))
 
@@ -218,9 +220,9 @@ const struct fs_emit_format *fs_emit_format_find(const char *name)
 	return NULL;
 }
 
-const char *fs_emit_format_names(void)
+const char *const *fs_emit_format_names(void)
 {
-	return "table|csv|json";
+	return format_names;
 }
 
 void fs_emit_begin(struct fs_emitter *em, FILE *out, const struct fs_emit_format *f,

@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const *choices(const struct fs_opt *o)
+{
+	return o->choices ? o->choices : o->choices_of();
+}
+
 /* true when the n bytes at s equal one of the space-separated words of list. */
 static bool word_in(const char *list, const char *s, size_t n)
 {
@@ -149,15 +154,16 @@ static enum fs_status convert(const struct fs_opt *o, const char *flag, const ch
 		return FS_OK;
 	}
 	case FS_OPT_ENUM: {
+		const char *const *names = choices(o);
 		char list[256];
 		size_t u = 0;
-		for (int c = 0; o->choices[c]; c++) {
-			if (strcmp(o->choices[c], val) == 0) {
+		for (int c = 0; names[c]; c++) {
+			if (strcmp(names[c], val) == 0) {
 				v->i = c;
 				return FS_OK;
 			}
 			u += (size_t)snprintf(list + u, u < sizeof(list) ? sizeof(list) - u : 0, "%s%s",
-					      c ? (o->choices[c + 1] ? ", " : " or ") : "", o->choices[c]);
+					      c ? (names[c + 1] ? ", " : " or ") : "", names[c]);
 		}
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "%s '%s': expected %s", flag, val,
 				    list);
@@ -250,9 +256,10 @@ void fs_opt_help(FILE *out, const struct fs_opt *opts, int n_opts)
 		else
 			fprintf(out, "%s\n%-26s %s", head, "", o->help);
 		if (o->type == FS_OPT_ENUM) {
+			const char *const *names = choices(o);
 			fputs(" (", out);
-			for (int c = 0; o->choices[c]; c++)
-				fprintf(out, "%s%s", c ? "|" : "", o->choices[c]);
+			for (int c = 0; names[c]; c++)
+				fprintf(out, "%s%s", c ? "|" : "", names[c]);
 			fputc(')', out);
 		} else if (o->type == FS_OPT_INT) {
 			fprintf(out, " (%lld..%lld)", o->imin, o->imax);

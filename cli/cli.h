@@ -30,12 +30,9 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 /* true when argv holds -h or --help. */
 int fs_cli_wants_help(int argc, char **argv);
 
-/* The output formats every command offers (the emitter's registry), for FS_OPT_ENUM. */
-extern const char *const fs_cli_format_names[];
-
-/* The --format row shared by every command that prints rows. */
+/* The --format row shared by every command that prints rows: the emitter's registry. */
 #define FS_CLI_OPT_FORMAT                                                                        \
-	{ .name = "format", .type = FS_OPT_ENUM, .metavar = "F", .choices = fs_cli_format_names,   \
+	{ .name = "format", .type = FS_OPT_ENUM, .metavar = "F", .choices_of = fs_emit_format_names,   \
 	  .def = "table", .help = "output format" }
 
 /*

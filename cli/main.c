@@ -50,8 +50,6 @@ int fs_cli_wants_help(int argc, char **argv)
 	return fs_opt_wants_help(argc, argv);
 }
 
-const char *const fs_cli_format_names[] = { "table", "csv", "json", NULL };
-
 int fs_cli_parse(const char *cmd, const struct fs_opt *opts, int n_opts, int argc, char **argv,
 		 struct fs_opt_val *vals, const char **pos, int max_pos, int *n_pos)
 {

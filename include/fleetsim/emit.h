@@ -69,8 +69,8 @@ struct fs_emitter {
 /* The format named name ("table", "csv", "json"), or NULL. */
 const struct fs_emit_format *fs_emit_format_find(const char *name);
 
-/* "table|csv|json": the registry's names joined by '|' (static storage). */
-const char *fs_emit_format_names(void);
+/* The registry's format names, NULL-terminated (static storage), for an option's choices. */
+const char *const *fs_emit_format_names(void);
 
 /*
  * Starts output of n_cols columns (cols must outlive the emitter) to out in

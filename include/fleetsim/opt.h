@@ -39,6 +39,7 @@ struct fs_opt {
 	bool min_open;        /* FS_OPT_DOUBLE: the value must be above dmin */
 	bool si_suffix;       /* FS_OPT_DOUBLE: K, M, B (or G), T multiply by 10^3..10^12 */
 	const char *const *choices; /* FS_OPT_ENUM: NULL-terminated names */
+	const char *const *(*choices_of)(void); /* FS_OPT_ENUM: the names from a registry, when choices is NULL */
 	const char *def;      /* default as shown in --help, or NULL */
 	const char *help;     /* one line */
 };
