@@ -59,6 +59,20 @@ int fs_cli_wants_help(int argc, char **argv);
 	[O_GATED_FFN] = { .name = "gated-ffn", .aliases = "gated", .type = FS_OPT_FLAG,            \
 			  .help = "custom shape: gated (SwiGLU) feed-forward" }
 
+/* The columns of a training plan, shared by estimate train and validate train. */
+#define FS_CLI_N_PLAN_COLS 9
+#define FS_CLI_PLAN_COLS                                                                          \
+	{ .name = "tp", .type = FS_EMIT_INT }, { .name = "pp", .type = FS_EMIT_INT },             \
+	{ .name = "cp", .type = FS_EMIT_INT }, { .name = "dp", .type = FS_EMIT_INT },             \
+	{ .name = "vp", .type = FS_EMIT_INT }, { .name = "micro_batch", .type = FS_EMIT_INT },    \
+	{ .name = "global_batch", .type = FS_EMIT_INT }, { .name = "recompute", .type = FS_EMIT_STR }, \
+	{ .name = "zero", .type = FS_EMIT_INT }
+
+struct fs_train_plan;
+
+/* Writes the FS_CLI_N_PLAN_COLS values of plan p into out (cmd_train.c). */
+void fs_cli_plan_vals(const struct fs_train_plan *p, struct fs_emit_val *out);
+
 /* Billions of parameters from a --params value: plain values below 10^6 are already billions. */
 double fs_cli_params_b(double v);
 

@@ -193,15 +193,7 @@ static const struct fs_emit_col csv_cols[] = {
 	{ .name = "gpus", .type = FS_EMIT_INT },
 	{ .name = "model", .type = FS_EMIT_STR },
 	{ .name = "seq", .type = FS_EMIT_INT },
-	{ .name = "tp", .type = FS_EMIT_INT },
-	{ .name = "pp", .type = FS_EMIT_INT },
-	{ .name = "cp", .type = FS_EMIT_INT },
-	{ .name = "dp", .type = FS_EMIT_INT },
-	{ .name = "vp", .type = FS_EMIT_INT },
-	{ .name = "micro_batch", .type = FS_EMIT_INT },
-	{ .name = "global_batch", .type = FS_EMIT_INT },
-	{ .name = "recompute", .type = FS_EMIT_STR },
-	{ .name = "zero", .type = FS_EMIT_INT },
+	FS_CLI_PLAN_COLS,
 	{ .name = "precision", .type = FS_EMIT_STR },
 	{ .name = "fp8_fallback", .type = FS_EMIT_BOOL },
 	{ .name = "step_time_s", .type = FS_EMIT_NUM },
@@ -220,6 +212,17 @@ static const struct fs_emit_col csv_cols[] = {
 };
 #define N_CSV_COLS ((int)(sizeof(csv_cols) / sizeof(csv_cols[0])))
 
+void fs_cli_plan_vals(const struct fs_train_plan *p, struct fs_emit_val *out)
+{
+	const struct fs_emit_val v[FS_CLI_N_PLAN_COLS] = {
+		fs_emit_int(p->tp), fs_emit_int(p->pp), fs_emit_int(p->cp), fs_emit_int(p->dp),
+		fs_emit_int(p->vp), fs_emit_int(p->micro_batch), fs_emit_int(p->global_batch),
+		fs_emit_str(fs_recompute_name(p->recompute)), fs_emit_int(p->zero),
+	};
+
+	memcpy(out, v, sizeof(v));
+}
+
 static void emit_rows(const struct fs_train_request *rq, const struct fs_train_result *r,
 		      const struct fs_emit_format *f)
 {
@@ -227,11 +230,7 @@ static void emit_rows(const struct fs_train_request *rq, const struct fs_train_r
 	struct fs_emitter em;
 	struct fs_emit_val v[N_CSV_COLS] = {
 		fs_emit_str(rq->gpu->name), fs_emit_int(rq->n_gpus), fs_emit_str(rq->model->name),
-		fs_emit_int(rq->seq_len), fs_emit_int(r->plan.tp), fs_emit_int(r->plan.pp),
-		fs_emit_int(r->plan.cp), fs_emit_int(r->plan.dp), fs_emit_int(r->plan.vp),
-		fs_emit_int(r->plan.micro_batch), fs_emit_int(r->plan.global_batch),
-		fs_emit_str(fs_recompute_name(r->plan.recompute)), fs_emit_int(r->plan.zero),
-		fs_emit_str(fs_precision_name(r->precision)), fs_emit_int(r->fp8_fallback),
+		fs_emit_int(rq->seq_len), [4 + FS_CLI_N_PLAN_COLS] = fs_emit_str(fs_precision_name(r->precision)), fs_emit_int(r->fp8_fallback),
 		fs_emit_num(r->step_time_s), fs_emit_num(r->tokens_per_s),
 		fs_emit_num(r->tokens_per_s_per_gpu), fs_emit_num(r->achieved_tflops_per_gpu),
 		fs_emit_num(r->mfu), fs_emit_num(r->hfu), fs_emit_num(r->mem.total_gb),
@@ -242,6 +241,7 @@ static void emit_rows(const struct fs_train_request *rq, const struct fs_train_r
 		run ? fs_emit_num(r->gpu_hours) : fs_emit_missing(),
 	};
 
+	fs_cli_plan_vals(&r->plan, &v[4]);
 	fs_emit_begin(&em, stdout, f, csv_cols, N_CSV_COLS, true);
 	fs_emit_row(&em, v);
 	fs_emit_end(&em);

@@ -52,15 +52,7 @@ static const struct fs_emit_col cols[] = {
 	{ .name = "rel_error", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	{ .name = "gpu", .type = FS_EMIT_STR },
 	{ .name = "gpus", .type = FS_EMIT_INT },
-	{ .name = "tp", .type = FS_EMIT_INT },
-	{ .name = "pp", .type = FS_EMIT_INT },
-	{ .name = "cp", .type = FS_EMIT_INT },
-	{ .name = "dp", .type = FS_EMIT_INT },
-	{ .name = "vp", .type = FS_EMIT_INT },
-	{ .name = "micro_batch", .type = FS_EMIT_INT },
-	{ .name = "global_batch", .type = FS_EMIT_INT },
-	{ .name = "recompute", .type = FS_EMIT_STR },
-	{ .name = "zero", .type = FS_EMIT_INT },
+	FS_CLI_PLAN_COLS,
 	{ .name = "precision", .type = FS_EMIT_STR },
 };
 #define N_COLS ((int)(sizeof(cols) / sizeof(cols[0])))
@@ -124,11 +116,9 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 			fs_emit_str(role_name(row->role)), fs_emit_str(fs_train_metric_name(row->metric)),
 			fs_emit_num(row->value), fs_emit_num(pred), fs_emit_num(err),
 			fs_emit_str(row->req.gpu->name), fs_emit_int(row->req.n_gpus),
-			fs_emit_int(res.plan.tp), fs_emit_int(res.plan.pp), fs_emit_int(res.plan.cp),
-			fs_emit_int(res.plan.dp), fs_emit_int(res.plan.vp), fs_emit_int(res.plan.micro_batch),
-			fs_emit_int(res.plan.global_batch), fs_emit_str(fs_recompute_name(res.plan.recompute)),
-			fs_emit_int(res.plan.zero), fs_emit_str(fs_precision_name(res.precision)),
+			[10 + FS_CLI_N_PLAN_COLS] = fs_emit_str(fs_precision_name(res.precision)),
 		};
+		fs_cli_plan_vals(&res.plan, &v[10]);
 		if (st)
 			for (int k = 6; k < N_COLS; k++)
 				v[k] = fs_emit_missing();
