@@ -1,7 +1,10 @@
 /*
- * cli.h - the command-line subcommands. Each parses its own arguments,
- * calls the library, prints, and returns the process exit code:
+ * cli.h - the command-line subcommands. Each declares its options in one
+ * table (opt.h; --help is generated from it), calls the library, prints rows
+ * through the emitter (emit.h) and returns the process exit code:
  * 0 ok, 1 simulation or database failure, 2 bad input (usage or scenario).
+ * A new option is a row in its command's table; a new output format is a
+ * row in emit.c's registry.
  */
 #ifndef FLEETSIM_CLI_H
 #define FLEETSIM_CLI_H
