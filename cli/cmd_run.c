@@ -16,14 +16,37 @@
 
 #define DEFAULT_DB "output/fleetsim.db"
 
-struct opts {
-	const char *file;
-	const char *db;
-	int has_seed;
-	uint64_t seed;
-	int csv;
-};
+/* Every option of check, run, runs and show; each command's table picks its rows. */
+#define OPT_DB { .name = "db", .type = FS_OPT_STRING, .metavar = "PATH", .def = DEFAULT_DB, \
+		 .help = "results database" }
+#define OPT_SEED { .name = "seed", .type = FS_OPT_INT, .imin = 0, .imax = INT64_MAX, \
+		   .def = "the scenario's 'seed'", .help = "master seed" }
 
+static const struct fs_opt run_opts[] = { OPT_DB, OPT_SEED, FS_CLI_OPT_FORMAT };
+enum { R_DB, R_SEED, R_FORMAT, N_RUN_OPTS };
+static const struct fs_opt runs_opts[] = { OPT_DB, FS_CLI_OPT_FORMAT };
+enum { L_DB, L_FORMAT, N_RUNS_OPTS };
+static const struct fs_opt show_opts[] = { OPT_DB };
+enum { S_DB, N_SHOW_OPTS };
+
+/*
+ * Parses argv with opts (n_opts rows; 0 for none) and one positional argument
+ * when what names it ("scenario file", "run id"). 0, or the usage exit code.
+ */
+static int parse(const char *cmd, const struct fs_opt *opts, int n_opts, int argc, char **argv,
+		 struct fs_opt_val *vals, const char *what, const char **positional)
+{
+	int n_pos = 0, rc;
+
+	rc = fs_cli_parse(cmd, opts, n_opts, argc, argv, vals, positional, what ? 1 : 0, &n_pos);
+	if (rc)
+		return rc;
+	if (what && n_pos == 0)
+		return fs_cli_usage_error(cmd, "missing %s", what);
+	return 0;
+}
+
+/* A run id: a decimal integer from 0 to max. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -39,39 +62,14 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Parses [FILE] [--db PATH] [--seed N] [--format table|csv]; allowed flags by mask. */
-enum { O_DB = 1, O_SEED = 2, O_FMT = 4 };
-static int parse_opts(const char *cmd, int argc, char **argv, int want_file, int allowed,
-		      struct opts *o)
+static const char *db_path(const struct fs_opt_val *v)
 {
-	memset(o, 0, sizeof(*o));
-	o->db = DEFAULT_DB;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if ((allowed & O_DB) && strcmp(a, "--db") == 0) {
-			if (++i >= argc)
-				return fs_cli_usage_error(cmd, "--db needs a path");
-			o->db = argv[i];
-		} else if ((allowed & O_SEED) && strcmp(a, "--seed") == 0) {
-			if (++i >= argc || parse_u64(argv[i], INT64_MAX, &o->seed))
-				return fs_cli_usage_error(cmd, "--seed needs an integer from 0 to %" PRId64,
-							  INT64_MAX);
-			o->has_seed = 1;
-		} else if ((allowed & O_FMT) && strcmp(a, "--format") == 0) {
-			if (++i >= argc || (strcmp(argv[i], "table") && strcmp(argv[i], "csv")))
-				return fs_cli_usage_error(cmd, "--format takes 'table' or 'csv'");
-			o->csv = strcmp(argv[i], "csv") == 0;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			return fs_cli_usage_error(cmd, "unknown option '%s'", a);
-		} else if (want_file && !o->file) {
-			o->file = a;
-		} else {
-			return fs_cli_usage_error(cmd, "unexpected argument '%s'", a);
-		}
-	}
-	if (want_file && !o->file)
-		return fs_cli_usage_error(cmd, "missing %s", want_file == 1 ? "scenario file" : "run id");
-	return 0;
+	return v->set ? v->s : DEFAULT_DB;
+}
+
+static bool is_table(const struct fs_opt_val *format)
+{
+	return !format->set || strcmp(format->s, "table") == 0;
 }
 
 /* The default database lives in output/; create that folder on first use. */
@@ -121,18 +119,19 @@ static const char check_help[] =
 
 int fs_cli_check(int argc, char **argv)
 {
-	struct opts o;
+	struct fs_opt_val none[1];
+	const char *file = NULL;
 	struct fs_scenario sc;
 	struct fs_error e;
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(check_help, stdout);
+		fs_cli_help(check_help, NULL, 0);
 		return 0;
 	}
-	if ((rc = parse_opts("check", argc, argv, 1, 0, &o)))
+	if ((rc = parse("check", NULL, 0, argc, argv, none, "scenario file", &file)))
 		return rc;
-	if (fs_scenario_load(o.file, &sc, &e))
+	if (fs_scenario_load(file, &sc, &e))
 		return fs_cli_report(&e);
 	printf("scenario   %s (%s)\n", sc.name, sc.file);
 	printf("seed       %" PRIu64 "\n", sc.seed);
@@ -199,72 +198,124 @@ int fs_cli_check(int argc, char **argv)
 }
 
 static const char run_help[] =
-	"usage: fleetsim run SCENARIO [--db PATH] [--seed N] [--format table|csv]\n"
+	"usage: fleetsim run SCENARIO [--db PATH] [--seed N] [--format table|csv|json]\n"
 	"\n"
 	"Simulates every fleet option of the scenario with the same workload, stores\n"
 	"each run (jobs, utilization series, summary) in the results database in one\n"
-	"transaction, and prints one summary line per fleet.\n"
-	"\n"
-	"  --db PATH       results database (default " DEFAULT_DB ", created when missing)\n"
-	"  --seed N        master seed (default: the scenario's 'seed')\n"
-	"  --format F      table (default) or csv\n"
+	"transaction (created when missing), and prints one summary row per fleet.\n"
+	"CSV and JSON columns carry the names and units of the database's runs table\n"
+	"(seconds); the table shows hours and days.\n"
 	"\n"
 	"Exit codes: 0 ok, 1 simulation or database failure, 2 bad input.\n";
 
-static void print_summary(const char *fleet, const char *gpu, int gpus, const struct fs_run_summary *m,
-			  int64_t id, int csv)
+/* One summary row per fleet: the names and units of the runs table (store.c). */
+static const struct fs_emit_col run_cols[] = {
+	{ .name = "run_id", .type = FS_EMIT_INT, .width = 6, .header = "run" },
+	{ .name = "fleet", .type = FS_EMIT_STR, .width = -16 },
+	{ .name = "gpu", .type = FS_EMIT_STR, .width = -16 },
+	{ .name = "gpus", .type = FS_EMIT_INT, .width = 6 },
+	{ .name = "n_jobs", .type = FS_EMIT_INT, .width = 6, .header = "jobs" },
+	{ .name = "n_done_in_horizon", .type = FS_EMIT_INT, .width = 8, .header = "in_horiz" },
+	{ .name = "n_infeasible", .type = FS_EMIT_INT, .width = 6, .header = "infeas" },
+	{ .name = "mean_wait_s", .type = FS_EMIT_NUM, .width = 9, .header = "wait_h",
+	  .tscale = 1.0 / 3600.0, .tfmt = "%.1f" },
+	{ .name = "p90_wait_s", .type = FS_EMIT_NUM, .width = 9, .header = "wait_p90h",
+	  .tscale = 1.0 / 3600.0, .tfmt = "%.1f" },
+	{ .name = "mean_tts_s", .type = FS_EMIT_NUM, .width = 9, .header = "tts_d",
+	  .tscale = 1.0 / FS_SECONDS_PER_DAY, .tfmt = "%.2f" },
+	{ .name = "p90_tts_s", .type = FS_EMIT_NUM, .width = 9, .header = "tts_p90_d",
+	  .tscale = 1.0 / FS_SECONDS_PER_DAY, .tfmt = "%.2f" },
+	{ .name = "mean_util_frac", .type = FS_EMIT_NUM, .fmt = "%.6f", .width = 6, .header = "util%",
+	  .tscale = 100.0, .tfmt = "%.1f" },
+	{ .name = "gpu_hours", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%.0f" },
+	{ .name = "fleet_cost_usd", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 14,
+	  .header = "fleet_usd", .tfmt = "%.0f" },
+};
+#define N_RUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
+
+static void emit_summary(struct fs_emitter *em, const struct fs_fleet_opt *fl,
+			 const struct fs_run_summary *m, int64_t id)
 {
-	if (csv) {
-		printf("%" PRId64 ",%s,%s,%d,%zu,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6f,%.6g,%.2f\n", id, fleet,
-		       gpu, gpus, m->n_jobs, m->n_done_in_horizon, m->n_infeasible, m->mean_wait_s / 3600.0,
-		       m->p90_wait_s / 3600.0, m->mean_tts_s / FS_SECONDS_PER_DAY,
-		       m->p90_tts_s / FS_SECONDS_PER_DAY, m->mean_util_frac, m->gpu_hours,
-		       m->fleet_cost_usd);
-		return;
-	}
-	printf("%6" PRId64 "  %-16s %-16s %6d %6zu %8zu %6zu %9.1f %9.1f %9.2f %9.2f %6.1f %14.0f\n", id,
-	       fleet, gpu, gpus, m->n_jobs, m->n_done_in_horizon, m->n_infeasible, m->mean_wait_s / 3600.0,
-	       m->p90_wait_s / 3600.0, m->mean_tts_s / FS_SECONDS_PER_DAY,
-	       m->p90_tts_s / FS_SECONDS_PER_DAY, 100.0 * m->mean_util_frac, m->fleet_cost_usd);
+	struct fs_emit_val v[N_RUN_COLS] = {
+		fs_emit_int(id), fs_emit_str(fl->name), fs_emit_str(fl->gpu->name),
+		fs_emit_int(fl->n_gpus), fs_emit_int((long long)m->n_jobs),
+		fs_emit_int((long long)m->n_done_in_horizon), fs_emit_int((long long)m->n_infeasible),
+		fs_emit_num(m->mean_wait_s), fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s),
+		fs_emit_num(m->p90_tts_s), fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
+		fs_emit_num(m->fleet_cost_usd),
+	};
+
+	fs_emit_row(em, v);
 }
 
-static void print_header(int csv)
+/* Warns on stderr about the jobs of one fleet that do not fit on their GPUs. */
+static void warn_infeasible(const struct fs_fleet_opt *fl, const struct fs_run_result *r)
 {
-	if (csv) {
-		printf("run_id,fleet,gpu,gpus,jobs,done_in_horizon,infeasible,wait_mean_h,wait_p90_h,"
-		       "tts_mean_days,tts_p90_days,util_frac,gpu_hours,fleet_cost_usd\n");
+	const struct fs_job_result *j = r->jobs;
+
+	if (!r->sum.n_infeasible)
 		return;
+	while (j->status != FS_JOB_INFEASIBLE)
+		j++;
+	fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
+		"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
+		fl->name, r->sum.n_infeasible, j->name, j->model->name, j->gpus);
+}
+
+/*
+ * Simulates every fleet option of sc with one master seed into res[0..n_fleets);
+ * *done counts the results to release. The only place the command line calls
+ * the fleet simulation.
+ */
+static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t seed,
+				      struct fs_run_result *res, size_t *done, struct fs_error *e)
+{
+	for (size_t f = 0; f < sc->n_fleets; f++) {
+		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc->n_fleets,
+			sc->fleets[f].name, sc->fleets[f].n_gpus, sc->fleets[f].gpu->name);
+		fflush(stderr);
+		if (fs_run_fleet(sc, f, seed, &res[f], e)) {
+			fprintf(stderr, " failed\n");
+			return e->code;
+		}
+		*done = f + 1;
+		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
+			res[f].sum.events, res[f].wall_s);
+		warn_infeasible(&sc->fleets[f], &res[f]);
 	}
-	printf("%6s  %-16s %-16s %6s %6s %8s %6s %9s %9s %9s %9s %6s %14s\n", "run", "fleet", "gpu",
-	       "gpus", "jobs", "in_horiz", "infeas", "wait_h", "wait_p90h", "tts_d", "tts_p90_d", "util%",
-	       "fleet_usd");
+	return FS_OK;
 }
 
 int fs_cli_run(int argc, char **argv)
 {
-	struct opts o;
+	struct fs_opt_val vals[N_RUN_OPTS];
+	const char *file = NULL, *db;
 	struct fs_scenario sc;
 	struct fs_error e;
 	struct fs_store *store = NULL;
 	struct fs_run_result *res = NULL;
+	struct fs_emitter em;
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
 	uint64_t seed;
+	bool table;
 
 	fs_error_clear(&e);
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(run_help, stdout);
+		fs_cli_help(run_help, run_opts, N_RUN_OPTS);
 		return 0;
 	}
-	if ((rc = parse_opts("run", argc, argv, 1, O_DB | O_SEED | O_FMT, &o)))
+	if ((rc = parse("run", run_opts, N_RUN_OPTS, argc, argv, vals, "scenario file", &file)))
 		return rc;
-	if (fs_scenario_load(o.file, &sc, &e))
+	if (fs_scenario_load(file, &sc, &e))
 		return fs_cli_report(&e);
-	seed = o.has_seed ? o.seed : sc.seed;
-	ensure_default_dir(o.db);
+	seed = vals[R_SEED].set ? (uint64_t)vals[R_SEED].i : sc.seed;
+	db = db_path(&vals[R_DB]);
+	table = is_table(&vals[R_FORMAT]);
+	ensure_default_dir(db);
 	/* Open (and check) the database before simulating, so a bad path fails fast. */
-	if (fs_store_open(o.db, FS_STORE_WRITE, &store, &e))
+	if (fs_store_open(db, FS_STORE_WRITE, &store, &e))
 		goto fail;
 	res = calloc(sc.n_fleets, sizeof(*res));
 	ids = calloc(sc.n_fleets, sizeof(*ids));
@@ -272,36 +323,18 @@ int fs_cli_run(int argc, char **argv)
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
 	}
-	for (size_t f = 0; f < sc.n_fleets; f++) {
-		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc.n_fleets,
-			sc.fleets[f].name, sc.fleets[f].n_gpus, sc.fleets[f].gpu->name);
-		fflush(stderr);
-		if (fs_run_fleet(&sc, f, seed, &res[f], &e)) {
-			fprintf(stderr, " failed\n");
-			goto fail;
-		}
-		done = f + 1;
-		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
-			res[f].sum.events, res[f].wall_s);
-		if (res[f].sum.n_infeasible) {
-			const struct fs_job_result *j = res[f].jobs;
-			while (j->status != FS_JOB_INFEASIBLE)
-				j++;
-			fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
-				"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
-				sc.fleets[f].name, res[f].sum.n_infeasible, j->name, j->model->name, j->gpus);
-		}
-	}
+	if (simulate_fleets(&sc, seed, res, &done, &e))
+		goto fail;
 	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
 		goto fail;
-	if (!o.csv)
+	if (table)
 		printf("scenario '%s', seed %" PRIu64 ", horizon %g days -> %s\n\n", sc.name, seed,
-		       sc.horizon_s / FS_SECONDS_PER_DAY, o.db);
-	print_header(o.csv);
+		       sc.horizon_s / FS_SECONDS_PER_DAY, db);
+	fs_emit_begin(&em, stdout, fs_cli_format(&vals[R_FORMAT]), run_cols, N_RUN_COLS, false);
 	for (size_t f = 0; f < sc.n_fleets; f++)
-		print_summary(sc.fleets[f].name, sc.fleets[f].gpu->name, sc.fleets[f].n_gpus,
-			      &res[f].sum, ids[f], o.csv);
-	if (!o.csv)
+		emit_summary(&em, &sc.fleets[f], &res[f].sum, ids[f]);
+	fs_emit_end(&em);
+	if (table)
 		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
 		       "every submitted job ends); infeas = jobs whose model does not fit on their GPUs;\n"
 		       "util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
@@ -321,46 +354,59 @@ out:
 }
 
 static const char runs_help[] =
-	"usage: fleetsim runs [--db PATH] [--format table|csv]\n"
+	"usage: fleetsim runs [--db PATH] [--format table|csv|json]\n"
 	"\n"
 	"Lists the runs stored in the results database (default " DEFAULT_DB ").\n";
 
+static const struct fs_emit_col runs_cols[] = {
+	{ .name = "run_id", .type = FS_EMIT_INT, .width = 6, .header = "run" },
+	{ .name = "scenario", .type = FS_EMIT_STR, .width = -20 },
+	{ .name = "fleet", .type = FS_EMIT_STR, .width = -16 },
+	{ .name = "gpu", .type = FS_EMIT_STR, .width = -16 },
+	{ .name = "gpus", .type = FS_EMIT_INT, .width = 6 },
+	{ .name = "seed", .type = FS_EMIT_INT, .width = 12 },
+	{ .name = "status", .type = FS_EMIT_STR, .width = -6 },
+	{ .name = "started_at", .type = FS_EMIT_STR, .width = -20 },
+	{ .name = "n_jobs", .type = FS_EMIT_INT, .width = 6, .header = "jobs" },
+	{ .name = "mean_util_frac", .type = FS_EMIT_NUM, .fmt = "%.6f", .width = 6, .header = "util%",
+	  .tscale = 100.0, .tfmt = "%.1f" },
+	{ .name = "fleet_cost_usd", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 14,
+	  .header = "fleet_usd", .tfmt = "%.0f" },
+};
+#define N_RUNS_COLS ((int)(sizeof(runs_cols) / sizeof(runs_cols[0])))
+
 static int list_row(void *ctx, const struct fs_run_row *r)
 {
-	int csv = *(int *)ctx;
+	struct fs_emit_val v[N_RUNS_COLS] = {
+		fs_emit_int(r->id), fs_emit_str(r->scenario), fs_emit_str(r->fleet), fs_emit_str(r->gpu),
+		fs_emit_int(r->gpus), fs_emit_int(r->seed), fs_emit_str(r->status),
+		fs_emit_str(r->started_at), fs_emit_int((long long)r->sum.n_jobs),
+		fs_emit_num(r->sum.mean_util_frac), fs_emit_num(r->sum.fleet_cost_usd),
+	};
 
-	if (csv)
-		printf("%" PRId64 ",%s,%s,%s,%d,%" PRId64 ",%s,%s,%zu,%.6f,%.2f\n", r->id, r->scenario,
-		       r->fleet, r->gpu, r->gpus, r->seed, r->status, r->started_at, r->sum.n_jobs,
-		       r->sum.mean_util_frac, r->sum.fleet_cost_usd);
-	else
-		printf("%6" PRId64 "  %-20.20s %-16s %-16s %6d %12" PRId64 " %-6s %-20s %6zu %6.1f\n",
-		       r->id, r->scenario, r->fleet, r->gpu, r->gpus, r->seed, r->status, r->started_at,
-		       r->sum.n_jobs, 100.0 * r->sum.mean_util_frac);
+	fs_emit_row(ctx, v);
 	return 0;
 }
 
 int fs_cli_runs(int argc, char **argv)
 {
-	struct opts o;
+	struct fs_opt_val vals[N_RUNS_OPTS];
 	struct fs_error e;
 	struct fs_store *store;
+	struct fs_emitter em;
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(runs_help, stdout);
+		fs_cli_help(runs_help, runs_opts, N_RUNS_OPTS);
 		return 0;
 	}
-	if ((rc = parse_opts("runs", argc, argv, 0, O_DB | O_FMT, &o)))
+	if ((rc = parse("runs", runs_opts, N_RUNS_OPTS, argc, argv, vals, NULL, NULL)))
 		return rc;
-	if (fs_store_open(o.db, FS_STORE_READ, &store, &e))
+	if (fs_store_open(db_path(&vals[L_DB]), FS_STORE_READ, &store, &e))
 		return fs_cli_report(&e);
-	if (o.csv)
-		printf("run_id,scenario,fleet,gpu,gpus,seed,status,started_at,jobs,util_frac,fleet_cost_usd\n");
-	else
-		printf("%6s  %-20s %-16s %-16s %6s %12s %-6s %-20s %6s %6s\n", "run", "scenario", "fleet",
-		       "gpu", "gpus", "seed", "status", "started_at", "jobs", "util%");
-	rc = fs_store_list_runs(store, list_row, &o.csv, &e) ? fs_cli_report(&e) : 0;
+	fs_emit_begin(&em, stdout, fs_cli_format(&vals[L_FORMAT]), runs_cols, N_RUNS_COLS, false);
+	rc = fs_store_list_runs(store, list_row, &em, &e) ? fs_cli_report(&e) : 0;
+	fs_emit_end(&em);
 	fs_store_close(store);
 	return rc;
 }
@@ -390,7 +436,8 @@ static int util_row(void *ctx, const struct fs_util_row *u)
 
 int fs_cli_show(int argc, char **argv)
 {
-	struct opts o;
+	struct fs_opt_val vals[N_SHOW_OPTS];
+	const char *run_id = NULL;
 	struct fs_error e;
 	struct fs_store *store;
 	struct fs_run_row r;
@@ -398,14 +445,14 @@ int fs_cli_show(int argc, char **argv)
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(show_help, stdout);
+		fs_cli_help(show_help, show_opts, N_SHOW_OPTS);
 		return 0;
 	}
-	if ((rc = parse_opts("show", argc, argv, 2, O_DB, &o)))
+	if ((rc = parse("show", show_opts, N_SHOW_OPTS, argc, argv, vals, "run id", &run_id)))
 		return rc;
-	if (parse_u64(o.file, INT64_MAX, &id))
-		return fs_cli_usage_error("show", "run id '%s' is not a positive integer", o.file);
-	if (fs_store_open(o.db, FS_STORE_READ, &store, &e))
+	if (parse_u64(run_id, INT64_MAX, &id))
+		return fs_cli_usage_error("show", "run id '%s' is not a positive integer", run_id);
+	if (fs_store_open(db_path(&vals[S_DB]), FS_STORE_READ, &store, &e))
 		return fs_cli_report(&e);
 	if (fs_store_get_run(store, (int64_t)id, &r, &e)) {
 		fs_store_close(store);

@@ -1,26 +1,22 @@
 /*
- * cmd_serve.c - `fleetsim estimate serve` (latency, throughput and capacity of
- * one serving replica) and `fleetsim validate serve` (the model against the
- * published measurements in models/calibration/serving.csv). Parsing and
- * printing only; the work is done by serve.h and replica.h.
+ * cmd_serve.c - `fleetsim estimate serve`: latency, throughput and capacity of
+ * one serving replica. Parsing and printing only; the work is done by serve.h
+ * and replica.h.
  */
 #include "cli.h"
 
 #include "fleetsim/builtin.h"
-#include "fleetsim/csv.h"
 #include "fleetsim/replica.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/serve.h"
 #include "fleetsim/util.h"
 
-#include <errno.h>
-#include <limits.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CMD_EST "estimate serve"
-#define CMD_VAL "validate serve"
 #define DEFAULT_ONLINE_REQUESTS 4000
 #define DEFAULT_SEED 1
 
@@ -52,29 +48,66 @@ static const char est_usage[] =
 	"  --legacy-gqa-attention  decode attention reads K/V per query head (TensorRT-LLM\n"
 	"                 before v0.8); default: per KV head, as every current engine\n"
 	"\n"
-	"Output columns (csv): gpu,tp,precision,input_tokens,output_tokens,mode,batch,qps,\n"
-	"max_concurrent_seqs,ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,output_tokens_per_s,\n"
-	"output_tokens_per_s_per_gpu,requests_per_s,capacity_qps, then model,\n"
-	"weights_gb_per_gpu,kv_cache_gb_per_gpu,e2e_p50_s,e2e_p99_s,mean_batch_seqs,preemptions.\n"
-	"Empty fields do not apply to the mode. Exit codes: 0 ok, 1 failure, 2 bad input or\n"
-	"a model that does not fit.\n";
+	"Output columns (csv, json): gpu,tp,precision,input_tokens,output_tokens,mode,batch,\n"
+	"qps,max_concurrent_seqs,ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,\n"
+	"output_tokens_per_s,output_tokens_per_s_per_gpu,requests_per_s,capacity_qps, then\n"
+	"model,weights_gb_per_gpu,kv_cache_gb_per_gpu,e2e_p50_s,e2e_p99_s,mean_batch_seqs,\n"
+	"preemptions. Fields that do not apply to the mode are empty (csv) or null (json).\n"
+	"Exit codes: 0 ok, 1 failure, 2 bad input or a model that does not fit.\n";
 
-static const char val_usage[] =
-	"usage: fleetsim validate serve [--format table|csv]\n"
-	"\n"
-	"Runs the serving model on every row of the calibration set compiled into the\n"
-	"binary (models/calibration/serving.csv) and prints predicted against published,\n"
-	"the relative error, and the median and worst absolute error over the shared\n"
-	"calibration rows (set 'cal', the targets) and, separately, over the extra rows\n"
-	"from the same published sources (set 'extra', also used in the fit) and over\n"
-	"rows never used in the fit (set 'holdout'). Rows of set 'excluded' are listed\n"
-	"with the reason they do not count.\n";
-
-enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 enum mode { MODE_NONE, MODE_BATCH, MODE_QPS, MODE_CAPACITY };
 
+static const char *const precision_names[] = { "fp16", "bf16", "fp8", "int8", "int4", NULL };
+
+enum {
+	O_GPU, O_TP, O_PRECISION, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB,
+	O_PARAMS, O_GATED_FFN, O_INPUT_TOKENS, O_OUTPUT_TOKENS, O_BATCH, O_QPS, O_CAPACITY,
+	O_TTFT_SLO_S, O_TPOT_SLO_S, O_REQUESTS, O_SEED, O_FORMAT, O_MAX_NUM_SEQS,
+	O_MAX_BATCHED_TOKENS, O_NO_CHUNKED_PREFILL, O_ENGINE, O_LEGACY_GQA, N_OPTS
+};
+
+static const struct fs_opt opts[N_OPTS] = {
+	[O_GPU] = { .name = "gpu", .type = FS_OPT_STRING, .metavar = "NAME", .help = "catalog GPU (required)" },
+	[O_TP] = { .name = "tp", .type = FS_OPT_INT, .imin = 1, .imax = 1024, .unit = "GPUs",
+		   .help = "tensor-parallel GPUs of the replica (required)" },
+	[O_PRECISION] = { .name = "precision", .type = FS_OPT_ENUM, .choices = precision_names,
+			  .def = "bf16", .help = "weights and matrix products" },
+	FS_CLI_OPTS_SHAPE,
+	[O_INPUT_TOKENS] = { .name = "input-tokens", .type = FS_OPT_INT, .imin = 1, .imax = 100000000,
+			     .unit = "tokens", .help = "prompt length (required)" },
+	[O_OUTPUT_TOKENS] = { .name = "output-tokens", .type = FS_OPT_INT, .imin = 1, .imax = 100000000,
+			      .unit = "tokens", .help = "output length (required)" },
+	[O_BATCH] = { .name = "batch", .type = FS_OPT_INT, .imin = 1, .imax = 1000000,
+		      .unit = "sequences", .help = "offline mode: sequences in flight" },
+	[O_QPS] = { .name = "qps", .type = FS_OPT_DOUBLE, .min_open = true, .unit = "requests/s",
+		    .help = "online mode: Poisson arrival rate" },
+	[O_CAPACITY] = { .name = "capacity", .type = FS_OPT_FLAG,
+			 .help = "capacity mode: the largest rate meeting the objectives" },
+	[O_TTFT_SLO_S] = { .name = "ttft-slo-s", .type = FS_OPT_DOUBLE, .min_open = true, .unit = "s",
+			   .def = "2", .help = "capacity objective: p99 time to first token" },
+	[O_TPOT_SLO_S] = { .name = "tpot-slo-s", .type = FS_OPT_DOUBLE, .min_open = true, .unit = "s",
+			   .def = "0.2", .help = "capacity objective: p99 time per output token" },
+	[O_REQUESTS] = { .name = "requests", .type = FS_OPT_INT, .imin = 1, .imax = 100000000,
+			 .def = "one wave (batch), 4000 (qps)", .help = "requests simulated" },
+	[O_SEED] = { .name = "seed", .type = FS_OPT_INT, .imin = 0, .imax = INT64_MAX, .def = "1",
+		     .help = "seed of the arrivals" },
+	[O_FORMAT] = FS_CLI_OPT_FORMAT,
+	[O_MAX_NUM_SEQS] = { .name = "max-num-seqs", .type = FS_OPT_INT, .imin = 1, .imax = 1000000,
+			     .help = "scheduler: most sequences per iteration" },
+	[O_MAX_BATCHED_TOKENS] = { .name = "max-batched-tokens", .type = FS_OPT_INT, .imin = 1,
+				   .imax = 100000000, .help = "scheduler: token budget per iteration" },
+	[O_NO_CHUNKED_PREFILL] = { .name = "no-chunked-prefill", .type = FS_OPT_FLAG,
+				   .help = "scheduler: whole prompts only" },
+	[O_ENGINE] = { .name = "engine", .type = FS_OPT_STRING, .metavar = "trtllm|vllm", .def = "trtllm",
+		       .help = "serving software" },
+	[O_LEGACY_GQA] = { .name = "legacy-gqa-attention", .type = FS_OPT_FLAG,
+			   .help = "decode attention reads K/V per query head" },
+};
+
 struct est_opts {
-	const char *gpu, *model, *precision, *format, *engine;
+	const char *gpu, *model;
+	enum fs_precision precision;
+	enum fs_serve_engine engine;
 	long tp, layers, hidden, heads, kv_heads, ffn, vocab;
 	double params_b;
 	bool gated;
@@ -89,156 +122,44 @@ struct est_opts {
 	bool no_chunked, legacy_gqa;
 };
 
-/* ---- argument helpers ------------------------------------------------------------ */
-
-static int parse_long(const char *cmd, const char *flag, const char *s, long lo, long hi, long *out)
+/* Checks what the table cannot (required options, one mode, names) and fills o. */
+static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return fs_cli_usage_error(cmd, "%s '%s': expected an integer from %ld to %ld", flag, s,
-					  lo, hi);
-	*out = v;
-	return 0;
-}
-
-static int parse_double(const char *cmd, const char *flag, const char *s, double lo, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || !(v > lo))
-		return fs_cli_usage_error(cmd, "%s '%s': expected a number above %g", flag, s, lo);
-	*out = v;
-	return 0;
-}
-
-static int parse_format(const char *cmd, const char *s, bool json_ok, enum fmt *out)
-{
-	if (strcmp(s, "table") == 0)
-		*out = FMT_TABLE;
-	else if (strcmp(s, "csv") == 0)
-		*out = FMT_CSV;
-	else if (json_ok && strcmp(s, "json") == 0)
-		*out = FMT_JSON;
-	else
-		return fs_cli_usage_error(cmd, "--format '%s': expected table, csv%s", s,
-					  json_ok ? " or json" : "");
-	return 0;
-}
-
-static int need_value(int i, int argc, char **argv)
-{
-	if (i + 1 >= argc)
-		return fs_cli_usage_error(CMD_EST, "%s needs a value", argv[i]);
-	return 0;
-}
-
-static int set_mode(struct est_opts *o, enum mode m, const char *flag)
-{
-	if (o->mode != MODE_NONE && o->mode != m)
-		return fs_cli_usage_error(CMD_EST, "%s: give only one of --batch, --qps and --capacity",
-					  flag);
-	o->mode = m;
-	return 0;
-}
-
-static int parse_est(int argc, char **argv, struct est_opts *o)
-{
-	int rc = 0;
+	int n_modes = v[O_BATCH].set + v[O_QPS].set + v[O_CAPACITY].set;
 
 	memset(o, 0, sizeof(*o));
-	o->precision = "bf16";
-	o->engine = "trtllm";
-	o->format = "table";
-	o->ttft_slo_s = 2.0;
-	o->tpot_slo_s = 0.2;
-	o->seed = DEFAULT_SEED;
-	o->kv_heads = -1;
-	o->ffn = -1;
-	for (int i = 1; i < argc && !rc; i++) {
-		const char *a = argv[i];
-		long v;
-		if (strcmp(a, "--capacity") == 0) {
-			rc = set_mode(o, MODE_CAPACITY, a);
-			continue;
-		}
-		if (strcmp(a, "--gated-ffn") == 0) {
-			o->gated = true;
-			continue;
-		}
-		if (strcmp(a, "--no-chunked-prefill") == 0) {
-			o->no_chunked = true;
-			continue;
-		}
-		if (strcmp(a, "--legacy-gqa-attention") == 0) {
-			o->legacy_gqa = true;
-			continue;
-		}
-		if (strncmp(a, "--", 2) != 0)
-			return fs_cli_usage_error(CMD_EST, "unexpected argument '%s'", a);
-		if ((rc = need_value(i, argc, argv)))
-			return rc;
-		const char *val = argv[++i];
-		if (strcmp(a, "--gpu") == 0)
-			o->gpu = val;
-		else if (strcmp(a, "--model") == 0)
-			o->model = val;
-		else if (strcmp(a, "--precision") == 0)
-			o->precision = val;
-		else if (strcmp(a, "--format") == 0)
-			o->format = val;
-		else if (strcmp(a, "--engine") == 0)
-			o->engine = val;
-		else if (strcmp(a, "--tp") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1024, &o->tp);
-		else if (strcmp(a, "--layers") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1000, &o->layers);
-		else if (strcmp(a, "--hidden") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1 << 20, &o->hidden);
-		else if (strcmp(a, "--heads") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 4096, &o->heads);
-		else if (strcmp(a, "--kv-heads") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 4096, &o->kv_heads);
-		else if (strcmp(a, "--ffn") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1 << 22, &o->ffn);
-		else if (strcmp(a, "--vocab") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1 << 24, &o->vocab);
-		else if (strcmp(a, "--params") == 0)
-			rc = parse_double(CMD_EST, a, val, 0, &o->params_b);
-		else if (strcmp(a, "--input-tokens") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 100000000, &o->input_tokens);
-		else if (strcmp(a, "--output-tokens") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 100000000, &o->output_tokens);
-		else if (strcmp(a, "--batch") == 0) {
-			if (!(rc = set_mode(o, MODE_BATCH, a)))
-				rc = parse_long(CMD_EST, a, val, 1, 1000000, &o->batch);
-		} else if (strcmp(a, "--qps") == 0) {
-			if (!(rc = set_mode(o, MODE_QPS, a)))
-				rc = parse_double(CMD_EST, a, val, 0, &o->qps);
-		} else if (strcmp(a, "--ttft-slo-s") == 0)
-			rc = parse_double(CMD_EST, a, val, 0, &o->ttft_slo_s);
-		else if (strcmp(a, "--tpot-slo-s") == 0)
-			rc = parse_double(CMD_EST, a, val, 0, &o->tpot_slo_s);
-		else if (strcmp(a, "--requests") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 100000000, &o->requests);
-		else if (strcmp(a, "--seed") == 0) {
-			rc = parse_long(CMD_EST, a, val, 0, LONG_MAX, &v);
-			o->seed = v;
-		} else if (strcmp(a, "--max-num-seqs") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 1000000, &o->max_num_seqs);
-		else if (strcmp(a, "--max-batched-tokens") == 0)
-			rc = parse_long(CMD_EST, a, val, 1, 100000000, &o->max_batched_tokens);
-		else
-			return fs_cli_usage_error(CMD_EST, "unknown option '%s'", a);
-	}
-	if (rc)
-		return rc;
+	o->gpu = v[O_GPU].s;
+	o->model = v[O_MODEL].s;
+	o->tp = (long)v[O_TP].i;
+	o->layers = (long)v[O_LAYERS].i;
+	o->hidden = (long)v[O_HIDDEN].i;
+	o->heads = (long)v[O_HEADS].i;
+	o->kv_heads = v[O_KV_HEADS].set ? (long)v[O_KV_HEADS].i : -1;
+	o->ffn = v[O_FFN].set ? (long)v[O_FFN].i : -1;
+	o->vocab = (long)v[O_VOCAB].i;
+	o->params_b = v[O_PARAMS].set ? fs_cli_params_b(v[O_PARAMS].d) : 0.0;
+	o->gated = v[O_GATED_FFN].set;
+	o->input_tokens = (long)v[O_INPUT_TOKENS].i;
+	o->output_tokens = (long)v[O_OUTPUT_TOKENS].i;
+	o->mode = v[O_BATCH].set ? MODE_BATCH : v[O_QPS].set ? MODE_QPS : v[O_CAPACITY].set ? MODE_CAPACITY : MODE_NONE;
+	o->batch = (long)v[O_BATCH].i;
+	o->qps = v[O_QPS].d;
+	o->ttft_slo_s = v[O_TTFT_SLO_S].set ? v[O_TTFT_SLO_S].d : 2.0;
+	o->tpot_slo_s = v[O_TPOT_SLO_S].set ? v[O_TPOT_SLO_S].d : 0.2;
+	o->requests = (long)v[O_REQUESTS].i;
+	o->seed = v[O_SEED].set ? v[O_SEED].i : DEFAULT_SEED;
+	o->max_num_seqs = (long)v[O_MAX_NUM_SEQS].i;
+	o->max_batched_tokens = (long)v[O_MAX_BATCHED_TOKENS].i;
+	o->no_chunked = v[O_NO_CHUNKED_PREFILL].set;
+	o->legacy_gqa = v[O_LEGACY_GQA].set;
+	if (n_modes > 1)
+		return fs_cli_usage_error(CMD_EST, "give only one of --batch, --qps and --capacity");
+	if (fs_precision_parse(v[O_PRECISION].set ? v[O_PRECISION].s : "bf16", &o->precision))
+		return fs_cli_usage_error(CMD_EST, "--precision '%s': unknown", v[O_PRECISION].s);
+	if (fs_serve_engine_parse(v[O_ENGINE].set ? v[O_ENGINE].s : "trtllm", &o->engine))
+		return fs_cli_usage_error(CMD_EST, "--engine '%s': expected %s or %s", v[O_ENGINE].s,
+					  fs_serve_engine_name(FS_ENGINE_TRTLLM),
+					  fs_serve_engine_name(FS_ENGINE_VLLM));
 	if (!o->gpu)
 		return fs_cli_usage_error(CMD_EST, "--gpu is required");
 	if (!o->tp)
@@ -270,12 +191,10 @@ struct est_result {
 };
 
 static enum fs_status run_estimate(const struct est_opts *o, const struct fs_llm *llm,
-				   const struct fs_gpu *gpu, enum fs_precision prec,
-				   enum fs_serve_engine engine, struct est_result *r,
-				   struct fs_error *e)
+				   const struct fs_gpu *gpu, struct est_result *r, struct fs_error *e)
 {
-	struct fs_serve_cfg cfg = { .llm = llm, .gpu = gpu, .tp = (int)o->tp, .precision = prec,
-				    .legacy_gqa_attention = o->legacy_gqa, .engine = engine };
+	struct fs_serve_cfg cfg = { .llm = llm, .gpu = gpu, .tp = (int)o->tp, .precision = o->precision,
+				    .legacy_gqa_attention = o->legacy_gqa, .engine = o->engine };
 	struct fs_replica_workload w;
 	struct fs_replica_ws *ws = NULL;
 	enum fs_status st;
@@ -353,77 +272,73 @@ static const char *mode_name(enum mode m)
 	return m == MODE_BATCH ? "batch" : m == MODE_QPS ? "qps" : "capacity";
 }
 
-/* Prints v with %.6g, or nothing when it does not apply (NaN or absent). */
-static void put_num(double v, bool present)
+static const struct fs_emit_col est_cols[] = {
+	{ .name = "gpu", .type = FS_EMIT_STR },
+	{ .name = "tp", .type = FS_EMIT_INT },
+	{ .name = "precision", .type = FS_EMIT_STR },
+	{ .name = "input_tokens", .type = FS_EMIT_INT },
+	{ .name = "output_tokens", .type = FS_EMIT_INT },
+	{ .name = "mode", .type = FS_EMIT_STR },
+	{ .name = "batch", .type = FS_EMIT_INT },
+	{ .name = "qps", .type = FS_EMIT_NUM },
+	{ .name = "max_concurrent_seqs", .type = FS_EMIT_INT },
+	{ .name = "ttft_p50_s", .type = FS_EMIT_NUM },
+	{ .name = "ttft_p99_s", .type = FS_EMIT_NUM },
+	{ .name = "tpot_p50_s", .type = FS_EMIT_NUM },
+	{ .name = "tpot_p99_s", .type = FS_EMIT_NUM },
+	{ .name = "output_tokens_per_s", .type = FS_EMIT_NUM },
+	{ .name = "output_tokens_per_s_per_gpu", .type = FS_EMIT_NUM },
+	{ .name = "requests_per_s", .type = FS_EMIT_NUM },
+	{ .name = "capacity_qps", .type = FS_EMIT_NUM },
+	{ .name = "model", .type = FS_EMIT_STR },
+	{ .name = "weights_gb_per_gpu", .type = FS_EMIT_NUM, .fmt = "%.4g" },
+	{ .name = "kv_cache_gb_per_gpu", .type = FS_EMIT_NUM, .fmt = "%.4g" },
+	{ .name = "e2e_p50_s", .type = FS_EMIT_NUM },
+	{ .name = "e2e_p99_s", .type = FS_EMIT_NUM },
+	{ .name = "mean_batch_seqs", .type = FS_EMIT_NUM, .fmt = "%.4g" },
+	{ .name = "preemptions", .type = FS_EMIT_INT },
+};
+#define N_EST_COLS ((int)(sizeof(est_cols) / sizeof(est_cols[0])))
+
+/* The estimate as one row of est_cols, in format f (csv or json). */
+static void emit_estimate(const struct est_opts *o, const struct fs_llm *llm,
+			  const struct fs_gpu *gpu, const struct est_result *r, double kv_gb,
+			  double per_gpu, const struct fs_emit_format *f)
 {
-	if (present && v == v && isfinite(v))
-		printf("%.6g", v);
+	const struct fs_replica_stats *s = &r->st;
+	bool is_batch = o->mode == MODE_BATCH, is_cap = o->mode == MODE_CAPACITY;
+	struct fs_emitter em;
+	struct fs_emit_val v[N_EST_COLS] = {
+		fs_emit_str(gpu->name), fs_emit_int(o->tp), fs_emit_str(fs_precision_name(o->precision)),
+		fs_emit_int(o->input_tokens), fs_emit_int(o->output_tokens), fs_emit_str(mode_name(o->mode)),
+		is_batch ? fs_emit_int(o->batch) : fs_emit_missing(),
+		is_batch ? fs_emit_missing() : fs_emit_num(r->qps),
+		fs_emit_int(r->max_concurrent), fs_emit_num(s->ttft_p50_s), fs_emit_num(s->ttft_p99_s),
+		fs_emit_num(s->tpot_p50_s), fs_emit_num(s->tpot_p99_s), fs_emit_num(s->output_tokens_per_s),
+		fs_emit_num(per_gpu), fs_emit_num(s->requests_per_s),
+		is_cap ? fs_emit_num(r->capacity_qps) : fs_emit_missing(), fs_emit_str(llm->name),
+		fs_emit_num(r->model.weight_bytes / 1e9), fs_emit_num(kv_gb), fs_emit_num(s->e2e_p50_s),
+		fs_emit_num(s->e2e_p99_s), fs_emit_num(s->mean_batch_seqs), fs_emit_int(s->n_preemptions),
+	};
+
+	fs_emit_begin(&em, stdout, f, est_cols, N_EST_COLS, true);
+	fs_emit_row(&em, v);
+	fs_emit_end(&em);
 }
 
 static void print_estimate(const struct est_opts *o, const struct fs_llm *llm,
-			   const struct fs_gpu *gpu, enum fs_precision prec,
-			   const struct est_result *r, enum fmt f)
+			   const struct fs_gpu *gpu, const struct est_result *r,
+			   const struct fs_opt_val *format)
 {
 	const struct fs_replica_stats *s = &r->st;
 	bool is_batch = o->mode == MODE_BATCH, is_cap = o->mode == MODE_CAPACITY;
 	double kv_gb = (double)r->model.n_kv_blocks * FS_SERVE_BLOCK_TOKENS *
 		       r->model.kv_bytes_per_token / 1e9;
 	double per_gpu = s->output_tokens_per_s / (double)o->tp;
+	enum fs_precision prec = o->precision;
 
-	if (f == FMT_CSV) {
-		printf("gpu,tp,precision,input_tokens,output_tokens,mode,batch,qps,max_concurrent_seqs,"
-		       "ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,output_tokens_per_s,"
-		       "output_tokens_per_s_per_gpu,requests_per_s,capacity_qps,model,"
-		       "weights_gb_per_gpu,kv_cache_gb_per_gpu,e2e_p50_s,e2e_p99_s,mean_batch_seqs,"
-		       "preemptions\n");
-		printf("%s,%ld,%s,%ld,%ld,%s,", gpu->name, o->tp, fs_precision_name(prec),
-		       o->input_tokens, o->output_tokens, mode_name(o->mode));
-		if (is_batch)
-			printf("%ld", o->batch);
-		putchar(',');
-		put_num(r->qps, !is_batch);
-		printf(",%ld,", r->max_concurrent);
-		put_num(s->ttft_p50_s, true);
-		putchar(',');
-		put_num(s->ttft_p99_s, true);
-		putchar(',');
-		put_num(s->tpot_p50_s, true);
-		putchar(',');
-		put_num(s->tpot_p99_s, true);
-		printf(",%.6g,%.6g,%.6g,", s->output_tokens_per_s, per_gpu, s->requests_per_s);
-		put_num(r->capacity_qps, is_cap);
-		printf(",%s,%.4g,%.4g,", llm->name, r->model.weight_bytes / 1e9, kv_gb);
-		put_num(s->e2e_p50_s, true);
-		putchar(',');
-		put_num(s->e2e_p99_s, true);
-		printf(",%.4g,%ld\n", s->mean_batch_seqs, s->n_preemptions);
-		return;
-	}
-	if (f == FMT_JSON) {
-		printf("{\"gpu\": \"%s\", \"tp\": %ld, \"precision\": \"%s\", \"model\": \"%s\", "
-		       "\"input_tokens\": %ld, \"output_tokens\": %ld, \"mode\": \"%s\", ",
-		       gpu->name, o->tp, fs_precision_name(prec), llm->name, o->input_tokens,
-		       o->output_tokens, mode_name(o->mode));
-		if (is_batch)
-			printf("\"batch\": %ld, \"qps\": null, ", o->batch);
-		else
-			printf("\"batch\": null, \"qps\": %.6g, ", r->qps);
-		printf("\"max_concurrent_seqs\": %ld, \"ttft_p50_s\": %.6g, \"ttft_p99_s\": %.6g, ",
-		       r->max_concurrent, s->ttft_p50_s, s->ttft_p99_s);
-		if (s->tpot_p50_s == s->tpot_p50_s)
-			printf("\"tpot_p50_s\": %.6g, \"tpot_p99_s\": %.6g, ", s->tpot_p50_s, s->tpot_p99_s);
-		else
-			printf("\"tpot_p50_s\": null, \"tpot_p99_s\": null, ");
-		printf("\"output_tokens_per_s\": %.6g, \"output_tokens_per_s_per_gpu\": %.6g, "
-		       "\"requests_per_s\": %.6g, ", s->output_tokens_per_s, per_gpu, s->requests_per_s);
-		if (is_cap)
-			printf("\"capacity_qps\": %.6g, ", r->capacity_qps);
-		else
-			printf("\"capacity_qps\": null, ");
-		printf("\"weights_gb_per_gpu\": %.4g, \"kv_cache_gb_per_gpu\": %.4g, "
-		       "\"e2e_p50_s\": %.6g, \"e2e_p99_s\": %.6g, \"mean_batch_seqs\": %.4g, "
-		       "\"preemptions\": %ld}\n", r->model.weight_bytes / 1e9, kv_gb, s->e2e_p50_s,
-		       s->e2e_p99_s, s->mean_batch_seqs, s->n_preemptions);
+	if (format->set && strcmp(format->s, "table") != 0) {
+		emit_estimate(o, llm, gpu, r, kv_gb, per_gpu, fs_cli_format(format));
 		return;
 	}
 	printf("replica          %s on %ld x %s, %s, %s engine\n", llm->name, o->tp, gpu->name,
@@ -475,31 +390,23 @@ static void custom_llm(const struct est_opts *o, struct fs_llm *m)
 
 int fs_cli_estimate_serve(int argc, char **argv)
 {
+	struct fs_opt_val vals[N_OPTS];
 	struct est_opts o;
 	struct fs_catalog cat;
 	struct fs_error e;
 	struct fs_llm custom;
 	const struct fs_llm *llm;
 	const struct fs_gpu *gpu;
-	enum fs_precision prec;
-	enum fs_serve_engine engine;
 	struct est_result r;
-	enum fmt f = FMT_TABLE;
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(est_usage, stdout);
+		fs_cli_help(est_usage, opts, N_OPTS);
 		return 0;
 	}
-	if ((rc = parse_est(argc, argv, &o)))
+	if ((rc = fs_cli_parse(CMD_EST, opts, N_OPTS, argc, argv, vals, NULL, 0, NULL)) ||
+	    (rc = check_est(vals, &o)))
 		return rc;
-	if ((rc = parse_format(CMD_EST, o.format, true, &f)))
-		return rc;
-	if (fs_precision_parse(o.precision, &prec) || prec == FS_PREC_FP32 || prec == FS_PREC_TF32)
-		return fs_cli_usage_error(CMD_EST, "--precision '%s': expected fp16, bf16, fp8, int8 or int4",
-					  o.precision);
-	if (fs_serve_engine_parse(o.engine, &engine))
-		return fs_cli_usage_error(CMD_EST, "--engine '%s': expected trtllm or vllm", o.engine);
 	fs_error_clear(&e);
 	if (fs_catalog_load_builtin(&cat, &e))
 		return fs_cli_report(&e);
@@ -525,361 +432,12 @@ int fs_cli_estimate_serve(int argc, char **argv)
 		}
 		llm = &custom;
 	}
-	if (run_estimate(&o, llm, gpu, prec, engine, &r, &e)) {
+	if (run_estimate(&o, llm, gpu, &r, &e)) {
 		rc = fs_cli_report(&e);
 		goto out;
 	}
-	print_estimate(&o, llm, gpu, prec, &r, f);
+	print_estimate(&o, llm, gpu, &r, &vals[O_FORMAT]);
 out:
 	fs_catalog_fini(&cat);
 	return rc;
-}
-
-/* ---- validate ---------------------------------------------------------------------- */
-
-#define MAX_ROWS 256
-#define MAX_FIELDS 40
-
-/* Calibration row, as far as the validator needs it. */
-struct vrow {
-	char id[96], model[64], gpu[64], precision[16], mode[16], metric[48], unit[24];
-	char input_dist[64], output_dist[64], note[256], engine[96], set[16];
-	long tp, batch, n_requests, input_len, output_len, max_num_seqs, max_batched_tokens;
-	bool chunked, legacy_gqa, in_stats;
-	double value;
-	/* results */
-	bool simulated;
-	double predicted, err;
-	char why[256];
-};
-
-static const char *field(char **f, int nf, char *const *hdr, int nh, const char *name)
-{
-	int c = fs_csv_col(hdr, nh, name);
-
-	return c >= 0 && c < nf ? f[c] : "";
-}
-
-/* "fixed N", "lognormal MEDIAN SIGMA LO HI", or "" (then fixed fallback). */
-static bool parse_dist(const char *s, long fallback, struct fs_dist *d)
-{
-	double a, b, lo, hi;
-
-	memset(d, 0, sizeof(*d));
-	if (!*s) {
-		d->kind = FS_DIST_FIXED;
-		d->a = (double)fallback;
-		return fallback > 0;
-	}
-	if (sscanf(s, "lognormal %lf %lf %lf %lf", &a, &b, &lo, &hi) == 4) {
-		d->kind = FS_DIST_LOGNORMAL;
-		d->a = a;
-		d->b = b;
-		d->lo = lo;
-		d->hi = hi;
-		return a > 0 && b >= 0 && hi > lo;
-	}
-	if (sscanf(s, "fixed %lf", &a) == 1) {
-		d->kind = FS_DIST_FIXED;
-		d->a = a;
-		return a >= 1;
-	}
-	return false;
-}
-
-static long to_long(const char *s)
-{
-	return *s ? strtol(s, NULL, 10) : 0;
-}
-
-static int load_rows(struct vrow *rows, int *n_rows, struct fs_error *e)
-{
-	static char buf[8192], hbuf[8192];
-	char *f[MAX_FIELDS], *h[MAX_FIELDS];
-	const char *cur = fs_builtin_serving_csv;
-	int nh, nf, line = 1;
-
-	*n_rows = 0;
-	nh = fs_csv_next(&cur, hbuf, sizeof(hbuf), h, MAX_FIELDS, &line);
-	if (nh < 1 || fs_csv_col(h, nh, "metric") < 0 || fs_csv_col(h, nh, "value") < 0)
-		return fs_error_set(e, FS_ERR_INPUT, fs_builtin_serving_csv_path, 1, NULL,
-				    "calibration set has no metric/value header");
-	for (;;) {
-		int at = line + 1;
-		struct vrow *r;
-		nf = fs_csv_next(&cur, buf, sizeof(buf), f, MAX_FIELDS, &line);
-		if (nf == 0)
-			break;
-		if (nf < 0)
-			return fs_error_set(e, FS_ERR_INPUT, fs_builtin_serving_csv_path, at, NULL,
-					    "record too long");
-		if (nf == 1 && f[0][0] == '\0')
-			continue;
-		if (*n_rows >= MAX_ROWS)
-			return fs_error_set(e, FS_ERR_INPUT, fs_builtin_serving_csv_path, at, NULL,
-					    "more than %d rows", MAX_ROWS);
-		r = &rows[(*n_rows)++];
-		memset(r, 0, sizeof(*r));
-		fs_strlcpy(r->id, field(f, nf, h, nh, "id"), sizeof(r->id));
-		fs_strlcpy(r->model, field(f, nf, h, nh, "fleetsim_model"), sizeof(r->model));
-		fs_strlcpy(r->gpu, field(f, nf, h, nh, "fleetsim_gpu"), sizeof(r->gpu));
-		fs_strlcpy(r->precision, field(f, nf, h, nh, "precision"), sizeof(r->precision));
-		fs_strlcpy(r->mode, field(f, nf, h, nh, "mode"), sizeof(r->mode));
-		fs_strlcpy(r->metric, field(f, nf, h, nh, "metric"), sizeof(r->metric));
-		fs_strlcpy(r->unit, field(f, nf, h, nh, "unit"), sizeof(r->unit));
-		fs_strlcpy(r->input_dist, field(f, nf, h, nh, "input_dist"), sizeof(r->input_dist));
-		fs_strlcpy(r->output_dist, field(f, nf, h, nh, "output_dist"), sizeof(r->output_dist));
-		fs_strlcpy(r->note, field(f, nf, h, nh, "stats_note"), sizeof(r->note));
-		fs_strlcpy(r->engine, field(f, nf, h, nh, "engine"), sizeof(r->engine));
-		fs_strlcpy(r->set, field(f, nf, h, nh, "set"), sizeof(r->set));
-		r->tp = to_long(field(f, nf, h, nh, "tp"));
-		r->batch = to_long(field(f, nf, h, nh, "batch"));
-		r->n_requests = to_long(field(f, nf, h, nh, "n_requests"));
-		r->input_len = to_long(field(f, nf, h, nh, "input_len"));
-		r->output_len = to_long(field(f, nf, h, nh, "output_len"));
-		r->max_num_seqs = to_long(field(f, nf, h, nh, "max_num_seqs"));
-		r->max_batched_tokens = to_long(field(f, nf, h, nh, "max_batched_tokens"));
-		r->chunked = to_long(field(f, nf, h, nh, "chunked_prefill")) != 0;
-		r->legacy_gqa = to_long(field(f, nf, h, nh, "legacy_gqa_attention")) != 0;
-		r->in_stats = strcmp(r->set, "cal") == 0;
-		r->value = strtod(field(f, nf, h, nh, "value"), NULL);
-	}
-	return FS_OK;
-}
-
-/* Metric of a run in the row's unit. false when the metric is not modelled. */
-static bool metric_of(const struct vrow *r, const struct fs_replica_stats *s, double *out)
-{
-	double scale = strstr(r->unit, "ms") ? 1e3 : 1.0;
-	bool per_gpu = strstr(r->unit, "/GPU") != NULL;
-
-	if (strcmp(r->metric, "throughput_output_tokens") == 0)
-		*out = s->output_tokens_per_s / (per_gpu ? (double)r->tp : 1.0);
-	else if (strcmp(r->metric, "throughput_total_tokens") == 0)
-		*out = s->total_tokens_per_s / (per_gpu ? (double)r->tp : 1.0);
-	else if (strcmp(r->metric, "throughput_requests") == 0)
-		*out = s->requests_per_s;
-	else if (strcmp(r->metric, "ttft") == 0 || strcmp(r->metric, "prefill_latency") == 0)
-		*out = s->ttft_p50_s * scale;
-	else if (strcmp(r->metric, "ttft_mean") == 0)
-		*out = s->ttft_mean_s * scale;
-	else if (strcmp(r->metric, "tpot_mean") == 0)
-		*out = s->tpot_mean_s * scale;
-	else
-		return false;
-	return true;
-}
-
-static void simulate_row(const struct fs_catalog *cat, struct fs_replica_ws *ws, struct vrow *r)
-{
-	struct fs_serve_cfg cfg;
-	struct fs_serve_model m;
-	struct fs_replica_sched s;
-	struct fs_replica_workload w;
-	struct fs_replica_stats st;
-	struct fs_error e;
-	enum fs_precision prec;
-	long per_seq;
-
-	fs_error_clear(&e);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&w, 0, sizeof(w));
-	if (strcmp(r->mode, "batch") != 0 && strcmp(r->mode, "burst") != 0) {
-		snprintf(r->why, sizeof(r->why), "not simulated (mode '%s')", r->mode);
-		return;
-	}
-	cfg.llm = fs_catalog_llm(cat, r->model);
-	cfg.gpu = fs_catalog_gpu(cat, r->gpu);
-	if (!cfg.llm || !cfg.gpu || fs_precision_parse(r->precision, &prec)) {
-		snprintf(r->why, sizeof(r->why), "unknown model, GPU or precision");
-		return;
-	}
-	cfg.tp = (int)r->tp;
-	cfg.precision = prec;
-	cfg.legacy_gqa_attention = r->legacy_gqa;
-	/* Python-served stacks (vLLM, SGLang) pay host time per sequence; compiled runtimes do not. */
-	cfg.engine = strncmp(r->engine, "vLLM", 4) == 0 || strncmp(r->engine, "SGLang", 6) == 0
-			     ? FS_ENGINE_VLLM
-			     : FS_ENGINE_TRTLLM;
-	if (fs_serve_model_init(&m, &cfg, &e)) {
-		fs_strlcpy(r->why, e.msg, sizeof(r->why));
-		return;
-	}
-	if (!parse_dist(r->input_dist, r->input_len, &w.input_tokens) ||
-	    !parse_dist(r->output_dist, r->output_len, &w.output_tokens)) {
-		snprintf(r->why, sizeof(r->why), "bad length columns");
-		return;
-	}
-	w.seed = DEFAULT_SEED;
-	memset(&s, 0, sizeof(s));
-	if (strcmp(r->mode, "batch") == 0) {
-		long fit;
-		per_seq = r->input_len + r->output_len;
-		fit = fs_serve_max_seqs(&m, per_seq);
-		if (fit < 1) {
-			fs_serve_check_fits(&m, per_seq, &e);
-			fs_strlcpy(r->why, e.msg, sizeof(r->why));
-			return;
-		}
-		w.arrival = FS_ARRIVAL_CLOSED;
-		w.concurrency = (int)(r->batch < fit ? r->batch : fit);
-		w.n_requests = r->n_requests > 0 ? r->n_requests : w.concurrency;
-		s.max_num_seqs = w.concurrency;
-	} else {
-		w.arrival = FS_ARRIVAL_BURST;
-		w.n_requests = r->n_requests;
-		s.max_num_seqs = (int)r->max_num_seqs;
-		s.max_batched_tokens = r->max_batched_tokens;
-		s.chunked_prefill = r->chunked;
-		s.prefix_caching = cfg.engine == FS_ENGINE_VLLM; /* V1 default */
-	}
-	if (fs_replica_run(ws, &m, &s, &w, &st, &e)) {
-		fs_strlcpy(r->why, e.msg, sizeof(r->why));
-		return;
-	}
-	if (!metric_of(r, &st, &r->predicted)) {
-		snprintf(r->why, sizeof(r->why), "metric '%s' not modelled", r->metric);
-		return;
-	}
-	r->simulated = true;
-	r->err = (r->predicted - r->value) / r->value;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Median and worst |error| over the simulated rows of one set; worst row index in *worst. */
-static int set_stats(const struct vrow *rows, int n_rows, const char *set, double *median,
-		     double *worst_err, int *worst)
-{
-	double errs[MAX_ROWS];
-	int n = 0;
-
-	*worst = -1;
-	*median = *worst_err = NAN;
-	for (int i = 0; i < n_rows; i++) {
-		if (strcmp(rows[i].set, set) != 0 || !rows[i].simulated)
-			continue;
-		errs[n++] = fabs(rows[i].err);
-		if (*worst < 0 || fabs(rows[i].err) > fabs(rows[*worst].err))
-			*worst = i;
-	}
-	if (n > 0) {
-		qsort(errs, (size_t)n, sizeof(errs[0]), cmp_double);
-		*median = n % 2 ? errs[n / 2] : 0.5 * (errs[n / 2 - 1] + errs[n / 2]);
-		*worst_err = errs[n - 1];
-	}
-	return n;
-}
-
-static void print_summary_line(const char *what, int n, double median, double worst_err,
-			       const struct vrow *w)
-{
-	printf("%s: %d rows, median |error| %.1f%%, worst %.1f%% (%s)\n", what, n, 100.0 * median,
-	       100.0 * worst_err, w ? w->id : "-");
-}
-
-int fs_cli_validate_serve(int argc, char **argv)
-{
-	static struct vrow rows[MAX_ROWS];
-	struct fs_catalog cat;
-	struct fs_replica_ws *ws = NULL;
-	struct fs_error e;
-	enum fmt f = FMT_TABLE;
-	int n_rows = 0, rc, n_cal, n_extra, n_hold, w_cal, w_extra, w_hold;
-	double med_cal, worst_cal, med_extra, worst_extra, med_hold, worst_hold;
-
-	if (fs_cli_wants_help(argc, argv)) {
-		fputs(val_usage, stdout);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			if ((rc = parse_format(CMD_VAL, argv[++i], false, &f)))
-				return rc;
-		} else {
-			return fs_cli_usage_error(CMD_VAL, "unexpected argument '%s'", argv[i]);
-		}
-	}
-	fs_error_clear(&e);
-	if (load_rows(rows, &n_rows, &e))
-		return fs_cli_report(&e);
-	if (fs_catalog_load_builtin(&cat, &e))
-		return fs_cli_report(&e);
-	if (fs_replica_ws_create(&ws, 1024)) {
-		fs_catalog_fini(&cat);
-		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-		return fs_cli_report(&e);
-	}
-	for (int i = 0; i < n_rows; i++)
-		simulate_row(&cat, ws, &rows[i]);
-	fs_replica_ws_destroy(ws);
-	fs_catalog_fini(&cat);
-	n_cal = set_stats(rows, n_rows, "cal", &med_cal, &worst_cal, &w_cal);
-	n_extra = set_stats(rows, n_rows, "extra", &med_extra, &worst_extra, &w_extra);
-	n_hold = set_stats(rows, n_rows, "holdout", &med_hold, &worst_hold, &w_hold);
-
-	if (f == FMT_CSV) {
-		printf("id,set,metric,unit,published,predicted,rel_error,in_stats,note\n");
-		for (int i = 0; i < n_rows; i++) {
-			struct vrow *r = &rows[i];
-			printf("%s,%s,%s,%s,%.6g,", r->id, r->set, r->metric, r->unit, r->value);
-			if (r->simulated)
-				printf("%.6g,%.4f", r->predicted, r->err);
-			else
-				putchar(',');
-			printf(",%d,\"%s\"\n", r->in_stats ? 1 : 0, r->simulated ? r->note : r->why);
-		}
-		printf("summary_cal,,median_abs_rel_error,,%d,,%.4f,1,\n", n_cal, med_cal);
-		printf("summary_cal,,worst_abs_rel_error,,%d,,%.4f,1,\"%s\"\n", n_cal, worst_cal,
-		       w_cal >= 0 ? rows[w_cal].id : "");
-		printf("summary_extra,,median_abs_rel_error,,%d,,%.4f,0,\n", n_extra, med_extra);
-		printf("summary_extra,,worst_abs_rel_error,,%d,,%.4f,0,\"%s\"\n", n_extra, worst_extra,
-		       w_extra >= 0 ? rows[w_extra].id : "");
-		printf("summary_holdout,,median_abs_rel_error,,%d,,%.4f,0,\n", n_hold, med_hold);
-		printf("summary_holdout,,worst_abs_rel_error,,%d,,%.4f,0,\"%s\"\n", n_hold, worst_hold,
-		       w_hold >= 0 ? rows[w_hold].id : "");
-		return 0;
-	}
-	printf("%-44s %-6s %-25s %11s %11s %8s\n", "row", "set", "metric", "published", "predicted",
-	       "error");
-	for (int i = 0; i < n_rows; i++) {
-		struct vrow *r = &rows[i];
-		if (strcmp(r->set, "excluded") == 0)
-			continue;
-		if (r->simulated)
-			printf("%-44s %-6s %-25s %11.5g %11.5g %+7.1f%%\n", r->id, r->set, r->metric,
-			       r->value, r->predicted, 100.0 * r->err);
-		else
-			printf("%-44s %-6s %-25s %11.5g %11s   %s\n", r->id, r->set, r->metric, r->value,
-			       "-", r->why);
-	}
-	printf("\n");
-	print_summary_line("calibration set (shared rows, the targets)", n_cal, med_cal, worst_cal,
-			   w_cal >= 0 ? &rows[w_cal] : NULL);
-	printf("  rows above 15%%:");
-	for (int i = 0, k = 0; i < n_rows; i++)
-		if (rows[i].in_stats && rows[i].simulated && fabs(rows[i].err) > 0.15)
-			printf("%s %s (%+.0f%%)", k++ ? "," : "", rows[i].id, 100.0 * rows[i].err);
-	printf("\n");
-	print_summary_line("extra published rows (same sources, used in the fit)", n_extra, med_extra,
-			   worst_extra, w_extra >= 0 ? &rows[w_extra] : NULL);
-	print_summary_line("holdout rows (never used in the fit)", n_hold, med_hold, worst_hold,
-			   w_hold >= 0 ? &rows[w_hold] : NULL);
-	printf("\nexcluded from the statistics:\n");
-	for (int i = 0; i < n_rows; i++) {
-		struct vrow *r = &rows[i];
-		if (strcmp(r->set, "excluded") != 0)
-			continue;
-		if (r->simulated)
-			printf("  %-42s %11.5g published, %11.5g predicted (%+.1f%%)\n    %s\n", r->id,
-			       r->value, r->predicted, 100.0 * r->err, r->note);
-		else
-			printf("  %-42s %s\n", r->id, r->note[0] ? r->note : r->why);
-	}
-	return 0;
 }

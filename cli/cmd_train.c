@@ -1,11 +1,9 @@
 /*
- * cmd_train.c - `fleetsim estimate train` and `fleetsim validate train`:
- * argument parsing and printing around the training model (models/train*.c,
- * docs/models/training.md).
+ * cmd_train.c - `fleetsim estimate train`: argument parsing and printing
+ * around the training model (models/train*.c, docs/models/training.md).
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +17,7 @@
 static const char estimate_usage[] =
 	"usage: fleetsim estimate train --gpu NAME --gpus N\n"
 	"         (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F]\n"
-	"                         --vocab V [--params P] [--gated] [--experts E --experts-active k])\n"
+	"                         --vocab V [--params P] [--gated-ffn] [--experts E --experts-active k])\n"
 	"         --seq S [--tokens T] [--global-batch B] [--micro-batch b] [--tp t] [--pp p]\n"
 	"         [--cp c] [--vp v] [--recompute none|selective|full] [--zero 0|1|2|3]\n"
 	"         [--precision bf16|fp16|fp8|tf32] [--attention flash|unfused] [--kernels fused|eager]\n"
@@ -38,223 +36,120 @@ static const char estimate_usage[] =
 	"Exit codes: 0 ok; 2 bad input or no plan fits (the reason on stderr).\n"
 	"Model: docs/models/training.md.\n";
 
-static const char validate_usage[] =
-	"usage: fleetsim validate train [--format table|csv] [--rows step|run|all]\n"
-	"\n"
-	"Runs the training model over the calibration rows compiled in from\n"
-	"models/calibration/training.csv (published layout, the rest searched) and\n"
-	"prints per row the published and predicted figure and the relative error,\n"
-	"then the median and worst absolute error of the step-level rows (all, and\n"
-	"the shared set alone) and of the whole-run rows. Whole-run rows are run twice:\n"
-	"with the published layout (kind run) and as a blind check would run them, GPU,\n"
-	"GPU count, model, sequence and tokens only, the rest searched (kind run-search).\n"
-	"Their role: fit (used to fit the realisation fraction), holdout, ref (reported,\n"
-	"not scored).\n";
+static const char *const precision_names[] = { "bf16", "fp16", "fp8", "tf32", NULL };
+static const char *const recompute_names[] = { "none", "selective", "full", NULL };
+static const char *const attention_names[] = { "flash", "unfused", NULL };
+static const char *const kernels_names[] = { "fused", "eager", NULL };
 
-/* ---- small parsers ---- */
+enum {
+	O_GPU, O_GPUS, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB, O_PARAMS,
+	O_GATED_FFN, O_EXPERTS, O_EXPERTS_ACTIVE, O_SEQ, O_TOKENS, O_GLOBAL_BATCH, O_MICRO_BATCH,
+	O_TP, O_PP, O_CP, O_VP, O_RECOMPUTE, O_ZERO, O_PRECISION, O_ATTENTION, O_KERNELS,
+	O_NO_SEQUENCE_PARALLEL, O_MTBF_H, O_CKPT_INTERVAL_S, O_CKPT_WRITE_S, O_RESTART_S, O_FORMAT,
+	N_OPTS
+};
 
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	double v;
+#define LAYOUT_INT(idx, nm, help_)                                                                \
+	[idx] = { .name = nm, .type = FS_OPT_INT, .imin = 1, .imax = 1000000000,                   \
+		  .def = "searched", .help = help_ }
+#define FAILURE_S(idx, nm, help_)                                                                 \
+	[idx] = { .name = nm, .type = FS_OPT_DOUBLE, .si_suffix = true, .unit = "s",                \
+		  .def = "the GPU's", .help = help_ }
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v))
-		return -1;
-	if (*end != '\0') {
-		double mult;
-		switch (*end) {
-		case 'k': case 'K': mult = 1e3; break;
-		case 'm': case 'M': mult = 1e6; break;
-		case 'b': case 'B': case 'g': case 'G': mult = 1e9; break;
-		case 't': case 'T': mult = 1e12; break;
-		default: return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
-		v *= mult;
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end != '\0' || errno || v < lo || v > hi)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
-
-static int parse_format(const char *s, enum fmt *f, bool json_ok)
-{
-	if (strcmp(s, "table") == 0)
-		*f = FMT_TABLE;
-	else if (strcmp(s, "csv") == 0)
-		*f = FMT_CSV;
-	else if (json_ok && strcmp(s, "json") == 0)
-		*f = FMT_JSON;
-	else
-		return -1;
-	return 0;
-}
-
-/* ---- estimate ---- */
+static const struct fs_opt opts[N_OPTS] = {
+	[O_GPU] = { .name = "gpu", .type = FS_OPT_STRING, .metavar = "NAME", .help = "catalog GPU (required)" },
+	[O_GPUS] = { .name = "gpus", .type = FS_OPT_INT, .imin = 1, .imax = 10000000,
+		     .help = "GPUs of the job (required)" },
+	FS_CLI_OPTS_SHAPE,
+	FS_CLI_SHAPE_INT(O_EXPERTS, "experts", "custom shape: experts per MoE layer; default 1"),
+	FS_CLI_SHAPE_INT(O_EXPERTS_ACTIVE, "experts-active", "custom shape: experts per token; default 1"),
+	[O_SEQ] = { .name = "seq", .type = FS_OPT_INT, .imin = 1, .imax = 100000000, .unit = "tokens",
+		    .help = "sequence length (required)" },
+	[O_TOKENS] = { .name = "tokens", .type = FS_OPT_DOUBLE, .min_open = true, .si_suffix = true,
+		       .help = "whole-run tokens: adds days, GPU-hours, goodput" },
+	LAYOUT_INT(O_GLOBAL_BATCH, "global-batch", "sequences per optimizer step"),
+	LAYOUT_INT(O_MICRO_BATCH, "micro-batch", "sequences per micro-batch"),
+	LAYOUT_INT(O_TP, "tp", "tensor-parallel size"),
+	LAYOUT_INT(O_PP, "pp", "pipeline-parallel size"),
+	LAYOUT_INT(O_CP, "cp", "context-parallel size"),
+	LAYOUT_INT(O_VP, "vp", "interleaved pipeline stages per GPU"),
+	[O_RECOMPUTE] = { .name = "recompute", .type = FS_OPT_ENUM, .choices = recompute_names,
+			  .def = "searched", .help = "activation recomputation" },
+	[O_ZERO] = { .name = "zero", .type = FS_OPT_INT, .imin = 0, .imax = 3, .def = "searched",
+		     .help = "ZeRO stage" },
+	[O_PRECISION] = { .name = "precision", .type = FS_OPT_ENUM, .choices = precision_names,
+			  .def = "bf16", .help = "matrix-product precision" },
+	[O_ATTENTION] = { .name = "attention", .type = FS_OPT_ENUM, .choices = attention_names,
+			  .def = "flash", .help = "attention kernels" },
+	[O_KERNELS] = { .name = "kernels", .type = FS_OPT_ENUM, .choices = kernels_names,
+			.def = "fused", .help = "element-wise kernels" },
+	[O_NO_SEQUENCE_PARALLEL] = { .name = "no-sequence-parallel", .type = FS_OPT_FLAG,
+				     .help = "tensor parallelism without sequence parallelism" },
+	[O_MTBF_H] = { .name = "mtbf-h", .type = FS_OPT_DOUBLE, .min_open = true, .si_suffix = true,
+		       .unit = "h", .def = "the GPU's", .help = "mean time between failures per GPU" },
+	FAILURE_S(O_CKPT_INTERVAL_S, "ckpt-interval-s", "checkpoint interval"),
+	FAILURE_S(O_CKPT_WRITE_S, "ckpt-write-s", "time to write a checkpoint"),
+	FAILURE_S(O_RESTART_S, "restart-s", "time to restart after a failure"),
+	[O_FORMAT] = FS_CLI_OPT_FORMAT,
+};
 
 struct est_args {
 	const char *gpu, *model;
 	int gpus;
 	struct fs_llm custom;
 	bool custom_shape;
-	double params;
+	double params_b;
 	struct fs_train_request rq;
-	enum fmt fmt;
-	bool have_mtbf;
 };
 
-#define NEED_VALUE()                                                                            \
-	do {                                                                                    \
-		if (i + 1 >= argc)                                                              \
-			return fs_cli_usage_error(cmd, "option %s needs a value", opt);          \
-		val = argv[++i];                                                                \
-	} while (0)
-
-static int parse_estimate(int argc, char **argv, struct est_args *a)
+/* Fills a from the parsed values and checks what the table cannot. */
+static int check_estimate(const struct fs_opt_val *v, struct est_args *a)
 {
+	static const int shape[] = { O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB,
+				     O_EXPERTS, O_EXPERTS_ACTIVE, O_PARAMS, O_GATED_FFN };
+	static const int layout[] = { O_GLOBAL_BATCH, O_MICRO_BATCH, O_TP, O_PP, O_CP, O_VP };
 	const char *cmd = "estimate train";
+	struct fs_train_plan *p = &a->rq.plan;
+	int *const layout_at[] = { &p->global_batch, &p->micro_batch, &p->tp, &p->pp, &p->cp, &p->vp };
+	struct fs_failure_params *f = &a->rq.failure;
 
-	for (int i = 1; i < argc; i++) {
-		const char *opt = argv[i], *val = NULL;
-		int iv;
-		double dv;
-
-		if (strcmp(opt, "--gpu") == 0) {
-			NEED_VALUE();
-			a->gpu = val;
-		} else if (strcmp(opt, "--gpus") == 0) {
-			NEED_VALUE();
-			if (parse_int(val, 1, 10000000, &a->gpus))
-				return fs_cli_usage_error(cmd, "--gpus '%s': expected a whole number from 1 to 10000000", val);
-		} else if (strcmp(opt, "--model") == 0) {
-			NEED_VALUE();
-			a->model = val;
-		} else if (strcmp(opt, "--layers") == 0 || strcmp(opt, "--hidden") == 0 ||
-			   strcmp(opt, "--heads") == 0 || strcmp(opt, "--kv-heads") == 0 ||
-			   strcmp(opt, "--ffn") == 0 || strcmp(opt, "--vocab") == 0 ||
-			   strcmp(opt, "--experts") == 0 || strcmp(opt, "--experts-active") == 0) {
-			NEED_VALUE();
-			if (parse_int(val, 1, 1 << 24, &iv))
-				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number from 1 to 16777216", opt, val);
-			a->custom_shape = true;
-			if (strcmp(opt, "--layers") == 0)
-				a->custom.n_layers = iv;
-			else if (strcmp(opt, "--hidden") == 0)
-				a->custom.hidden = iv;
-			else if (strcmp(opt, "--heads") == 0)
-				a->custom.n_heads = iv;
-			else if (strcmp(opt, "--kv-heads") == 0)
-				a->custom.n_kv_heads = iv;
-			else if (strcmp(opt, "--ffn") == 0)
-				a->custom.ffn = iv;
-			else if (strcmp(opt, "--vocab") == 0)
-				a->custom.vocab = iv;
-			else if (strcmp(opt, "--experts") == 0)
-				a->custom.n_experts = iv;
-			else
-				a->custom.n_experts_active = iv;
-		} else if (strcmp(opt, "--gated") == 0) {
-			a->custom.gated_ffn = true;
-			a->custom_shape = true;
-		} else if (strcmp(opt, "--params") == 0) {
-			NEED_VALUE();
-			if (parse_double(val, &dv) || dv <= 0)
-				return fs_cli_usage_error(cmd, "--params '%s': expected a positive number (e.g. 70e9 or 70B)", val);
-			a->params = dv < 1e6 ? dv * 1e9 : dv;
-			a->custom_shape = true;
-		} else if (strcmp(opt, "--seq") == 0) {
-			NEED_VALUE();
-			if (parse_int(val, 1, 100000000, &a->rq.seq_len))
-				return fs_cli_usage_error(cmd, "--seq '%s': expected a whole number from 1 to 100000000", val);
-		} else if (strcmp(opt, "--tokens") == 0) {
-			NEED_VALUE();
-			if (parse_double(val, &dv) || dv <= 0)
-				return fs_cli_usage_error(cmd, "--tokens '%s': expected a positive number (e.g. 2e12 or 2T)", val);
-			a->rq.tokens = dv;
-		} else if (strcmp(opt, "--global-batch") == 0 || strcmp(opt, "--micro-batch") == 0 ||
-			   strcmp(opt, "--tp") == 0 || strcmp(opt, "--pp") == 0 ||
-			   strcmp(opt, "--cp") == 0 || strcmp(opt, "--vp") == 0) {
-			NEED_VALUE();
-			if (parse_int(val, 1, 1000000000, &iv))
-				return fs_cli_usage_error(cmd, "%s '%s': expected a whole number from 1 to 1000000000", opt, val);
-			if (strcmp(opt, "--global-batch") == 0)
-				a->rq.plan.global_batch = iv;
-			else if (strcmp(opt, "--micro-batch") == 0)
-				a->rq.plan.micro_batch = iv;
-			else if (strcmp(opt, "--tp") == 0)
-				a->rq.plan.tp = iv;
-			else if (strcmp(opt, "--pp") == 0)
-				a->rq.plan.pp = iv;
-			else if (strcmp(opt, "--cp") == 0)
-				a->rq.plan.cp = iv;
-			else
-				a->rq.plan.vp = iv;
-		} else if (strcmp(opt, "--recompute") == 0) {
-			NEED_VALUE();
-			if (fs_recompute_parse(val, &a->rq.plan.recompute))
-				return fs_cli_usage_error(cmd, "--recompute '%s': expected none, selective or full", val);
-		} else if (strcmp(opt, "--zero") == 0) {
-			NEED_VALUE();
-			if (parse_int(val, 0, 3, &a->rq.plan.zero))
-				return fs_cli_usage_error(cmd, "--zero '%s': expected 0, 1, 2 or 3", val);
-		} else if (strcmp(opt, "--precision") == 0) {
-			NEED_VALUE();
-			if (fs_precision_parse(val, &a->rq.precision) ||
-			    (a->rq.precision != FS_PREC_BF16 && a->rq.precision != FS_PREC_FP16 &&
-			     a->rq.precision != FS_PREC_FP8 && a->rq.precision != FS_PREC_TF32))
-				return fs_cli_usage_error(cmd, "--precision '%s': expected bf16, fp16, fp8 or tf32", val);
-			a->rq.strict_precision = true;
-		} else if (strcmp(opt, "--attention") == 0) {
-			NEED_VALUE();
-			if (fs_attention_parse(val, &a->rq.attention))
-				return fs_cli_usage_error(cmd, "--attention '%s': expected flash or unfused", val);
-		} else if (strcmp(opt, "--kernels") == 0) {
-			NEED_VALUE();
-			if (fs_kernels_parse(val, &a->rq.kernels))
-				return fs_cli_usage_error(cmd, "--kernels '%s': expected fused or eager", val);
-		} else if (strcmp(opt, "--no-sequence-parallel") == 0) {
-			a->rq.no_sequence_parallel = true;
-		} else if (strcmp(opt, "--mtbf-h") == 0 || strcmp(opt, "--ckpt-interval-s") == 0 ||
-			   strcmp(opt, "--ckpt-write-s") == 0 || strcmp(opt, "--restart-s") == 0) {
-			NEED_VALUE();
-			if (parse_double(val, &dv) || dv < 0 ||
-			    (strcmp(opt, "--mtbf-h") == 0 && dv <= 0))
-				return fs_cli_usage_error(cmd, "%s '%s': expected a non-negative number", opt, val);
-			if (strcmp(opt, "--mtbf-h") == 0) {
-				a->rq.failure.mtbf_per_gpu_h = dv;
-				a->have_mtbf = true;
-			} else if (strcmp(opt, "--ckpt-interval-s") == 0) {
-				a->rq.failure.ckpt_interval_s = dv;
-			} else if (strcmp(opt, "--ckpt-write-s") == 0) {
-				a->rq.failure.ckpt_write_s = dv;
-			} else {
-				a->rq.failure.restart_s = dv;
-			}
-		} else if (strcmp(opt, "--format") == 0) {
-			NEED_VALUE();
-			if (parse_format(val, &a->fmt, true))
-				return fs_cli_usage_error(cmd, "--format '%s': expected table, csv or json", val);
-		} else {
-			return fs_cli_usage_error(cmd, "unknown option '%s'", opt);
-		}
+	a->gpu = v[O_GPU].s;
+	a->model = v[O_MODEL].s;
+	a->gpus = (int)v[O_GPUS].i;
+	for (size_t k = 0; k < sizeof(shape) / sizeof(shape[0]); k++)
+		a->custom_shape |= v[shape[k]].set;
+	a->custom.n_layers = (int)v[O_LAYERS].i;
+	a->custom.hidden = (int)v[O_HIDDEN].i;
+	a->custom.n_heads = (int)v[O_HEADS].i;
+	a->custom.n_kv_heads = (int)v[O_KV_HEADS].i;
+	a->custom.ffn = (int)v[O_FFN].i;
+	a->custom.vocab = (int)v[O_VOCAB].i;
+	a->custom.n_experts = (int)v[O_EXPERTS].i;
+	a->custom.n_experts_active = (int)v[O_EXPERTS_ACTIVE].i;
+	a->custom.gated_ffn = v[O_GATED_FFN].set;
+	a->params_b = v[O_PARAMS].set ? fs_cli_params_b(v[O_PARAMS].d) : 0.0;
+	a->rq.seq_len = (int)v[O_SEQ].i;
+	a->rq.tokens = v[O_TOKENS].set ? v[O_TOKENS].d : a->rq.tokens;
+	for (size_t k = 0; k < sizeof(layout) / sizeof(layout[0]); k++)
+		if (v[layout[k]].set)
+			*layout_at[k] = (int)v[layout[k]].i;
+	if (v[O_ZERO].set)
+		p->zero = (int)v[O_ZERO].i;
+	if (v[O_RECOMPUTE].set)
+		fs_recompute_parse(v[O_RECOMPUTE].s, &p->recompute);
+	if (v[O_PRECISION].set) {
+		fs_precision_parse(v[O_PRECISION].s, &a->rq.precision);
+		a->rq.strict_precision = true;
 	}
+	if (v[O_ATTENTION].set)
+		fs_attention_parse(v[O_ATTENTION].s, &a->rq.attention);
+	if (v[O_KERNELS].set)
+		fs_kernels_parse(v[O_KERNELS].s, &a->rq.kernels);
+	a->rq.no_sequence_parallel = v[O_NO_SEQUENCE_PARALLEL].set;
+	f->mtbf_per_gpu_h = v[O_MTBF_H].set ? v[O_MTBF_H].d : 0.0;
+	f->ckpt_interval_s = v[O_CKPT_INTERVAL_S].set ? v[O_CKPT_INTERVAL_S].d : -1;
+	f->ckpt_write_s = v[O_CKPT_WRITE_S].set ? v[O_CKPT_WRITE_S].d : -1;
+	f->restart_s = v[O_RESTART_S].set ? v[O_RESTART_S].d : -1;
 	if (!a->gpu)
 		return fs_cli_usage_error(cmd, "--gpu is required");
 	if (a->gpus < 1)
@@ -286,76 +181,179 @@ static void custom_model(struct est_args *a, struct fs_llm *m)
 		m->n_experts = 1;
 	if (m->n_experts_active == 0)
 		m->n_experts_active = 1;
-	if (a->params > 0) {
+	if (a->params_b > 0) {
 		fs_llm_params_from_shape(m, &tot, &act);
-		m->params_b = a->params / 1e9;
+		m->params_b = a->params_b;
 		m->active_params_b = tot > 0 ? act / tot * m->params_b : m->params_b;
 	}
 }
 
-static const char *bool_s(bool b)
+static const struct fs_emit_col csv_cols[] = {
+	{ .name = "gpu", .type = FS_EMIT_STR },
+	{ .name = "gpus", .type = FS_EMIT_INT },
+	{ .name = "model", .type = FS_EMIT_STR },
+	{ .name = "seq", .type = FS_EMIT_INT },
+	FS_CLI_PLAN_COLS,
+	{ .name = "precision", .type = FS_EMIT_STR },
+	{ .name = "fp8_fallback", .type = FS_EMIT_BOOL },
+	{ .name = "step_time_s", .type = FS_EMIT_NUM },
+	{ .name = "tokens_per_s", .type = FS_EMIT_NUM },
+	{ .name = "tokens_per_s_per_gpu", .type = FS_EMIT_NUM },
+	{ .name = "achieved_tflops_per_gpu", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "mfu", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "hfu", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "memory_per_gpu_gb", .type = FS_EMIT_NUM, .fmt = "%.2f" },
+	{ .name = "memory_capacity_gb", .type = FS_EMIT_NUM, .fmt = "%.1f" },
+	{ .name = "fits", .type = FS_EMIT_BOOL },
+	{ .name = "goodput", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "realisation", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "days", .type = FS_EMIT_NUM, .fmt = "%.4f" },
+	{ .name = "gpu_hours", .type = FS_EMIT_NUM },
+};
+#define N_CSV_COLS ((int)(sizeof(csv_cols) / sizeof(csv_cols[0])))
+
+void fs_cli_plan_vals(const struct fs_train_plan *p, struct fs_emit_val *out)
 {
-	return b ? "true" : "false";
+	const struct fs_emit_val v[FS_CLI_N_PLAN_COLS] = {
+		fs_emit_int(p->tp), fs_emit_int(p->pp), fs_emit_int(p->cp), fs_emit_int(p->dp),
+		fs_emit_int(p->vp), fs_emit_int(p->micro_batch), fs_emit_int(p->global_batch),
+		fs_emit_str(fs_recompute_name(p->recompute)), fs_emit_int(p->zero),
+	};
+
+	memcpy(out, v, sizeof(v));
 }
 
-static void print_csv(const struct fs_train_request *rq, const struct fs_train_result *r)
+static void emit_rows(const struct fs_train_request *rq, const struct fs_train_result *r,
+		      const struct fs_emit_format *f)
 {
-	printf("gpu,gpus,model,seq,tp,pp,cp,dp,vp,micro_batch,global_batch,recompute,zero,precision,"
-	       "fp8_fallback,step_time_s,tokens_per_s,tokens_per_s_per_gpu,achieved_tflops_per_gpu,"
-	       "mfu,hfu,memory_per_gpu_gb,memory_capacity_gb,fits,goodput,realisation,days,gpu_hours\n");
-	printf("%s,%d,%s,%d,%d,%d,%d,%d,%d,%d,%d,%s,%d,%s,%s,%.6g,%.6g,%.6g,%.4f,%.4f,%.4f,%.2f,%.1f,%s,",
-	       rq->gpu->name, rq->n_gpus, rq->model->name, rq->seq_len, r->plan.tp, r->plan.pp,
-	       r->plan.cp, r->plan.dp, r->plan.vp, r->plan.micro_batch, r->plan.global_batch,
-	       fs_recompute_name(r->plan.recompute), r->plan.zero, fs_precision_name(r->precision),
-	       bool_s(r->fp8_fallback), r->step_time_s, r->tokens_per_s, r->tokens_per_s_per_gpu,
-	       r->achieved_tflops_per_gpu, r->mfu, r->hfu, r->mem.total_gb, r->mem.capacity_gb,
-	       bool_s(r->fits));
-	if (rq->tokens > 0)
-		printf("%.4f,%.4f,%.4f,%.6g\n", r->goodput_frac, r->realisation_frac, r->run_days,
-		       r->gpu_hours);
-	else
-		printf(",,,\n");
+	bool run = rq->tokens > 0;
+	struct fs_emitter em;
+	struct fs_emit_val v[N_CSV_COLS] = {
+		fs_emit_str(rq->gpu->name), fs_emit_int(rq->n_gpus), fs_emit_str(rq->model->name),
+		fs_emit_int(rq->seq_len), [4 + FS_CLI_N_PLAN_COLS] = fs_emit_str(fs_precision_name(r->precision)), fs_emit_int(r->fp8_fallback),
+		fs_emit_num(r->step_time_s), fs_emit_num(r->tokens_per_s),
+		fs_emit_num(r->tokens_per_s_per_gpu), fs_emit_num(r->achieved_tflops_per_gpu),
+		fs_emit_num(r->mfu), fs_emit_num(r->hfu), fs_emit_num(r->mem.total_gb),
+		fs_emit_num(r->mem.capacity_gb), fs_emit_int(r->fits),
+		run ? fs_emit_num(r->goodput_frac) : fs_emit_missing(),
+		run ? fs_emit_num(r->realisation_frac) : fs_emit_missing(),
+		run ? fs_emit_num(r->run_days) : fs_emit_missing(),
+		run ? fs_emit_num(r->gpu_hours) : fs_emit_missing(),
+	};
+
+	fs_cli_plan_vals(&r->plan, &v[4]);
+	fs_emit_begin(&em, stdout, f, csv_cols, N_CSV_COLS, true);
+	fs_emit_row(&em, v);
+	fs_emit_end(&em);
 }
 
+/* One line of JSON members: "  k: v, k: v" then sep. */
+static void json_line(const struct fs_emit_col *c, const struct fs_emit_val *v, int n,
+		      const char *open, const char *close)
+{
+	fputs(open, stdout);
+	for (int k = 0; k < n; k++) {
+		if (k)
+			fputs(", ", stdout);
+		fs_emit_json_member(stdout, &c[k], &v[k]);
+	}
+	fputs(close, stdout);
+}
+
+#define JSON_LINE(cols, vals, open, close)                                                        \
+	json_line(cols, vals, (int)(sizeof(cols) / sizeof(cols[0])), open, close)
+#define NUM(nm, f) { .name = nm, .type = FS_EMIT_NUM, .fmt = f }
+#define INT(nm) { .name = nm, .type = FS_EMIT_INT }
+#define STR(nm) { .name = nm, .type = FS_EMIT_STR }
+#define BOOL(nm) { .name = nm, .type = FS_EMIT_BOOL }
+
+/*
+ * The estimate as one JSON object; memory and time split into nested
+ * objects, so written member by member with the emitter's JSON writer.
+ */
 static void print_json(const struct fs_train_request *rq, const struct fs_train_result *r)
 {
+	static const struct fs_emit_col c1[] = { STR("gpu"), INT("gpus"), STR("model"), INT("seq") };
+	static const struct fs_emit_col c2[] = { INT("tp"), INT("pp"), INT("cp"), INT("dp"), INT("vp"),
+						 INT("micro_batch"), INT("global_batch"),
+						 STR("recompute"), INT("zero") };
+	static const struct fs_emit_col c3[] = { STR("precision"), BOOL("fp8_fallback"),
+						 STR("attention"), STR("kernels") };
+	static const struct fs_emit_col c4[] = { NUM("step_time_s", NULL), NUM("tokens_per_step", NULL),
+						 NUM("tokens_per_s", NULL), NUM("tokens_per_s_per_gpu", NULL) };
+	static const struct fs_emit_col c5[] = { NUM("model_flops_per_token", NULL),
+						 NUM("hw_flops_per_token", NULL),
+						 NUM("achieved_tflops_per_gpu", "%.4f"), NUM("mfu", "%.4f"),
+						 NUM("hfu", "%.4f") };
+	static const struct fs_emit_col c6[] = { NUM("memory_per_gpu_gb", "%.3f"),
+						 NUM("memory_capacity_gb", "%.1f"), BOOL("fits") };
+	static const struct fs_emit_col cm[] = { NUM("weights", "%.3f"), NUM("grads", "%.3f"),
+						 NUM("optimizer", "%.3f"), NUM("activations", "%.3f"),
+						 NUM("reserve", "%.3f") };
+	static const struct fs_emit_col ct[] = { NUM("gemm", NULL), NUM("attention", NULL),
+						 NUM("elementwise", NULL), NUM("tp_comm", NULL),
+						 NUM("pp_comm", NULL), NUM("cp_comm", NULL),
+						 NUM("ep_comm", NULL), NUM("bubble", NULL),
+						 NUM("dp_comm", NULL), NUM("optimizer", NULL) };
+	static const struct fs_emit_col crun[] = { NUM("tokens", NULL), NUM("goodput", "%.4f"),
+						   NUM("realisation", "%.4f"), NUM("job_mtbf_s", NULL),
+						   NUM("ckpt_interval_s", NULL), NUM("days", "%.4f"),
+						   NUM("gpu_hours", NULL) };
+	static const struct fs_emit_col cnorun[] = { NUM("tokens", NULL), NUM("goodput", NULL),
+						     NUM("realisation", NULL), NUM("days", NULL),
+						     NUM("gpu_hours", NULL) };
+	static const struct fs_emit_col cend[] = { INT("plans_evaluated") };
 	const struct fs_train_time_breakdown *t = &r->time;
 	const struct fs_train_memory *m = &r->mem;
+	const struct fs_emit_val v1[] = { fs_emit_str(rq->gpu->name), fs_emit_int(rq->n_gpus),
+					  fs_emit_str(rq->model->name), fs_emit_int(rq->seq_len) };
+	const struct fs_emit_val v2[] = { fs_emit_int(r->plan.tp), fs_emit_int(r->plan.pp),
+					  fs_emit_int(r->plan.cp), fs_emit_int(r->plan.dp),
+					  fs_emit_int(r->plan.vp), fs_emit_int(r->plan.micro_batch),
+					  fs_emit_int(r->plan.global_batch),
+					  fs_emit_str(fs_recompute_name(r->plan.recompute)),
+					  fs_emit_int(r->plan.zero) };
+	const struct fs_emit_val v3[] = { fs_emit_str(fs_precision_name(r->precision)),
+					  fs_emit_int(r->fp8_fallback),
+					  fs_emit_str(fs_attention_name(rq->attention)),
+					  fs_emit_str(fs_kernels_name(rq->kernels)) };
+	const struct fs_emit_val v4[] = { fs_emit_num(r->step_time_s), fs_emit_num(r->tokens_per_step),
+					  fs_emit_num(r->tokens_per_s), fs_emit_num(r->tokens_per_s_per_gpu) };
+	const struct fs_emit_val v5[] = { fs_emit_num(r->model_flops_per_token),
+					  fs_emit_num(r->hw_flops_per_token),
+					  fs_emit_num(r->achieved_tflops_per_gpu), fs_emit_num(r->mfu),
+					  fs_emit_num(r->hfu) };
+	const struct fs_emit_val v6[] = { fs_emit_num(m->total_gb), fs_emit_num(m->capacity_gb),
+					  fs_emit_int(r->fits) };
+	const struct fs_emit_val vm[] = { fs_emit_num(m->weights_gb), fs_emit_num(m->grads_gb),
+					  fs_emit_num(m->optimizer_gb), fs_emit_num(m->activations_gb),
+					  fs_emit_num(m->reserve_gb) };
+	const struct fs_emit_val vt[] = { fs_emit_num(t->gemm_s), fs_emit_num(t->attention_s),
+					  fs_emit_num(t->elementwise_s), fs_emit_num(t->tp_comm_s),
+					  fs_emit_num(t->pp_comm_s), fs_emit_num(t->cp_comm_s),
+					  fs_emit_num(t->ep_comm_s), fs_emit_num(t->bubble_s),
+					  fs_emit_num(t->dp_comm_s), fs_emit_num(t->optimizer_s) };
+	const struct fs_emit_val vrun[] = { fs_emit_num(rq->tokens), fs_emit_num(r->goodput_frac),
+					    fs_emit_num(r->realisation_frac), fs_emit_num(r->job_mtbf_s),
+					    fs_emit_num(r->ckpt_interval_s), fs_emit_num(r->run_days),
+					    fs_emit_num(r->gpu_hours) };
+	const struct fs_emit_val vnorun[] = { fs_emit_missing(), fs_emit_missing(), fs_emit_missing(),
+					      fs_emit_missing(), fs_emit_missing() };
+	const struct fs_emit_val vend[] = { fs_emit_int(r->n_evaluated) };
 
-	printf("{\n  \"gpu\": \"%s\", \"gpus\": %d, \"model\": \"%s\", \"seq\": %d,\n",
-	       rq->gpu->name, rq->n_gpus, rq->model->name, rq->seq_len);
-	printf("  \"tp\": %d, \"pp\": %d, \"cp\": %d, \"dp\": %d, \"vp\": %d, \"micro_batch\": %d, "
-	       "\"global_batch\": %d, \"recompute\": \"%s\", \"zero\": %d,\n",
-	       r->plan.tp, r->plan.pp, r->plan.cp, r->plan.dp, r->plan.vp, r->plan.micro_batch,
-	       r->plan.global_batch, fs_recompute_name(r->plan.recompute), r->plan.zero);
-	printf("  \"precision\": \"%s\", \"fp8_fallback\": %s, \"attention\": \"%s\", \"kernels\": \"%s\",\n",
-	       fs_precision_name(r->precision), bool_s(r->fp8_fallback), fs_attention_name(rq->attention),
-	       fs_kernels_name(rq->kernels));
-	printf("  \"step_time_s\": %.6g, \"tokens_per_step\": %.6g, \"tokens_per_s\": %.6g, "
-	       "\"tokens_per_s_per_gpu\": %.6g,\n",
-	       r->step_time_s, r->tokens_per_step, r->tokens_per_s, r->tokens_per_s_per_gpu);
-	printf("  \"model_flops_per_token\": %.6g, \"hw_flops_per_token\": %.6g, "
-	       "\"achieved_tflops_per_gpu\": %.4f, \"mfu\": %.4f, \"hfu\": %.4f,\n",
-	       r->model_flops_per_token, r->hw_flops_per_token, r->achieved_tflops_per_gpu, r->mfu, r->hfu);
-	printf("  \"memory_per_gpu_gb\": %.3f, \"memory_capacity_gb\": %.1f, \"fits\": %s,\n",
-	       m->total_gb, m->capacity_gb, bool_s(r->fits));
-	printf("  \"memory_gb\": {\"weights\": %.3f, \"grads\": %.3f, \"optimizer\": %.3f, "
-	       "\"activations\": %.3f, \"reserve\": %.3f},\n",
-	       m->weights_gb, m->grads_gb, m->optimizer_gb, m->activations_gb, m->reserve_gb);
-	printf("  \"time_s\": {\"gemm\": %.6g, \"attention\": %.6g, \"elementwise\": %.6g, \"tp_comm\": %.6g, "
-	       "\"pp_comm\": %.6g, \"cp_comm\": %.6g, \"ep_comm\": %.6g, \"bubble\": %.6g, \"dp_comm\": %.6g, "
-	       "\"optimizer\": %.6g},\n",
-	       t->gemm_s, t->attention_s, t->elementwise_s, t->tp_comm_s, t->pp_comm_s, t->cp_comm_s,
-	       t->ep_comm_s, t->bubble_s, t->dp_comm_s, t->optimizer_s);
+	JSON_LINE(c1, v1, "{\n  ", ",\n");
+	JSON_LINE(c2, v2, "  ", ",\n");
+	JSON_LINE(c3, v3, "  ", ",\n");
+	JSON_LINE(c4, v4, "  ", ",\n");
+	JSON_LINE(c5, v5, "  ", ",\n");
+	JSON_LINE(c6, v6, "  ", ",\n");
+	JSON_LINE(cm, vm, "  \"memory_gb\": {", "},\n");
+	JSON_LINE(ct, vt, "  \"time_s\": {", "},\n");
 	if (rq->tokens > 0)
-		printf("  \"tokens\": %.6g, \"goodput\": %.4f, \"realisation\": %.4f, \"job_mtbf_s\": %.6g, "
-		       "\"ckpt_interval_s\": %.6g, \"days\": %.4f, \"gpu_hours\": %.6g,\n",
-		       rq->tokens, r->goodput_frac, r->realisation_frac, r->job_mtbf_s, r->ckpt_interval_s,
-		       r->run_days, r->gpu_hours);
+		JSON_LINE(crun, vrun, "  ", ",\n");
 	else
-		printf("  \"tokens\": null, \"goodput\": null, \"realisation\": null, \"days\": null, "
-		       "\"gpu_hours\": null,\n");
-	printf("  \"plans_evaluated\": %d\n}\n", r->n_evaluated);
+		JSON_LINE(cnorun, vnorun, "  ", ",\n");
+	JSON_LINE(cend, vend, "  ", "\n}\n");
 }
 
 static double pct(double part, double whole)
@@ -403,25 +401,24 @@ static void print_table(const struct fs_train_request *rq, const struct fs_train
 
 int fs_cli_estimate_train(int argc, char **argv)
 {
+	struct fs_opt_val vals[N_OPTS];
 	struct est_args a;
 	struct fs_catalog cat;
 	struct fs_error e;
 	struct fs_llm custom;
 	struct fs_train_result r;
+	struct fs_failure_params def;
 	enum fs_status st;
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fputs(estimate_usage, stdout);
+		fs_cli_help(estimate_usage, opts, N_OPTS);
 		return 0;
 	}
 	memset(&a, 0, sizeof(a));
 	fs_train_request_init(&a.rq);
-	a.rq.failure.ckpt_write_s = -1;
-	a.rq.failure.restart_s = -1;
-	a.rq.failure.ckpt_interval_s = -1;
-	rc = parse_estimate(argc, argv, &a);
-	if (rc)
+	if ((rc = fs_cli_parse("estimate train", opts, N_OPTS, argc, argv, vals, NULL, 0, NULL)) ||
+	    (rc = check_estimate(vals, &a)))
 		return rc;
 	fs_error_clear(&e);
 	if (fs_catalog_load_builtin(&cat, &e))
@@ -448,228 +445,28 @@ int fs_cli_estimate_train(int argc, char **argv)
 		a.rq.model = &custom;
 	}
 	a.rq.n_gpus = a.gpus;
-	{
-		struct fs_failure_params def;
-		fs_failure_params_default(a.rq.gpu, &def);
-		if (!a.have_mtbf)
-			a.rq.failure.mtbf_per_gpu_h = def.mtbf_per_gpu_h;
-		if (a.rq.failure.ckpt_write_s < 0)
-			a.rq.failure.ckpt_write_s = def.ckpt_write_s;
-		if (a.rq.failure.restart_s < 0)
-			a.rq.failure.restart_s = def.restart_s;
-		if (a.rq.failure.ckpt_interval_s < 0)
-			a.rq.failure.ckpt_interval_s = def.ckpt_interval_s;
-	}
+	fs_failure_params_default(a.rq.gpu, &def);
+	if (!vals[O_MTBF_H].set)
+		a.rq.failure.mtbf_per_gpu_h = def.mtbf_per_gpu_h;
+	if (a.rq.failure.ckpt_write_s < 0)
+		a.rq.failure.ckpt_write_s = def.ckpt_write_s;
+	if (a.rq.failure.restart_s < 0)
+		a.rq.failure.restart_s = def.restart_s;
+	if (a.rq.failure.ckpt_interval_s < 0)
+		a.rq.failure.ckpt_interval_s = def.ckpt_interval_s;
 	st = fs_train_plan_best(NULL, &a.rq, &r, &e);
 	if (st) {
 		rc = fs_cli_report(&e);
 		goto out;
 	}
-	if (a.fmt == FMT_CSV)
-		print_csv(&a.rq, &r);
-	else if (a.fmt == FMT_JSON)
+	if (!vals[O_FORMAT].set || strcmp(vals[O_FORMAT].s, "table") == 0)
+		print_table(&a.rq, &r);
+	else if (strcmp(vals[O_FORMAT].s, "json") == 0)
 		print_json(&a.rq, &r);
 	else
-		print_table(&a.rq, &r);
+		emit_rows(&a.rq, &r, fs_cli_format(&vals[O_FORMAT]));
 	rc = 0;
 out:
-	fs_catalog_fini(&cat);
-	return rc;
-}
-
-/* ---- validate ---- */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-struct err_set {
-	double v[512];
-	int n;
-	double worst;
-	const char *worst_id;
-};
-
-static void err_add(struct err_set *s, double abs_err, const char *id)
-{
-	if (s->n < 512)
-		s->v[s->n++] = abs_err;
-	if (abs_err > s->worst || !s->worst_id) {
-		s->worst = abs_err;
-		s->worst_id = id;
-	}
-}
-
-static double err_median(struct err_set *s)
-{
-	if (s->n == 0)
-		return 0.0;
-	qsort(s->v, (size_t)s->n, sizeof(s->v[0]), cmp_double);
-	return s->n % 2 ? s->v[s->n / 2] : 0.5 * (s->v[s->n / 2 - 1] + s->v[s->n / 2]);
-}
-
-static void err_print(const char *label, struct err_set *s)
-{
-	if (s->n == 0) {
-		printf("%-36s none\n", label);
-		return;
-	}
-	printf("%-36s %3d rows   median |error| %5.1f%%   worst %5.1f%% (%s)\n", label, s->n,
-	       100.0 * err_median(s), 100.0 * s->worst, s->worst_id);
-}
-
-static const char *role_name(enum fs_train_calib_role r)
-{
-	static const char *const names[] = { "", "fit", "holdout", "ref" };
-
-	return (int)r >= 0 && (int)r < 4 ? names[r] : "";
-}
-
-/*
- * Predicts one row (searched: as a blind check, else with the published
- * layout), prints it and returns its relative error (INFINITY when no plan
- * was found).
- */
-static double validate_row(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
-			   bool searched, enum fmt fmt)
-{
-	bool is_run = fs_train_metric_is_run(row->metric);
-	const char *kind = !is_run ? "step" : searched ? "run-search" : "run";
-	struct fs_train_result res;
-	struct fs_error e;
-	double pred = 0, err;
-	enum fs_status st;
-
-	fs_error_clear(&e);
-	st = searched ? fs_train_calib_predict_searched(memo, row, &pred, &res, &e)
-		      : fs_train_calib_predict(memo, row, &pred, &res, &e);
-	if (st) {
-		char buf[1200];
-		fs_error_format(&e, buf, sizeof(buf));
-		if (fmt == FMT_CSV)
-			printf("%s,%s,%d,%s,%s,%.6g,,,,,,,,,,,,,,\n", row->id, kind, row->added,
-			       role_name(row->role), fs_train_metric_name(row->metric), row->value);
-		else
-			printf("%-34s %-10s %-7s %-21s %11.5g %11s %8s  %s\n", row->id, kind,
-			       role_name(row->role), fs_train_metric_name(row->metric), row->value, "-", "-",
-			       buf);
-		return INFINITY;
-	}
-	err = (pred - row->value) / row->value;
-	if (fmt == FMT_CSV)
-		printf("%s,%s,%d,%s,%s,%.6g,%.6g,%.4f,%s,%d,%d,%d,%d,%d,%d,%d,%d,%s,%d,%s\n", row->id, kind,
-		       row->added, role_name(row->role), fs_train_metric_name(row->metric), row->value, pred,
-		       err, row->req.gpu->name, row->req.n_gpus, res.plan.tp, res.plan.pp, res.plan.cp,
-		       res.plan.dp, res.plan.vp, res.plan.micro_batch, res.plan.global_batch,
-		       fs_recompute_name(res.plan.recompute), res.plan.zero, fs_precision_name(res.precision));
-	else
-		printf("%-34s %-10s %-7s %-21s %11.5g %11.5g %+7.1f%%  %d/%d/%d/%d/%d, %d, %s, %d\n", row->id,
-		       kind, role_name(row->role), fs_train_metric_name(row->metric), row->value, pred,
-		       100.0 * err, res.plan.tp, res.plan.pp, res.plan.cp, res.plan.dp, res.plan.vp,
-		       res.plan.micro_batch, fs_recompute_name(res.plan.recompute), res.plan.zero);
-	return err;
-}
-
-int fs_cli_validate_train(int argc, char **argv)
-{
-	const char *cmd = "validate train";
-	enum fmt fmt = FMT_TABLE;
-	int which = 0; /* 0 all, 1 step, 2 run */
-	struct fs_catalog cat;
-	struct fs_error e;
-	struct fs_train_calib_row *rows = NULL;
-	size_t n = 0;
-	struct fs_train_memo *memo = NULL;
-	struct err_set all_step, shared_step, run_pub, run_search, fit_search, hold_search;
-	int rc = 0;
-
-	if (fs_cli_wants_help(argc, argv)) {
-		fputs(validate_usage, stdout);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
-			if (parse_format(argv[++i], &fmt, false))
-				return fs_cli_usage_error(cmd, "--format '%s': expected table or csv", argv[i]);
-		} else if (strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
-			const char *v = argv[++i];
-			if (strcmp(v, "all") == 0)
-				which = 0;
-			else if (strcmp(v, "step") == 0)
-				which = 1;
-			else if (strcmp(v, "run") == 0)
-				which = 2;
-			else
-				return fs_cli_usage_error(cmd, "--rows '%s': expected step, run or all", v);
-		} else {
-			return fs_cli_usage_error(cmd, "unknown option or missing value '%s'", argv[i]);
-		}
-	}
-	fs_error_clear(&e);
-	if (fs_catalog_load_builtin(&cat, &e))
-		return fs_cli_report(&e);
-	if (fs_train_calib_load(fs_builtin_training_csv, fs_builtin_training_csv_path, &cat, &rows, &n, &e) ||
-	    fs_train_memo_create(&memo, 256)) {
-		rc = fs_cli_report(&e);
-		goto out;
-	}
-	memset(&all_step, 0, sizeof(all_step));
-	memset(&shared_step, 0, sizeof(shared_step));
-	memset(&run_pub, 0, sizeof(run_pub));
-	memset(&run_search, 0, sizeof(run_search));
-	memset(&fit_search, 0, sizeof(fit_search));
-	memset(&hold_search, 0, sizeof(hold_search));
-	if (fmt == FMT_CSV)
-		printf("id,kind,added,role,metric,published,predicted,rel_error,gpu,gpus,tp,pp,cp,dp,vp,"
-		       "micro_batch,global_batch,recompute,zero,precision\n");
-	else
-		printf("%-34s %-10s %-7s %-21s %11s %11s %8s  %s\n", "row", "kind", "role", "metric",
-		       "published", "predicted", "error", "plan (tp/pp/cp/dp/vp, mb, recompute, zero)");
-	for (size_t i = 0; i < n; i++) {
-		const struct fs_train_calib_row *row = &rows[i];
-		bool is_run = fs_train_metric_is_run(row->metric);
-		double err;
-
-		if ((which == 1 && is_run) || (which == 2 && !is_run))
-			continue;
-		err = fabs(validate_row(memo, row, false, fmt));
-		if (!is_run) {
-			err_add(&all_step, err, row->id);
-			if (!row->added)
-				err_add(&shared_step, err, row->id);
-			continue;
-		}
-		if (row->role != FS_CALIB_ROLE_REF)
-			err_add(&run_pub, err, row->id);
-		err = fabs(validate_row(memo, row, true, fmt));
-		if (row->role == FS_CALIB_ROLE_REF)
-			continue;
-		err_add(&run_search, err, row->id);
-		err_add(row->role == FS_CALIB_ROLE_FIT ? &fit_search : &hold_search, err, row->id);
-	}
-	if (fmt == FMT_TABLE) {
-		printf("\n");
-		if (which != 2) {
-			err_print("step-level rows (all)", &all_step);
-			err_print("step-level rows (shared set)", &shared_step);
-		}
-		if (which != 1) {
-			err_print("whole-run rows, published layout", &run_pub);
-			err_print("whole-run rows, searched layout", &run_search);
-			err_print("  of which fit, searched", &fit_search);
-			err_print("  of which holdout, searched", &hold_search);
-		}
-		printf("targets: step-level median <= 10%%, worst <= 25%%; whole-run (fit and holdout, "
-		       "ref rows not scored) median <= 15%%, worst <= 30%%\n");
-		printf("whole run = tokens / (steady-state tokens/s x goodput x realisation %.2f)\n",
-		       FS_TRAIN_RUN_REALISATION_FRAC);
-	}
-out:
-	fs_train_memo_destroy(memo);
-	free(rows);
 	fs_catalog_fini(&cat);
 	return rc;
 }

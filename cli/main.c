@@ -47,10 +47,39 @@ int fs_cli_usage_error(const char *cmd, const char *fmt, ...)
 
 int fs_cli_wants_help(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return 1;
+	return fs_opt_wants_help(argc, argv);
+}
+
+int fs_cli_parse(const char *cmd, const struct fs_opt *opts, int n_opts, int argc, char **argv,
+		 struct fs_opt_val *vals, const char **pos, int max_pos, int *n_pos)
+{
+	struct fs_error e;
+
+	fs_error_clear(&e);
+	if (fs_opt_parse(opts, n_opts, argc, argv, vals, pos, max_pos, n_pos, &e))
+		return fs_cli_usage_error(cmd, "%s", e.msg);
 	return 0;
+}
+
+void fs_cli_help(const char *head, const struct fs_opt *opts, int n_opts)
+{
+	fputs(head, stdout);
+	if (n_opts == 0)
+		return;
+	fputs("\noptions:\n", stdout);
+	fs_opt_help(stdout, opts, n_opts);
+}
+
+double fs_cli_params_b(double v)
+{
+	return v < 1e6 ? v : v / 1e9;
+}
+
+const struct fs_emit_format *fs_cli_format(const struct fs_opt_val *v)
+{
+	const struct fs_emit_format *f = fs_emit_format_find(v->set ? v->s : "table");
+
+	return f ? f : fs_emit_format_find("table");
 }
 
 int main(int argc, char **argv)

@@ -17,8 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleetsim/builtin.h"
+#include "fleetsim/replica.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/serve.h"
+#include "fleetsim/serve_calib.h"
+#include "fleetsim/stats.h"
 #include "testutil.h"
 
 static char out[1 << 17];
@@ -402,47 +406,184 @@ static void test_serve_cli_errors(void **state)
 	contains("--capacity");
 }
 
+/* Summary of the |relative errors| of the simulated rows of one set. */
+static void set_errors(const struct fs_serve_calib_row *rows, size_t n, struct fs_replica_ws *ws,
+		       enum fs_serve_calib_set set, struct fs_err_summary *sum)
+{
+	double err[256], scratch[256];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct fs_error e;
+		double pred;
+		if (rows[i].set != set)
+			continue;
+		fs_error_clear(&e);
+		if (fs_serve_calib_predict(tu_catalog(), ws, &rows[i], &pred, &e) != FS_OK) {
+			print_message("row %s not simulated: %s\n", rows[i].id, e.msg);
+			continue;
+		}
+		assert_true(k < 256);
+		err[k++] = (pred - rows[i].value) / rows[i].value;
+	}
+	fs_err_summarize(err, k, scratch, sum);
+}
+
 /*
  * The targets of issue 4 on the project's calibration set: median absolute
- * error at most 15 % and worst at most 35 % over the shared rows.
+ * error at most 15 % and worst at most 35 % over the shared rows, the extra
+ * rows of the same sources and the rows never used in the fit.
  */
 static void test_serve_validation_error_bounds(void **state)
 {
-	const char *p;
-	double med, worst;
-	int n;
+	struct fs_serve_calib_row *rows;
+	struct fs_replica_ws *ws;
+	struct fs_err_summary cal, extra, hold;
+	struct fs_error e;
+	size_t n;
 
 	(void)state;
-	assert_int_equal(tu_fleetsim("validate serve --format csv", out, sizeof(out)), 0);
-	p = strstr(out, "summary_cal,,median_abs_rel_error,,");
-	assert_non_null(p);
-	assert_int_equal(sscanf(p, "summary_cal,,median_abs_rel_error,,%d,,%lf", &n, &med), 2);
-	p = strstr(out, "summary_cal,,worst_abs_rel_error,,");
-	assert_non_null(p);
-	assert_int_equal(sscanf(p, "summary_cal,,worst_abs_rel_error,,%d,,%lf", &n, &worst), 2);
-	assert_true(n >= 25);
-	assert_true(med <= 0.15);
-	assert_true(worst <= 0.35);
-	/* The extra published rows from the same sources meet the same bounds. */
-	p = strstr(out, "summary_extra,,median_abs_rel_error,,");
-	assert_non_null(p);
-	assert_int_equal(sscanf(p, "summary_extra,,median_abs_rel_error,,%d,,%lf", &n, &med), 2);
-	assert_true(med <= 0.15);
-	p = strstr(out, "summary_extra,,worst_abs_rel_error,,");
-	assert_int_equal(sscanf(p, "summary_extra,,worst_abs_rel_error,,%d,,%lf", &n, &worst), 2);
-	assert_true(worst <= 0.35);
-	/* Rows never used in the fit (TensorRT-LLM 1.0 tables). */
-	p = strstr(out, "summary_holdout,,median_abs_rel_error,,");
-	assert_non_null(p);
-	assert_int_equal(sscanf(p, "summary_holdout,,median_abs_rel_error,,%d,,%lf", &n, &med), 2);
-	assert_true(n >= 10);
-	assert_true(med <= 0.15);
-	p = strstr(out, "summary_holdout,,worst_abs_rel_error,,");
-	assert_int_equal(sscanf(p, "summary_holdout,,worst_abs_rel_error,,%d,,%lf", &n, &worst), 2);
-	assert_true(worst <= 0.35);
+	assert_int_equal(fs_serve_calib_load(fs_builtin_serving_csv, "serving.csv", &rows, &n, &e), FS_OK);
+	assert_int_equal(fs_replica_ws_create(&ws, 1024), FS_OK);
+	set_errors(rows, n, ws, FS_SERVE_SET_CAL, &cal);
+	set_errors(rows, n, ws, FS_SERVE_SET_EXTRA, &extra);
+	set_errors(rows, n, ws, FS_SERVE_SET_HOLDOUT, &hold);
+	print_message("cal %zu rows: median %.1f%%, worst %.1f%%; extra %zu: %.1f%%, %.1f%%; "
+		      "holdout %zu: %.1f%%, %.1f%%\n", cal.n, 100 * cal.median, 100 * cal.worst, extra.n,
+		      100 * extra.median, 100 * extra.worst, hold.n, 100 * hold.median, 100 * hold.worst);
+	assert_true(cal.n >= 25);
+	assert_true(cal.median <= 0.15);
+	assert_true(cal.worst <= 0.35);
+	assert_true(extra.median <= 0.15);
+	assert_true(extra.worst <= 0.35);
+	assert_true(hold.n >= 10);
+	assert_true(hold.median <= 0.15);
+	assert_true(hold.worst <= 0.35);
+	fs_replica_ws_destroy(ws);
+	free(rows);
+	/* the command prints the same statistics */
 	assert_int_equal(tu_fleetsim("validate serve", out, sizeof(out)), 0);
 	contains("median |error|");
 	contains("excluded from the statistics");
+}
+
+static const char calib_header[] =
+	"id,set,fleetsim_model,fleetsim_gpu,tp,precision,fleetsim_engine,mode,batch,input_len,"
+	"output_len,input_dist,metric,value,unit\n";
+
+/* Loads header + one row; returns the status and leaves the message in e. */
+static enum fs_status load_one(const char *row, struct fs_error *e)
+{
+	char text[1024];
+	struct fs_serve_calib_row *rows = NULL;
+	size_t n = 0;
+	enum fs_status st;
+
+	snprintf(text, sizeof(text), "%s%s", calib_header, row);
+	fs_error_clear(e);
+	st = fs_serve_calib_load(text, "t.csv", &rows, &n, e);
+	if (st == FS_OK)
+		assert_int_equal(n, 1);
+	free(rows);
+	return st;
+}
+
+/* Every cell is typed: a bad one names the file, the line and the column. */
+static void test_serve_calib_load_errors(void **state)
+{
+	struct fs_serve_calib_row *rows;
+	struct fs_error e;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,1,bf16,vllm,batch,8,128,128,,"
+				  "ttft,12.5,ms\n", &e), FS_OK);
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,x1,bf16,vllm,batch,8,128,128,,"
+				  "ttft,12.5,ms\n", &e), FS_ERR_INPUT);
+	assert_string_equal(e.file, "t.csv");
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.key, "tp");
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,1,bf16,vllm,batch,8,128,128,,"
+				  "ttft,12.5ms,ms\n", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "value");
+	assert_int_equal(load_one("a,calx,Llama-3-8B,H100-SXM5-80GB,1,bf16,vllm,batch,8,128,128,,"
+				  "ttft,12.5,ms\n", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "set");
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,1,bf16,SGLang,batch,8,128,128,,"
+				  "ttft,12.5,ms\n", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "fleetsim_engine");
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,1,bf16,vllm,batch,8,128,128,"
+				  "lognormal 140 1.0 4,ttft,12.5,ms\n", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "input_dist");
+	assert_non_null(strstr(e.msg, "lognormal MEDIAN SIGMA [MIN MAX]"));
+	assert_int_equal(load_one("a,cal,Llama-3-8B,H100-SXM5-80GB,1,bf16,vllm,batch,8,128\n", &e),
+			 FS_ERR_INPUT);
+	/* the third line of a file is line 3 */
+	assert_int_equal(fs_serve_calib_load("id,set,fleetsim_model,fleetsim_gpu,precision,"
+					     "fleetsim_engine,mode,metric,value,unit\n"
+					     "a,cal,m,g,bf16,trtllm,batch,ttft,1,ms\n"
+					     "b,cal,m,g,bf17,trtllm,batch,ttft,1,ms\n",
+					     "t.csv", &rows, &n, &e), FS_ERR_INPUT);
+	assert_int_equal(e.line, 3);
+	assert_string_equal(e.key, "precision");
+	/* a required column that is missing */
+	assert_int_equal(fs_serve_calib_load("id,set\na,cal\n", "t.csv", &rows, &n, &e), FS_ERR_INPUT);
+	assert_int_equal(e.line, 1);
+}
+
+/* The distribution mini-language: parsed values and every rejected form. */
+static void test_serve_dist_parse(void **state)
+{
+	struct fs_dist d;
+	struct fs_error e;
+
+	(void)state;
+	assert_int_equal(fs_dist_parse("lognormal 140 1.0 4 1024", &d, &e), FS_OK);
+	assert_int_equal(d.kind, FS_DIST_LOGNORMAL);
+	assert_true(d.a == 140 && d.b == 1.0 && d.lo == 4 && d.hi == 1024);
+	assert_int_equal(fs_dist_parse("fixed 2.385", &d, &e), FS_OK);
+	assert_true(d.kind == FS_DIST_FIXED && d.a == 2.385);
+	assert_int_equal(fs_dist_parse("uniform 3 9", &d, &e), FS_OK);
+	assert_true(d.kind == FS_DIST_UNIFORM && d.a == 3 && d.b == 9);
+	assert_int_equal(fs_dist_parse("exponential 5 1 50", &d, &e), FS_OK);
+	assert_true(d.kind == FS_DIST_EXPONENTIAL && d.a == 5 && d.lo == 1 && d.hi == 50);
+	assert_int_equal(fs_dist_parse("lognormal 140", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("lognormal 140 1 4 1024 7", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("lognormal 140x 1", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("lognormal -1 1", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("lognormal 140 1 9 4", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("uniform 9 3", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("normal 1 2", &d, &e), FS_ERR_INPUT);
+	assert_int_equal(fs_dist_parse("fixed nan", &d, &e), FS_ERR_INPUT);
+}
+
+/*
+ * Error statistics by hand: |errors| 0.05, 0.1, 0.2, 0.3 have median
+ * (0.1 + 0.2) / 2 = 0.15, worst 0.3 (the second row), and 90th percentile
+ * at position 0.9 x 3 = 2.7: 0.2 + 0.7 x (0.3 - 0.2) = 0.27.
+ */
+static void test_serve_err_summary(void **state)
+{
+	const double err[] = { 0.1, -0.3, 0.2, -0.05 };
+	const double odd[] = { -0.4, 0.1, INFINITY };
+	double scratch[4];
+	struct fs_err_summary s;
+
+	(void)state;
+	fs_err_summarize(err, 4, scratch, &s);
+	assert_int_equal(s.n, 4);
+	assert_true(fabs(s.median - 0.15) < 1e-15);
+	assert_true(s.worst == 0.3);
+	assert_int_equal(s.worst_index, 1);
+	assert_true(fabs(s.p90 - 0.27) < 1e-15);
+	/* a row without a prediction (infinite error) is the worst and leaves the median finite */
+	fs_err_summarize(odd, 3, scratch, &s);
+	assert_true(s.median == 0.4);
+	assert_true(isinf(s.worst));
+	assert_int_equal(s.worst_index, 2);
+	fs_err_summarize(err, 0, scratch, &s);
+	assert_int_equal(s.n, 0);
+	assert_true(isnan(s.median));
 }
 
 int main(void)
@@ -462,6 +603,9 @@ int main(void)
 		cmocka_unit_test(test_serve_cli_csv_contract),
 		cmocka_unit_test(test_serve_cli_errors),
 		cmocka_unit_test(test_serve_validation_error_bounds),
+		cmocka_unit_test(test_serve_calib_load_errors),
+		cmocka_unit_test(test_serve_dist_parse),
+		cmocka_unit_test(test_serve_err_summary),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

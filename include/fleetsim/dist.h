@@ -8,6 +8,8 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "fleetsim/error.h"
+
 #define FS_MAX_CHOICES 32
 
 enum fs_dist_kind {
@@ -36,6 +38,17 @@ struct fs_dist fs_dist_fixed(double v);
  * when hi > lo.
  */
 double fs_dist_draw(const struct fs_dist *d, gsl_rng *r);
+
+/*
+ * Parses the text form of a distribution, as the calibration sets write it:
+ *   "fixed V" | "uniform MIN MAX" | "lognormal MEDIAN SIGMA [MIN MAX]" |
+ *   "exponential MEAN [MIN MAX]"
+ * (numbers separated by blanks; MIN MAX clamp the draws). FS_OK and *out
+ * filled; FS_ERR_INPUT with e->msg saying what was expected for an unknown
+ * kind, a missing, extra or non-numeric number, or a value out of range
+ * (median, mean > 0; sigma >= 0; MIN < MAX; uniform MIN <= MAX). e may be NULL.
+ */
+enum fs_status fs_dist_parse(const char *text, struct fs_dist *out, struct fs_error *e);
 
 /* The mean (before clamping, for lognormal and exponential). */
 double fs_dist_mean(const struct fs_dist *d);

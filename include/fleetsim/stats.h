@@ -19,4 +19,24 @@
  */
 double fs_quantile(double *x, size_t n, double f);
 
+/*
+ * Summary of the absolute relative errors of a model against published
+ * figures (the validate commands): count, median, 90th percentile and the
+ * worst, with the index of the first row that holds the worst.
+ */
+struct fs_err_summary {
+	size_t n;
+	double median;      /* NAN when n == 0 */
+	double p90;         /* fs_quantile at 0.9; NAN when n == 0 */
+	double worst;       /* NAN when n == 0 */
+	size_t worst_index; /* index into err of the first largest |err|; 0 when n == 0 */
+};
+
+/*
+ * Summarises |err[0..n)| (relative errors; INFINITY counts as the worst).
+ * scratch holds n doubles and is overwritten. The median of an even count is
+ * the mean of the two middle values.
+ */
+void fs_err_summarize(const double *err, size_t n, double *scratch, struct fs_err_summary *out);
+
 #endif
