@@ -9,6 +9,8 @@
 #ifndef FLEETSIM_ERROR_H
 #define FLEETSIM_ERROR_H
 
+#include <stdarg.h>
+
 enum fs_status {
 	FS_OK = 0,
 	FS_ERR_INPUT,      /* bad scenario, usage, unknown name: exit 2 */
@@ -38,6 +40,12 @@ enum fs_status fs_error_set(struct fs_error *e, enum fs_status code,
 			    const char *file, int line, const char *key,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/* fs_error_set with the message arguments in a va_list (ap is consumed). */
+enum fs_status fs_error_vset(struct fs_error *e, enum fs_status code,
+			     const char *file, int line, const char *key,
+			     const char *fmt, va_list ap)
+	__attribute__((format(printf, 6, 0)));
 
 /* Formats e as "file:line: key: message" (parts omitted when empty). */
 void fs_error_format(const struct fs_error *e, char *buf, unsigned long len);
