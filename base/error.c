@@ -1,6 +1,7 @@
 #include "fleetsim/error.h"
 #include "fleetsim/util.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,4 +63,9 @@ int fs_status_exit_code(enum fs_status s)
 	default:
 		return 1;
 	}
+}
+
+void fs_gsl_errors_off(void)
+{
+	gsl_set_error_handler_off();
 }

@@ -9,6 +9,7 @@
 #include "fleetsim/builtin.h"
 #include "fleetsim/csv.h"
 #include "fleetsim/replica.h"
+#include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/serve.h"
 #include "fleetsim/util.h"
