@@ -4,6 +4,7 @@
  * brackets below refer to it).
  */
 #include "fleetsim/train.h"
+#include "train_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -922,11 +923,7 @@ static void evaluate(const struct fs_train_request *rq, const struct fs_train_pl
 	r->n_evaluated = 1;
 }
 
-/* Exposed for the search (train_search.c); not in the public header. */
-enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e);
-void fs_train_evaluate_plan_(const struct fs_train_request *rq, const struct fs_train_plan *pl,
-			     struct fs_train_result *r);
-int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct fs_train_plan *pl);
+/* ---- the seam to the search (train_internal.h) ---- */
 
 enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e)
 {

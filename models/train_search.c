@@ -3,17 +3,12 @@
  * and the memo that caches whole searches (docs/models/training.md [6]).
  */
 #include "fleetsim/train.h"
+#include "train_internal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* From train.c (shared between the models/train*.c files only). */
-enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e);
-void fs_train_evaluate_plan_(const struct fs_train_request *rq, const struct fs_train_plan *pl,
-			     struct fs_train_result *r);
-int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct fs_train_plan *pl);
 
 /* Largest micro-batch tried (sequences); larger ones never pay off in memory. */
 #define MAX_MICRO_BATCH 64
