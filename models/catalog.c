@@ -261,24 +261,27 @@ bool fs_gpu_is_hopper(const struct fs_gpu *g)
 	return fs_streq_ci(g->arch, "hopper");
 }
 
-static const char *const prec_names[FS_PREC_COUNT] = {
-	"fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4",
+#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct fs_enum_name prec_names[] = {
+	{ FS_PREC_FP32, "fp32" }, { FS_PREC_TF32, "tf32" }, { FS_PREC_BF16, "bf16" },
+	{ FS_PREC_FP16, "fp16" }, { FS_PREC_FP8, "fp8" },   { FS_PREC_INT8, "int8" },
+	{ FS_PREC_INT4, "int4" },
 };
 
 const char *fs_precision_name(enum fs_precision p)
 {
-	return (unsigned)p < FS_PREC_COUNT ? prec_names[p] : "?";
+	return fs_enum_name(prec_names, NROWS(prec_names), sizeof(prec_names[0]), (int)p);
 }
 
 enum fs_status fs_precision_parse(const char *s, enum fs_precision *out)
 {
-	for (int i = 0; i < FS_PREC_COUNT; i++) {
-		if (fs_streq_ci(s, prec_names[i])) {
-			*out = (enum fs_precision)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(prec_names, NROWS(prec_names), sizeof(prec_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_precision)v;
+	return FS_OK;
 }
 
 void fs_llm_params_from_shape(const struct fs_llm *m, double *total_b, double *active_b)
