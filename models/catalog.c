@@ -284,10 +284,15 @@ enum fs_status fs_precision_parse(const char *s, enum fs_precision *out)
 	return FS_OK;
 }
 
+int fs_llm_kv_heads(const struct fs_llm *m)
+{
+	return m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+}
+
 void fs_llm_params_from_shape(const struct fs_llm *m, double *total_b, double *active_b)
 {
 	double h = m->hidden, f = m->ffn, v = m->vocab, L = m->n_layers;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	double kv_dim = (double)kvh * (h / m->n_heads);
 	double attn = 2.0 * h * h + 2.0 * h * kv_dim;
 	double mlp_one = (m->gated_ffn ? 3.0 : 2.0) * h * f;
@@ -303,7 +308,7 @@ void fs_llm_params_from_shape(const struct fs_llm *m, double *total_b, double *a
 
 enum fs_status fs_llm_check(const struct fs_llm *m, const char *file, int line, struct fs_error *e)
 {
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 
 	if (m->hidden % m->n_heads != 0)
 		return fs_error_set(e, FS_ERR_INPUT, file, line, "hidden",

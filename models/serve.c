@@ -123,16 +123,11 @@ static double kv_elem_bytes(enum fs_precision p)
 	return p == FS_PREC_FP8 ? 1.0 : 2.0;
 }
 
-static int kv_heads_of(const struct fs_llm *llm)
-{
-	return llm->n_kv_heads > 0 ? llm->n_kv_heads : llm->n_heads;
-}
-
 double fs_serve_kv_bytes_per_token(const struct fs_llm *llm, enum fs_precision p)
 {
 	double head_dim = (double)llm->hidden / llm->n_heads;
 
-	return 2.0 * llm->n_layers * kv_heads_of(llm) * head_dim * kv_elem_bytes(p);
+	return 2.0 * llm->n_layers * fs_llm_kv_heads(llm) * head_dim * kv_elem_bytes(p);
 }
 
 long fs_serve_blocks_for(long tokens)
@@ -143,7 +138,7 @@ long fs_serve_blocks_for(long tokens)
 static enum fs_status check_cfg(const struct fs_serve_cfg *c, struct fs_error *e)
 {
 	const struct fs_llm *llm = c->llm;
-	int kvh = kv_heads_of(llm);
+	int kvh = fs_llm_kv_heads(llm);
 
 	if (c->tp < 1)
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "tp",
@@ -206,7 +201,7 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	f = llm->ffn;
 	V = llm->vocab;
 	tp = cfg->tp;
-	kvh = kv_heads_of(llm);
+	kvh = fs_llm_kv_heads(llm);
 	qh = (double)llm->n_heads / tp;
 	/* Fewer KV heads than GPUs: each GPU keeps a replica of one KV head. */
 	kvh_gpu = kvh >= cfg->tp ? (double)kvh / tp : 1.0;

@@ -190,7 +190,7 @@ static double n_experts_active(const struct fs_llm *m)
 
 static double kv_dim(const struct fs_llm *m)
 {
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	return (double)kvh * ((double)m->hidden / m->n_heads);
 }
 
@@ -610,7 +610,7 @@ static enum fs_status check_plan(const struct fs_train_request *rq, const struct
 				 struct fs_error *e)
 {
 	const struct fs_llm *m = rq->model;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 
 	if (pl->tp < 0 || pl->pp < 0 || pl->cp < 0 || pl->vp < 0 || pl->micro_batch < 0 ||
 	    pl->global_batch < 0 || pl->dp < 0)

@@ -169,7 +169,7 @@ static void consider(struct search *s, const struct fs_train_plan *pl)
 static bool tp_ok(const struct fs_train_request *rq, int tp)
 {
 	const struct fs_llm *m = rq->model;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	int limit = rq->gpu->nvlink_domain;
 
 	if (rq->gpu->gpus_per_node > 0 && rq->gpu->gpus_per_node < limit)

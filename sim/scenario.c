@@ -309,8 +309,7 @@ static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field 
 	size_t k_params = (size_t)(fs_field_find(f, nf, "params_b") - f);
 	size_t k_active = (size_t)(fs_field_find(f, nf, "active_params_b") - f);
 
-	if (m->n_kv_heads <= 0)
-		m->n_kv_heads = m->n_heads;
+	m->n_kv_heads = fs_llm_kv_heads(m);
 	if (m->n_experts <= 0)
 		m->n_experts = 1;
 	if (m->n_experts_active <= 0)

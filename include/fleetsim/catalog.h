@@ -144,6 +144,13 @@ const char *fs_precision_name(enum fs_precision p);
 enum fs_status fs_precision_parse(const char *s, enum fs_precision *out);
 
 /*
+ * Key/value heads of m: n_kv_heads, or n_heads when the record leaves it 0
+ * (no grouped-query attention). The one place that default is applied; the
+ * loader stores it in every record it loads, hand-built records may omit it.
+ */
+int fs_llm_kv_heads(const struct fs_llm *m);
+
+/*
  * Parameter count of a decoder-only transformer from its shape, 10^9:
  * embeddings (vocab*hidden, twice unless tied) + per layer
  * attention (q, o: hidden^2 each; k, v: hidden*kv_dim each) + MLP
