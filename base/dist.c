@@ -70,3 +70,19 @@ double fs_dist_mean(const struct fs_dist *d)
 		return d->a;
 	}
 }
+
+void fs_dist_key(struct fs_key *k, const struct fs_dist *d)
+{
+	int n = d->n_values < 0 ? 0 : d->n_values > FS_MAX_CHOICES ? FS_MAX_CHOICES : d->n_values;
+
+	fs_key_i64(k, d->kind);
+	fs_key_double(k, d->a);
+	fs_key_double(k, d->b);
+	fs_key_double(k, d->lo);
+	fs_key_double(k, d->hi);
+	fs_key_i64(k, d->n_values);
+	for (int i = 0; i < n; i++) {
+		fs_key_double(k, d->values[i]);
+		fs_key_double(k, d->weights[i]);
+	}
+}

@@ -1,6 +1,7 @@
 #include "fleetsim/catalog.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,53 @@ const struct fs_field *fs_field_find(const struct fs_field *f, size_t n, const c
 		if (strcmp(f[i].key, key) == 0)
 			return &f[i];
 	return NULL;
+}
+
+void fs_fields_key(struct fs_key *k, const struct fs_field *f, size_t n, const void *record)
+{
+	const char *base = record;
+
+	for (size_t i = 0; i < n; i++) {
+		const void *p = base + f[i].offset;
+		double d;
+		int v;
+		bool b;
+
+		switch (f[i].type) {
+		case FS_FIELD_DOUBLE:
+			assert(f[i].size == sizeof(d));
+			memcpy(&d, p, sizeof(d));
+			fs_key_double(k, d);
+			break;
+		case FS_FIELD_INT:
+			assert(f[i].size == sizeof(v));
+			memcpy(&v, p, sizeof(v));
+			fs_key_i64(k, v);
+			break;
+		case FS_FIELD_BOOL:
+			assert(f[i].size == sizeof(b));
+			memcpy(&b, p, sizeof(b));
+			fs_key_u64(k, b);
+			break;
+		case FS_FIELD_STRING:
+			fs_key_str(k, p, f[i].size);
+			break;
+		}
+	}
+}
+
+void fs_gpu_key(struct fs_key *k, const struct fs_gpu *g)
+{
+	_Static_assert(sizeof(gpu_fields) / sizeof(gpu_fields[0]) <= FS_GPU_KEY_WORDS,
+		       "FS_GPU_KEY_WORDS must cover every GPU field");
+	fs_fields_key(k, gpu_fields, sizeof(gpu_fields) / sizeof(gpu_fields[0]), g);
+}
+
+void fs_llm_key(struct fs_key *k, const struct fs_llm *m)
+{
+	_Static_assert(sizeof(llm_fields) / sizeof(llm_fields[0]) <= FS_LLM_KEY_WORDS,
+		       "FS_LLM_KEY_WORDS must cover every model field");
+	fs_fields_key(k, llm_fields, sizeof(llm_fields) / sizeof(llm_fields[0]), m);
 }
 
 void fs_catalog_init(struct fs_catalog *c)

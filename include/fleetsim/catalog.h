@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "fleetsim/error.h"
+#include "fleetsim/memokey.h"
 
 #define FS_NAME_MAX 48
 #define FS_SOURCE_MAX 320
@@ -94,6 +95,19 @@ struct fs_field {
 const struct fs_field *fs_gpu_fields(size_t *n);
 const struct fs_field *fs_llm_fields(size_t *n);
 const struct fs_field *fs_field_find(const struct fs_field *f, size_t n, const char *key);
+
+/* Words a record adds to a memo key: one per field. */
+#define FS_GPU_KEY_WORDS 32
+#define FS_LLM_KEY_WORDS 24
+
+/*
+ * Appends every field of the record to a memo key, walking the field table,
+ * so that a memo keyed on a GPU or a model can never miss a field added to
+ * the catalog later. fs_fields_key serves any record with a field table.
+ */
+void fs_fields_key(struct fs_key *k, const struct fs_field *f, size_t n, const void *record);
+void fs_gpu_key(struct fs_key *k, const struct fs_gpu *g);
+void fs_llm_key(struct fs_key *k, const struct fs_llm *m);
 
 struct fs_alias {
 	char alias[FS_NAME_MAX];

@@ -8,6 +8,8 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "fleetsim/memokey.h"
+
 #define FS_MAX_CHOICES 32
 
 enum fs_dist_kind {
@@ -39,5 +41,11 @@ double fs_dist_draw(const struct fs_dist *d, gsl_rng *r);
 
 /* The mean (before clamping, for lognormal and exponential). */
 double fs_dist_mean(const struct fs_dist *d);
+
+/* Words fs_dist_key appends at most. */
+#define FS_DIST_KEY_WORDS (6 + 2 * FS_MAX_CHOICES)
+
+/* Appends d to a memo key: kind, parameters, clamp and the choices in use. */
+void fs_dist_key(struct fs_key *k, const struct fs_dist *d);
 
 #endif
