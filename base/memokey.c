@@ -53,19 +53,26 @@ static uint64_t step(uint64_t h, uint64_t w)
 uint64_t fs_hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = n, w;
+	/* four independent lanes over 32-byte blocks keep the multipliers busy */
+	uint64_t h[4] = { n, n ^ MIX_K1, n ^ MIX_K2, ~n }, w;
 	size_t i = 0;
 
+	for (; i + 32 <= n; i += 32) {
+		for (int l = 0; l < 4; l++) {
+			memcpy(&w, b + i + 8 * l, 8);
+			h[l] = step(h[l], w);
+		}
+	}
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, b + i, 8);
-		h = step(h, w);
+		h[0] = step(h[0], w);
 	}
 	if (i < n) {
 		w = 0;
 		memcpy(&w, b + i, n - i);
-		h = step(h, w);
+		h[0] = step(h[0], w);
 	}
-	return fs_splitmix64(h);
+	return fs_splitmix64(step(step(step(h[0], h[1]), h[2]), h[3]));
 }
 
 uint64_t fs_key_hash(const struct fs_key *k)
