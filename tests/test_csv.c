@@ -103,10 +103,7 @@ static void test_csv_bad_rows(void **state)
 	{
 		/* the counter tells the caller which line the bad record starts on */
 		int line = 0, start;
-		cur = "h,i
-ok,1
-x,y,z
-";
+		cur = "h,i\nok,1\nx,y,z\n";
 		assert_int_equal(fs_csv_next(&cur, buf, sizeof(buf), f, 2, &line), 2);
 		assert_int_equal(fs_csv_next(&cur, buf, sizeof(buf), f, 2, &line), 2);
 		start = line + 1;
