@@ -15,6 +15,7 @@
 
 #include "fleetsim/catalog.h"
 #include "fleetsim/memokey.h"
+#include "fleetsim/replica.h"
 #include "fleetsim/train.h"
 #include "fleetsim/util.h"
 #include "testutil.h"
@@ -217,6 +218,46 @@ static void test_memokey_train_memo_misses_after_any_change(void **state)
 	fs_train_memo_destroy(memo);
 }
 
+/*
+ * The capacity memo: the serving engine (once missing from its key) and a
+ * GPU field no serving formula reads each give a new entry; the same
+ * contents at another address do not.
+ */
+static void test_memokey_replica_memo_keys_every_input(void **state)
+{
+	struct fs_replica_memo *memo;
+	struct fs_replica_spec sp;
+	const struct fs_replica_curve *c;
+	struct fs_gpu g = *tu_gpu("H100");
+	struct fs_llm m = *tu_llm("Llama-2-7B");
+
+	(void)state;
+	memset(&sp, 0, sizeof(sp));
+	sp.serve.llm = &m;
+	sp.serve.gpu = &g;
+	sp.serve.tp = 1;
+	sp.serve.precision = FS_PREC_BF16;
+	sp.sched = fs_replica_sched_default();
+	sp.input_tokens = fs_dist_fixed(300);
+	sp.output_tokens = fs_dist_fixed(60);
+	sp.slo.ttft_p99_s = 2.0;
+	sp.slo.tpot_p99_s = 0.2;
+	sp.n_requests = 200;
+	sp.seed = 4;
+	assert_int_equal(fs_replica_memo_create(&memo), FS_OK);
+	assert_int_equal(fs_replica_capacity(memo, &sp, &c, NULL), FS_OK);
+	sp.serve.llm = tu_llm("Llama-2-7B"); /* same contents */
+	assert_int_equal(fs_replica_capacity(memo, &sp, &c, NULL), FS_OK);
+	assert_int_equal(fs_replica_memo_size(memo), 1);
+	sp.serve.engine = FS_ENGINE_VLLM;
+	assert_int_equal(fs_replica_capacity(memo, &sp, &c, NULL), FS_OK);
+	assert_int_equal(fs_replica_memo_size(memo), 2);
+	g.mtbf_h *= 2;
+	assert_int_equal(fs_replica_capacity(memo, &sp, &c, NULL), FS_OK);
+	assert_int_equal(fs_replica_memo_size(memo), 3);
+	fs_replica_memo_destroy(memo);
+}
+
 static void test_memokey_words_and_hash(void **state)
 {
 	uint64_t wa[8], wb[8];
@@ -254,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_memokey_every_llm_field_changes_key),
 		cmocka_unit_test(test_memokey_field_tables_cover_records),
 		cmocka_unit_test(test_memokey_train_memo_misses_after_any_change),
+		cmocka_unit_test(test_memokey_replica_memo_keys_every_input),
 		cmocka_unit_test(test_memokey_words_and_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
