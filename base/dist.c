@@ -147,3 +147,19 @@ enum fs_status fs_dist_parse(const char *text, struct fs_dist *out, struct fs_er
 	return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
 			    "distribution '%s': expected fixed, uniform, lognormal or exponential", text);
 }
+
+void fs_dist_key(struct fs_key *k, const struct fs_dist *d)
+{
+	int n = d->n_values < 0 ? 0 : d->n_values > FS_MAX_CHOICES ? FS_MAX_CHOICES : d->n_values;
+
+	fs_key_i64(k, d->kind);
+	fs_key_double(k, d->a);
+	fs_key_double(k, d->b);
+	fs_key_double(k, d->lo);
+	fs_key_double(k, d->hi);
+	fs_key_i64(k, d->n_values);
+	for (int i = 0; i < n; i++) {
+		fs_key_double(k, d->values[i]);
+		fs_key_double(k, d->weights[i]);
+	}
+}

@@ -1,6 +1,7 @@
 #include "fleetsim/error.h"
 #include "fleetsim/util.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,20 +12,28 @@ void fs_error_clear(struct fs_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
-enum fs_status fs_error_set(struct fs_error *e, enum fs_status code,
-			    const char *file, int line, const char *key,
-			    const char *fmt, ...)
+enum fs_status fs_error_vset(struct fs_error *e, enum fs_status code,
+			     const char *file, int line, const char *key,
+			     const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!e)
 		return code;
 	e->code = code;
 	fs_strlcpy(e->file, file ? file : "", sizeof(e->file));
 	e->line = line;
 	fs_strlcpy(e->key, key ? key : "", sizeof(e->key));
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return code;
+}
+
+enum fs_status fs_error_set(struct fs_error *e, enum fs_status code,
+			    const char *file, int line, const char *key,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fs_error_vset(e, code, file, line, key, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -54,4 +63,9 @@ int fs_status_exit_code(enum fs_status s)
 	default:
 		return 1;
 	}
+}
+
+void fs_gsl_errors_off(void)
+{
+	gsl_set_error_handler_off();
 }

@@ -67,6 +67,31 @@ const char *fs_closest(const char *word, const char *const *cands, size_t n)
 	return best_d <= limit ? best : NULL;
 }
 
+static const struct fs_enum_name *enum_row(const struct fs_enum_name *t, size_t i, size_t stride)
+{
+	return (const struct fs_enum_name *)((const char *)t + i * stride);
+}
+
+const char *fs_enum_name(const struct fs_enum_name *t, size_t n, size_t stride, int value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (enum_row(t, i, stride)->value == value)
+			return enum_row(t, i, stride)->name;
+	return "?";
+}
+
+enum fs_status fs_enum_parse(const struct fs_enum_name *t, size_t n, size_t stride,
+			     const char *s, int *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fs_streq_ci(s, enum_row(t, i, stride)->name)) {
+			*out = enum_row(t, i, stride)->value;
+			return FS_OK;
+		}
+	}
+	return FS_ERR_INPUT;
+}
+
 uint64_t fs_splitmix64(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;

@@ -62,6 +62,7 @@ int main(void)
 	struct fs_error e;
 	int rc = 0;
 
+	fs_gsl_errors_off(); /* library code checks every GSL status (error.h) */
 	if (fs_scenario_load("scenarios/example.cfg", &sc, &e) == FS_OK) {
 		for (size_t f = 0; f < sc.n_fleets; f++) {
 			char name[80];

@@ -7,6 +7,7 @@
 
 #include "fleetsim/builtin.h"
 #include "fleetsim/replica.h"
+#include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/serve.h"
 #include "fleetsim/util.h"

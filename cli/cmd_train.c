@@ -10,6 +10,7 @@
 
 #include "fleetsim/builtin.h"
 #include "fleetsim/catalog.h"
+#include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/train.h"
 #include "fleetsim/util.h"

@@ -1,6 +1,7 @@
 #include "fleetsim/catalog.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,53 @@ const struct fs_field *fs_field_find(const struct fs_field *f, size_t n, const c
 		if (strcmp(f[i].key, key) == 0)
 			return &f[i];
 	return NULL;
+}
+
+void fs_fields_key(struct fs_key *k, const struct fs_field *f, size_t n, const void *record)
+{
+	const char *base = record;
+
+	for (size_t i = 0; i < n; i++) {
+		const void *p = base + f[i].offset;
+		double d;
+		int v;
+		bool b;
+
+		switch (f[i].type) {
+		case FS_FIELD_DOUBLE:
+			assert(f[i].size == sizeof(d));
+			memcpy(&d, p, sizeof(d));
+			fs_key_double(k, d);
+			break;
+		case FS_FIELD_INT:
+			assert(f[i].size == sizeof(v));
+			memcpy(&v, p, sizeof(v));
+			fs_key_i64(k, v);
+			break;
+		case FS_FIELD_BOOL:
+			assert(f[i].size == sizeof(b));
+			memcpy(&b, p, sizeof(b));
+			fs_key_u64(k, b);
+			break;
+		case FS_FIELD_STRING:
+			fs_key_str(k, p, f[i].size);
+			break;
+		}
+	}
+}
+
+void fs_gpu_key(struct fs_key *k, const struct fs_gpu *g)
+{
+	_Static_assert(sizeof(gpu_fields) / sizeof(gpu_fields[0]) <= FS_GPU_KEY_WORDS,
+		       "FS_GPU_KEY_WORDS must cover every GPU field");
+	fs_fields_key(k, gpu_fields, sizeof(gpu_fields) / sizeof(gpu_fields[0]), g);
+}
+
+void fs_llm_key(struct fs_key *k, const struct fs_llm *m)
+{
+	_Static_assert(sizeof(llm_fields) / sizeof(llm_fields[0]) <= FS_LLM_KEY_WORDS,
+		       "FS_LLM_KEY_WORDS must cover every model field");
+	fs_fields_key(k, llm_fields, sizeof(llm_fields) / sizeof(llm_fields[0]), m);
 }
 
 void fs_catalog_init(struct fs_catalog *c)
@@ -261,30 +309,38 @@ bool fs_gpu_is_hopper(const struct fs_gpu *g)
 	return fs_streq_ci(g->arch, "hopper");
 }
 
-static const char *const prec_names[FS_PREC_COUNT] = {
-	"fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4",
+#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+static const struct fs_enum_name prec_names[] = {
+	{ FS_PREC_FP32, "fp32" }, { FS_PREC_TF32, "tf32" }, { FS_PREC_BF16, "bf16" },
+	{ FS_PREC_FP16, "fp16" }, { FS_PREC_FP8, "fp8" },   { FS_PREC_INT8, "int8" },
+	{ FS_PREC_INT4, "int4" },
 };
 
 const char *fs_precision_name(enum fs_precision p)
 {
-	return (unsigned)p < FS_PREC_COUNT ? prec_names[p] : "?";
+	return fs_enum_name(prec_names, NROWS(prec_names), sizeof(prec_names[0]), (int)p);
 }
 
 enum fs_status fs_precision_parse(const char *s, enum fs_precision *out)
 {
-	for (int i = 0; i < FS_PREC_COUNT; i++) {
-		if (fs_streq_ci(s, prec_names[i])) {
-			*out = (enum fs_precision)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(prec_names, NROWS(prec_names), sizeof(prec_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_precision)v;
+	return FS_OK;
+}
+
+int fs_llm_kv_heads(const struct fs_llm *m)
+{
+	return m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
 }
 
 void fs_llm_params_from_shape(const struct fs_llm *m, double *total_b, double *active_b)
 {
 	double h = m->hidden, f = m->ffn, v = m->vocab, L = m->n_layers;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	double kv_dim = (double)kvh * (h / m->n_heads);
 	double attn = 2.0 * h * h + 2.0 * h * kv_dim;
 	double mlp_one = (m->gated_ffn ? 3.0 : 2.0) * h * f;
@@ -300,7 +356,7 @@ void fs_llm_params_from_shape(const struct fs_llm *m, double *total_b, double *a
 
 enum fs_status fs_llm_check(const struct fs_llm *m, const char *file, int line, struct fs_error *e)
 {
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 
 	if (m->hidden % m->n_heads != 0)
 		return fs_error_set(e, FS_ERR_INPUT, file, line, "hidden",

@@ -4,6 +4,7 @@
  * calibration that fixed it, in docs/models/serving.md.
  */
 #include "fleetsim/serve.h"
+#include "fleetsim/util.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -47,30 +48,52 @@ static const double allreduce_bw_frac = 0.67;
 static const double mem_util_frac_default = 0.95;
 /* Per-GPU memory outside weights and KV: CUDA context, workspaces, activations. */
 static const double runtime_reserve_gb = 1.0;
-/* Serving stacks: host work per sequence and per prompt token each iteration. */
-static const double vllm_host_per_seq_s = 122e-6;
-static const double vllm_host_per_prefill_token_s = 47e-6;
 /* Bytes per element of activations and all-reduce payloads. */
 static const double act_bytes_per_elem = 2.0;
 /* int4 weight-only: 4 bits plus one 16-bit scale per group of 128 weights. */
 static const double int4_bytes_per_param = 0.5 + 2.0 / 128.0;
 
-static const char *const engine_names[FS_ENGINE_COUNT] = { "trtllm", "vllm" };
+/*
+ * Serving stacks, one record each: the name a user gives and the host work
+ * the stack adds to every iteration, per sequence in the batch and per
+ * prompt token prefilled. A new engine is one more row.
+ */
+struct serve_engine {
+	struct fs_enum_name id; /* first: the rows are also the engines' name table */
+	double host_per_seq_s;
+	double host_per_prefill_token_s;
+};
+
+static const struct serve_engine engines[] = {
+	/* compiled C++ runtime: host work overlaps the GPU */
+	{ { FS_ENGINE_TRTLLM, "trtllm" }, 0.0, 0.0 },
+	/* Python scheduler, sampler and API server (vLLM V1) */
+	{ { FS_ENGINE_VLLM, "vllm" }, 122e-6, 47e-6 },
+};
+#define N_ENGINES (sizeof(engines) / sizeof(engines[0]))
+
+/* The record of engine en, or NULL when en is not a known engine. */
+static const struct serve_engine *engine_of(enum fs_serve_engine en)
+{
+	for (size_t i = 0; i < N_ENGINES; i++)
+		if (engines[i].id.value == (int)en)
+			return &engines[i];
+	return NULL;
+}
 
 const char *fs_serve_engine_name(enum fs_serve_engine en)
 {
-	return (unsigned)en < FS_ENGINE_COUNT ? engine_names[en] : "?";
+	return fs_enum_name(&engines[0].id, N_ENGINES, sizeof(engines[0]), (int)en);
 }
 
 enum fs_status fs_serve_engine_parse(const char *s, enum fs_serve_engine *out)
 {
-	for (int i = 0; i < FS_ENGINE_COUNT; i++) {
-		if (strcmp(s, engine_names[i]) == 0) {
-			*out = (enum fs_serve_engine)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(&engines[0].id, N_ENGINES, sizeof(engines[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_serve_engine)v;
+	return FS_OK;
 }
 
 double fs_serve_default_mem_util_frac(void)
@@ -100,16 +123,11 @@ static double kv_elem_bytes(enum fs_precision p)
 	return p == FS_PREC_FP8 ? 1.0 : 2.0;
 }
 
-static int kv_heads_of(const struct fs_llm *llm)
-{
-	return llm->n_kv_heads > 0 ? llm->n_kv_heads : llm->n_heads;
-}
-
 double fs_serve_kv_bytes_per_token(const struct fs_llm *llm, enum fs_precision p)
 {
 	double head_dim = (double)llm->hidden / llm->n_heads;
 
-	return 2.0 * llm->n_layers * kv_heads_of(llm) * head_dim * kv_elem_bytes(p);
+	return 2.0 * llm->n_layers * fs_llm_kv_heads(llm) * head_dim * kv_elem_bytes(p);
 }
 
 long fs_serve_blocks_for(long tokens)
@@ -120,7 +138,7 @@ long fs_serve_blocks_for(long tokens)
 static enum fs_status check_cfg(const struct fs_serve_cfg *c, struct fs_error *e)
 {
 	const struct fs_llm *llm = c->llm;
-	int kvh = kv_heads_of(llm);
+	int kvh = fs_llm_kv_heads(llm);
 
 	if (c->tp < 1)
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "tp",
@@ -146,6 +164,9 @@ static enum fs_status check_cfg(const struct fs_serve_cfg *c, struct fs_error *e
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "mem_util_frac",
 				    "memory utilisation %g; expected 0 (default) or in (0, 1]",
 				    c->mem_util_frac);
+	if (!engine_of(c->engine))
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "engine",
+				    "serving engine %d is not known; expected trtllm or vllm", (int)c->engine);
 	return FS_OK;
 }
 
@@ -162,6 +183,7 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 {
 	const struct fs_llm *llm = cfg->llm;
 	const struct fs_gpu *g = cfg->gpu;
+	const struct serve_engine *eng = engine_of(cfg->engine);
 	enum fs_status st;
 	double L, h, hd, f, V, tp, qh, kvh_gpu, attn_lin, mlp_one, router, wb, emb, params;
 	double e8, mem_bytes, gemm16;
@@ -179,7 +201,7 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	f = llm->ffn;
 	V = llm->vocab;
 	tp = cfg->tp;
-	kvh = kv_heads_of(llm);
+	kvh = fs_llm_kv_heads(llm);
 	qh = (double)llm->n_heads / tp;
 	/* Fewer KV heads than GPUs: each GPU keeps a replica of one KV head. */
 	kvh_gpu = kvh >= cfg->tp ? (double)kvh / tp : 1.0;
@@ -245,10 +267,8 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	}
 	m->overhead_s = iter_overhead_s + L * layer_overhead_s;
 	m->prefill_overhead_s = L * layer_prefill_overhead_s;
-	if (cfg->engine == FS_ENGINE_VLLM) {
-		m->host_s_per_seq = vllm_host_per_seq_s;
-		m->host_s_per_prefill_token = vllm_host_per_prefill_token_s;
-	}
+	m->host_s_per_seq = eng->host_per_seq_s;
+	m->host_s_per_prefill_token = eng->host_per_prefill_token_s;
 
 	m->peak_flops = fs_gpu_peak_tflops(g, cfg->precision) * 1e12;
 	m->peak16_flops = g->bf16_tflops * 1e12;

@@ -4,6 +4,7 @@
  * brackets below refer to it).
  */
 #include "fleetsim/train.h"
+#include "train_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -59,58 +60,67 @@
 
 /* ---- names ---- */
 
-static const char *const recompute_names[FS_RECOMPUTE_COUNT] = { "none", "selective", "full" };
-static const char *const attention_names[FS_ATTN_COUNT] = { "flash", "unfused" };
-static const char *const kernels_names[FS_KERNELS_COUNT] = { "fused", "eager" };
+#define NROWS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* "auto" is printed but not parsed: a request leaves the field open instead. */
+static const struct fs_enum_name recompute_names[] = {
+	{ FS_RECOMPUTE_NONE, "none" }, { FS_RECOMPUTE_SELECTIVE, "selective" },
+	{ FS_RECOMPUTE_FULL, "full" },
+};
+static const struct fs_enum_name attention_names[] = {
+	{ FS_ATTN_FLASH, "flash" }, { FS_ATTN_UNFUSED, "unfused" },
+};
+static const struct fs_enum_name kernels_names[] = {
+	{ FS_KERNELS_FUSED, "fused" }, { FS_KERNELS_EAGER, "eager" },
+};
 
 const char *fs_kernels_name(enum fs_kernels k)
 {
-	return (unsigned)k < FS_KERNELS_COUNT ? kernels_names[k] : "?";
+	return fs_enum_name(kernels_names, NROWS(kernels_names), sizeof(kernels_names[0]), (int)k);
 }
 
 enum fs_status fs_kernels_parse(const char *s, enum fs_kernels *out)
 {
-	for (int i = 0; i < FS_KERNELS_COUNT; i++) {
-		if (fs_streq_ci(s, kernels_names[i])) {
-			*out = (enum fs_kernels)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(kernels_names, NROWS(kernels_names), sizeof(kernels_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_kernels)v;
+	return FS_OK;
 }
 
 const char *fs_recompute_name(enum fs_recompute rc)
 {
 	if (rc == FS_RECOMPUTE_AUTO)
 		return "auto";
-	return (unsigned)rc < FS_RECOMPUTE_COUNT ? recompute_names[rc] : "?";
+	return fs_enum_name(recompute_names, NROWS(recompute_names), sizeof(recompute_names[0]),
+			    (int)rc);
 }
 
 enum fs_status fs_recompute_parse(const char *s, enum fs_recompute *out)
 {
-	for (int i = 0; i < FS_RECOMPUTE_COUNT; i++) {
-		if (fs_streq_ci(s, recompute_names[i])) {
-			*out = (enum fs_recompute)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(recompute_names, NROWS(recompute_names), sizeof(recompute_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_recompute)v;
+	return FS_OK;
 }
 
 const char *fs_attention_name(enum fs_attention a)
 {
-	return (unsigned)a < FS_ATTN_COUNT ? attention_names[a] : "?";
+	return fs_enum_name(attention_names, NROWS(attention_names), sizeof(attention_names[0]),
+			    (int)a);
 }
 
 enum fs_status fs_attention_parse(const char *s, enum fs_attention *out)
 {
-	for (int i = 0; i < FS_ATTN_COUNT; i++) {
-		if (fs_streq_ci(s, attention_names[i])) {
-			*out = (enum fs_attention)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(attention_names, NROWS(attention_names), sizeof(attention_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_attention)v;
+	return FS_OK;
 }
 
 /* ---- failure model [7] ---- */
@@ -180,7 +190,7 @@ static double n_experts_active(const struct fs_llm *m)
 
 static double kv_dim(const struct fs_llm *m)
 {
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	return (double)kvh * ((double)m->hidden / m->n_heads);
 }
 
@@ -600,7 +610,7 @@ static enum fs_status check_plan(const struct fs_train_request *rq, const struct
 				 struct fs_error *e)
 {
 	const struct fs_llm *m = rq->model;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 
 	if (pl->tp < 0 || pl->pp < 0 || pl->cp < 0 || pl->vp < 0 || pl->micro_batch < 0 ||
 	    pl->global_batch < 0 || pl->dp < 0)
@@ -922,11 +932,7 @@ static void evaluate(const struct fs_train_request *rq, const struct fs_train_pl
 	r->n_evaluated = 1;
 }
 
-/* Exposed for the search (train_search.c); not in the public header. */
-enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e);
-void fs_train_evaluate_plan_(const struct fs_train_request *rq, const struct fs_train_plan *pl,
-			     struct fs_train_result *r);
-int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct fs_train_plan *pl);
+/* ---- the seam to the search (train_internal.h) ---- */
 
 enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e)
 {

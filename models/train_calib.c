@@ -13,34 +13,34 @@
 #include "fleetsim/csv.h"
 #include "fleetsim/util.h"
 
-static const char *const metric_names[FS_METRIC_COUNT] = {
-	"tokens_per_s_per_gpu",
-	"tflops_megatron_hw",
-	"tflops_megatron_model",
-	"mfu_megatron_pct",
-	"mfu_foundry_pct",
-	"tflops_nemo",
-	"tflops_6n12",
-	"mfu_6n12_pct",
-	"iter_time_s",
-	"run_days",
-	"run_gpu_hours",
+static const struct fs_enum_name metric_names[] = {
+	{ FS_METRIC_TOKENS_PER_S_PER_GPU, "tokens_per_s_per_gpu" },
+	{ FS_METRIC_TFLOPS_MEGATRON_HW, "tflops_megatron_hw" },
+	{ FS_METRIC_TFLOPS_MEGATRON_MODEL, "tflops_megatron_model" },
+	{ FS_METRIC_MFU_MEGATRON_PCT, "mfu_megatron_pct" },
+	{ FS_METRIC_MFU_FOUNDRY_PCT, "mfu_foundry_pct" },
+	{ FS_METRIC_TFLOPS_NEMO, "tflops_nemo" },
+	{ FS_METRIC_TFLOPS_6N12, "tflops_6n12" },
+	{ FS_METRIC_MFU_6N12_PCT, "mfu_6n12_pct" },
+	{ FS_METRIC_ITER_TIME_S, "iter_time_s" },
+	{ FS_METRIC_RUN_DAYS, "run_days" },
+	{ FS_METRIC_RUN_GPU_HOURS, "run_gpu_hours" },
 };
+#define N_METRIC_NAMES (sizeof(metric_names) / sizeof(metric_names[0]))
 
 const char *fs_train_metric_name(enum fs_train_metric m)
 {
-	return (unsigned)m < FS_METRIC_COUNT ? metric_names[m] : "?";
+	return fs_enum_name(metric_names, N_METRIC_NAMES, sizeof(metric_names[0]), (int)m);
 }
 
 enum fs_status fs_train_metric_parse(const char *s, enum fs_train_metric *out)
 {
-	for (int i = 0; i < FS_METRIC_COUNT; i++) {
-		if (strcmp(s, metric_names[i]) == 0) {
-			*out = (enum fs_train_metric)i;
-			return FS_OK;
-		}
-	}
-	return FS_ERR_INPUT;
+	int v;
+
+	if (fs_enum_parse(metric_names, N_METRIC_NAMES, sizeof(metric_names[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_train_metric)v;
+	return FS_OK;
 }
 
 bool fs_train_metric_is_run(enum fs_train_metric m)

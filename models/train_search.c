@@ -3,17 +3,12 @@
  * and the memo that caches whole searches (docs/models/training.md [6]).
  */
 #include "fleetsim/train.h"
+#include "train_internal.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* From train.c (shared between the models/train*.c files only). */
-enum fs_status fs_train_check_request_(const struct fs_train_request *rq, struct fs_error *e);
-void fs_train_evaluate_plan_(const struct fs_train_request *rq, const struct fs_train_plan *pl,
-			     struct fs_train_result *r);
-int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct fs_train_plan *pl);
 
 /* Largest micro-batch tried (sequences); larger ones never pay off in memory. */
 #define MAX_MICRO_BATCH 64
@@ -22,12 +17,14 @@ int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct 
 
 /* ---- memo ---- */
 
-#define KEY_N 64
+/* Words of a request's key: the GPU, the model, and the request's own fields. */
+#define KEY_N (FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS + 40)
 
 struct memo_entry {
 	bool used;
 	uint64_t hash;
-	double key[KEY_N];
+	size_t key_n;
+	uint64_t key[KEY_N];
 	enum fs_status status;
 	struct fs_train_result result;
 	struct fs_error err;
@@ -70,72 +67,39 @@ void fs_train_memo_stats(const struct fs_train_memo *m, size_t *hits, size_t *lo
 	*lookups = m ? m->lookups : 0;
 }
 
-/* Every input that the result depends on, by value. */
-static void make_key(const struct fs_train_request *rq, double *k)
+/*
+ * Every input that the result depends on, by value: the GPU and model
+ * records through their catalog field tables (every field, present and
+ * future), then the request's own fields.
+ */
+static void make_key(const struct fs_train_request *rq, struct fs_key *k)
 {
-	const struct fs_gpu *g = rq->gpu;
-	const struct fs_llm *m = rq->model;
-	int i = 0;
+	const struct fs_train_plan *pl = &rq->plan;
+	const struct fs_failure_params *fp = &rq->failure;
 
-	memset(k, 0, KEY_N * sizeof(*k));
-	k[i++] = g->tf32_tflops;
-	k[i++] = g->bf16_tflops;
-	k[i++] = fs_gpu_peak_tflops(g, FS_PREC_FP8);
-	k[i++] = g->mem_gb;
-	k[i++] = g->mem_bw_gbps;
-	k[i++] = g->nvlink_gbps;
-	k[i++] = g->nvlink_domain;
-	k[i++] = g->pcie_gbps;
-	k[i++] = g->net_gbps;
-	k[i++] = g->gpus_per_node;
-	k[i++] = g->gemm_eff_frac;
-	k[i++] = g->hbm_eff_frac;
-	k[i++] = g->mtbf_h;
-	k[i++] = m->n_layers;
-	k[i++] = m->hidden;
-	k[i++] = m->n_heads;
-	k[i++] = m->n_kv_heads;
-	k[i++] = m->ffn;
-	k[i++] = m->vocab;
-	k[i++] = m->gated_ffn;
-	k[i++] = m->tied_embeddings;
-	k[i++] = m->n_experts;
-	k[i++] = m->n_experts_active;
-	k[i++] = m->params_b;
-	k[i++] = m->active_params_b;
-	k[i++] = rq->n_gpus;
-	k[i++] = rq->seq_len;
-	k[i++] = rq->precision;
-	k[i++] = rq->strict_precision;
-	k[i++] = rq->attention;
-	k[i++] = rq->kernels;
-	k[i++] = rq->no_sequence_parallel;
-	k[i++] = rq->plan.tp;
-	k[i++] = rq->plan.pp;
-	k[i++] = rq->plan.cp;
-	k[i++] = rq->plan.dp;
-	k[i++] = rq->plan.vp;
-	k[i++] = rq->plan.micro_batch;
-	k[i++] = rq->plan.global_batch;
-	k[i++] = rq->plan.recompute;
-	k[i++] = rq->plan.zero;
-	k[i++] = rq->tokens;
-	k[i++] = rq->failure.mtbf_per_gpu_h;
-	k[i++] = rq->failure.ckpt_interval_s;
-	k[i++] = rq->failure.ckpt_write_s;
-	k[i++] = rq->failure.restart_s;
-}
-
-static uint64_t hash_key(const double *k)
-{
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < KEY_N * sizeof(*k); i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	fs_gpu_key(k, rq->gpu);
+	fs_llm_key(k, rq->model);
+	fs_key_i64(k, rq->n_gpus);
+	fs_key_i64(k, rq->seq_len);
+	fs_key_i64(k, rq->precision);
+	fs_key_u64(k, rq->strict_precision);
+	fs_key_i64(k, rq->attention);
+	fs_key_i64(k, rq->kernels);
+	fs_key_u64(k, rq->no_sequence_parallel);
+	fs_key_i64(k, pl->tp);
+	fs_key_i64(k, pl->pp);
+	fs_key_i64(k, pl->cp);
+	fs_key_i64(k, pl->dp);
+	fs_key_i64(k, pl->vp);
+	fs_key_i64(k, pl->micro_batch);
+	fs_key_i64(k, pl->global_batch);
+	fs_key_i64(k, pl->recompute);
+	fs_key_i64(k, pl->zero);
+	fs_key_double(k, rq->tokens);
+	fs_key_double(k, fp->mtbf_per_gpu_h);
+	fs_key_double(k, fp->ckpt_interval_s);
+	fs_key_double(k, fp->ckpt_write_s);
+	fs_key_double(k, fp->restart_s);
 }
 
 /* ---- search ---- */
@@ -174,7 +138,7 @@ static void consider(struct search *s, const struct fs_train_plan *pl)
 static bool tp_ok(const struct fs_train_request *rq, int tp)
 {
 	const struct fs_llm *m = rq->model;
-	int kvh = m->n_kv_heads > 0 ? m->n_kv_heads : m->n_heads;
+	int kvh = fs_llm_kv_heads(m);
 	int limit = rq->gpu->nvlink_domain;
 
 	if (rq->gpu->gpus_per_node > 0 && rq->gpu->gpus_per_node < limit)
@@ -297,7 +261,8 @@ static enum fs_status run_search(const struct fs_train_request *rq, struct fs_tr
 enum fs_status fs_train_plan_best(struct fs_train_memo *memo, const struct fs_train_request *req,
 				  struct fs_train_result *best, struct fs_error *e)
 {
-	double key[KEY_N];
+	uint64_t words[KEY_N];
+	struct fs_key key;
 	uint64_t h = 0;
 	struct memo_entry *slot = NULL;
 	enum fs_status st;
@@ -306,11 +271,13 @@ enum fs_status fs_train_plan_best(struct fs_train_memo *memo, const struct fs_tr
 	if (st)
 		return st;
 	if (memo) {
-		make_key(req, key);
-		h = hash_key(key);
+		fs_key_init(&key, words, KEY_N);
+		make_key(req, &key);
+		h = fs_key_hash(&key);
 		slot = &memo->slots[h % memo->cap];
 		memo->lookups++;
-		if (slot->used && slot->hash == h && memcmp(slot->key, key, sizeof(key)) == 0) {
+		if (slot->used && slot->hash == h && slot->key_n == key.n &&
+		    memcmp(slot->key, words, key.n * sizeof(*words)) == 0) {
 			memo->hits++;
 			*best = slot->result;
 			if (slot->status && e)
@@ -327,7 +294,8 @@ enum fs_status fs_train_plan_best(struct fs_train_memo *memo, const struct fs_tr
 		if (slot) {
 			slot->used = true;
 			slot->hash = h;
-			memcpy(slot->key, key, sizeof(key));
+			slot->key_n = key.n;
+			memcpy(slot->key, words, key.n * sizeof(*words));
 			slot->status = st;
 			slot->result = *best;
 			slot->err = local;

@@ -24,10 +24,13 @@
 #define BRACKET_HI_FRAC 1.2
 #define STOP_REL_WIDTH 0.025
 
+/* Words of a spec's key: GPU, model, serving and scheduler settings, two distributions. */
+#define KEY_N (FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS + 2 * FS_DIST_KEY_WORDS + 16)
+
 struct entry {
-	struct fs_replica_spec key;
-	struct fs_llm llm; /* copies: the key compares contents, not addresses */
-	struct fs_gpu gpu;
+	uint64_t hash;
+	size_t key_n;
+	uint64_t key[KEY_N]; /* by value: the caller's records may change or go */
 	struct fs_replica_curve curve;
 };
 
@@ -81,54 +84,36 @@ long fs_replica_memo_size(const struct fs_replica_memo *memo)
 
 /* ---- keys ------------------------------------------------------------------ */
 
-static bool dist_same(const struct fs_dist *a, const struct fs_dist *b)
+/*
+ * Every input the curve depends on, by value: the model and GPU records
+ * through their catalog field tables (so a new catalog field joins the key
+ * by itself), then every field of the spec.
+ */
+static void spec_key(const struct fs_replica_spec *s, struct fs_key *k)
 {
-	if (a->kind != b->kind || a->a != b->a || a->b != b->b || a->lo != b->lo ||
-	    a->hi != b->hi || a->n_values != b->n_values)
-		return false;
-	for (int i = 0; i < a->n_values && i < FS_MAX_CHOICES; i++)
-		if (a->values[i] != b->values[i] || a->weights[i] != b->weights[i])
-			return false;
-	return true;
+	fs_llm_key(k, s->serve.llm);
+	fs_gpu_key(k, s->serve.gpu);
+	fs_key_i64(k, s->serve.tp);
+	fs_key_i64(k, s->serve.precision);
+	fs_key_u64(k, s->serve.legacy_gqa_attention);
+	fs_key_double(k, s->serve.mem_util_frac);
+	fs_key_i64(k, s->serve.engine);
+	fs_key_i64(k, s->sched.max_num_seqs);
+	fs_key_i64(k, s->sched.max_batched_tokens);
+	fs_key_u64(k, s->sched.chunked_prefill);
+	fs_key_u64(k, s->sched.prefix_caching);
+	fs_dist_key(k, &s->input_tokens);
+	fs_dist_key(k, &s->output_tokens);
+	fs_key_double(k, s->slo.ttft_p99_s);
+	fs_key_double(k, s->slo.tpot_p99_s);
+	fs_key_i64(k, s->n_requests);
+	fs_key_u64(k, s->seed);
 }
 
-static bool llm_same(const struct fs_llm *a, const struct fs_llm *b)
+static bool entry_has_key(const struct entry *en, const struct fs_key *k, uint64_t hash)
 {
-	return strcmp(a->name, b->name) == 0 && a->n_layers == b->n_layers &&
-	       a->hidden == b->hidden && a->n_heads == b->n_heads &&
-	       a->n_kv_heads == b->n_kv_heads && a->ffn == b->ffn && a->vocab == b->vocab &&
-	       a->gated_ffn == b->gated_ffn && a->tied_embeddings == b->tied_embeddings &&
-	       a->n_experts == b->n_experts && a->n_experts_active == b->n_experts_active &&
-	       a->params_b == b->params_b && a->active_params_b == b->active_params_b;
-}
-
-static bool gpu_same(const struct fs_gpu *a, const struct fs_gpu *b)
-{
-	return strcmp(a->name, b->name) == 0 && strcmp(a->arch, b->arch) == 0 &&
-	       a->bf16_tflops == b->bf16_tflops && a->fp8_tflops == b->fp8_tflops &&
-	       a->int8_tops == b->int8_tops && a->tf32_tflops == b->tf32_tflops &&
-	       a->mem_gb == b->mem_gb && a->mem_bw_gbps == b->mem_bw_gbps &&
-	       a->nvlink_gbps == b->nvlink_gbps && a->nvlink_domain == b->nvlink_domain &&
-	       a->pcie_gbps == b->pcie_gbps && a->gemm_eff_frac == b->gemm_eff_frac &&
-	       a->hbm_eff_frac == b->hbm_eff_frac;
-}
-
-static bool spec_same(const struct entry *en, const struct fs_replica_spec *s)
-{
-	const struct fs_replica_spec *k = &en->key;
-
-	return llm_same(&en->llm, s->serve.llm) && gpu_same(&en->gpu, s->serve.gpu) &&
-	       k->serve.tp == s->serve.tp && k->serve.precision == s->serve.precision &&
-	       k->serve.legacy_gqa_attention == s->serve.legacy_gqa_attention &&
-	       k->serve.mem_util_frac == s->serve.mem_util_frac &&
-	       k->sched.max_num_seqs == s->sched.max_num_seqs &&
-	       k->sched.max_batched_tokens == s->sched.max_batched_tokens &&
-	       k->sched.chunked_prefill == s->sched.chunked_prefill &&
-	       k->sched.prefix_caching == s->sched.prefix_caching &&
-	       dist_same(&k->input_tokens, &s->input_tokens) &&
-	       dist_same(&k->output_tokens, &s->output_tokens) &&
-	       k->slo.ttft_p99_s == s->slo.ttft_p99_s && k->slo.tpot_p99_s == s->slo.tpot_p99_s &&
-	       k->n_requests == s->n_requests && k->seed == s->seed;
+	return en->hash == hash && en->key_n == k->n &&
+	       memcmp(en->key, k->w, k->n * sizeof(*k->w)) == 0;
 }
 
 /* ---- search ---------------------------------------------------------------- */
@@ -258,10 +243,15 @@ enum fs_status fs_replica_capacity(struct fs_replica_memo *memo, const struct fs
 	struct entry *en;
 	enum fs_status rc;
 	long per_seq;
+	uint64_t words[KEY_N], hash;
+	struct fs_key key;
 
 	*out = NULL;
+	fs_key_init(&key, words, KEY_N);
+	spec_key(spec, &key);
+	hash = fs_key_hash(&key);
 	for (long i = 0; i < memo->n; i++) {
-		if (spec_same(memo->e[i], spec)) {
+		if (entry_has_key(memo->e[i], &key, hash)) {
 			*out = &memo->e[i]->curve;
 			return FS_OK;
 		}
@@ -287,13 +277,9 @@ enum fs_status fs_replica_capacity(struct fs_replica_memo *memo, const struct fs
 	en = calloc(1, sizeof(*en));
 	if (!en)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for the memo");
-	en->key = *spec;
-	en->llm = *spec->serve.llm;
-	en->gpu = *spec->serve.gpu;
-	en->key.serve.llm = &en->llm;
-	en->key.serve.gpu = &en->gpu;
-	m.cfg.llm = &en->llm;
-	m.cfg.gpu = &en->gpu;
+	en->hash = hash;
+	en->key_n = key.n;
+	memcpy(en->key, words, key.n * sizeof(*words));
 	en->curve.max_concurrent_seqs = fs_serve_max_seqs(&m, per_seq);
 
 	memset(&S, 0, sizeof(S));

@@ -6,9 +6,11 @@
 #include "fleetsim/builtin.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +71,19 @@ static void join_path(char *out, size_t n, const char *prefix, const char *key)
 		out[n - 1] = '\0';
 }
 
+/* Bad input at setting s (may be NULL): FS_ERR_INPUT with a printf-style message. */
 static enum fs_status fail(struct ld *ld, const config_setting_t *s, const char *path,
-			   const char *fmt, const char *a, const char *b)
-{
-	char msg[900];
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-	snprintf(msg, sizeof(msg), fmt, a ? a : "", b ? b : "");
-	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path, "%s", msg);
+static enum fs_status fail(struct ld *ld, const config_setting_t *s, const char *path,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fs_error_vset(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path, fmt, ap);
+	va_end(ap);
+	return FS_ERR_INPUT;
 }
 
 /* Every child of group must be one of keys[]; else "unknown key" with a suggestion. */
@@ -301,8 +309,7 @@ static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field 
 	size_t k_params = (size_t)(fs_field_find(f, nf, "params_b") - f);
 	size_t k_active = (size_t)(fs_field_find(f, nf, "active_params_b") - f);
 
-	if (m->n_kv_heads <= 0)
-		m->n_kv_heads = m->n_heads;
+	m->n_kv_heads = fs_llm_kv_heads(m);
 	if (m->n_experts <= 0)
 		m->n_experts = 1;
 	if (m->n_experts_active <= 0)
@@ -347,7 +354,7 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 
 			snprintf(prefix, sizeof(prefix), "%s.[%d]", sections[sec], i);
 			if (!config_setting_is_group(g))
-				return fail(ld, g, prefix, "expected a group { name = ...; ... }%s%s", NULL, NULL);
+				return fail(ld, g, prefix, "expected a group { name = ...; ... }");
 			if (get_str(ld, g, prefix, "name", true, "", name, sizeof(name)))
 				return FS_ERR_INPUT;
 			rec = is_gpu ? (void *)fs_catalog_gpu_upsert(cat, name, &created)
@@ -381,20 +388,18 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 		const config_setting_t *al = config_setting_get_member(root, "aliases");
 		if (al) {
 			if (!config_setting_is_group(al))
-				return fail(ld, al, "aliases", "expected a group { short = \"Full-Name\"; ... }%s%s",
-					    NULL, NULL);
+				return fail(ld, al, "aliases", "expected a group { short = \"Full-Name\"; ... }");
 			for (int i = 0; i < config_setting_length(al); i++) {
 				const config_setting_t *a = config_setting_get_elem(al, (unsigned)i);
 				char path[128];
 				const char *target;
 				snprintf(path, sizeof(path), "aliases.%s", config_setting_name(a));
 				if (config_setting_type(a) != CONFIG_TYPE_STRING)
-					return fail(ld, a, path, "expected a string naming a GPU or model%s%s",
-						    NULL, NULL);
+					return fail(ld, a, path, "expected a string naming a GPU or model");
 				target = config_setting_get_string(a);
 				if (!fs_catalog_gpu(cat, target) && !fs_catalog_llm(cat, target))
-					return fail(ld, a, path, "alias target '%s' is neither a known GPU nor a known model%s",
-						    target, NULL);
+					return fail(ld, a, path, "alias target '%s' is neither a known GPU nor a known model",
+						    target);
 				if (fs_catalog_add_alias(cat, config_setting_name(a), target))
 					return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
 			}
@@ -714,7 +719,7 @@ static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, s
 		for (int j = 0; j < i; j++)
 			if (strcmp(sc->fleets[j].name, f->name) == 0)
 				return fail(ld, config_setting_get_member(g, "name"), prefix,
-					    "duplicate fleet name \"%s\"; expected unique names%s", f->name, NULL);
+					    "duplicate fleet name \"%s\"; expected unique names", f->name);
 		f->gpu = fs_catalog_gpu(&sc->catalog, gpu);
 		if (!f->gpu) {
 			snprintf(path, sizeof(path), "%s.gpu", prefix);
@@ -727,8 +732,7 @@ static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, s
 		f->nodes = (int)nodes;
 		f->gpus_per_node = (int)gpn;
 		if (nodes * gpn > 4000000)
-			return fail(ld, g, prefix, "fleet of %s GPUs; expected at most 4,000,000%s",
-				    "more than 4,000,000", NULL);
+			return fail(ld, g, prefix, "fleet of more than 4,000,000 GPUs; expected at most 4,000,000");
 		f->n_gpus = (int)(nodes * gpn);
 		f->line = line_of(g);
 		sc->n_fleets++;
@@ -801,8 +805,7 @@ static enum fs_status load_mix(struct ld *ld, const config_setting_t *g, const c
 	enum fs_status st;
 
 	if (one && many)
-		return fail(ld, many, prefix, "both 'model' and 'models' given; expected one of them%s%s",
-			    NULL, NULL);
+		return fail(ld, many, prefix, "both 'model' and 'models' given; expected one of them");
 	if (one) {
 		s->n_models = 1;
 		s->models[0].weight = 1.0;
@@ -975,6 +978,45 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 	return FS_OK;
 }
 
+/* The guarantees a loaded scenario gives its users; a failure is a loader bug. */
+static void scenario_assert(const struct fs_scenario *sc)
+{
+#ifndef NDEBUG
+	const struct fs_catalog *cat = &sc->catalog;
+
+	assert(sc->horizon_s > 0 && sc->series_interval_s > 0);
+	assert(sc->n_fleets >= 1 && sc->n_jobs + sc->n_streams >= 1);
+	for (size_t i = 0; i < cat->n_llms; i++) {
+		const struct fs_llm *m = &cat->llms[i];
+		assert(m->n_kv_heads >= 1 && m->n_heads % m->n_kv_heads == 0);
+		assert(m->n_experts >= 1 && m->n_experts_active >= 1 && m->max_seq >= 1);
+	}
+	for (size_t i = 0; i < sc->n_fleets; i++) {
+		const struct fs_fleet_opt *f = &sc->fleets[i];
+		assert(f->gpu >= cat->gpus && f->gpu < cat->gpus + cat->n_gpus);
+		assert(f->nodes >= 1 && f->gpus_per_node >= 1 &&
+		       f->n_gpus == f->nodes * f->gpus_per_node);
+	}
+	for (size_t i = 0; i < sc->n_jobs; i++) {
+		const struct fs_job_spec *j = &sc->jobs[i];
+		assert(j->model >= cat->llms && j->model < cat->llms + cat->n_llms);
+		assert(j->submit_s >= 0 && j->submit_s < sc->horizon_s);
+		for (size_t f = 0; f < sc->n_fleets; f++)
+			assert(j->gpus >= 1 && j->gpus <= sc->fleets[f].n_gpus);
+	}
+	for (size_t i = 0; i < sc->n_streams; i++) {
+		const struct fs_stream_spec *st = &sc->streams[i];
+		assert(st->n_models >= 1 && st->n_models <= FS_MAX_MIX);
+		for (int k = 0; k < st->n_models; k++)
+			assert(st->models[k].model >= cat->llms &&
+			       st->models[k].model < cat->llms + cat->n_llms);
+		assert(st->start_s >= 0 && st->start_s <= st->end_s);
+	}
+#else
+	(void)sc;
+#endif
+}
+
 void fs_scenario_fini(struct fs_scenario *sc)
 {
 	free(sc->source_text);
@@ -1014,6 +1056,8 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 	config_destroy(&cfg);
 	if (st)
 		fs_scenario_fini(sc);
+	else
+		scenario_assert(sc);
 	return st;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fleetsim/run.h"
+#include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/train_simple.h"
 #include "testutil.h"

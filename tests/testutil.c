@@ -1,6 +1,6 @@
 #include "testutil.h"
 
-#include "fleetsim/scenario.h"
+#include "fleetsim/builtin.h"
 #include "fleetsim/sha256.h"
 
 #include <stdio.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+__attribute__((constructor)) static void tu_gsl_errors_off(void) { fs_gsl_errors_off(); } /* as main does (error.h) */
 
 const char *tu_tmpdir(void)
 {

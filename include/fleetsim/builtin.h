@@ -6,6 +6,9 @@
 #ifndef FLEETSIM_BUILTIN_H
 #define FLEETSIM_BUILTIN_H
 
+#include "fleetsim/catalog.h"
+#include "fleetsim/error.h"
+
 extern const char fs_builtin_gpus_cfg[];
 extern const char fs_builtin_gpus_cfg_path[];
 extern const char fs_builtin_llms_cfg[];
@@ -14,5 +17,14 @@ extern const char fs_builtin_training_csv[];
 extern const char fs_builtin_training_csv_path[];
 extern const char fs_builtin_serving_csv[];
 extern const char fs_builtin_serving_csv_path[];
+
+/*
+ * Parses the built-in GPU and model catalogs into cat (caller storage, need
+ * not be initialised; release with fs_catalog_fini). FS_OK, or FS_ERR_INPUT
+ * when an embedded file is malformed (a build defect), or FS_ERR_NOMEM; on
+ * failure cat is empty. Implemented by the scenario loader (sim/scenario.c),
+ * the one module that parses libconfig text.
+ */
+enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *e);
 
 #endif

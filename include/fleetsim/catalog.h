@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "fleetsim/error.h"
+#include "fleetsim/memokey.h"
 
 #define FS_NAME_MAX 48
 #define FS_SOURCE_MAX 320
@@ -95,6 +96,19 @@ const struct fs_field *fs_gpu_fields(size_t *n);
 const struct fs_field *fs_llm_fields(size_t *n);
 const struct fs_field *fs_field_find(const struct fs_field *f, size_t n, const char *key);
 
+/* Words a record adds to a memo key: one per field. */
+#define FS_GPU_KEY_WORDS 32
+#define FS_LLM_KEY_WORDS 24
+
+/*
+ * Appends every field of the record to a memo key, walking the field table,
+ * so that a memo keyed on a GPU or a model can never miss a field added to
+ * the catalog later. fs_fields_key serves any record with a field table.
+ */
+void fs_fields_key(struct fs_key *k, const struct fs_field *f, size_t n, const void *record);
+void fs_gpu_key(struct fs_key *k, const struct fs_gpu *g);
+void fs_llm_key(struct fs_key *k, const struct fs_llm *m);
+
 struct fs_alias {
 	char alias[FS_NAME_MAX];
 	char name[FS_NAME_MAX];
@@ -142,6 +156,13 @@ bool fs_gpu_is_hopper(const struct fs_gpu *g);
 const char *fs_precision_name(enum fs_precision p);
 /* FS_OK and *out set, or FS_ERR_INPUT for an unknown name. */
 enum fs_status fs_precision_parse(const char *s, enum fs_precision *out);
+
+/*
+ * Key/value heads of m: n_kv_heads, or n_heads when the record leaves it 0
+ * (no grouped-query attention). The one place that default is applied; the
+ * loader stores it in every record it loads, hand-built records may omit it.
+ */
+int fs_llm_kv_heads(const struct fs_llm *m);
 
 /*
  * Parameter count of a decoder-only transformer from its shape, 10^9:

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "fleetsim/error.h"
+#include "fleetsim/memokey.h"
 
 #define FS_MAX_CHOICES 32
 
@@ -52,5 +53,11 @@ enum fs_status fs_dist_parse(const char *text, struct fs_dist *out, struct fs_er
 
 /* The mean (before clamping, for lognormal and exponential). */
 double fs_dist_mean(const struct fs_dist *d);
+
+/* Words fs_dist_key appends at most. */
+#define FS_DIST_KEY_WORDS (6 + 2 * FS_MAX_CHOICES)
+
+/* Appends d to a memo key: kind, parameters, clamp and the choices in use. */
+void fs_dist_key(struct fs_key *k, const struct fs_dist *d);
 
 #endif

@@ -117,7 +117,4 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 
 void fs_scenario_fini(struct fs_scenario *sc);
 
-/* Loads the built-in GPU and model catalogs into cat (caller storage). */
-enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *e);
-
 #endif
