@@ -377,7 +377,8 @@ static void custom_llm(const struct est_opts *o, struct fs_llm *m)
 	m->n_layers = (int)o->layers;
 	m->hidden = (int)o->hidden;
 	m->n_heads = (int)o->heads;
-	m->n_kv_heads = o->kv_heads > 0 ? (int)o->kv_heads : (int)o->heads;
+	m->n_kv_heads = o->kv_heads > 0 ? (int)o->kv_heads : 0;
+	m->n_kv_heads = fs_llm_kv_heads(m);
 	m->gated_ffn = o->gated;
 	m->ffn = o->ffn > 0 ? (int)o->ffn : 4 * (int)o->hidden;
 	m->vocab = (int)o->vocab;

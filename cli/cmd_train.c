@@ -176,8 +176,7 @@ static void custom_model(struct est_args *a, struct fs_llm *m)
 	fs_strlcpy(m->name, "custom", sizeof(m->name));
 	if (m->ffn == 0)
 		m->ffn = 4 * m->hidden;
-	if (m->n_kv_heads == 0)
-		m->n_kv_heads = m->n_heads;
+	m->n_kv_heads = fs_llm_kv_heads(m);
 	if (m->n_experts == 0)
 		m->n_experts = 1;
 	if (m->n_experts_active == 0)
