@@ -247,6 +247,7 @@ int fs_cli_run(int argc, char **argv)
 	struct fs_error e;
 	struct fs_store *store = NULL;
 	struct fs_run_result *res = NULL;
+	struct fs_workload wl = { 0 };
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
@@ -272,11 +273,13 @@ int fs_cli_run(int argc, char **argv)
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
 	}
+	if (fs_workload_generate(&sc, seed, &wl, &e))
+		goto fail;
 	for (size_t f = 0; f < sc.n_fleets; f++) {
 		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc.n_fleets,
 			sc.fleets[f].name, sc.fleets[f].n_gpus, sc.fleets[f].gpu->name);
 		fflush(stderr);
-		if (fs_run_fleet(&sc, f, seed, &res[f], &e)) {
+		if (fs_run_fleet_workload(&sc, &wl, f, seed, &res[f], &e)) {
 			fprintf(stderr, " failed\n");
 			goto fail;
 		}
@@ -285,11 +288,14 @@ int fs_cli_run(int argc, char **argv)
 			res[f].sum.events, res[f].wall_s);
 		if (res[f].sum.n_infeasible) {
 			const struct fs_job_result *j = res[f].jobs;
+			char jname[96];
 			while (j->status != FS_JOB_INFEASIBLE)
 				j++;
 			fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
 				"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
-				sc.fleets[f].name, res[f].sum.n_infeasible, j->name, j->model->name, j->gpus);
+				sc.fleets[f].name, res[f].sum.n_infeasible,
+				fs_workload_job_name(&sc, j->source, j->seq, jname, sizeof(jname)),
+				j->model->name, j->gpus);
 		}
 	}
 	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
@@ -315,6 +321,7 @@ out:
 		fs_run_result_fini(&res[f]);
 	free(res);
 	free(ids);
+	fs_workload_fini(&wl);
 	fs_store_close(store);
 	fs_scenario_fini(&sc);
 	return rc;

@@ -65,10 +65,15 @@ static void load_hand(struct fs_scenario *sc)
 	}
 }
 
+static const struct fs_scenario *hand_sc; /* the scenario job() names jobs by */
+
 static const struct fs_job_result *job(const struct fs_run_result *r, const char *name)
 {
+	char buf[96];
+
 	for (size_t i = 0; i < r->n_jobs; i++)
-		if (strcmp(r->jobs[i].name, name) == 0)
+		if (strcmp(fs_workload_job_name(hand_sc, r->jobs[i].source, r->jobs[i].seq, buf,
+						sizeof(buf)), name) == 0)
 			return &r->jobs[i];
 	fail_msg("no job %s", name);
 	return NULL;
@@ -129,6 +134,7 @@ static void test_run_fifo_gang_by_hand(void **state)
 
 	(void)state;
 	load_hand(&sc);
+	hand_sc = &sc;
 	assert_int_equal(fs_run_fleet(&sc, 0, sc.seed, &r, &e), FS_OK);
 	assert_int_equal(r.n_jobs, 4);
 	/* A: 8 GPUs at t=0 for 1 day. */
@@ -227,11 +233,13 @@ static void test_run_deterministic_and_common_workload(void **state)
 	assert_int_equal(a.n_jobs, b.n_jobs);
 	assert_int_equal(a.n_series, b.n_series);
 	for (size_t i = 0; i < a.n_jobs; i++) {
-		assert_string_equal(a.jobs[i].name, b.jobs[i].name);
+		assert_int_equal(a.jobs[i].source, b.jobs[i].source);
+		assert_int_equal(a.jobs[i].seq, b.jobs[i].seq);
 		assert_memory_equal(&a.jobs[i].submit_s, &b.jobs[i].submit_s, sizeof(double));
 		assert_memory_equal(&a.jobs[i].end_s, &b.jobs[i].end_s, sizeof(double));
 		/* the other fleet sees the very same workload */
-		assert_string_equal(a.jobs[i].name, h.jobs[i].name);
+		assert_int_equal(a.jobs[i].source, h.jobs[i].source);
+		assert_int_equal(a.jobs[i].seq, h.jobs[i].seq);
 		assert_memory_equal(&a.jobs[i].tokens, &h.jobs[i].tokens, sizeof(double));
 		assert_int_equal(a.jobs[i].gpus, h.jobs[i].gpus);
 	}
@@ -332,13 +340,12 @@ static void test_run_stream_growth_matches_expectation(void **state)
 	(void)state;
 	assert_int_equal(fs_scenario_load_text(text, "s.cfg", &sc, &e), FS_OK);
 	for (int s = 0; s < n_seeds; s++) {
-		struct fs_job_result *jobs;
-		size_t n;
-		assert_int_equal(fs_workload_generate(&sc, (uint64_t)s, &jobs, &n, &e), FS_OK);
-		mean += (double)n / n_seeds;
-		for (size_t i = 1; i < n; i++)
-			assert_true(jobs[i].submit_s >= jobs[i - 1].submit_s);
-		free(jobs);
+		struct fs_workload w;
+		assert_int_equal(fs_workload_generate(&sc, (uint64_t)s, &w, &e), FS_OK);
+		mean += (double)w.n / n_seeds;
+		for (size_t i = 1; i < w.n; i++)
+			assert_true(w.jobs[i].submit_s >= w.jobs[i - 1].submit_s);
+		fs_workload_fini(&w);
 	}
 	/* Poisson: variance = mean, so the standard error of the mean is sqrt(expect / n_seeds) */
 	assert_true(fabs(mean - expect) < 4.0 * sqrt(expect / n_seeds));
