@@ -92,9 +92,9 @@ static const char schema_jobs_v2[] =
 	"CREATE TABLE run_jobs("
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	"  job_idx INTEGER NOT NULL,"    /* 0.. in workload (submit) order */
-	"  source_id INTEGER NOT NULL REFERENCES job_sources(id),"
+	"  source_id INTEGER NOT NULL,"   /* job_sources(id) */
 	"  seq INTEGER NOT NULL,"        /* 1.. within a stream; 0 for an explicit job */
-	"  model_id INTEGER NOT NULL REFERENCES models(id),"
+	"  model_id INTEGER NOT NULL,"    /* models(id) */
 	"  gpus INTEGER NOT NULL CHECK(gpus >= 1),"
 	"  tokens REAL NOT NULL,"
 	"  submit_s REAL NOT NULL,"

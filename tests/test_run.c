@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleetsim/fleet.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/train_simple.h"
 #include "testutil.h"
 
@@ -352,6 +354,147 @@ static void test_run_stream_growth_matches_expectation(void **state)
 	fs_scenario_fini(&sc);
 }
 
+static int placement_gpus(const struct fs_fleet *f, int32_t p, int *n_chunks)
+{
+	int gpus = 0;
+
+	*n_chunks = 0;
+	for (; p >= 0; p = f->chunks[p].next) {
+		assert_true(f->chunks[p].node >= 0 && f->chunks[p].node < f->n_nodes);
+		gpus += f->chunks[p].gpus;
+		(*n_chunks)++;
+	}
+	return gpus;
+}
+
+/* Three nodes of four GPUs: placements span nodes, and every GPU comes back. */
+static void test_run_fleet_state_alloc_free(void **state)
+{
+	struct fs_fleet f;
+	struct fs_error e;
+	int32_t a, b, c;
+	int chunks;
+
+	(void)state;
+	assert_int_equal(fs_fleet_init(&f, 3, 4, &e), FS_OK);
+	assert_int_equal(f.gpus_total, 12);
+	assert_int_equal(fs_fleet_gpus_free(&f), 12);
+	fs_fleet_check(&f);
+	a = fs_fleet_alloc(&f, 6);     /* more than a node: at least two chunks */
+	assert_int_equal(placement_gpus(&f, a, &chunks), 6);
+	assert_true(chunks >= 2);
+	assert_int_equal(fs_fleet_gpus_free(&f), 6);
+	fs_fleet_check(&f);
+	b = fs_fleet_alloc(&f, 5);
+	assert_int_equal(placement_gpus(&f, b, &chunks), 5);
+	c = fs_fleet_alloc(&f, 1);     /* the last GPU */
+	assert_int_equal(fs_fleet_gpus_free(&f), 0);
+	assert_int_equal(f.n_avail, 0);
+	fs_fleet_check(&f);
+	fs_fleet_release(&f, a);
+	assert_int_equal(fs_fleet_gpus_free(&f), 6);
+	fs_fleet_check(&f);
+	a = fs_fleet_alloc(&f, 6);     /* the freed GPUs again, in whatever nodes held them */
+	assert_int_equal(fs_fleet_gpus_free(&f), 0);
+	fs_fleet_release(&f, c);
+	fs_fleet_release(&f, b);
+	fs_fleet_release(&f, a);
+	fs_fleet_check(&f);
+	assert_int_equal(fs_fleet_gpus_free(&f), 12);
+	for (int n = 0; n < 3; n++)
+		assert_int_equal(f.free[n], 4);
+	assert_int_equal(f.n_avail, 3);
+	fs_fleet_fini(&f);
+}
+
+/* The registry knows fifo (the default) and refuses other names, naming file:line:key. */
+static void test_run_sched_registry(void **state)
+{
+	const char *base = "name = \"r\"; horizon_days = 1.0;\n%s\n"
+			   "fleets = ( { name = \"f\"; gpu = \"H100\"; nodes = 1; } );\n"
+			   "training = { jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9;"
+			   " gpus = 8; } ); };\n";
+	struct fs_scenario sc;
+	struct fs_error e;
+	char text[512], names[128];
+
+	(void)state;
+	assert_non_null(fs_sched_find("fifo"));
+	assert_string_equal(fs_sched_find("fifo")->name, "fifo");
+	assert_ptr_equal(fs_sched_default(), fs_sched_find("fifo"));
+	assert_null(fs_sched_find("FIFO"));
+	assert_null(fs_sched_find("backfill"));
+	assert_true(fs_sched_count() >= 1);
+	for (size_t i = 0; i < fs_sched_count(); i++)
+		assert_ptr_equal(fs_sched_find(fs_sched_at(i)->name), fs_sched_at(i));
+	assert_non_null(strstr(fs_sched_names(names, sizeof(names)), "\"fifo\""));
+	snprintf(text, sizeof(text), base, "");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_OK);
+	assert_ptr_equal(sc.scheduler, fs_sched_find("fifo"));
+	fs_scenario_fini(&sc);
+	snprintf(text, sizeof(text), base, "scheduler = \"fifo\";");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_OK);
+	assert_ptr_equal(sc.scheduler, fs_sched_find("fifo"));
+	fs_scenario_fini(&sc);
+	snprintf(text, sizeof(text), base, "scheduler = \"lottery\";");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_ERR_INPUT);
+	assert_string_equal(e.file, "r.cfg");
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.key, "scheduler");
+	assert_non_null(strstr(e.msg, "lottery"));
+	assert_non_null(strstr(e.msg, "\"fifo\""));
+}
+
+/* FIFO picks in arrival order and never lets a later job overtake a waiting head. */
+static void test_run_sched_fifo_picks_in_order(void **state)
+{
+	const struct fs_sched_policy *p = fs_sched_find("fifo");
+	struct fs_job_result jobs[5];
+	const int sizes[5] = { 4, 2, 1, 4, 1 };
+	struct fs_fleet f;
+	struct fs_error e;
+	struct fs_sched_view v;
+	void *st = NULL;
+	int32_t held[5];
+
+	(void)state;
+	memset(jobs, 0, sizeof(jobs));
+	for (int i = 0; i < 5; i++) {
+		jobs[i].gpus = sizes[i];
+		jobs[i].status = FS_JOB_DONE;
+	}
+	assert_int_equal(fs_fleet_init(&f, 1, 4, &e), FS_OK);
+	v = (struct fs_sched_view){ jobs, 5, &f, 0.0 };
+	assert_int_equal(p->init(&st, 5, &e), FS_OK);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* nothing waits */
+	for (uint32_t i = 0; i < 3; i++)
+		p->on_submit(st, &v, i);
+	assert_int_equal(p->pick(st, &v), 0);
+	held[0] = fs_fleet_alloc(&f, 4);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* job 1 needs 2 of 0 free */
+	fs_fleet_release(&f, held[0]);
+	p->on_free(st, &v, 0);
+	assert_int_equal(p->pick(st, &v), 1);
+	held[1] = fs_fleet_alloc(&f, 2);
+	assert_int_equal(p->pick(st, &v), 2);
+	held[2] = fs_fleet_alloc(&f, 1);
+	p->on_submit(st, &v, 3);
+	p->on_submit(st, &v, 4);
+	/* one GPU is free: job 4 would fit, but job 3 (4 GPUs) is the head */
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	/* a job the fleet cannot run needs no GPUs: at the head it is picked at once */
+	jobs[3].status = FS_JOB_INFEASIBLE;
+	assert_int_equal(p->pick(st, &v), 3);
+	assert_int_equal(p->pick(st, &v), 4);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	fs_fleet_release(&f, held[1]);
+	fs_fleet_release(&f, held[2]);
+	fs_fleet_check(&f);
+	p->fini(st);
+	p->fini(NULL);
+	fs_fleet_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +506,9 @@ int main(void)
 		cmocka_unit_test(test_run_stream_growth_matches_expectation),
 		cmocka_unit_test(test_run_failures_agree_with_goodput),
 		cmocka_unit_test(test_run_infeasible_job_is_recorded),
+		cmocka_unit_test(test_run_fleet_state_alloc_free),
+		cmocka_unit_test(test_run_sched_registry),
+		cmocka_unit_test(test_run_sched_fifo_picks_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
