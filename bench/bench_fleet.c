@@ -8,6 +8,8 @@
  * and for bench/fleet_1m.cfg (about 10^6 jobs, two fleet options) the phases
  * of a whole 'fleetsim run':
  *   fleet case=1m workload_s=<s> run_s=<s> store_s=<s> total_s=<s> jobs=<n>
+ *   fleet case=1m-cpu ... (the same phases in process CPU seconds, steadier
+ *   than wall time on a shared machine)
  */
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
@@ -26,6 +28,14 @@ static double now(void)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double cpu_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -75,7 +85,7 @@ static int bench_1m(const char *path)
 	struct fs_error e;
 	char db[] = "/tmp/bench_fleet_XXXXXX";
 	int64_t *ids = NULL;
-	double t0, t1, t2, t3;
+	double t0, t1, t2, t3, c0, c1, c2, c3;
 	size_t done = 0;
 	int fd, rc = 1;
 
@@ -91,19 +101,25 @@ static int bench_1m(const char *path)
 	res = calloc(sc.n_fleets, sizeof(*res));
 	ids = calloc(sc.n_fleets, sizeof(*ids));
 	t0 = now();
+	c0 = cpu_now();
 	if (!res || !ids || fs_workload_generate(&sc, sc.seed, &w, &e))
 		goto out;
 	t1 = now();
+	c1 = cpu_now();
 	for (; done < sc.n_fleets; done++)
 		if (fs_run_fleet_workload(&sc, &w, done, sc.seed, &res[done], &e))
 			goto out;
 	t2 = now();
+	c2 = cpu_now();
 	if (fs_store_open(db, FS_STORE_WRITE, &st, &e) ||
 	    fs_store_write_runs(st, &sc, res, sc.n_fleets, "bench", ids, &e))
 		goto out;
 	t3 = now();
+	c3 = cpu_now();
 	printf("fleet case=1m workload_s=%.3f run_s=%.3f store_s=%.3f total_s=%.3f jobs=%zu\n",
 	       t1 - t0, t2 - t1, t3 - t2, t3 - t0, w.n);
+	printf("fleet case=1m-cpu workload_s=%.3f run_s=%.3f store_s=%.3f total_s=%.3f\n", c1 - c0,
+	       c2 - c1, c3 - c2, c3 - c0);
 	rc = 0;
 out:
 	if (rc)

@@ -397,38 +397,53 @@ static int write_sources(struct fs_store *s, const struct fs_scenario *sc, int64
 	return rc;
 }
 
-static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64_t *src,
-		      struct model_ids *mids, sqlite3_stmt *sj)
+/* Rows per multi-row INSERT: fewer statement executions per job (12 values a row). */
+#define JOB_BATCH 32
+
+static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
+		     const struct fs_job_result *j, int64_t source_id, int64_t model_id)
 {
+	sqlite3_bind_int64(sj, k++, run_id);
+	sqlite3_bind_int64(sj, k++, (int64_t)i);
+	sqlite3_bind_int64(sj, k++, source_id);
+	sqlite3_bind_int64(sj, k++, j->seq);
+	sqlite3_bind_int64(sj, k++, model_id);
+	sqlite3_bind_int(sj, k++, j->gpus);
+	sqlite3_bind_double(sj, k++, j->tokens);
+	sqlite3_bind_double(sj, k++, j->submit_s);
+	if (j->status == FS_JOB_DONE) {
+		sqlite3_bind_double(sj, k++, j->start_s);
+		sqlite3_bind_double(sj, k++, j->end_s);
+	} else {
+		/* an infeasible job never ran: no times */
+		sqlite3_bind_null(sj, k++);
+		sqlite3_bind_null(sj, k++);
+	}
+	sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : 1);
+	sqlite3_bind_int(sj, k, j->restarts);
+}
+
+/* sj inserts one row, sb JOB_BATCH rows. */
+static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64_t *src,
+		      struct model_ids *mids, sqlite3_stmt *sj, sqlite3_stmt *sb)
+{
+	size_t i = 0;
 	int rc;
 
-	for (size_t i = 0; i < r->n_jobs; i++) {
-		const struct fs_job_result *j = &r->jobs[i];
-		int64_t mid = 0;
-		int k = 1;
+	while (i < r->n_jobs) {
+		size_t n = r->n_jobs - i >= JOB_BATCH ? JOB_BATCH : 1;
+		sqlite3_stmt *st = n > 1 ? sb : sj;
 
-		if ((rc = model_id(mids, j->model, &mid)) != SQLITE_OK)
-			return rc;
-		sqlite3_reset(sj);
-		sqlite3_bind_int64(sj, k++, run_id);
-		sqlite3_bind_int64(sj, k++, (int64_t)i);
-		sqlite3_bind_int64(sj, k++, src[j->source]);
-		sqlite3_bind_int64(sj, k++, j->seq);
-		sqlite3_bind_int64(sj, k++, mid);
-		sqlite3_bind_int(sj, k++, j->gpus);
-		sqlite3_bind_double(sj, k++, j->tokens);
-		sqlite3_bind_double(sj, k++, j->submit_s);
-		if (j->status == FS_JOB_DONE) {
-			sqlite3_bind_double(sj, k++, j->start_s);
-			sqlite3_bind_double(sj, k++, j->end_s);
-		} else {
-			/* an infeasible job never ran: no times */
-			sqlite3_bind_null(sj, k++);
-			sqlite3_bind_null(sj, k++);
+		sqlite3_reset(st);
+		for (size_t b = 0; b < n; b++, i++) {
+			const struct fs_job_result *j = &r->jobs[i];
+			int64_t mid = 0;
+
+			if ((rc = model_id(mids, j->model, &mid)) != SQLITE_OK)
+				return rc;
+			bind_job(st, (int)(12 * b + 1), run_id, i, j, src[j->source], mid);
 		}
-		sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : 1);
-		sqlite3_bind_int(sj, k++, j->restarts);
-		if ((rc = sqlite3_step(sj)) != SQLITE_DONE)
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 			return rc;
 	}
 	return SQLITE_OK;
@@ -436,7 +451,7 @@ static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64
 
 static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t sid,
 		     const struct fs_run_result *r, const char *version, struct model_ids *mids,
-		     int64_t *src, sqlite3_stmt *sj, sqlite3_stmt *ss, int64_t *id)
+		     int64_t *src, sqlite3_stmt *sj, sqlite3_stmt *sb, sqlite3_stmt *ss, int64_t *id)
 {
 	sqlite3_stmt *st;
 	const struct fs_run_summary *m = &r->sum;
@@ -483,7 +498,7 @@ static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t s
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if ((rc = write_sources(s, sc, *id, src)) != SQLITE_OK ||
-	    (rc = write_jobs(r, *id, src, mids, sj)) != SQLITE_OK)
+	    (rc = write_jobs(r, *id, src, mids, sj, sb)) != SQLITE_OK)
 		return rc;
 	for (size_t i = 0; i < r->n_series; i++) {
 		const struct fs_series_point *p = &r->series[i];
@@ -504,7 +519,8 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 				   const struct fs_run_result *runs, size_t n,
 				   const char *version, int64_t *run_ids, struct fs_error *e)
 {
-	sqlite3_stmt *sj = NULL, *ss = NULL;
+	sqlite3_stmt *sj = NULL, *sb = NULL, *ss = NULL;
+	char batch_sql[64 + JOB_BATCH * 26];
 	struct model_ids mids = { sc->catalog.llms, NULL, sc->catalog.n_llms, NULL, NULL };
 	int64_t *src = NULL;
 	int rc;
@@ -527,8 +543,12 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		st = db_fail(s, e, FS_ERR_DB, "cannot store the scenario");
 		goto rollback;
 	}
+	fs_strlcpy(batch_sql, "INSERT INTO run_jobs VALUES", sizeof(batch_sql));
+	for (int b = 0; b < JOB_BATCH; b++)
+		strcat(batch_sql, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO run_jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
 			       &sj, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, batch_sql, -1, &sb, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO series VALUES(?,?,?,?,?,?)", -1, &ss, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO models(name) VALUES(?)", -1, &mids.add,
@@ -539,7 +559,7 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		goto rollback;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (write_run(s, sc, sid, &runs[i], version, &mids, src, sj, ss, &run_ids[i]) !=
+		if (write_run(s, sc, sid, &runs[i], version, &mids, src, sj, sb, ss, &run_ids[i]) !=
 		    SQLITE_OK) {
 			st = db_fail(s, e, FS_ERR_DB, "cannot store the run");
 			goto rollback;
@@ -554,6 +574,7 @@ rollback:
 	exec(s->db, "ROLLBACK");
 out:
 	sqlite3_finalize(sj);
+	sqlite3_finalize(sb);
 	sqlite3_finalize(ss);
 	sqlite3_finalize(mids.add);
 	sqlite3_finalize(mids.get);
