@@ -40,6 +40,7 @@ struct shape_time {
 };
 
 struct train_model {
+	const char *name;           /* the scenario's `train_model` value */
 	enum fs_status (*shape)(const struct fs_gpu *g, struct fs_train_memo *memo,
 				const struct fs_llm *model, int gpus, const struct fs_train_opts *opts,
 				const struct fs_failure_params *fp, struct shape_time *out,
@@ -103,14 +104,20 @@ static void full_times(const struct shape_time *t, double tokens, double *work_s
 }
 
 static const struct train_model train_models[] = {
-	[FS_TRAIN_MODEL_FULL] = { full_shape, full_times },
-	[FS_TRAIN_MODEL_FIRST_ORDER] = { first_order_shape, first_order_times },
+	[FS_TRAIN_MODEL_FULL] = { "full", full_shape, full_times },
+	[FS_TRAIN_MODEL_FIRST_ORDER] = { "first_order", first_order_shape, first_order_times },
 };
 
 static const struct train_model *train_model_of(const struct fs_scenario *sc)
 {
-	assert((size_t)sc->train_model < sizeof(train_models) / sizeof(train_models[0]));
+	assert((size_t)sc->train_model < sizeof(train_models) / sizeof(train_models[0]) &&
+	       train_models[sc->train_model].shape);
 	return &train_models[sc->train_model];
+}
+
+const char *fs_run_train_model_name(const struct fs_scenario *sc)
+{
+	return train_model_of(sc)->name;
 }
 
 void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
@@ -452,6 +459,8 @@ static enum fs_status run_events(struct run *r, struct fs_error *e)
 			return st;
 		if ((st = dispatch(r, &ev, e)))
 			return st;
+		assert(r->running >= 0 && r->n_waiting <= r->n_jobs &&
+		       r->fleet.gpus_free >= 0 && r->fleet.gpus_free <= r->fleet.gpus_total);
 		/* restarts and failures change no GPU count: nothing new can start */
 		if ((ev.kind == EV_JOB_SUBMIT || ev.kind == EV_JOB_END) && (st = start_picked(r, e)))
 			return st;

@@ -137,6 +137,7 @@ static void test_run_fifo_gang_by_hand(void **state)
 	(void)state;
 	load_hand(&sc);
 	hand_sc = &sc;
+	assert_string_equal(fs_run_train_model_name(&sc), "first_order");
 	assert_int_equal(fs_run_fleet(&sc, 0, sc.seed, &r, &e), FS_OK);
 	assert_int_equal(r.n_jobs, 4);
 	/* A: 8 GPUs at t=0 for 1 day. */

@@ -108,6 +108,9 @@ enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint
 
 void fs_run_result_fini(struct fs_run_result *r);
 
+/* The scenario's training model as the key `train_model` names it ("full", "first_order"). */
+const char *fs_run_train_model_name(const struct fs_scenario *sc);
+
 /* The failure parameters a fleet of GPU g uses under the scenario's settings. */
 void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
 			   struct fs_failure_params *fp);
