@@ -2,10 +2,12 @@
  * fleet.h - the GPUs of one fleet option while it runs: nodes, the free
  * GPUs of each node, and which nodes each running job holds.
  *
- * A job's GPUs may span nodes: fs_fleet_alloc takes free GPUs node by node
- * (fullest-free first is a policy's business; this module takes them in the
- * order nodes became available, which is deterministic) and returns a
- * placement handle that fs_fleet_release gives back. A placement is a chain
+ * A job's GPUs may span nodes: fs_fleet_alloc takes all the free GPUs of one
+ * available node after another until the job has its count (the first node
+ * of the available set, whose order depends only on the history of allocs
+ * and releases, so it is deterministic; choosing nodes, e.g. first-fit or
+ * packing, is a placement policy's business) and returns a placement handle
+ * that fs_fleet_release gives back. A placement is a chain
  * of (node, gpus) chunks from a pool of n_gpus chunks, enough for any set of
  * running jobs since every chunk holds at least one GPU.
  *
