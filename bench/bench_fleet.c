@@ -4,19 +4,38 @@
  *
  * Prints one line per case:
  *   fleet case=<name> events_per_s=<n> fleet_years_per_s=<n> jobs=<n>
- * where fleet-years are simulated time (arrival horizon) per wall second.
+ * where fleet-years are simulated time (arrival horizon) per wall second,
+ * and for bench/fleet_1m.cfg (about 10^6 jobs, two fleet options) the phases
+ * of a whole 'fleetsim run':
+ *   fleet case=1m workload_s=<s> run_s=<s> store_s=<s> total_s=<s> jobs=<n>
+ *   fleet case=1m-cpu ... (the same phases in process CPU seconds, steadier
+ *   than wall time on a shared machine)
  */
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/store.h"
+#include "fleetsim/workload.h"
 
+#include <gsl/gsl_errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double cpu_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -56,13 +75,76 @@ static const char big[] =
 	"  { name = \"large\"; rate_per_day = 2.0; model = \"Llama-3-70B\"; tokens = 5e10;\n"
 	"    gpus = { dist = \"choice\"; values = [256, 512, 1024]; }; } ); };\n";
 
-int main(void)
+/* One whole 'fleetsim run' of path, phase by phase: workload once, each fleet, the store. */
+static int bench_1m(const char *path)
+{
+	struct fs_scenario sc;
+	struct fs_workload w = { 0 };
+	struct fs_run_result *res = NULL;
+	struct fs_store *st = NULL;
+	struct fs_error e;
+	char db[] = "/tmp/bench_fleet_XXXXXX";
+	int64_t *ids = NULL;
+	double t0, t1, t2, t3, c0, c1, c2, c3;
+	size_t done = 0;
+	int fd, rc = 1;
+
+	if (fs_scenario_load(path, &sc, &e)) {
+		fprintf(stderr, "bench_fleet: %s\n", e.msg);
+		return 1;
+	}
+	fd = mkstemp(db);
+	if (fd < 0)
+		goto out;
+	close(fd);
+	unlink(db);
+	res = calloc(sc.n_fleets, sizeof(*res));
+	ids = calloc(sc.n_fleets, sizeof(*ids));
+	t0 = now();
+	c0 = cpu_now();
+	if (!res || !ids || fs_workload_generate(&sc, sc.seed, &w, &e))
+		goto out;
+	t1 = now();
+	c1 = cpu_now();
+	for (; done < sc.n_fleets; done++)
+		if (fs_run_fleet_workload(&sc, &w, done, sc.seed, &res[done], &e))
+			goto out;
+	t2 = now();
+	c2 = cpu_now();
+	if (fs_store_open(db, FS_STORE_WRITE, &st, &e) ||
+	    fs_store_write_runs(st, &sc, res, sc.n_fleets, "bench", ids, &e))
+		goto out;
+	t3 = now();
+	c3 = cpu_now();
+	printf("fleet case=1m workload_s=%.3f run_s=%.3f store_s=%.3f total_s=%.3f jobs=%zu\n",
+	       t1 - t0, t2 - t1, t3 - t2, t3 - t0, w.n);
+	printf("fleet case=1m-cpu workload_s=%.3f run_s=%.3f store_s=%.3f total_s=%.3f\n", c1 - c0,
+	       c2 - c1, c3 - c2, c3 - c0);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "bench_fleet: 1m: %s\n", e.msg);
+	fs_store_close(st);
+	unlink(db);
+	for (size_t f = 0; f < done; f++)
+		fs_run_result_fini(&res[f]);
+	free(res);
+	free(ids);
+	fs_workload_fini(&w);
+	fs_scenario_fini(&sc);
+	return rc;
+}
+
+int main(int argc, char **argv)
 {
 	struct fs_scenario sc;
 	struct fs_error e;
 	int rc = 0;
 
 	fs_gsl_errors_off(); /* library code checks every GSL status (error.h) */
+	if (argc > 1 && strcmp(argv[1], "1m") == 0)
+		return bench_1m("bench/fleet_1m.cfg");
+
 	if (fs_scenario_load("scenarios/example.cfg", &sc, &e) == FS_OK) {
 		for (size_t f = 0; f < sc.n_fleets; f++) {
 			char name[80];

@@ -249,9 +249,11 @@ static void emit_summary(struct fs_emitter *em, const struct fs_fleet_opt *fl,
 }
 
 /* Warns on stderr about the jobs of one fleet that do not fit on their GPUs. */
-static void warn_infeasible(const struct fs_fleet_opt *fl, const struct fs_run_result *r)
+static void warn_infeasible(const struct fs_scenario *sc, const struct fs_fleet_opt *fl,
+			    const struct fs_run_result *r)
 {
 	const struct fs_job_result *j = r->jobs;
+	char jname[96];
 
 	if (!r->sum.n_infeasible)
 		return;
@@ -259,7 +261,9 @@ static void warn_infeasible(const struct fs_fleet_opt *fl, const struct fs_run_r
 		j++;
 	fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
 		"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
-		fl->name, r->sum.n_infeasible, j->name, j->model->name, j->gpus);
+		fl->name, r->sum.n_infeasible,
+		fs_workload_job_name(sc, j->source, j->seq, jname, sizeof(jname)), j->model->name,
+		j->gpus);
 }
 
 /*
@@ -268,20 +272,24 @@ static void warn_infeasible(const struct fs_fleet_opt *fl, const struct fs_run_r
  * the fleet simulation.
  */
 static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t seed,
-				      struct fs_run_result *res, size_t *done, struct fs_error *e)
+				      struct fs_workload *wl, struct fs_run_result *res, size_t *done,
+				      struct fs_error *e)
 {
+	/* generated once and shared: every fleet option sees the same jobs */
+	if (fs_workload_generate(sc, seed, wl, e))
+		return e->code;
 	for (size_t f = 0; f < sc->n_fleets; f++) {
 		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc->n_fleets,
 			sc->fleets[f].name, sc->fleets[f].n_gpus, sc->fleets[f].gpu->name);
 		fflush(stderr);
-		if (fs_run_fleet(sc, f, seed, &res[f], e)) {
+		if (fs_run_fleet_workload(sc, wl, f, seed, &res[f], e)) {
 			fprintf(stderr, " failed\n");
 			return e->code;
 		}
 		*done = f + 1;
 		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
 			res[f].sum.events, res[f].wall_s);
-		warn_infeasible(&sc->fleets[f], &res[f]);
+		warn_infeasible(sc, &sc->fleets[f], &res[f]);
 	}
 	return FS_OK;
 }
@@ -295,6 +303,7 @@ int fs_cli_run(int argc, char **argv)
 	struct fs_store *store = NULL;
 	struct fs_run_result *res = NULL;
 	struct fs_emitter em;
+	struct fs_workload wl = { 0 };
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
@@ -323,7 +332,7 @@ int fs_cli_run(int argc, char **argv)
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
 	}
-	if (simulate_fleets(&sc, seed, res, &done, &e))
+	if (simulate_fleets(&sc, seed, &wl, res, &done, &e))
 		goto fail;
 	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
 		goto fail;
@@ -348,6 +357,7 @@ out:
 		fs_run_result_fini(&res[f]);
 	free(res);
 	free(ids);
+	fs_workload_fini(&wl);
 	fs_store_close(store);
 	fs_scenario_fini(&sc);
 	return rc;

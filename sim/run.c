@@ -1,17 +1,20 @@
 /*
- * run.c - one fleet option under the training workload: FIFO gang
- * scheduling on the event engine, job results and the utilization series.
+ * run.c - one fleet option under a training workload: the event loop that
+ * ties the parts together. Fleet state is fleet.c, the order jobs start in is
+ * the scenario's policy (sched.c), interruptions are failures.c, the series
+ * and summary are recorder.c; this file dispatches events and owns the jobs.
  */
 #include "fleetsim/run.h"
 #include "fleetsim/engine.h"
+#include "fleetsim/failures.h"
+#include "fleetsim/fleet.h"
+#include "fleetsim/recorder.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/train.h"
 #include "fleetsim/train_simple.h"
 #include "fleetsim/util.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,48 +24,100 @@ enum { EV_JOB_END = 1, EV_JOB_SUBMIT, EV_JOB_FAIL, EV_JOB_RESTART };
 /* At equal times, ends free GPUs before submissions look for them. */
 enum { PRIO_END = 0, PRIO_JOB = 1, PRIO_SUBMIT = 2 };
 
-/* Token count the training model is asked about (see fs_run_job_time). */
+/* Token count the full training model is asked about (see full_shape). */
 #define REF_TOKENS 1e12
 
-/* Per-job state while it runs: useful work left and the current segment. */
-struct job_state {
-	double work_s;       /* useful training seconds the whole job needs; < 0: not yet known */
-	double work_left_s;  /* since the last checkpoint */
-	double seg_start_s;  /* wall time the current segment began */
-	double tau_s;        /* training seconds between checkpoints */
+/* ---- training models: one row per scenario `train_model` ------------------ */
+
+/*
+ * A job shape's time per token: what a training model computes once per
+ * (model, GPUs, sequence length, precision) so that a job's times are one
+ * scaling by its tokens.
+ */
+struct shape_time {
+	double a;                   /* full: wall s for REF_TOKENS; first order: tokens/s of the job */
+	double goodput_frac;
 };
 
-struct fleet_state {
-	struct fs_evq *q;
-	const struct fs_scenario *sc;
-	const struct fs_fleet_opt *fleet;
-	struct fs_train_memo *memo;
-	gsl_rng *fail_rng;
-	struct fs_failure_params fp;
-	struct job_state *js;
-	uint64_t n_failures;
-	struct fs_job_result *jobs;
-	size_t n_jobs;
-	size_t next_start;   /* FIFO: jobs [next_start, n_submitted) wait */
-	size_t n_submitted;
-	int gpus_total;
-	int gpus_free;
-	int running;
-	/* utilization integration */
-	double interval_s;
-	double last_t_s;
-	struct fs_series_point *series;
-	size_t n_series, cap_series;
+struct train_model {
+	const char *name;           /* the scenario's `train_model` value */
+	enum fs_status (*shape)(const struct fs_gpu *g, struct fs_train_memo *memo,
+				const struct fs_llm *model, int gpus, const struct fs_train_opts *opts,
+				const struct fs_failure_params *fp, struct shape_time *out,
+				struct fs_error *e);
+	void (*times)(const struct shape_time *t, double tokens, double *work_s, double *wall_s);
 };
 
-static int64_t to_ns(double s)
+static enum fs_status first_order_shape(const struct fs_gpu *g, struct fs_train_memo *memo,
+					const struct fs_llm *model, int gpus,
+					const struct fs_train_opts *opts,
+					const struct fs_failure_params *fp, struct shape_time *out,
+					struct fs_error *e)
 {
-	return (int64_t)llround(s * (double)FS_NS_PER_S);
+	(void)memo;
+	(void)e;
+	/* the same product fs_train_simple_time_s divides by */
+	out->a = fs_train_simple_tokens_per_s_per_gpu(g, model, opts->seq_len, opts->precision) * gpus;
+	out->goodput_frac = fs_train_goodput_frac(fp, gpus);
+	return FS_OK;
 }
 
-static double now_s(const struct fleet_state *fs)
+static void first_order_times(const struct shape_time *t, double tokens, double *work_s,
+			      double *wall_s)
 {
-	return (double)fs_evq_now(fs->q) / (double)FS_NS_PER_S;
+	*work_s = tokens / t->a;
+	*wall_s = *work_s / t->goodput_frac;
+}
+
+static enum fs_status full_shape(const struct fs_gpu *g, struct fs_train_memo *memo,
+				 const struct fs_llm *model, int gpus, const struct fs_train_opts *opts,
+				 const struct fs_failure_params *fp, struct shape_time *out,
+				 struct fs_error *e)
+{
+	struct fs_train_job tj;
+	struct fs_train_estimate est;
+	enum fs_status st;
+
+	memset(&tj, 0, sizeof(tj));
+	tj.gpu = g;
+	tj.model = model;
+	tj.n_gpus = gpus;
+	tj.seq_len = opts->seq_len;
+	tj.precision = opts->precision;
+	/* The plan does not depend on the token count and the run time is
+	 * linear in it, so the model is asked for a reference count: one
+	 * memoised search then serves every job of this shape. */
+	tj.tokens = REF_TOKENS;
+	tj.failure = fp;
+	if ((st = fs_train_job_estimate(memo, &tj, &est, e)))
+		return st;
+	out->a = est.run_wall_s;
+	out->goodput_frac = est.goodput_frac;
+	return FS_OK;
+}
+
+static void full_times(const struct shape_time *t, double tokens, double *work_s, double *wall_s)
+{
+	/* run_wall_s = useful work / goodput; the simulation draws the failures itself */
+	*wall_s = t->a * (tokens / REF_TOKENS);
+	*work_s = *wall_s * t->goodput_frac;
+}
+
+static const struct train_model train_models[] = {
+	[FS_TRAIN_MODEL_FULL] = { "full", full_shape, full_times },
+	[FS_TRAIN_MODEL_FIRST_ORDER] = { "first_order", first_order_shape, first_order_times },
+};
+
+static const struct train_model *train_model_of(const struct fs_scenario *sc)
+{
+	assert((size_t)sc->train_model < sizeof(train_models) / sizeof(train_models[0]) &&
+	       train_models[sc->train_model].shape);
+	return &train_models[sc->train_model];
+}
+
+const char *fs_run_train_model_name(const struct fs_scenario *sc)
+{
+	return train_model_of(sc)->name;
 }
 
 void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
@@ -84,58 +139,180 @@ enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu
 			       const struct fs_train_opts *opts, double tokens, double *work_s,
 			       double *wall_s, struct fs_error *e)
 {
+	const struct train_model *tm = train_model_of(sc);
 	struct fs_failure_params fp;
-	struct fs_train_job tj;
-	struct fs_train_estimate est;
+	struct shape_time t;
 	enum fs_status st;
 
 	fs_run_failure_params(sc, g, &fp);
-	if (sc->train_model == FS_TRAIN_MODEL_FIRST_ORDER) {
-		*work_s = fs_train_simple_time_s(g, model, gpus, opts->seq_len, opts->precision, tokens);
-		*wall_s = *work_s / fs_train_goodput_frac(&fp, gpus);
-		return FS_OK;
-	}
-	memset(&tj, 0, sizeof(tj));
-	tj.gpu = g;
-	tj.model = model;
-	tj.n_gpus = gpus;
-	tj.seq_len = opts->seq_len;
-	tj.precision = opts->precision;
-	/* The plan does not depend on the token count and the run time is
-	 * linear in it, so the model is asked for a reference count: one
-	 * memoised search then serves every job of this shape. */
-	tj.tokens = REF_TOKENS;
-	tj.failure = &fp;
-	if ((st = fs_train_job_estimate(memo, &tj, &est, e)))
+	if ((st = tm->shape(g, memo, model, gpus, opts, &fp, &t, e)))
 		return st;
-	/* run_wall_s = useful work / goodput; the simulation draws the failures itself */
-	*wall_s = est.run_wall_s * (tokens / REF_TOKENS);
-	*work_s = *wall_s * est.goodput_frac;
+	tm->times(&t, tokens, work_s, wall_s);
 	return FS_OK;
 }
 
-/* Wall time to train work_left_s with a checkpoint after every tau_s of training. */
-static double wall_to_finish_s(const struct job_state *s, double write_s)
-{
-	double n_ckpt = ceil(s->work_left_s / s->tau_s) - 1.0;
+/* ---- job times cached per shape -------------------------------------------- */
 
-	return s->work_left_s + (n_ckpt > 0 ? n_ckpt * write_s : 0.0);
+struct shape_slot {
+	const struct fs_llm *model;     /* NULL: empty slot */
+	int gpus;
+	int seq_len;
+	int precision;
+	enum fs_status st;              /* FS_OK or FS_ERR_INFEASIBLE */
+	struct shape_time t;
+};
+
+/* Open addressing, power-of-two size, at most half full. Lookups are exact,
+ * so the hash (which sees catalog indices, not addresses) decides nothing. */
+struct shape_cache {
+	struct shape_slot *slots;
+	size_t mask, used;
+};
+
+static size_t shape_hash(size_t model_idx, int gpus, const struct fs_train_opts *o)
+{
+	uint64_t h = (uint64_t)model_idx * 0x9e3779b97f4a7c15ull;
+
+	h ^= (uint64_t)(uint32_t)gpus * 0xc2b2ae3d27d4eb4full;
+	h ^= (uint64_t)(uint32_t)o->seq_len * 0x165667b19e3779f9ull;
+	h ^= (uint64_t)o->precision * 0x27d4eb2f165667c5ull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int shape_cache_init(struct shape_cache *c, size_t cap_pow2)
+{
+	c->slots = calloc(cap_pow2, sizeof(*c->slots));
+	c->mask = cap_pow2 - 1;
+	c->used = 0;
+	return c->slots ? 0 : -1;
+}
+
+static struct shape_slot *shape_find(struct shape_cache *c, size_t model_idx,
+				     const struct fs_llm *model, int gpus,
+				     const struct fs_train_opts *o)
+{
+	size_t i = shape_hash(model_idx, gpus, o) & c->mask;
+
+	for (;; i = (i + 1) & c->mask) {
+		struct shape_slot *s = &c->slots[i];
+		if (!s->model || (s->model == model && s->gpus == gpus && s->seq_len == o->seq_len &&
+				  s->precision == (int)o->precision))
+			return s;
+	}
+}
+
+static int shape_cache_grow(struct shape_cache *c, const struct fs_llm *base)
+{
+	struct shape_cache n;
+
+	if (shape_cache_init(&n, (c->mask + 1) * 2))
+		return -1;
+	for (size_t i = 0; i <= c->mask; i++) {
+		const struct shape_slot *s = &c->slots[i];
+		struct fs_train_opts o = { s->seq_len, (enum fs_precision)s->precision };
+		if (s->model)
+			*shape_find(&n, (size_t)(s->model - base), s->model, s->gpus, &o) = *s;
+	}
+	n.used = c->used;
+	free(c->slots);
+	*c = n;
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+/* Per-job state while it runs: useful work left and the current segment. */
+struct job_state {
+	double work_s;       /* useful training seconds the whole job needs */
+	double work_left_s;  /* since the last checkpoint */
+	double seg_start_s;  /* wall time the current segment began */
+	double tau_s;        /* training seconds between checkpoints */
+	int32_t placement;   /* fleet placement while it holds GPUs */
+};
+
+struct run {
+	const struct fs_scenario *sc;
+	const struct fs_fleet_opt *fl;
+	const struct train_model *tm;
+	const struct fs_sched_policy *pol;
+	void *pol_state;
+	struct fs_evq *q;
+	struct fs_fleet fleet;
+	struct fs_failures fail;
+	struct fs_recorder rec;
+	struct fs_train_memo *memo;
+	struct shape_cache shapes;
+	struct job_state *js;
+	struct fs_job_result *jobs;
+	size_t n_jobs;
+	size_t n_waiting;    /* submitted, not yet picked */
+	int running;
+};
+
+static int64_t to_ns(double s)
+{
+	return (int64_t)llround(s * (double)FS_NS_PER_S);
+}
+
+static double now_s(const struct run *r)
+{
+	return (double)fs_evq_now(r->q) / (double)FS_NS_PER_S;
+}
+
+static enum fs_status nomem(struct fs_error *e)
+{
+	return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+}
+
+/* The job's expected times on this fleet, or FS_JOB_INFEASIBLE; one model call per shape. */
+static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
+{
+	struct fs_job_result *j = &r->jobs[idx];
+	struct job_state *s = &r->js[idx];
+	struct shape_slot *slot, cur;
+	char name[96];
+
+	slot = shape_find(&r->shapes, (size_t)(j->model - r->sc->catalog.llms), j->model, j->gpus,
+			  j->opts);
+	cur = *slot;
+	if (!cur.model) {
+		cur = (struct shape_slot){ j->model, j->gpus, j->opts->seq_len,
+					   (int)j->opts->precision, FS_OK, { 0, 0 } };
+		cur.st = r->tm->shape(r->fl->gpu, r->memo, j->model, j->gpus, j->opts, &r->fail.fp,
+				      &cur.t, e);
+		if (cur.st == FS_ERR_INFEASIBLE)
+			fs_error_clear(e);
+		else if (cur.st)
+			return cur.st;
+		*slot = cur;
+		if (++r->shapes.used * 2 > r->shapes.mask + 1 &&
+		    shape_cache_grow(&r->shapes, r->sc->catalog.llms))
+			return nomem(e);
+	}
+	if (cur.st == FS_ERR_INFEASIBLE) {
+		/* rejected when the policy picks it; it never holds GPUs */
+		j->status = FS_JOB_INFEASIBLE;
+		return FS_OK;
+	}
+	r->tm->times(&cur.t, j->tokens, &s->work_s, &j->run_s);
+	if (!(s->work_s > 0) || !isfinite(s->work_s))
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "job '%s': the training model gave %g s",
+				    fs_workload_job_name(r->sc, j->source, j->seq, name, sizeof(name)),
+				    s->work_s);
+	return FS_OK;
 }
 
 /* Schedules the job's end, or its next failure if one comes first. */
-static enum fs_status run_segment(struct fleet_state *fs, uint32_t idx, struct fs_error *e)
+static enum fs_status run_segment(struct run *r, uint32_t idx, struct fs_error *e)
 {
-	struct job_state *s = &fs->js[idx];
-	double finish = wall_to_finish_s(s, fs->fp.ckpt_write_s);
-	double fail = INFINITY;
-	int64_t now = fs_evq_now(fs->q), dt;
+	struct job_state *s = &r->js[idx];
+	double finish = fs_failures_wall_to_finish_s(&r->fail, s->work_left_s, s->tau_s);
+	double fail = fs_failures_next_s(&r->fail, r->jobs[idx].gpus);
+	int64_t now = fs_evq_now(r->q), dt;
 	uint32_t kind = EV_JOB_END;
 	int32_t prio = PRIO_END;
 
 	s->seg_start_s = (double)now / (double)FS_NS_PER_S;
-	if (fs->sc->failures.enabled)
-		fail = gsl_ran_exponential(fs->fail_rng,
-					   fs_failure_job_mtbf_s(&fs->fp, fs->jobs[idx].gpus));
 	if (fail < finish) {
 		finish = fail;
 		kind = EV_JOB_FAIL;
@@ -144,275 +321,227 @@ static enum fs_status run_segment(struct fleet_state *fs, uint32_t idx, struct f
 	dt = to_ns(finish);
 	if (dt < 1)
 		dt = 1;
-	if (!fs_evq_push(fs->q, now + dt, prio, kind, idx, 0))
-		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	if (!fs_evq_push(r->q, now + dt, prio, kind, idx, 0))
+		return nomem(e);
+	return FS_OK;
+}
+
+static struct fs_sched_view view_of(const struct run *r)
+{
+	return (struct fs_sched_view){ r->jobs, r->n_jobs, &r->fleet, now_s(r) };
+}
+
+/* Starts the jobs the policy picks until it picks none. */
+static enum fs_status start_picked(struct run *r, struct fs_error *e)
+{
+	struct fs_sched_view v = view_of(r);
+	uint32_t idx;
+	enum fs_status st;
+
+	while ((idx = r->pol->pick(r->pol_state, &v)) != FS_SCHED_NONE) {
+		struct fs_job_result *j = &r->jobs[idx];
+		struct job_state *s = &r->js[idx];
+
+		assert(idx < r->n_jobs && r->n_waiting > 0);
+		assert(fs_sched_gpus_needed(j) <= fs_fleet_gpus_free(&r->fleet));
+		r->n_waiting--;
+		j->start_s = v.now_s;
+		if (j->status == FS_JOB_INFEASIBLE) {
+			j->end_s = v.now_s;
+			j->wait_s = j->tts_s = j->gpu_hours = j->run_s = 0.0;
+			continue;
+		}
+		s->placement = fs_fleet_alloc(&r->fleet, j->gpus);
+		s->work_left_s = s->work_s;
+		s->tau_s = fs_failures_tau_s(&r->fail, j->gpus);
+		if ((st = run_segment(r, idx, e)))
+			return st;
+		r->running++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status on_submit(struct run *r, uint32_t idx, struct fs_error *e)
+{
+	struct fs_sched_view v;
+	enum fs_status st;
+
+	if ((st = job_times(r, idx, e)))
+		return st;
+	v = view_of(r);
+	r->n_waiting++;
+	r->pol->on_submit(r->pol_state, &v, idx);
+	return FS_OK;
+}
+
+static enum fs_status on_end(struct run *r, uint32_t idx)
+{
+	struct fs_job_result *j = &r->jobs[idx];
+	struct fs_sched_view v;
+
+	j->end_s = now_s(r);
+	j->wait_s = j->start_s - j->submit_s;
+	j->tts_s = j->end_s - j->submit_s;
+	j->gpu_hours = j->gpus * (j->end_s - j->start_s) / 3600.0;
+	fs_fleet_release(&r->fleet, r->js[idx].placement);
+	r->running--;
+	assert(r->running >= 0);
+	v = view_of(r);
+	r->pol->on_free(r->pol_state, &v, idx);
 	return FS_OK;
 }
 
 /* A failure: keep the checkpointed work, hold the GPUs for the restart. */
-static enum fs_status on_failure(struct fleet_state *fs, uint32_t idx, struct fs_error *e)
+static enum fs_status on_fail(struct run *r, uint32_t idx, struct fs_error *e)
 {
-	struct job_state *s = &fs->js[idx];
-	double elapsed = now_s(fs) - s->seg_start_s;
-	double cycles = floor(elapsed / (s->tau_s + fs->fp.ckpt_write_s));
-	int64_t r = to_ns(fs->fp.restart_s);
+	struct job_state *s = &r->js[idx];
+	int64_t restart = to_ns(r->fail.fp.restart_s);
 
-	s->work_left_s -= cycles * s->tau_s;
-	if (s->work_left_s < 0)
-		s->work_left_s = 0;
-	fs->jobs[idx].restarts++;
-	fs->n_failures++;
-	if (!fs_evq_push(fs->q, fs_evq_now(fs->q) + (r > 0 ? r : 1), PRIO_JOB, EV_JOB_RESTART, idx, 0))
-		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	s->work_left_s = fs_failures_work_left_s(&r->fail, s->work_left_s, s->tau_s,
+						 now_s(r) - s->seg_start_s);
+	r->jobs[idx].restarts++;
+	if (!fs_evq_push(r->q, fs_evq_now(r->q) + (restart > 0 ? restart : 1), PRIO_JOB,
+			 EV_JOB_RESTART, idx, 0))
+		return nomem(e);
 	return FS_OK;
 }
 
-static int ensure_bucket(struct fleet_state *fs, size_t idx)
+static enum fs_status dispatch(struct run *r, const struct fs_event *ev, struct fs_error *e)
 {
-	while (idx >= fs->n_series) {
-		if (fs->n_series == fs->cap_series) {
-			size_t ncap = fs->cap_series ? fs->cap_series * 2 : 1024;
-			void *p = realloc(fs->series, ncap * sizeof(*fs->series));
-			if (!p)
-				return -1;
-			fs->series = p;
-			fs->cap_series = ncap;
-		}
-		memset(&fs->series[fs->n_series], 0, sizeof(fs->series[0]));
-		fs->series[fs->n_series].t_s = (double)fs->n_series * fs->interval_s;
-		fs->series[fs->n_series].gpus_total = fs->gpus_total;
-		fs->n_series++;
+	assert(ev->subject < r->n_jobs);
+	switch (ev->kind) {
+	case EV_JOB_SUBMIT:
+		return on_submit(r, ev->subject, e);
+	case EV_JOB_END:
+		return on_end(r, ev->subject);
+	case EV_JOB_FAIL:
+		return on_fail(r, ev->subject, e);
+	case EV_JOB_RESTART:
+		return run_segment(r, ev->subject, e);
+	default:
+		assert(!"unknown event kind");
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "internal: event kind %u",
+				    (unsigned)ev->kind);
 	}
-	return 0;
 }
 
-/* Adds busy GPU-seconds of the state held over [last_t, t) to the buckets. */
-static int integrate_to(struct fleet_state *fs, double t)
+/* Copies the workload into r's jobs and queues the submissions. */
+static enum fs_status load_jobs(struct run *r, const struct fs_workload *w, struct fs_error *e)
 {
-	double busy = fs->gpus_total - fs->gpus_free;
-	int queued = (int)(fs->n_submitted - fs->next_start);
-
-	while (fs->last_t_s < t) {
-		size_t b = (size_t)floor(fs->last_t_s / fs->interval_s);
-		double bend = (double)(b + 1) * fs->interval_s;
-		double upto = t < bend ? t : bend;
-
-		if (ensure_bucket(fs, b))
-			return -1;
-		fs->series[b].gpus_busy += busy * (upto - fs->last_t_s);
-		fs->series[b].jobs_running = fs->running;
-		fs->series[b].jobs_queued = queued;
-		fs->last_t_s = upto;
-	}
-	return 0;
-}
-
-/* Starts waiting jobs in FIFO order while the head fits in the free GPUs. */
-static enum fs_status start_ready(struct fleet_state *fs, struct fs_error *e)
-{
-	while (fs->next_start < fs->n_submitted) {
-		uint32_t idx = (uint32_t)fs->next_start;
-		struct fs_job_result *j = &fs->jobs[idx];
-		struct job_state *s = &fs->js[idx];
-		enum fs_status st;
-
-		if (s->work_s < 0) {
-			st = fs_run_job_time(fs->sc, fs->fleet->gpu, fs->memo, j->model, j->gpus,
-					     j->opts, j->tokens, &s->work_s, &j->run_s, e);
-			if (st == FS_ERR_INFEASIBLE) {
-				/* rejected at the head of the queue; it never holds GPUs */
-				fs_error_clear(e);
-				j->status = FS_JOB_INFEASIBLE;
-				j->start_s = j->end_s = now_s(fs);
-				j->wait_s = j->tts_s = j->gpu_hours = j->run_s = 0.0;
-				fs->next_start++;
-				continue;
-			}
-			if (st)
-				return st;
-			if (!(s->work_s > 0) || !isfinite(s->work_s))
-				return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
-						    "job '%s': the training model gave %g s", j->name, s->work_s);
-		}
-		if (j->gpus > fs->gpus_free)
-			break;
-		j->start_s = now_s(fs);
-		s->work_left_s = s->work_s;
-		s->tau_s = fs_failure_ckpt_interval_s(&fs->fp, j->gpus);
-		if (!(s->tau_s > 0))
-			s->tau_s = INFINITY;
-		if ((st = run_segment(fs, idx, e)))
-			return st;
-		fs->gpus_free -= j->gpus;
-		fs->running++;
-		fs->next_start++;
-	}
-	return FS_OK;
-}
-
-static void summarize(struct fs_run_result *r, const struct fs_scenario *sc, double *scratch)
-{
-	struct fs_run_summary *s = &r->sum;
-	size_t n = 0;
-	double busy_in_horizon = 0.0;
-
-	s->n_jobs = r->n_jobs;
 	for (size_t i = 0; i < r->n_jobs; i++) {
-		const struct fs_job_result *j = &r->jobs[i];
-		if (j->status == FS_JOB_INFEASIBLE) {
-			s->n_infeasible++;
-			continue;
-		}
-		s->gpu_hours += j->gpu_hours;
-		if (j->end_s <= sc->horizon_s)
-			s->n_done_in_horizon++;
-		if (j->end_s > s->makespan_s)
-			s->makespan_s = j->end_s;
+		const struct fs_arrival *a = &w->jobs[i];
+		struct fs_job_result *j = &r->jobs[i];
+
+		/* the loader keeps every job within every fleet */
+		assert(a->gpus >= 1 && a->gpus <= r->fl->n_gpus);
+		j->source = a->source;
+		j->seq = a->seq;
+		j->model = a->model;
+		j->opts = a->opts;
+		j->gpus = a->gpus;
+		j->tokens = a->tokens;
+		/* times live on the engine's nanosecond grid */
+		j->submit_s = (double)to_ns(a->submit_s) / (double)FS_NS_PER_S;
+		if (!fs_evq_push(r->q, to_ns(j->submit_s), PRIO_SUBMIT, EV_JOB_SUBMIT, (uint32_t)i, 0))
+			return nomem(e);
 	}
-	/* waits and times to solution of the jobs that ran */
-	for (size_t i = 0; i < r->n_jobs; i++)
-		if (r->jobs[i].status == FS_JOB_DONE)
-			scratch[n++] = r->jobs[i].wait_s;
-	if (n > 0) {
-		gsl_sort(scratch, 1, n);
-		s->mean_wait_s = gsl_stats_mean(scratch, 1, n);
-		s->p90_wait_s = gsl_stats_quantile_from_sorted_data(scratch, 1, n, 0.9);
-		n = 0;
-		for (size_t i = 0; i < r->n_jobs; i++)
-			if (r->jobs[i].status == FS_JOB_DONE)
-				scratch[n++] = r->jobs[i].tts_s;
-		gsl_sort(scratch, 1, n);
-		s->mean_tts_s = gsl_stats_mean(scratch, 1, n);
-		s->p90_tts_s = gsl_stats_quantile_from_sorted_data(scratch, 1, n, 0.9);
+	return FS_OK;
+}
+
+static enum fs_status run_events(struct run *r, struct fs_error *e)
+{
+	struct fs_event ev;
+	enum fs_status st;
+
+	while (fs_evq_pop(r->q, &ev)) {
+		if ((st = fs_recorder_advance(&r->rec, now_s(r), r->fleet.gpus_total - r->fleet.gpus_free,
+					      r->running, r->n_waiting, e)))
+			return st;
+		if ((st = dispatch(r, &ev, e)))
+			return st;
+		assert(r->running >= 0 && r->n_waiting <= r->n_jobs &&
+		       r->fleet.gpus_free >= 0 && r->fleet.gpus_free <= r->fleet.gpus_total);
+		/* restarts and failures change no GPU count: nothing new can start */
+		if ((ev.kind == EV_JOB_SUBMIT || ev.kind == EV_JOB_END) && (st = start_picked(r, e)))
+			return st;
 	}
-	for (size_t b = 0; b < r->n_series; b++) {
-		double t0 = r->series[b].t_s, t1 = t0 + sc->series_interval_s;
-		double part = t1 <= sc->horizon_s ? 1.0
-			    : t0 >= sc->horizon_s ? 0.0 : (sc->horizon_s - t0) / (t1 - t0);
-		/* buckets hold time-averages; the one straddling the horizon is
-		 * split assuming a uniform level inside it */
-		busy_in_horizon += r->series[b].gpus_busy * sc->series_interval_s * part;
+	fs_fleet_check(&r->fleet);
+	if (r->n_waiting != 0 || r->running != 0)
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+				    "internal: %zu of %zu jobs never started under policy '%s'",
+				    r->n_waiting, r->n_jobs, r->pol->name);
+	return FS_OK;
+}
+
+enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
+				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
+				     struct fs_error *e)
+{
+	struct run r = { 0 };
+	struct timespec t0, t1;
+	enum fs_status st;
+
+	assert(fleet_idx < sc->n_fleets && sc->scheduler);
+	memset(out, 0, sizeof(*out));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.sc = sc;
+	r.fl = &sc->fleets[fleet_idx];
+	r.tm = train_model_of(sc);
+	r.pol = sc->scheduler;
+	r.n_jobs = w->n;
+	r.jobs = calloc(w->n ? w->n : 1, sizeof(*r.jobs));
+	r.js = calloc(w->n ? w->n : 1, sizeof(*r.js));
+	if (!r.jobs || !r.js || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
+	    shape_cache_init(&r.shapes, 64)) {
+		st = nomem(e);
+		goto out;
 	}
-	s->mean_util_frac = busy_in_horizon / ((double)r->fleet->n_gpus * sc->horizon_s);
-	s->fleet_cost_usd = (double)r->fleet->n_gpus * sc->horizon_s / 3600.0 *
-			    r->fleet->gpu->cloud_usd_per_gpu_hour;
+	if ((st = fs_fleet_init(&r.fleet, r.fl->nodes, r.fl->gpus_per_node, e)) ||
+	    (st = fs_failures_init(&r.fail, sc, r.fl->gpu, seed, e)) ||
+	    (st = fs_recorder_init(&r.rec, sc, r.fl->n_gpus, e)) ||
+	    (st = r.pol->init(&r.pol_state, w->n, e)) || (st = load_jobs(&r, w, e)) ||
+	    (st = run_events(&r, e)))
+		goto out;
+	out->fleet = r.fl;
+	out->seed = seed;
+	out->horizon_s = sc->horizon_s;
+	out->jobs = r.jobs;
+	out->n_jobs = r.n_jobs;
+	if ((st = fs_recorder_finish(&r.rec, sc->horizon_s, out, e)) ||
+	    (st = fs_recorder_summarize(out, sc, e))) {
+		free(out->series);
+		memset(out, 0, sizeof(*out));
+		goto out;
+	}
+	r.jobs = NULL;      /* now out's */
+	out->sum.events = fs_evq_popped(r.q);
+	out->sum.n_failures = r.fail.n_failures;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+out:
+	r.pol->fini(r.pol_state);
+	fs_recorder_fini(&r.rec);
+	fs_failures_fini(&r.fail);
+	fs_fleet_fini(&r.fleet);
+	free(r.shapes.slots);
+	fs_train_memo_destroy(r.memo);
+	fs_evq_destroy(r.q);
+	free(r.js);
+	free(r.jobs);
+	return st;
 }
 
 enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,
 			    struct fs_run_result *out, struct fs_error *e)
 {
-	const struct fs_fleet_opt *fl = &sc->fleets[fleet_idx];
-	struct fleet_state fs = { 0 };
-	struct fs_event ev;
-	struct timespec t0, t1;
+	struct fs_workload w;
 	enum fs_status st;
-	double *scratch = NULL;
 
 	memset(out, 0, sizeof(*out));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	out->fleet = fl;
-	out->seed = seed;
-	out->horizon_s = sc->horizon_s;
-	if ((st = fs_workload_generate(sc, seed, &fs.jobs, &fs.n_jobs, e)))
+	if ((st = fs_workload_generate(sc, seed, &w, e)))
 		return st;
-	fs.sc = sc;
-	fs.fleet = fl;
-	fs.js = malloc((fs.n_jobs ? fs.n_jobs : 1) * sizeof(*fs.js));
-	fs.fail_rng = gsl_rng_alloc(gsl_rng_mt19937);
-	if (fs_evq_create(&fs.q, fs.n_jobs + 16) || !fs.js || !fs.fail_rng ||
-	    fs_train_memo_create(&fs.memo, 4096)) {
-		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-		goto fail;
-	}
-	gsl_rng_set(fs.fail_rng, (unsigned long)fs_seed_mix(seed, "failures"));
-	for (size_t i = 0; i < fs.n_jobs; i++)
-		fs.js[i].work_s = -1.0;
-	fs_run_failure_params(sc, fl->gpu, &fs.fp);
-	fs.gpus_total = fs.gpus_free = fl->n_gpus;
-	fs.interval_s = sc->series_interval_s;
-	for (size_t i = 0; i < fs.n_jobs; i++) {
-		if (fs.jobs[i].gpus > fl->n_gpus) {
-			st = fs_error_set(e, FS_ERR_INPUT, sc->file, 0, fs.jobs[i].name,
-					  "job needs %d GPUs but fleet '%s' has %d",
-					  fs.jobs[i].gpus, fl->name, fl->n_gpus);
-			goto fail;
-		}
-		/* times live on the engine's nanosecond grid */
-		fs.jobs[i].submit_s = (double)to_ns(fs.jobs[i].submit_s) / (double)FS_NS_PER_S;
-		if (!fs_evq_push(fs.q, to_ns(fs.jobs[i].submit_s), PRIO_SUBMIT, EV_JOB_SUBMIT,
-				 (uint32_t)i, 0)) {
-			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-			goto fail;
-		}
-	}
-	while (fs_evq_pop(fs.q, &ev)) {
-		if (integrate_to(&fs, now_s(&fs))) {
-			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-			goto fail;
-		}
-		if (ev.kind == EV_JOB_SUBMIT) {
-			/* jobs are pushed in submit order and ties pop FIFO */
-			fs.n_submitted = (size_t)ev.subject + 1;
-		} else if (ev.kind == EV_JOB_FAIL) {
-			if ((st = on_failure(&fs, ev.subject, e)))
-				goto fail;
-			continue;
-		} else if (ev.kind == EV_JOB_RESTART) {
-			if ((st = run_segment(&fs, ev.subject, e)))
-				goto fail;
-			continue;
-		} else {
-			struct fs_job_result *j = &fs.jobs[ev.subject];
-			j->end_s = now_s(&fs);
-			j->wait_s = j->start_s - j->submit_s;
-			j->tts_s = j->end_s - j->submit_s;
-			j->gpu_hours = j->gpus * (j->end_s - j->start_s) / 3600.0;
-			fs.gpus_free += j->gpus;
-			fs.running--;
-		}
-		if ((st = start_ready(&fs, e)))
-			goto fail;
-	}
-	if (fs.next_start != fs.n_jobs || fs.running != 0) {
-		st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
-				  "internal: %zu of %zu jobs never started", fs.n_jobs - fs.next_start, fs.n_jobs);
-		goto fail;
-	}
-	/* the series covers at least the horizon */
-	if (integrate_to(&fs, fmax(sc->horizon_s, fs.last_t_s))) {
-		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-		goto fail;
-	}
-	for (size_t b = 0; b < fs.n_series; b++)
-		fs.series[b].gpus_busy /= fs.interval_s;
-	out->jobs = fs.jobs;
-	out->n_jobs = fs.n_jobs;
-	out->series = fs.series;
-	out->n_series = fs.n_series;
-	out->sum.events = fs_evq_popped(fs.q);
-	out->sum.n_failures = fs.n_failures;
-	scratch = malloc((fs.n_jobs ? fs.n_jobs : 1) * sizeof(double));
-	if (!scratch) {
-		memset(out, 0, sizeof(*out));
-		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-		goto fail;
-	}
-	summarize(out, sc, scratch);
-	free(scratch);
-	free(fs.js);
-	gsl_rng_free(fs.fail_rng);
-	fs_train_memo_destroy(fs.memo);
-	fs_evq_destroy(fs.q);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-	return FS_OK;
-fail:
-	free(fs.js);
-	gsl_rng_free(fs.fail_rng);
-	fs_train_memo_destroy(fs.memo);
-	fs_evq_destroy(fs.q);
-	free(fs.jobs);
-	free(fs.series);
+	st = fs_run_fleet_workload(sc, &w, fleet_idx, seed, out, e);
+	fs_workload_fini(&w);
 	return st;
 }
 

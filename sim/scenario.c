@@ -4,6 +4,7 @@
  */
 #include "fleetsim/scenario.h"
 #include "fleetsim/builtin.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/util.h"
 
 #include <assert.h>
@@ -455,6 +456,7 @@ enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
+	"scheduler",
 	"failures", "fleets", "training", "gpus", "models", "aliases",
 };
 static const char *const failure_keys[] = {
@@ -903,6 +905,22 @@ static enum fs_status load_train_model(struct ld *ld, const config_setting_t *ro
 	return FS_OK;
 }
 
+static enum fs_status load_scheduler(struct ld *ld, const config_setting_t *root,
+				     struct fs_scenario *sc)
+{
+	char name[64], known[256];
+
+	if (get_str(ld, root, "", "scheduler", false, fs_sched_default()->name, name, sizeof(name)))
+		return FS_ERR_INPUT;
+	sc->scheduler = fs_sched_find(name);
+	if (!sc->scheduler)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(root, "scheduler")), "scheduler",
+				    "found \"%s\"; expected one of %s", name,
+				    fs_sched_names(known, sizeof(known)));
+	return FS_OK;
+}
+
 static enum fs_status load_failures(struct ld *ld, const config_setting_t *root,
 				    struct fs_scenario *sc)
 {
@@ -961,7 +979,8 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 				    "series_interval_hours",
 				    "%g h gives more than 2,000,000 series points over %g days; expected a longer interval",
 				    interval_h, horizon_days);
-	if (load_train_model(ld, root, sc) || load_failures(ld, root, sc))
+	if (load_train_model(ld, root, sc) || load_scheduler(ld, root, sc) ||
+	    load_failures(ld, root, sc))
 		return FS_ERR_INPUT;
 	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;

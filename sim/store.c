@@ -5,7 +5,9 @@
 #include "fleetsim/store.h"
 #include "fleetsim/sha256.h"
 #include "fleetsim/util.h"
+#include "fleetsim/workload.h"
 
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,12 @@ struct fs_store {
 	char path[512];
 };
 
-static const char schema_v1[] =
+/*
+ * Version 2: the tables shared with version 1 (scenarios, runs, series and
+ * their views) plus the lean job rows below; version 1 had a wide `jobs`
+ * table instead, now a view of the same name and columns.
+ */
+static const char schema_base[] =
 	"CREATE TABLE scenarios("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL,"
@@ -45,22 +52,6 @@ static const char schema_v1[] =
 	"  gpu_hours REAL NOT NULL,"
 	"  fleet_cost_usd REAL NOT NULL,"
 	"  events INTEGER NOT NULL);"
-	"CREATE TABLE jobs("
-	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
-	"  name TEXT NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  gpus INTEGER NOT NULL,"
-	"  tokens REAL NOT NULL,"
-	"  submit_s REAL NOT NULL,"
-	"  start_s REAL,"
-	"  end_s REAL,"
-	"  wait_s REAL,"
-	"  tts_s REAL,"
-	"  gpu_hours REAL NOT NULL,"
-	"  status TEXT NOT NULL,"
-	"  restarts INTEGER NOT NULL,"
-	"  PRIMARY KEY(run_id, name));"
 	"CREATE TABLE series("
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	"  t_s REAL NOT NULL,"
@@ -81,6 +72,81 @@ static const char schema_v1[] =
 	"  SELECT run_id, CAST(t_s / 86400 AS INTEGER) AS day,"
 	"         AVG(gpus_busy) AS gpus_busy, AVG(gpus_busy * 1.0 / gpus_total) AS util_frac"
 	"  FROM series GROUP BY run_id, day;";
+
+/*
+ * Jobs, version 2: integer keys only. A job's name and kind come from its
+ * source (an explicit job, or a stream whose jobs are named
+ * "<stream>-<seq>"), its model from `models`; wait, time to solution and
+ * GPU-hours derive from the times. The view `jobs` shows the version-1
+ * columns (same values, bit for bit) plus job_idx, the workload order.
+ */
+static const char schema_jobs_v2[] =
+	"CREATE TABLE models("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE job_sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"          /* 'job' or the stream's name */
+	"  name TEXT);"                  /* the explicit job's name; NULL for a stream */
+	"CREATE TABLE run_jobs("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  job_idx INTEGER NOT NULL,"    /* 0.. in workload (submit) order */
+	"  source_id INTEGER NOT NULL,"   /* job_sources(id) */
+	"  seq INTEGER NOT NULL,"        /* 1.. within a stream; 0 for an explicit job */
+	"  model_id INTEGER NOT NULL,"    /* models(id) */
+	"  gpus INTEGER NOT NULL CHECK(gpus >= 1),"
+	"  tokens REAL NOT NULL,"
+	"  submit_s REAL NOT NULL,"
+	"  start_s REAL,"                /* NULL: infeasible, never ran */
+	"  end_s REAL,"
+	"  status INTEGER NOT NULL CHECK(status IN (0, 1)),"  /* 0 done, 1 infeasible */
+	"  restarts INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, job_idx)) WITHOUT ROWID;";
+
+static const char schema_jobs_view[] =
+	"CREATE VIEW jobs AS"
+	"  SELECT j.run_id AS run_id, COALESCE(s.name, s.kind || '-' || j.seq) AS name,"
+	"         s.kind AS kind, m.name AS model, j.gpus AS gpus, j.tokens AS tokens,"
+	"         j.submit_s AS submit_s, j.start_s AS start_s, j.end_s AS end_s,"
+	"         j.start_s - j.submit_s AS wait_s, j.end_s - j.submit_s AS tts_s,"
+	"         COALESCE(j.gpus * (j.end_s - j.start_s) / 3600.0, 0.0) AS gpu_hours,"
+	"         CASE j.status WHEN 0 THEN 'done' ELSE 'infeasible' END AS status,"
+	"         j.restarts AS restarts, j.job_idx AS job_idx"
+	"  FROM run_jobs j JOIN job_sources s ON s.id = j.source_id"
+	"  JOIN models m ON m.id = j.model_id;";
+
+/*
+ * Version 1 -> 2: moves the wide `jobs` rows into run_jobs (rowid order is
+ * the workload order), then replaces the table by the view. A stream job's
+ * name "<kind>-<n>" becomes seq n of the stream's source; any other name
+ * (explicit jobs) keeps a source of its own.
+ */
+static const char migrate_v1_v2[] =
+	"CREATE TEMP TABLE v1 AS"
+	"  SELECT rowid AS rid, j.*,"
+	"    CASE WHEN kind <> 'job' AND substr(name, 1, length(kind) + 1) = kind || '-'"
+	"          AND CAST(CAST(substr(name, length(kind) + 2) AS INTEGER) AS TEXT)"
+	"              = substr(name, length(kind) + 2)"
+	"          AND CAST(substr(name, length(kind) + 2) AS INTEGER) > 0"
+	"         THEN CAST(substr(name, length(kind) + 2) AS INTEGER) ELSE 0 END AS seq"
+	"  FROM jobs j;"
+	"CREATE TEMP TABLE v1_base AS SELECT run_id, MIN(rid) AS base FROM v1 GROUP BY run_id;"
+	"INSERT OR IGNORE INTO models(name) SELECT model FROM v1 GROUP BY model ORDER BY MIN(rid);"
+	"INSERT INTO job_sources(run_id, kind, name)"
+	"  SELECT run_id, kind, CASE WHEN seq > 0 THEN NULL ELSE name END AS sname FROM v1"
+	"  GROUP BY run_id, kind, sname ORDER BY MIN(rid);"
+	"CREATE INDEX v1_src ON job_sources(run_id, kind, name);"
+	"INSERT INTO run_jobs"
+	"  SELECT v.run_id, v.rid - b.base, s.id, v.seq, m.id, v.gpus, v.tokens, v.submit_s,"
+	"         v.start_s, v.end_s, CASE v.status WHEN 'done' THEN 0 ELSE 1 END, v.restarts"
+	"  FROM v1 v JOIN v1_base b ON b.run_id = v.run_id"
+	"  JOIN job_sources s ON s.run_id = v.run_id AND s.kind = v.kind"
+	"    AND s.name IS (CASE WHEN v.seq > 0 THEN NULL ELSE v.name END)"
+	"  JOIN models m ON m.name = v.model ORDER BY v.rid;"
+	"DROP INDEX v1_src;"
+	"DROP TABLE v1; DROP TABLE v1_base;"
+	"DROP TABLE main.jobs;";
 
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
 			      const char *what)
@@ -121,10 +187,31 @@ static int user_version(sqlite3 *db)
 	return v;
 }
 
+/* Brings a database of version v (0: new, empty) to FS_STORE_SCHEMA_VERSION; in a transaction. */
+static int upgrade(sqlite3 *db, int v)
+{
+	char sql[64];
+	int rc = SQLITE_OK;
+
+	if (v == 0)
+		rc = exec(db, schema_base);
+	if (rc == SQLITE_OK)
+		rc = exec(db, schema_jobs_v2);
+	if (rc == SQLITE_OK && v == 1)
+		rc = exec(db, migrate_v1_v2);
+	if (rc == SQLITE_OK)
+		rc = exec(db, schema_jobs_view);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", FS_STORE_SCHEMA_VERSION);
+	if (rc == SQLITE_OK)
+		rc = exec(db, sql);
+	return rc;
+}
+
 static enum fs_status ensure_schema(struct fs_store *s, enum fs_store_mode mode, struct fs_error *e)
 {
 	int v = user_version(s->db);
 	int has_runs;
+	enum fs_status st;
 
 	if (v < 0)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
@@ -143,23 +230,25 @@ static enum fs_status ensure_schema(struct fs_store *s, enum fs_store_mode mode,
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
 				    "holds a 'runs' table but no fleetsim schema version; "
 				    "expected a fleetsim results database");
-	if (mode == FS_STORE_READ)
+	if (mode == FS_STORE_READ && v == 0)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
 				    "no fleetsim results in this database; run 'fleetsim run' first");
-	/* v == 0 and empty of ours: create (later versions migrate here, step by step). */
 	if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL, "cannot write the database: %s",
 				    sqlite3_errmsg(s->db));
-	if (exec(s->db, schema_v1) != SQLITE_OK ||
-	    exec(s->db, "PRAGMA user_version = 1") != SQLITE_OK) {
-		enum fs_status st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-						 "cannot create the schema: %s", sqlite3_errmsg(s->db));
+	/* another writer may have created or migrated it while we waited */
+	v = user_version(s->db);
+	if (v != FS_STORE_SCHEMA_VERSION && upgrade(s->db, v) != SQLITE_OK) {
+		st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				  v ? "cannot migrate the schema from version %d: %s"
+				    : "cannot create the schema%.0d: %s",
+				  v, sqlite3_errmsg(s->db));
 		exec(s->db, "ROLLBACK");
 		return st;
 	}
 	if (exec(s->db, "COMMIT") != SQLITE_OK) {
-		enum fs_status st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-						 "cannot write the database: %s", sqlite3_errmsg(s->db));
+		st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL, "cannot write the database: %s",
+				  sqlite3_errmsg(s->db));
 		exec(s->db, "ROLLBACK");
 		return st;
 	}
@@ -184,6 +273,19 @@ enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct f
 				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		fs_store_close(s);
 		return st;
+	}
+	if (mode == FS_STORE_READ && user_version(s->db) > 0 &&
+	    user_version(s->db) < FS_STORE_SCHEMA_VERSION) {
+		/* an older schema is migrated even by readers: the views need it */
+		sqlite3_close(s->db);
+		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+			st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					  "an older fleetsim schema that must be migrated, but the "
+					  "database cannot be opened for writing: %s",
+					  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+			fs_store_close(s);
+			return st;
+		}
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	exec(s->db, "PRAGMA foreign_keys = ON");
@@ -236,8 +338,120 @@ static int64_t scenario_id(struct fs_store *s, const struct fs_scenario *sc, int
 	return id;
 }
 
-static int write_run(struct fs_store *s, int64_t sid, const struct fs_run_result *r,
-		     const char *version, sqlite3_stmt *sj, sqlite3_stmt *ss, int64_t *id)
+/* Per write: the database ids of the catalog's models, looked up or added once each. */
+struct model_ids {
+	const struct fs_llm *base;
+	int64_t *id;                /* [n_llms], 0 = not yet known */
+	size_t n;
+	sqlite3_stmt *add, *get;
+};
+
+static int model_id(struct model_ids *m, const struct fs_llm *model, int64_t *out)
+{
+	size_t i = (size_t)(model - m->base);
+	int rc;
+
+	assert(i < m->n);
+	if (m->id[i]) {
+		*out = m->id[i];
+		return SQLITE_OK;
+	}
+	sqlite3_reset(m->add);
+	sqlite3_bind_text(m->add, 1, model->name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(m->add)) != SQLITE_DONE)
+		return rc;
+	sqlite3_reset(m->get);
+	sqlite3_bind_text(m->get, 1, model->name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(m->get)) != SQLITE_ROW)
+		return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+	*out = m->id[i] = sqlite3_column_int64(m->get, 0);
+	sqlite3_reset(m->get);
+	return SQLITE_OK;
+}
+
+/* One job_sources row per explicit job and per stream; src[k] gets the id of source k. */
+static int write_sources(struct fs_store *s, const struct fs_scenario *sc, int64_t run_id,
+			 int64_t *src)
+{
+	sqlite3_stmt *st;
+	size_t n = sc->n_jobs + sc->n_streams;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO job_sources(run_id, kind, name) VALUES(?, ?, ?)",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	for (size_t k = 0; k < n && rc == SQLITE_OK; k++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_text(st, 2, fs_workload_kind(sc, (uint32_t)k), -1, SQLITE_STATIC);
+		if (k < sc->n_jobs)
+			sqlite3_bind_text(st, 3, sc->jobs[k].name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		src[k] = sqlite3_last_insert_rowid(s->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Rows per multi-row INSERT: fewer statement executions per job (12 values a row). */
+#define JOB_BATCH 32
+
+static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
+		     const struct fs_job_result *j, int64_t source_id, int64_t model_id)
+{
+	sqlite3_bind_int64(sj, k++, run_id);
+	sqlite3_bind_int64(sj, k++, (int64_t)i);
+	sqlite3_bind_int64(sj, k++, source_id);
+	sqlite3_bind_int64(sj, k++, j->seq);
+	sqlite3_bind_int64(sj, k++, model_id);
+	sqlite3_bind_int(sj, k++, j->gpus);
+	sqlite3_bind_double(sj, k++, j->tokens);
+	sqlite3_bind_double(sj, k++, j->submit_s);
+	if (j->status == FS_JOB_DONE) {
+		sqlite3_bind_double(sj, k++, j->start_s);
+		sqlite3_bind_double(sj, k++, j->end_s);
+	} else {
+		/* an infeasible job never ran: no times */
+		sqlite3_bind_null(sj, k++);
+		sqlite3_bind_null(sj, k++);
+	}
+	sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : 1);
+	sqlite3_bind_int(sj, k, j->restarts);
+}
+
+/* sj inserts one row, sb JOB_BATCH rows. */
+static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64_t *src,
+		      struct model_ids *mids, sqlite3_stmt *sj, sqlite3_stmt *sb)
+{
+	size_t i = 0;
+	int rc;
+
+	while (i < r->n_jobs) {
+		size_t n = r->n_jobs - i >= JOB_BATCH ? JOB_BATCH : 1;
+		sqlite3_stmt *st = n > 1 ? sb : sj;
+
+		sqlite3_reset(st);
+		for (size_t b = 0; b < n; b++, i++) {
+			const struct fs_job_result *j = &r->jobs[i];
+			int64_t mid = 0;
+
+			if ((rc = model_id(mids, j->model, &mid)) != SQLITE_OK)
+				return rc;
+			bind_job(st, (int)(12 * b + 1), run_id, i, j, src[j->source], mid);
+		}
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t sid,
+		     const struct fs_run_result *r, const char *version, struct model_ids *mids,
+		     int64_t *src, sqlite3_stmt *sj, sqlite3_stmt *sb, sqlite3_stmt *ss, int64_t *id)
 {
 	sqlite3_stmt *st;
 	const struct fs_run_summary *m = &r->sum;
@@ -283,34 +497,9 @@ static int write_run(struct fs_store *s, int64_t sid, const struct fs_run_result
 	if (rc != SQLITE_DONE)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	for (size_t i = 0; i < r->n_jobs; i++) {
-		const struct fs_job_result *j = &r->jobs[i];
-		k = 1;
-		sqlite3_reset(sj);
-		sqlite3_bind_int64(sj, k++, *id);
-		sqlite3_bind_text(sj, k++, j->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(sj, k++, j->kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(sj, k++, j->model->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(sj, k++, j->gpus);
-		sqlite3_bind_double(sj, k++, j->tokens);
-		sqlite3_bind_double(sj, k++, j->submit_s);
-		if (j->status == FS_JOB_DONE) {
-			sqlite3_bind_double(sj, k++, j->start_s);
-			sqlite3_bind_double(sj, k++, j->end_s);
-			sqlite3_bind_double(sj, k++, j->wait_s);
-			sqlite3_bind_double(sj, k++, j->tts_s);
-		} else {
-			/* an infeasible job never ran: no times */
-			for (int c = 0; c < 4; c++)
-				sqlite3_bind_null(sj, k++);
-		}
-		sqlite3_bind_double(sj, k++, j->gpu_hours);
-		sqlite3_bind_text(sj, k++, j->status == FS_JOB_DONE ? "done" : "infeasible", -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_int(sj, k++, j->restarts);
-		if ((rc = sqlite3_step(sj)) != SQLITE_DONE)
-			return rc;
-	}
+	if ((rc = write_sources(s, sc, *id, src)) != SQLITE_OK ||
+	    (rc = write_jobs(r, *id, src, mids, sj, sb)) != SQLITE_OK)
+		return rc;
 	for (size_t i = 0; i < r->n_series; i++) {
 		const struct fs_series_point *p = &r->series[i];
 		sqlite3_reset(ss);
@@ -330,43 +519,67 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 				   const struct fs_run_result *runs, size_t n,
 				   const char *version, int64_t *run_ids, struct fs_error *e)
 {
-	sqlite3_stmt *sj = NULL, *ss = NULL;
+	sqlite3_stmt *sj = NULL, *sb = NULL, *ss = NULL;
+	char batch_sql[64 + JOB_BATCH * 26];
+	struct model_ids mids = { sc->catalog.llms, NULL, sc->catalog.n_llms, NULL, NULL };
+	int64_t *src = NULL;
 	int rc;
 	int64_t sid;
 	enum fs_status st = FS_OK;
 
-	if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return db_fail(s, e, FS_ERR_DB, "cannot start a transaction");
+	mids.id = calloc(mids.n ? mids.n : 1, sizeof(*mids.id));
+	src = calloc(sc->n_jobs + sc->n_streams + 1, sizeof(*src));
+	if (!mids.id || !src) {
+		free(mids.id);
+		free(src);
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	}
+	if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		st = db_fail(s, e, FS_ERR_DB, "cannot start a transaction");
+		goto out;
+	}
 	sid = scenario_id(s, sc, &rc);
 	if (sid < 0) {
 		st = db_fail(s, e, FS_ERR_DB, "cannot store the scenario");
 		goto rollback;
 	}
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &sj,
-			       NULL) != SQLITE_OK ||
+	fs_strlcpy(batch_sql, "INSERT INTO run_jobs VALUES", sizeof(batch_sql));
+	for (int b = 0; b < JOB_BATCH; b++)
+		strcat(batch_sql, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)");
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO run_jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+			       &sj, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, batch_sql, -1, &sb, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO series VALUES(?,?,?,?,?,?)", -1, &ss, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO models(name) VALUES(?)", -1, &mids.add,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT id FROM models WHERE name = ?", -1, &mids.get, NULL) !=
 		    SQLITE_OK) {
 		st = db_fail(s, e, FS_ERR_DB, "cannot prepare the inserts");
 		goto rollback;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (write_run(s, sid, &runs[i], version, sj, ss, &run_ids[i]) != SQLITE_OK) {
+		if (write_run(s, sc, sid, &runs[i], version, &mids, src, sj, sb, ss, &run_ids[i]) !=
+		    SQLITE_OK) {
 			st = db_fail(s, e, FS_ERR_DB, "cannot store the run");
 			goto rollback;
 		}
 	}
-	sqlite3_finalize(sj);
-	sqlite3_finalize(ss);
 	if (exec(s->db, "COMMIT") != SQLITE_OK) {
 		st = db_fail(s, e, FS_ERR_DB, "cannot commit the runs");
-		exec(s->db, "ROLLBACK");
-		return st;
+		goto rollback;
 	}
-	return FS_OK;
+	goto out;
 rollback:
-	sqlite3_finalize(sj);
-	sqlite3_finalize(ss);
 	exec(s->db, "ROLLBACK");
+out:
+	sqlite3_finalize(sj);
+	sqlite3_finalize(sb);
+	sqlite3_finalize(ss);
+	sqlite3_finalize(mids.add);
+	sqlite3_finalize(mids.get);
+	free(mids.id);
+	free(src);
 	return st;
 }
 
@@ -496,7 +709,7 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT kind, COUNT(*), AVG(wait_s), AVG(tts_s), SUM(gpu_hours),"
 			       " SUM(status = 'infeasible'), SUM(restarts)"
-			       " FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(rowid)",
+			       " FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
 	sqlite3_bind_int64(st, 1, id);

@@ -2,10 +2,13 @@
  * workload.c - training arrivals: explicit jobs and Poisson streams whose
  * rate grows geometrically month over month.
  */
-#include "fleetsim/run.h"
+#include "fleetsim/workload.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
+
 #include <gsl/gsl_randist.h>
+#include <inttypes.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
@@ -33,11 +36,11 @@ static double arrival_at(const struct fs_stream_spec *s, double E)
 }
 
 struct gen {
-	struct fs_job_result *jobs;
+	struct fs_arrival *jobs;
 	size_t n, cap;
 };
 
-static struct fs_job_result *push_job(struct gen *g)
+static struct fs_arrival *push_job(struct gen *g)
 {
 	if (g->n == g->cap) {
 		size_t ncap = g->cap ? g->cap * 2 : 256;
@@ -51,25 +54,28 @@ static struct fs_job_result *push_job(struct gen *g)
 	return &g->jobs[g->n++];
 }
 
+/* Submit time, then declaration order: (source, seq) is the order of generation. */
 static int by_submit(const void *a, const void *b)
 {
-	const struct fs_job_result *x = a, *y = b;
+	const struct fs_arrival *x = a, *y = b;
 
 	if (x->submit_s != y->submit_s)
 		return x->submit_s < y->submit_s ? -1 : 1;
-	/* start_s holds the declaration index until the run fills it in */
-	return (x->start_s > y->start_s) - (x->start_s < y->start_s);
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_stream_spec *s,
-				 uint64_t seed, struct gen *g, struct fs_error *e)
+static enum fs_status gen_stream(const struct fs_scenario *sc, size_t k_stream, uint64_t seed,
+				 struct gen *g, struct fs_error *e)
 {
+	const struct fs_stream_spec *s = &sc->streams[k_stream];
 	char comp[96];
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_ran_discrete_t *mix = NULL;
 	double w[FS_MAX_MIX], E = 0.0, end = fmin(s->end_s, sc->horizon_s);
 	enum fs_status st = FS_OK;
-	size_t k = 0;
+	uint32_t k = 0;
 
 	for (int i = 0; i < s->n_models; i++)
 		w[i] = s->models[i].weight;
@@ -81,7 +87,7 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 	snprintf(comp, sizeof(comp), "stream:%s", s->name);
 	gsl_rng_set(r, (unsigned long)fs_seed_mix(seed, comp));
 	for (;;) {
-		struct fs_job_result *j;
+		struct fs_arrival *j;
 		double t;
 
 		E += gsl_ran_exponential(r, 1.0);
@@ -102,10 +108,9 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, const struct fs_s
 		if (j->gpus < 1)
 			j->gpus = 1;
 		j->submit_s = t;
-		j->start_s = (double)(g->n - 1);
-		snprintf(j->name, sizeof(j->name), "%s-%zu", s->name, ++k);
-		fs_strlcpy(j->kind, s->name, sizeof(j->kind));
-		if (g->n > 50000000) {
+		j->source = (uint32_t)(sc->n_jobs + k_stream);
+		j->seq = ++k;
+		if (k > 50000000) {
 			st = fs_error_set(e, FS_ERR_SIM, sc->file, s->line, s->name,
 					  "stream '%s' produced more than 50 million jobs; expected a lower rate",
 					  s->name);
@@ -119,41 +124,60 @@ out:
 }
 
 enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
-				    struct fs_job_result **jobs, size_t *n_jobs,
-				    struct fs_error *e)
+				    struct fs_workload *w, struct fs_error *e)
 {
 	struct gen g = { 0 };
 	enum fs_status st = FS_OK;
 
 	for (size_t i = 0; i < sc->n_jobs; i++) {
 		const struct fs_job_spec *js = &sc->jobs[i];
-		struct fs_job_result *j = push_job(&g);
+		struct fs_arrival *j = push_job(&g);
 		if (!j) {
 			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 			goto fail;
 		}
-		fs_strlcpy(j->name, js->name, sizeof(j->name));
-		fs_strlcpy(j->kind, "job", sizeof(j->kind));
 		j->model = js->model;
 		j->opts = &js->opts;
 		j->gpus = js->gpus;
 		j->tokens = js->tokens;
 		j->submit_s = js->submit_s;
-		j->start_s = (double)(g.n - 1);
+		j->source = (uint32_t)i;
 	}
 	for (size_t i = 0; i < sc->n_streams; i++)
-		if ((st = gen_stream(sc, &sc->streams[i], seed, &g, e)))
+		if ((st = gen_stream(sc, i, seed, &g, e)))
 			goto fail;
 	if (g.n)
 		qsort(g.jobs, g.n, sizeof(*g.jobs), by_submit);
-	for (size_t i = 0; i < g.n; i++)
-		g.jobs[i].start_s = 0.0;
-	*jobs = g.jobs;
-	*n_jobs = g.n;
+	w->jobs = g.jobs;
+	w->n = g.n;
 	return FS_OK;
 fail:
 	free(g.jobs);
-	*jobs = NULL;
-	*n_jobs = 0;
+	w->jobs = NULL;
+	w->n = 0;
 	return st;
+}
+
+void fs_workload_fini(struct fs_workload *w)
+{
+	free(w->jobs);
+	w->jobs = NULL;
+	w->n = 0;
+}
+
+const char *fs_workload_kind(const struct fs_scenario *sc, uint32_t source)
+{
+	assert(source < sc->n_jobs + sc->n_streams);
+	return source < sc->n_jobs ? "job" : sc->streams[source - sc->n_jobs].name;
+}
+
+char *fs_workload_job_name(const struct fs_scenario *sc, uint32_t source, uint32_t seq,
+			   char *buf, size_t n)
+{
+	assert(source < sc->n_jobs + sc->n_streams && n > 0);
+	if (source < sc->n_jobs)
+		fs_strlcpy(buf, sc->jobs[source].name, n);
+	else
+		snprintf(buf, n, "%s-%" PRIu32, sc->streams[source - sc->n_jobs].name, seq);
+	return buf;
 }

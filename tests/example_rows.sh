@@ -13,7 +13,7 @@ sqlite3 -csv "$tmp/ex.db" "
   SELECT r.fleet, j.name, j.kind, j.model, j.gpus, printf('%!.17g', j.tokens),
          printf('%!.17g', j.submit_s), printf('%!.17g', j.start_s), printf('%!.17g', j.end_s),
          j.status, j.restarts
-  FROM jobs j JOIN runs r ON r.id = j.run_id ORDER BY j.run_id, j.rowid" >"$tmp/jobs.csv"
+  FROM jobs j JOIN runs r ON r.id = j.run_id ORDER BY j.run_id, j.job_idx" >"$tmp/jobs.csv"
 sqlite3 -csv "$tmp/ex.db" "
   SELECT r.fleet, printf('%!.17g', s.t_s), s.gpus_total, printf('%!.17g', s.gpus_busy),
          s.jobs_running, s.jobs_queued

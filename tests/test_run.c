@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleetsim/fleet.h"
 #include "fleetsim/run.h"
 #include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/train_simple.h"
 #include "testutil.h"
 
@@ -66,10 +68,15 @@ static void load_hand(struct fs_scenario *sc)
 	}
 }
 
+static const struct fs_scenario *hand_sc; /* the scenario job() names jobs by */
+
 static const struct fs_job_result *job(const struct fs_run_result *r, const char *name)
 {
+	char buf[96];
+
 	for (size_t i = 0; i < r->n_jobs; i++)
-		if (strcmp(r->jobs[i].name, name) == 0)
+		if (strcmp(fs_workload_job_name(hand_sc, r->jobs[i].source, r->jobs[i].seq, buf,
+						sizeof(buf)), name) == 0)
 			return &r->jobs[i];
 	fail_msg("no job %s", name);
 	return NULL;
@@ -130,6 +137,8 @@ static void test_run_fifo_gang_by_hand(void **state)
 
 	(void)state;
 	load_hand(&sc);
+	hand_sc = &sc;
+	assert_string_equal(fs_run_train_model_name(&sc), "first_order");
 	assert_int_equal(fs_run_fleet(&sc, 0, sc.seed, &r, &e), FS_OK);
 	assert_int_equal(r.n_jobs, 4);
 	/* A: 8 GPUs at t=0 for 1 day. */
@@ -228,11 +237,13 @@ static void test_run_deterministic_and_common_workload(void **state)
 	assert_int_equal(a.n_jobs, b.n_jobs);
 	assert_int_equal(a.n_series, b.n_series);
 	for (size_t i = 0; i < a.n_jobs; i++) {
-		assert_string_equal(a.jobs[i].name, b.jobs[i].name);
+		assert_int_equal(a.jobs[i].source, b.jobs[i].source);
+		assert_int_equal(a.jobs[i].seq, b.jobs[i].seq);
 		assert_memory_equal(&a.jobs[i].submit_s, &b.jobs[i].submit_s, sizeof(double));
 		assert_memory_equal(&a.jobs[i].end_s, &b.jobs[i].end_s, sizeof(double));
 		/* the other fleet sees the very same workload */
-		assert_string_equal(a.jobs[i].name, h.jobs[i].name);
+		assert_int_equal(a.jobs[i].source, h.jobs[i].source);
+		assert_int_equal(a.jobs[i].seq, h.jobs[i].seq);
 		assert_memory_equal(&a.jobs[i].tokens, &h.jobs[i].tokens, sizeof(double));
 		assert_int_equal(a.jobs[i].gpus, h.jobs[i].gpus);
 	}
@@ -333,17 +344,157 @@ static void test_run_stream_growth_matches_expectation(void **state)
 	(void)state;
 	assert_int_equal(fs_scenario_load_text(text, "s.cfg", &sc, &e), FS_OK);
 	for (int s = 0; s < n_seeds; s++) {
-		struct fs_job_result *jobs;
-		size_t n;
-		assert_int_equal(fs_workload_generate(&sc, (uint64_t)s, &jobs, &n, &e), FS_OK);
-		mean += (double)n / n_seeds;
-		for (size_t i = 1; i < n; i++)
-			assert_true(jobs[i].submit_s >= jobs[i - 1].submit_s);
-		free(jobs);
+		struct fs_workload w;
+		assert_int_equal(fs_workload_generate(&sc, (uint64_t)s, &w, &e), FS_OK);
+		mean += (double)w.n / n_seeds;
+		for (size_t i = 1; i < w.n; i++)
+			assert_true(w.jobs[i].submit_s >= w.jobs[i - 1].submit_s);
+		fs_workload_fini(&w);
 	}
 	/* Poisson: variance = mean, so the standard error of the mean is sqrt(expect / n_seeds) */
 	assert_true(fabs(mean - expect) < 4.0 * sqrt(expect / n_seeds));
 	fs_scenario_fini(&sc);
+}
+
+static int placement_gpus(const struct fs_fleet *f, int32_t p, int *n_chunks)
+{
+	int gpus = 0;
+
+	*n_chunks = 0;
+	for (; p >= 0; p = f->chunks[p].next) {
+		assert_true(f->chunks[p].node >= 0 && f->chunks[p].node < f->n_nodes);
+		gpus += f->chunks[p].gpus;
+		(*n_chunks)++;
+	}
+	return gpus;
+}
+
+/* Three nodes of four GPUs: placements span nodes, and every GPU comes back. */
+static void test_run_fleet_state_alloc_free(void **state)
+{
+	struct fs_fleet f;
+	struct fs_error e;
+	int32_t a, b, c;
+	int chunks;
+
+	(void)state;
+	assert_int_equal(fs_fleet_init(&f, 3, 4, &e), FS_OK);
+	assert_int_equal(f.gpus_total, 12);
+	assert_int_equal(fs_fleet_gpus_free(&f), 12);
+	fs_fleet_check(&f);
+	a = fs_fleet_alloc(&f, 6);     /* more than a node: at least two chunks */
+	assert_int_equal(placement_gpus(&f, a, &chunks), 6);
+	assert_true(chunks >= 2);
+	assert_int_equal(fs_fleet_gpus_free(&f), 6);
+	fs_fleet_check(&f);
+	b = fs_fleet_alloc(&f, 5);
+	assert_int_equal(placement_gpus(&f, b, &chunks), 5);
+	c = fs_fleet_alloc(&f, 1);     /* the last GPU */
+	assert_int_equal(fs_fleet_gpus_free(&f), 0);
+	assert_int_equal(f.n_avail, 0);
+	fs_fleet_check(&f);
+	fs_fleet_release(&f, a);
+	assert_int_equal(fs_fleet_gpus_free(&f), 6);
+	fs_fleet_check(&f);
+	a = fs_fleet_alloc(&f, 6);     /* the freed GPUs again, in whatever nodes held them */
+	assert_int_equal(fs_fleet_gpus_free(&f), 0);
+	fs_fleet_release(&f, c);
+	fs_fleet_release(&f, b);
+	fs_fleet_release(&f, a);
+	fs_fleet_check(&f);
+	assert_int_equal(fs_fleet_gpus_free(&f), 12);
+	for (int n = 0; n < 3; n++)
+		assert_int_equal(f.free[n], 4);
+	assert_int_equal(f.n_avail, 3);
+	fs_fleet_fini(&f);
+}
+
+/* The registry knows fifo (the default) and refuses other names, naming file:line:key. */
+static void test_run_sched_registry(void **state)
+{
+	const char *base = "name = \"r\"; horizon_days = 1.0;\n%s\n"
+			   "fleets = ( { name = \"f\"; gpu = \"H100\"; nodes = 1; } );\n"
+			   "training = { jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9;"
+			   " gpus = 8; } ); };\n";
+	struct fs_scenario sc;
+	struct fs_error e;
+	char text[512], names[128];
+
+	(void)state;
+	assert_non_null(fs_sched_find("fifo"));
+	assert_string_equal(fs_sched_find("fifo")->name, "fifo");
+	assert_ptr_equal(fs_sched_default(), fs_sched_find("fifo"));
+	assert_null(fs_sched_find("FIFO"));
+	assert_null(fs_sched_find("backfill"));
+	assert_true(fs_sched_count() >= 1);
+	for (size_t i = 0; i < fs_sched_count(); i++)
+		assert_ptr_equal(fs_sched_find(fs_sched_at(i)->name), fs_sched_at(i));
+	assert_non_null(strstr(fs_sched_names(names, sizeof(names)), "\"fifo\""));
+	snprintf(text, sizeof(text), base, "");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_OK);
+	assert_ptr_equal(sc.scheduler, fs_sched_find("fifo"));
+	fs_scenario_fini(&sc);
+	snprintf(text, sizeof(text), base, "scheduler = \"fifo\";");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_OK);
+	assert_ptr_equal(sc.scheduler, fs_sched_find("fifo"));
+	fs_scenario_fini(&sc);
+	snprintf(text, sizeof(text), base, "scheduler = \"lottery\";");
+	assert_int_equal(fs_scenario_load_text(text, "r.cfg", &sc, &e), FS_ERR_INPUT);
+	assert_string_equal(e.file, "r.cfg");
+	assert_int_equal(e.line, 2);
+	assert_string_equal(e.key, "scheduler");
+	assert_non_null(strstr(e.msg, "lottery"));
+	assert_non_null(strstr(e.msg, "\"fifo\""));
+}
+
+/* FIFO picks in arrival order and never lets a later job overtake a waiting head. */
+static void test_run_sched_fifo_picks_in_order(void **state)
+{
+	const struct fs_sched_policy *p = fs_sched_find("fifo");
+	struct fs_job_result jobs[5];
+	const int sizes[5] = { 4, 2, 1, 4, 1 };
+	struct fs_fleet f;
+	struct fs_error e;
+	struct fs_sched_view v;
+	void *st = NULL;
+	int32_t held[5];
+
+	(void)state;
+	memset(jobs, 0, sizeof(jobs));
+	for (int i = 0; i < 5; i++) {
+		jobs[i].gpus = sizes[i];
+		jobs[i].status = FS_JOB_DONE;
+	}
+	assert_int_equal(fs_fleet_init(&f, 1, 4, &e), FS_OK);
+	v = (struct fs_sched_view){ jobs, 5, &f, 0.0 };
+	assert_int_equal(p->init(&st, 5, &e), FS_OK);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* nothing waits */
+	for (uint32_t i = 0; i < 3; i++)
+		p->on_submit(st, &v, i);
+	assert_int_equal(p->pick(st, &v), 0);
+	held[0] = fs_fleet_alloc(&f, 4);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* job 1 needs 2 of 0 free */
+	fs_fleet_release(&f, held[0]);
+	p->on_free(st, &v, 0);
+	assert_int_equal(p->pick(st, &v), 1);
+	held[1] = fs_fleet_alloc(&f, 2);
+	assert_int_equal(p->pick(st, &v), 2);
+	held[2] = fs_fleet_alloc(&f, 1);
+	p->on_submit(st, &v, 3);
+	p->on_submit(st, &v, 4);
+	/* one GPU is free: job 4 would fit, but job 3 (4 GPUs) is the head */
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	/* a job the fleet cannot run needs no GPUs: at the head it is picked at once */
+	jobs[3].status = FS_JOB_INFEASIBLE;
+	assert_int_equal(p->pick(st, &v), 3);
+	assert_int_equal(p->pick(st, &v), 4);
+	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	fs_fleet_release(&f, held[1]);
+	fs_fleet_release(&f, held[2]);
+	fs_fleet_check(&f);
+	p->fini(st);
+	p->fini(NULL);
+	fs_fleet_fini(&f);
 }
 
 int main(void)
@@ -357,6 +508,9 @@ int main(void)
 		cmocka_unit_test(test_run_stream_growth_matches_expectation),
 		cmocka_unit_test(test_run_failures_agree_with_goodput),
 		cmocka_unit_test(test_run_infeasible_job_is_recorded),
+		cmocka_unit_test(test_run_fleet_state_alloc_free),
+		cmocka_unit_test(test_run_sched_registry),
+		cmocka_unit_test(test_run_sched_fifo_picks_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,9 +140,9 @@ static void test_store_failed_write_leaves_nothing(void **state)
 	assert_int_equal(fs_store_write_runs(s, &sc, r, 1, "test", ids, &e), FS_OK);
 	fs_store_close(s);
 	tu_file_hash(db, before);
-	/* duplicate job names in the second run break its PRIMARY KEY(run_id, name) */
+	/* a job of no GPUs in the second run breaks the CHECK(gpus >= 1) of its last row */
 	assert_true(r[1].n_jobs > 3);
-	strcpy(r[1].jobs[r[1].n_jobs - 1].name, r[1].jobs[0].name);
+	r[1].jobs[r[1].n_jobs - 1].gpus = 0;
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
 	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, "test", ids, &e), FS_ERR_DB);
 	fs_store_close(s);
@@ -170,14 +170,13 @@ static void test_store_killed_writer_leaves_all_or_nothing(void **state)
 
 	(void)state;
 	run_both(&sc, r);
-	/* a big run so the write takes a while: replicate the jobs with new names */
+	/* a big run so the write takes a while: replicate the jobs */
 	{
 		size_t n = 200000;
 		struct fs_job_result *big = calloc(n, sizeof(*big));
 		assert_non_null(big);
 		for (size_t i = 0; i < n; i++) {
 			big[i] = r[0].jobs[i % r[0].n_jobs];
-			snprintf(big[i].name, sizeof(big[i].name), "j%zu", i);
 		}
 		free(r[0].jobs);
 		r[0].jobs = big;
@@ -239,6 +238,181 @@ static void test_store_killed_writer_leaves_all_or_nothing(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/* The version-1 schema exactly as release 1 created it (sim/store.c before schema 2). */
+static const char schema_v1[] =
+	"CREATE TABLE scenarios("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  source_text TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE TABLE runs("
+	"  id INTEGER PRIMARY KEY,"
+	"  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),"
+	"  fleet TEXT NOT NULL,"
+	"  gpu TEXT NOT NULL,"
+	"  gpus INTEGER NOT NULL,"
+	"  seed INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  started_at TEXT NOT NULL,"
+	"  wall_s REAL NOT NULL,"
+	"  version TEXT NOT NULL,"
+	"  horizon_s REAL NOT NULL,"
+	"  n_jobs INTEGER NOT NULL,"
+	"  n_done_in_horizon INTEGER NOT NULL,"
+	"  n_infeasible INTEGER NOT NULL,"
+	"  n_failures INTEGER NOT NULL,"
+	"  mean_wait_s REAL, p90_wait_s REAL, mean_tts_s REAL, p90_tts_s REAL,"
+	"  mean_util_frac REAL NOT NULL,"
+	"  makespan_s REAL NOT NULL,"
+	"  gpu_hours REAL NOT NULL,"
+	"  fleet_cost_usd REAL NOT NULL,"
+	"  events INTEGER NOT NULL);"
+	"CREATE TABLE jobs("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  gpus INTEGER NOT NULL,"
+	"  tokens REAL NOT NULL,"
+	"  submit_s REAL NOT NULL,"
+	"  start_s REAL,"
+	"  end_s REAL,"
+	"  wait_s REAL,"
+	"  tts_s REAL,"
+	"  gpu_hours REAL NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  restarts INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, name));"
+	"CREATE TABLE series("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  t_s REAL NOT NULL,"
+	"  gpus_total INTEGER NOT NULL,"
+	"  gpus_busy REAL NOT NULL,"
+	"  jobs_running INTEGER NOT NULL,"
+	"  jobs_queued INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, t_s));"
+	"CREATE VIEW run_summary AS"
+	"  SELECT r.id AS run_id, s.name AS scenario, r.fleet, r.gpu, r.gpus, r.seed,"
+	"         r.n_jobs, r.n_done_in_horizon, r.n_infeasible, r.n_failures,"
+	"         r.mean_wait_s / 3600.0 AS mean_wait_h,"
+	"         r.p90_wait_s / 3600.0 AS p90_wait_h, r.mean_tts_s / 86400.0 AS mean_tts_days,"
+	"         r.p90_tts_s / 86400.0 AS p90_tts_days, r.mean_util_frac, r.gpu_hours,"
+	"         r.fleet_cost_usd, r.started_at"
+	"  FROM runs r JOIN scenarios s ON s.id = r.scenario_id;"
+	"CREATE VIEW daily_utilization AS"
+	"  SELECT run_id, CAST(t_s / 86400 AS INTEGER) AS day,"
+	"         AVG(gpus_busy) AS gpus_busy, AVG(gpus_busy * 1.0 / gpus_total) AS util_frac"
+	"  FROM series GROUP BY run_id, day;";
+
+/*
+ * Rows as a version-1 fleetsim wrote them: two runs; an explicit job, two
+ * jobs of stream "ft", an infeasible job, and a name that only looks like a
+ * stream's ("ft-007" is not "ft-7", so it keeps its own name). Times are
+ * chosen so wait = 6, tts = 16 and GPU-hours = 8 * 10 / 3600 exactly.
+ */
+static const char rows_v1[] =
+	"INSERT INTO scenarios VALUES(1, 'old', 'name = \"old\";', 'abc', '2026-01-01T00:00:00Z');"
+	"INSERT INTO runs VALUES(1, 1, 'a', 'A100-SXM4-80GB', 8, 3, 'ok', '2026-01-01T00:00:00Z', 0.5,"
+	"  '0.9', 864000, 5, 4, 1, 0, 6, 6, 16, 16, 0.1, 100, 1, 2, 10);"
+	"INSERT INTO runs VALUES(2, 1, 'h', 'H100-SXM5-80GB', 8, 3, 'ok', '2026-01-01T00:00:00Z', 0.5,"
+	"  '0.9', 864000, 1, 1, 0, 0, 6, 6, 16, 16, 0.1, 100, 1, 2, 10);"
+	"INSERT INTO jobs VALUES(1, 'pretrain', 'job', 'Llama-3-8B', 8, 1e9, 4, 10, 20, 6, 16,"
+	"  0.022222222222222223, 'done', 0);"
+	"INSERT INTO jobs VALUES(1, 'ft-1', 'ft', 'Llama-2-7B', 8, 2e9, 4, 10, 20, 6, 16,"
+	"  0.022222222222222223, 'done', 2);"
+	"INSERT INTO jobs VALUES(1, 'big', 'job', 'Llama-3-405B', 8, 1e9, 5, NULL, NULL, NULL, NULL,"
+	"  0, 'infeasible', 0);"
+	"INSERT INTO jobs VALUES(1, 'ft-2', 'ft', 'Llama-2-7B', 16, 3e9, 4, 10, 20, 6, 16,"
+	"  0.044444444444444446, 'done', 0);"
+	"INSERT INTO jobs VALUES(1, 'ft-007', 'ft', 'Llama-2-7B', 8, 2e9, 4, 10, 20, 6, 16,"
+	"  0.022222222222222223, 'done', 0);"
+	"INSERT INTO jobs VALUES(2, 'ft-1', 'ft', 'Llama-2-7B', 8, 2e9, 4, 10, 20, 6, 16,"
+	"  0.022222222222222223, 'done', 1);"
+	"INSERT INTO series VALUES(1, 0, 8, 4.5, 1, 0);"
+	"PRAGMA user_version = 1;";
+
+static void make_v1(const char *db)
+{
+	sqlite3 *h;
+
+	unlink(db);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, schema_v1, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, rows_v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static int kind_row(void *ctx, const struct fs_kind_row *row)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s:%lld:%lld:%lld;", row->kind, (long long)row->n_jobs,
+		 (long long)row->n_infeasible, (long long)row->restarts);
+	return 0;
+}
+
+/* A version-1 database is migrated on open and reads the same through the `jobs` view. */
+static void test_store_migrates_v1(void **state)
+{
+	const char *db = tu_path("v1.db");
+	const char *expect[] = {
+		"1|0|pretrain|job|Llama-3-8B|8|1000000000.0|4.0|10.0|20.0|6.0|16.0|1|done|0",
+		"1|1|ft-1|ft|Llama-2-7B|8|2000000000.0|4.0|10.0|20.0|6.0|16.0|1|done|2",
+		"1|2|big|job|Llama-3-405B|8|1000000000.0|5.0|NULL|NULL|NULL|NULL|1|infeasible|0",
+		"1|3|ft-2|ft|Llama-2-7B|16|3000000000.0|4.0|10.0|20.0|6.0|16.0|1|done|0",
+		"1|4|ft-007|ft|Llama-2-7B|8|2000000000.0|4.0|10.0|20.0|6.0|16.0|1|done|0",
+		"2|0|ft-1|ft|Llama-2-7B|8|2000000000.0|4.0|10.0|20.0|6.0|16.0|1|done|1",
+	};
+	struct fs_store *s;
+	struct fs_error e;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char kinds[256] = "";
+	size_t k = 0;
+
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		/* readers migrate too: the views need the new tables */
+		make_v1(db);
+		assert_int_equal(fs_store_open(db, mode ? FS_STORE_READ : FS_STORE_WRITE, &s, &e), FS_OK);
+		fs_store_close(s);
+		assert_int_equal(count(db, "PRAGMA user_version"), 2);
+	}
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* gpu_hours compared with the hand value (8 or 16 GPUs x 10 s / 3600) as a flag */
+	assert_int_equal(sqlite3_prepare_v2(h,
+		"SELECT run_id, job_idx, name, kind, model, gpus, quote(tokens),"
+		" quote(submit_s), quote(start_s), quote(end_s),"
+		" quote(wait_s), quote(tts_s),"
+		" gpu_hours = gpus * 10.0 / 3600.0 OR (status = 'infeasible' AND gpu_hours = 0),"
+		" status, restarts FROM jobs ORDER BY run_id, job_idx", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char line[512] = "";
+		for (int c = 0; c < 15; c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+			size_t n = strlen(line);
+			snprintf(line + n, sizeof(line) - n, "%s%s", c ? "|" : "", t ? (const char *)t : "");
+		}
+		assert_true(k < sizeof(expect) / sizeof(expect[0]));
+		assert_string_equal(line, expect[k]);
+		k++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_int_equal(k, 6);
+	/* the other tables are untouched */
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM series"), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'jobs' AND type = 'view'"), 1);
+	/* the per-kind statistics read through the view, first-seen order */
+	assert_int_equal(fs_store_open(db, FS_STORE_READ, &s, &e), FS_OK);
+	assert_int_equal(fs_store_job_kinds(s, 1, kind_row, kinds, &e), FS_OK);
+	assert_string_equal(kinds, "job:2:1:0;ft:3:0:2;");
+	fs_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_store_rejects_other_files),
 		cmocka_unit_test(test_store_failed_write_leaves_nothing),
 		cmocka_unit_test(test_store_killed_writer_leaves_all_or_nothing),
+		cmocka_unit_test(test_store_migrates_v1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,15 +1,17 @@
 /*
  * run.h - one simulation run: a scenario, one fleet option, one seed.
  *
- * The workload (explicit jobs plus the Poisson streams, drawn from generators
- * seeded by fs_seed_mix(seed, "stream:<name>")) does not depend on the fleet,
- * so every fleet option of a scenario sees the same jobs for a given seed
- * (common random numbers: differences between fleets are the fleets').
+ * The workload (workload.h) does not depend on the fleet, so every fleet
+ * option of a scenario sees the same jobs for a given seed (common random
+ * numbers: differences between fleets are the fleets'). A command generates
+ * it once and passes it to fs_run_fleet_workload for each fleet option.
  *
- * Training jobs are gang-scheduled in FIFO order: a job starts only when all
- * its GPUs are free, and no later job overtakes the head of the queue. A
- * job's run time comes from the training model chosen by the scenario
- * (memoised per job shape). Failures arrive as a Poisson process of rate
+ * Training jobs are gang-scheduled: a job starts only when all its GPUs are
+ * free, in the order the scenario's scheduling policy (sched.h, key
+ * `scheduler`, default "fifo") picks. A job's expected run time comes from
+ * the training model chosen by the scenario (`train_model`), computed once
+ * per job shape (model, GPUs, sequence length, precision) and scaled by the
+ * tokens. Failures arrive as a Poisson process of rate
  * gpus / MTBF while the job runs (the same struct fs_failure_params as the
  * model's goodput estimate); each loses the work since the last checkpoint
  * and holds the job's GPUs for the restart time. A job whose model does not
@@ -30,6 +32,7 @@
 #include "fleetsim/error.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/train.h"
+#include "fleetsim/workload.h"
 
 enum fs_job_status {
 	FS_JOB_DONE = 0,
@@ -37,13 +40,12 @@ enum fs_job_status {
 };
 
 struct fs_job_result {
-	char name[80];
-	char kind[64];              /* "job" for explicit jobs, else the stream name */
+	uint32_t source, seq;       /* the arrival's origin (workload.h): name and kind derive from it */
 	const struct fs_llm *model;
 	const struct fs_train_opts *opts; /* sequence length and precision */
 	int gpus;
 	double tokens;
-	double submit_s;
+	double submit_s;            /* on the engine's nanosecond grid */
 	double start_s;
 	double end_s;
 	double wait_s;              /* start - submit */
@@ -89,23 +91,25 @@ struct fs_run_result {
 };
 
 /*
- * Generates the workload for seed: explicit jobs and stream arrivals in
- * [start, min(end, horizon)), ordered by submit time (ties by declaration
- * order). Fills *jobs (malloc'd, caller frees) with name, kind, model, gpus,
- * tokens and submit_s. FS_OK, or FS_ERR_NOMEM / FS_ERR_SIM (a GSL failure).
+ * Simulates fleet option fleet_idx of sc under workload w (generated from sc
+ * with seed; read only, may be shared by several runs) into out (caller
+ * storage; release with fs_run_result_fini). seed also seeds the failures.
+ * out's jobs are in w's order. FS_OK, FS_ERR_NOMEM or FS_ERR_SIM (the
+ * training model gave a non-positive or non-finite time); FS_ERR_INPUT from
+ * the training model.
  */
-enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
-				    struct fs_job_result **jobs, size_t *n_jobs,
-				    struct fs_error *e);
+enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
+				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
+				     struct fs_error *e);
 
-/*
- * Simulates fleet option fleet_idx of sc with seed into out (caller storage;
- * release with fs_run_result_fini). FS_OK, FS_ERR_NOMEM or FS_ERR_SIM.
- */
+/* Same, generating the workload for seed first (one fleet option only). */
 enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,
 			    struct fs_run_result *out, struct fs_error *e);
 
 void fs_run_result_fini(struct fs_run_result *r);
+
+/* The scenario's training model as the key `train_model` names it ("full", "first_order"). */
+const char *fs_run_train_model_name(const struct fs_scenario *sc);
 
 /* The failure parameters a fleet of GPU g uses under the scenario's settings. */
 void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,

@@ -81,6 +81,8 @@ struct fs_failure_opts {
 	double restart_s;
 };
 
+struct fs_sched_policy;
+
 struct fs_scenario {
 	char file[256];
 	char name[64];
@@ -90,6 +92,7 @@ struct fs_scenario {
 	double horizon_s;
 	double series_interval_s;
 	enum fs_train_model_kind train_model;
+	const struct fs_sched_policy *scheduler; /* key `scheduler`; never NULL once loaded */
 	struct fs_failure_opts failures;
 	struct fs_catalog catalog;  /* built-ins merged with the scenario's additions */
 	struct fs_fleet_opt *fleets;

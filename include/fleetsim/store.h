@@ -18,7 +18,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 1
+#define FS_STORE_SCHEMA_VERSION 2
 
 struct fs_store; /* opaque */
 

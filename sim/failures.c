@@ -1,0 +1,60 @@
+/*
+ * failures.c - job interruptions and checkpoints (see failures.h).
+ */
+#include "fleetsim/failures.h"
+#include "fleetsim/run.h"
+#include "fleetsim/util.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <string.h>
+
+enum fs_status fs_failures_init(struct fs_failures *f, const struct fs_scenario *sc,
+				const struct fs_gpu *g, uint64_t seed, struct fs_error *e)
+{
+	memset(f, 0, sizeof(*f));
+	f->enabled = sc->failures.enabled;
+	fs_run_failure_params(sc, g, &f->fp);
+	f->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!f->rng)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	gsl_rng_set(f->rng, (unsigned long)fs_seed_mix(seed, "failures"));
+	return FS_OK;
+}
+
+void fs_failures_fini(struct fs_failures *f)
+{
+	gsl_rng_free(f->rng);
+	memset(f, 0, sizeof(*f));
+}
+
+double fs_failures_tau_s(const struct fs_failures *f, int gpus)
+{
+	double tau = fs_failure_ckpt_interval_s(&f->fp, gpus);
+
+	return tau > 0 ? tau : INFINITY;
+}
+
+double fs_failures_wall_to_finish_s(const struct fs_failures *f, double work_left_s, double tau_s)
+{
+	double n_ckpt = ceil(work_left_s / tau_s) - 1.0;
+
+	return work_left_s + (n_ckpt > 0 ? n_ckpt * f->fp.ckpt_write_s : 0.0);
+}
+
+double fs_failures_next_s(struct fs_failures *f, int gpus)
+{
+	if (!f->enabled)
+		return INFINITY;
+	return gsl_ran_exponential(f->rng, fs_failure_job_mtbf_s(&f->fp, gpus));
+}
+
+double fs_failures_work_left_s(struct fs_failures *f, double work_left_s, double tau_s,
+			       double elapsed_s)
+{
+	double cycles = floor(elapsed_s / (tau_s + f->fp.ckpt_write_s));
+
+	f->n_failures++;
+	work_left_s -= cycles * tau_s;
+	return work_left_s < 0 ? 0.0 : work_left_s;
+}

@@ -1,0 +1,143 @@
+/*
+ * recorder.c - the utilization series and the run summary (see recorder.h).
+ */
+#include "fleetsim/recorder.h"
+#include "fleetsim/stats.h"
+
+#include <assert.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum fs_status fs_recorder_init(struct fs_recorder *r, const struct fs_scenario *sc, int gpus_total,
+				struct fs_error *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->interval_s = sc->series_interval_s;
+	r->gpus_total = gpus_total;
+	assert(r->interval_s > 0 && sc->horizon_s > 0);
+	r->cap = (size_t)ceil(sc->horizon_s / r->interval_s) + 2;
+	r->series = malloc(r->cap * sizeof(*r->series));
+	if (!r->series)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	return FS_OK;
+}
+
+void fs_recorder_fini(struct fs_recorder *r)
+{
+	free(r->series);
+	memset(r, 0, sizeof(*r));
+}
+
+static int ensure_bucket(struct fs_recorder *r, size_t b)
+{
+	while (b >= r->n) {
+		if (r->n == r->cap) {
+			size_t ncap = r->cap * 2;
+			void *p = realloc(r->series, ncap * sizeof(*r->series));
+			if (!p)
+				return -1;
+			r->series = p;
+			r->cap = ncap;
+		}
+		memset(&r->series[r->n], 0, sizeof(r->series[0]));
+		r->series[r->n].t_s = (double)r->n * r->interval_s;
+		r->series[r->n].gpus_total = r->gpus_total;
+		r->n++;
+	}
+	return 0;
+}
+
+enum fs_status fs_recorder_advance(struct fs_recorder *r, double t_s, int gpus_busy, int running,
+				   size_t queued, struct fs_error *e)
+{
+	double busy = gpus_busy;
+
+	while (r->last_t_s < t_s) {
+		size_t b = (size_t)floor(r->last_t_s / r->interval_s);
+		double bend = (double)(b + 1) * r->interval_s;
+		double upto = t_s < bend ? t_s : bend;
+
+		if (ensure_bucket(r, b))
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		r->series[b].gpus_busy += busy * (upto - r->last_t_s);
+		r->series[b].jobs_running = running;
+		r->series[b].jobs_queued = (int)queued;
+		r->last_t_s = upto;
+	}
+	return FS_OK;
+}
+
+enum fs_status fs_recorder_finish(struct fs_recorder *r, double horizon_s, struct fs_run_result *out,
+				  struct fs_error *e)
+{
+	enum fs_status st = fs_recorder_advance(r, fmax(horizon_s, r->last_t_s), 0, 0, 0, e);
+
+	if (st)
+		return st;
+	for (size_t b = 0; b < r->n; b++)
+		r->series[b].gpus_busy /= r->interval_s;
+	out->series = r->series;
+	out->n_series = r->n;
+	r->series = NULL;
+	r->n = r->cap = 0;
+	return FS_OK;
+}
+
+/* Mean in workload order, then the p90 by selection (which reorders x). */
+static void mean_p90(double *x, size_t n, double *mean, double *p90)
+{
+	*mean = gsl_stats_mean(x, 1, n);
+	*p90 = fs_quantile(x, n, 0.9);
+}
+
+enum fs_status fs_recorder_summarize(struct fs_run_result *r, const struct fs_scenario *sc,
+				     struct fs_error *e)
+{
+	struct fs_run_summary *s = &r->sum;
+	double busy_in_horizon = 0.0, *scratch;
+	size_t n = 0;
+
+	s->n_jobs = r->n_jobs;
+	for (size_t i = 0; i < r->n_jobs; i++) {
+		const struct fs_job_result *j = &r->jobs[i];
+		if (j->status == FS_JOB_INFEASIBLE) {
+			s->n_infeasible++;
+			continue;
+		}
+		s->gpu_hours += j->gpu_hours;
+		if (j->end_s <= sc->horizon_s)
+			s->n_done_in_horizon++;
+		if (j->end_s > s->makespan_s)
+			s->makespan_s = j->end_s;
+	}
+	scratch = malloc((r->n_jobs ? r->n_jobs : 1) * sizeof(*scratch));
+	if (!scratch)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	/* waits and times to solution of the jobs that ran */
+	for (size_t i = 0; i < r->n_jobs; i++)
+		if (r->jobs[i].status == FS_JOB_DONE)
+			scratch[n++] = r->jobs[i].wait_s;
+	if (n > 0) {
+		mean_p90(scratch, n, &s->mean_wait_s, &s->p90_wait_s);
+		n = 0;
+		for (size_t i = 0; i < r->n_jobs; i++)
+			if (r->jobs[i].status == FS_JOB_DONE)
+				scratch[n++] = r->jobs[i].tts_s;
+		mean_p90(scratch, n, &s->mean_tts_s, &s->p90_tts_s);
+	}
+	free(scratch);
+	for (size_t b = 0; b < r->n_series; b++) {
+		double t0 = r->series[b].t_s, t1 = t0 + sc->series_interval_s;
+		double part = t1 <= sc->horizon_s ? 1.0
+			    : t0 >= sc->horizon_s ? 0.0 : (sc->horizon_s - t0) / (t1 - t0);
+		/* buckets hold time-averages; the one straddling the horizon is
+		 * split assuming a uniform level inside it */
+		busy_in_horizon += r->series[b].gpus_busy * sc->series_interval_s * part;
+	}
+	s->mean_util_frac = busy_in_horizon / ((double)r->fleet->n_gpus * sc->horizon_s);
+	s->fleet_cost_usd = (double)r->fleet->n_gpus * sc->horizon_s / 3600.0 *
+			    r->fleet->gpu->cloud_usd_per_gpu_hour;
+	return FS_OK;
+}
