@@ -225,7 +225,8 @@ static enum fs_status sql_fail(struct fs_store *s, struct fs_error *e, int rc, b
 	case SQLITE_PERM:
 	case SQLITE_AUTH:
 		return fs_error_set(e, opening ? FS_ERR_INPUT : FS_ERR_DB, s->path, 0, NULL,
-				    "%s: cannot write the database or its journal beside it (%s)",
+				    "%s: the database or the directory that holds it (where SQLite "
+				    "writes its journal) is read-only (%s)",
 				    what, msg);
 	default:
 		return fs_error_set(e, FS_ERR_DB, s->path, 0, NULL, "%s: %s", what, msg);
@@ -308,8 +309,8 @@ static enum fs_status inspect(struct fs_store *s, int *v, struct fs_error *e)
 		return sql_fail(s, e, -has_runs, true, "cannot read the schema");
 	if (uv == 0 && n_objects > 0)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "an SQLite database of another application (%lld tables, views or "
-				    "indexes, no fleetsim schema version); left untouched, give "
+				    "an SQLite database of another application (%lld schema objects, "
+				    "no fleetsim schema version); left untouched, give "
 				    "another --db", (long long)n_objects);
 	if (uv > 0 && !has_runs)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
@@ -340,9 +341,13 @@ static enum fs_status ensure_schema_write(struct fs_store *s, struct fs_error *e
 		return sql_fail(s, e, rc, true, "cannot check the database");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		char what[256];
+		fs_strlcpy(what, (const char *)sqlite3_column_text(st, 0), sizeof(what));
+		for (char *c = what; *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
 		status = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
 				      "damaged database (quick_check: %s); nothing was written to it",
-				      (const char *)sqlite3_column_text(st, 0));
+				      what);
 		sqlite3_finalize(st);
 		return status;
 	}
