@@ -67,6 +67,33 @@ static const char *db_path(const struct fs_opt_val *v)
 	return v->set ? v->s : DEFAULT_DB;
 }
 
+/*
+ * Opens the results database with the wait bound from FLEETSIM_DB_WAIT_S
+ * (seconds, 0 to 86400; default FS_STORE_WAIT_S_DEFAULT). 0, or the exit code
+ * after reporting.
+ */
+static int open_db(const char *db, enum fs_store_mode mode, struct fs_store **store,
+		   struct fs_error *e)
+{
+	const char *env = getenv("FLEETSIM_DB_WAIT_S");
+	double wait_s = FS_STORE_WAIT_S_DEFAULT;
+
+	*store = NULL;
+	if (env) {
+		char *end;
+		errno = 0;
+		wait_s = strtod(env, &end);
+		if (errno || end == env || *end || !(wait_s >= 0 && wait_s <= 86400)) {
+			fs_error_set(e, FS_ERR_INPUT, NULL, 0, "FLEETSIM_DB_WAIT_S",
+				     "'%s' is not a number of seconds from 0 to 86400", env);
+			return fs_cli_report(e);
+		}
+	}
+	if (fs_store_open_wait(db, mode, wait_s, store, e))
+		return fs_cli_report(e);
+	return 0;
+}
+
 static bool is_table(const struct fs_opt_val *format)
 {
 	return !format->set || strcmp(format->s, "table") == 0;
@@ -206,6 +233,12 @@ static const char run_help[] =
 	"CSV and JSON columns carry the names and units of the database's runs table\n"
 	"(seconds); the table shows hours and days.\n"
 	"\n"
+	"The database is checked before simulating: a path that is empty, a directory,\n"
+	"read-only, not SQLite, damaged or another application's database is refused\n"
+	"(exit 2, file untouched). Runs started together take turns writing; each waits\n"
+	"for another process's lock at most FLEETSIM_DB_WAIT_S seconds (default 300),\n"
+	"then fails with exit 1 and the message that the database is busy.\n"
+	"\n"
 	"Exit codes: 0 ok, 1 simulation or database failure, 2 bad input.\n";
 
 /* One summary row per fleet: the names and units of the runs table (store.c). */
@@ -324,8 +357,8 @@ int fs_cli_run(int argc, char **argv)
 	table = is_table(&vals[R_FORMAT]);
 	ensure_default_dir(db);
 	/* Open (and check) the database before simulating, so a bad path fails fast. */
-	if (fs_store_open(db, FS_STORE_WRITE, &store, &e))
-		goto fail;
+	if ((rc = open_db(db, FS_STORE_WRITE, &store, &e)))
+		goto out;
 	res = calloc(sc.n_fleets, sizeof(*res));
 	ids = calloc(sc.n_fleets, sizeof(*ids));
 	if (!res || !ids) {
@@ -412,8 +445,8 @@ int fs_cli_runs(int argc, char **argv)
 	}
 	if ((rc = parse("runs", runs_opts, N_RUNS_OPTS, argc, argv, vals, NULL, NULL)))
 		return rc;
-	if (fs_store_open(db_path(&vals[L_DB]), FS_STORE_READ, &store, &e))
-		return fs_cli_report(&e);
+	if ((rc = open_db(db_path(&vals[L_DB]), FS_STORE_READ, &store, &e)))
+		return rc;
 	fs_emit_begin(&em, stdout, fs_cli_format(&vals[L_FORMAT]), runs_cols, N_RUNS_COLS, false);
 	rc = fs_store_list_runs(store, list_row, &em, &e) ? fs_cli_report(&e) : 0;
 	fs_emit_end(&em);
@@ -462,8 +495,8 @@ int fs_cli_show(int argc, char **argv)
 		return rc;
 	if (parse_u64(run_id, INT64_MAX, &id))
 		return fs_cli_usage_error("show", "run id '%s' is not a positive integer", run_id);
-	if (fs_store_open(db_path(&vals[S_DB]), FS_STORE_READ, &store, &e))
-		return fs_cli_report(&e);
+	if ((rc = open_db(db_path(&vals[S_DB]), FS_STORE_READ, &store, &e)))
+		return rc;
 	if (fs_store_get_run(store, (int64_t)id, &r, &e)) {
 		fs_store_close(store);
 		return fs_cli_report(&e);

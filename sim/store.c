@@ -8,13 +8,20 @@
 #include "fleetsim/workload.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <limits.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 struct fs_store {
 	sqlite3 *db;
+	double wait_s; /* the longest wait for another process's lock, per lock */
 	char path[512];
 };
 
@@ -159,38 +166,108 @@ static int exec(sqlite3 *db, const char *sql)
 	return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/*
+ * Runs sql (BEGIN IMMEDIATE or COMMIT), waiting while another process holds
+ * the lock: SQLite's busy handler sleeps and retries inside the call, and a
+ * SQLITE_BUSY that still comes back (the handler gave up or was not asked)
+ * is retried here until s->wait_s has passed since the first try. A COMMIT
+ * that returns SQLITE_BUSY keeps its transaction open, so retrying it is
+ * safe. Returns the last SQLite result code.
+ */
+static int exec_waiting(struct fs_store *s, const char *sql)
+{
+	double t0 = mono_s();
+	int rc;
+
+	while ((rc = exec(s->db, sql)) == SQLITE_BUSY && mono_s() - t0 < s->wait_s) {
+		struct timespec nap = { 0, 20 * 1000000L };
+		nanosleep(&nap, NULL);
+	}
+	return rc;
+}
+
+/*
+ * Turns a failed SQLite call into a status and a message that says what is
+ * wrong with the database. Before simulating (phase "open"), a file that is
+ * not usable is the user's input (FS_ERR_INPUT, exit 2); a lock held past
+ * the wait, a full disk or an I/O error is a database failure (FS_ERR_DB,
+ * exit 1), and so is everything once the runs are being written.
+ */
+static enum fs_status sql_fail(struct fs_store *s, struct fs_error *e, int rc, bool opening,
+			       const char *what)
+{
+	const char *msg = s->db ? sqlite3_errmsg(s->db) : "out of memory";
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return fs_error_set(e, FS_ERR_DB, s->path, 0, NULL,
+				    "%s: the database is busy, locked by another process for more "
+				    "than %g s (FLEETSIM_DB_WAIT_S sets the wait)", what, s->wait_s);
+	case SQLITE_NOMEM:
+		return fs_error_set(e, FS_ERR_NOMEM, s->path, 0, NULL, "%s: out of memory", what);
+	case SQLITE_NOTADB:
+		return fs_error_set(e, opening ? FS_ERR_INPUT : FS_ERR_DB, s->path, 0, NULL,
+				    "not an SQLite database (%s)", msg);
+	case SQLITE_CORRUPT:
+		return fs_error_set(e, opening ? FS_ERR_INPUT : FS_ERR_DB, s->path, 0, NULL,
+				    "damaged database (%s); nothing was written to it", msg);
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return fs_error_set(e, opening ? FS_ERR_INPUT : FS_ERR_DB, s->path, 0, NULL,
+				    "%s: the database or the directory that holds it (where SQLite "
+				    "writes its journal) is read-only (%s)",
+				    what, msg);
+	default:
+		return fs_error_set(e, FS_ERR_DB, s->path, 0, NULL, "%s: %s", what, msg);
+	}
+}
+
+/* Whether table name exists: 1, 0, or -(SQLite result code) on failure. */
 static int table_exists(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
-			       &st, NULL) != SQLITE_OK)
-		return -1;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?",
+				     -1, &st, NULL)) != SQLITE_OK)
+		return -rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
+	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	return found;
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -rc;
 }
 
-/* Reads user_version; -1 when the file is not a database. */
-static int user_version(sqlite3 *db)
+/* The first column of a one-row query as an integer into *out; SQLite result code. */
+static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *st;
-	int v = -1;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
 	sqlite3_finalize(st);
-	return v;
+	return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
 /* Brings a database of version v (0: new, empty) to FS_STORE_SCHEMA_VERSION; in a transaction. */
 static int upgrade(sqlite3 *db, int v)
 {
-	char sql[64];
 	int rc = SQLITE_OK;
 
 	if (v == 0)
@@ -201,100 +278,240 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, migrate_v1_v2);
 	if (rc == SQLITE_OK)
 		rc = exec(db, schema_jobs_view);
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", FS_STORE_SCHEMA_VERSION);
-	if (rc == SQLITE_OK)
-		rc = exec(db, sql);
 	return rc;
 }
 
-static enum fs_status ensure_schema(struct fs_store *s, enum fs_store_mode mode, struct fs_error *e)
+/*
+ * What the database holds, read inside the caller's transaction: its
+ * schema version *v; FS_OK when it is a fleetsim database fleetsim can use
+ * (a version from 1 to FS_STORE_SCHEMA_VERSION with a runs table) or an
+ * empty one (version 0, no tables); FS_ERR_INPUT with the reason otherwise.
+ */
+static enum fs_status inspect(struct fs_store *s, int *v, struct fs_error *e)
 {
-	int v = user_version(s->db);
-	int has_runs;
-	enum fs_status st;
+	int64_t uv = 0, n_objects = 0;
+	int rc, has_runs;
 
-	if (v < 0)
+	if ((rc = query_int(s->db, "PRAGMA user_version", &uv)) != SQLITE_OK)
+		return sql_fail(s, e, rc, true, "cannot read the schema version");
+	*v = (int)uv;
+	if (uv < 0 || uv > FS_STORE_SCHEMA_VERSION)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "not a fleetsim results database (%s)", sqlite3_errmsg(s->db));
-	if (v > FS_STORE_SCHEMA_VERSION)
+				    "database schema version %lld is %s (this fleetsim reads and "
+				    "writes versions 1 to %d); use %s or another --db",
+				    (long long)uv, uv < 0 ? "not one fleetsim ever wrote" : "newer than "
+				    "this fleetsim supports", FS_STORE_SCHEMA_VERSION,
+				    uv < 0 ? "a fleetsim database" : "a newer fleetsim");
+	if ((rc = query_int(s->db, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE "
+				   "'sqlite\\_%' ESCAPE '\\'", &n_objects)) != SQLITE_OK)
+		return sql_fail(s, e, rc, true, "cannot read the schema");
+	if ((has_runs = table_exists(s->db, "runs")) < 0)
+		return sql_fail(s, e, -has_runs, true, "cannot read the schema");
+	if (uv == 0 && n_objects > 0)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "database schema version %d is newer than this fleetsim supports (%d); "
-				    "use a newer fleetsim or another --db", v, FS_STORE_SCHEMA_VERSION);
-	if (v == FS_STORE_SCHEMA_VERSION)
-		return FS_OK;
-	has_runs = table_exists(s->db, "runs");
-	if (has_runs < 0)
+				    "an SQLite database of another application (%lld schema objects, "
+				    "no fleetsim schema version); left untouched, give "
+				    "another --db", (long long)n_objects);
+	if (uv > 0 && !has_runs)
 		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "not a fleetsim results database (%s)", sqlite3_errmsg(s->db));
-	if (v == 0 && has_runs)
-		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "holds a 'runs' table but no fleetsim schema version; "
-				    "expected a fleetsim results database");
-	if (mode == FS_STORE_READ && v == 0)
-		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				    "no fleetsim results in this database; run 'fleetsim run' first");
-	if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK)
-		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL, "cannot write the database: %s",
-				    sqlite3_errmsg(s->db));
-	/* another writer may have created or migrated it while we waited */
-	v = user_version(s->db);
-	if (v != FS_STORE_SCHEMA_VERSION && upgrade(s->db, v) != SQLITE_OK) {
-		st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
-				  v ? "cannot migrate the schema from version %d: %s"
-				    : "cannot create the schema%.0d: %s",
-				  v, sqlite3_errmsg(s->db));
-		exec(s->db, "ROLLBACK");
-		return st;
+				    "schema version %lld but no fleetsim tables: not a fleetsim results "
+				    "database; left untouched, give another --db", (long long)uv);
+	return FS_OK;
+}
+
+/*
+ * For writing: checks the file's pages (PRAGMA quick_check), then, in one
+ * BEGIN IMMEDIATE transaction, re-reads the version under the write lock,
+ * refuses what is not fleetsim's, creates or migrates the schema, and
+ * proves the file and its journal can be written (the version is written
+ * again; the transaction is rolled back when nothing else changed, so the
+ * file stays byte for byte as it was). Ten processes creating one new
+ * database meet here one at a time: the first creates, the others find
+ * version FS_STORE_SCHEMA_VERSION.
+ */
+static enum fs_status ensure_schema_write(struct fs_store *s, struct fs_error *e)
+{
+	char sql[64];
+	sqlite3_stmt *st;
+	int v = 0, rc;
+	enum fs_status status;
+
+	/* a damaged database is never appended to */
+	if ((rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, true, "cannot check the database");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		char what[256];
+		fs_strlcpy(what, (const char *)sqlite3_column_text(st, 0), sizeof(what));
+		for (char *c = what; *c; c++)
+			*c = *c == '\n' ? ' ' : *c;
+		status = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				      "damaged database (quick_check: %s); nothing was written to it",
+				      what);
+		sqlite3_finalize(st);
+		return status;
 	}
-	if (exec(s->db, "COMMIT") != SQLITE_OK) {
-		st = fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL, "cannot write the database: %s",
-				  sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(s, e, rc, true, "cannot check the database");
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		return sql_fail(s, e, rc, true, "cannot lock the database for writing");
+	if ((status = inspect(s, &v, e)))
+		goto rollback;
+	if (v < FS_STORE_SCHEMA_VERSION && (rc = upgrade(s->db, v)) != SQLITE_OK) {
+		status = sql_fail(s, e, rc, true, v ? "cannot migrate the schema"
+						     : "cannot create the schema");
+		goto rollback;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", FS_STORE_SCHEMA_VERSION);
+	if ((rc = exec(s->db, sql)) != SQLITE_OK) {
+		status = sql_fail(s, e, rc, true, "cannot write the database");
+		goto rollback;
+	}
+	if (v == FS_STORE_SCHEMA_VERSION) {
 		exec(s->db, "ROLLBACK");
-		return st;
+		return FS_OK;
+	}
+	if ((rc = exec_waiting(s, "COMMIT")) != SQLITE_OK) {
+		status = sql_fail(s, e, rc, true, "cannot write the schema");
+		goto rollback;
 	}
 	return FS_OK;
+rollback:
+	exec(s->db, "ROLLBACK");
+	return status;
+}
+
+/*
+ * Checks of the path before SQLite sees it, each with its own message:
+ * empty, a directory or other non-file, a file that is not SQLite, a
+ * missing or unwritable directory, a file without write permission.
+ */
+static enum fs_status check_path(const char *path, enum fs_store_mode mode, struct fs_error *e)
+{
+	static const char header[16] = "SQLite format 3";
+	struct stat sb;
+	char dir[512], head[16];
+	char *slash;
+	FILE *f;
+	size_t n;
+
+	if (!*path)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
+				    "the database path is empty; give a file name with --db");
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot use the database "
+					    "path: %s", strerror(errno));
+		if (mode == FS_STORE_READ)
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "no such database; run 'fleetsim run' first");
+		fs_strlcpy(dir, path, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (!slash)
+			fs_strlcpy(dir, ".", sizeof(dir));
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &sb) != 0)
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "cannot open the database for writing: the directory '%s' "
+					    "does not exist", dir);
+		if (!S_ISDIR(sb.st_mode))
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "cannot open the database for writing: '%s' is not a "
+					    "directory", dir);
+		if (access(dir, W_OK | X_OK) != 0)
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "cannot open the database for writing: the directory '%s' "
+					    "is read-only", dir);
+		return FS_OK;
+	}
+	if (S_ISDIR(sb.st_mode))
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "is a directory; give a database file name with --db");
+	if (!S_ISREG(sb.st_mode))
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "not a regular file; give a database file name with --db");
+	if (!(f = fopen(path, "rb")))
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot read the database: %s",
+				    strerror(errno));
+	n = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	/* an empty file is a new database to SQLite */
+	if (sb.st_size > 0 && (n < sizeof(head) || memcmp(head, header, sizeof(head)) != 0))
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "not an SQLite database (no SQLite header); left untouched, "
+				    "give another --db");
+	if (mode == FS_STORE_WRITE && access(path, W_OK) != 0)
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "the database is read-only (%s); cannot add runs", strerror(errno));
+	return FS_OK;
+}
+
+enum fs_status fs_store_open_wait(const char *path, enum fs_store_mode mode, double wait_s,
+				  struct fs_store **out, struct fs_error *e)
+{
+	struct fs_store *s;
+	int flags = mode == FS_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					   : SQLITE_OPEN_READONLY;
+	int rc, v = 0;
+	enum fs_status st;
+
+	*out = NULL;
+	if ((st = check_path(path, mode, e)))
+		return st;
+	if (!(s = calloc(1, sizeof(*s))))
+		return fs_error_set(e, FS_ERR_NOMEM, path, 0, NULL, "out of memory");
+	fs_strlcpy(s->path, path, sizeof(s->path));
+	s->wait_s = wait_s > 0 ? wait_s : 0;
+reopen:
+	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, true, "cannot open the database");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, s->wait_s * 1000 < INT_MAX ? (int)(s->wait_s * 1000) : INT_MAX);
+	exec(s->db, "PRAGMA foreign_keys = ON");
+	if (mode == FS_STORE_WRITE) {
+		/* SQLite falls back to read-only when the file cannot be written */
+		if (sqlite3_db_readonly(s->db, "main") == 1) {
+			st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					  "the database is read-only; cannot add runs");
+			goto fail;
+		}
+		if ((st = ensure_schema_write(s, e)))
+			goto fail;
+		*out = s;
+		return FS_OK;
+	}
+	if ((st = inspect(s, &v, e)))
+		goto fail;
+	if (v == 0) {
+		st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				  "no fleetsim results in this database; run 'fleetsim run' first");
+		goto fail;
+	}
+	if (v < FS_STORE_SCHEMA_VERSION && flags == SQLITE_OPEN_READONLY) {
+		/* an older schema is migrated even by readers: the views need it */
+		sqlite3_close(s->db);
+		s->db = NULL;
+		flags = SQLITE_OPEN_READWRITE;
+		goto reopen;
+	}
+	if (v < FS_STORE_SCHEMA_VERSION && (st = ensure_schema_write(s, e)))
+		goto fail;
+	*out = s;
+	return FS_OK;
+fail:
+	fs_store_close(s);
+	return st;
 }
 
 enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct fs_store **out,
 			     struct fs_error *e)
 {
-	struct fs_store *s = calloc(1, sizeof(*s));
-	int flags = mode == FS_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-					   : SQLITE_OPEN_READONLY;
-	enum fs_status st;
-
-	*out = NULL;
-	if (!s)
-		return fs_error_set(e, FS_ERR_NOMEM, path, 0, NULL, "out of memory");
-	fs_strlcpy(s->path, path, sizeof(s->path));
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open the database%s: %s",
-				  mode == FS_STORE_WRITE ? " for writing" : "",
-				  s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		fs_store_close(s);
-		return st;
-	}
-	if (mode == FS_STORE_READ && user_version(s->db) > 0 &&
-	    user_version(s->db) < FS_STORE_SCHEMA_VERSION) {
-		/* an older schema is migrated even by readers: the views need it */
-		sqlite3_close(s->db);
-		if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-			st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-					  "an older fleetsim schema that must be migrated, but the "
-					  "database cannot be opened for writing: %s",
-					  s->db ? sqlite3_errmsg(s->db) : "out of memory");
-			fs_store_close(s);
-			return st;
-		}
-	}
-	sqlite3_busy_timeout(s->db, 10000);
-	exec(s->db, "PRAGMA foreign_keys = ON");
-	if ((st = ensure_schema(s, mode, e))) {
-		fs_store_close(s);
-		return st;
-	}
-	*out = s;
-	return FS_OK;
+	return fs_store_open_wait(path, mode, FS_STORE_WAIT_S_DEFAULT, out, e);
 }
 
 void fs_store_close(struct fs_store *s)
@@ -534,8 +751,8 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		free(src);
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	}
-	if (exec(s->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		st = db_fail(s, e, FS_ERR_DB, "cannot start a transaction");
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, false, "cannot start a transaction");
 		goto out;
 	}
 	sid = scenario_id(s, sc, &rc);
@@ -559,14 +776,14 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		goto rollback;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (write_run(s, sc, sid, &runs[i], version, &mids, src, sj, sb, ss, &run_ids[i]) !=
-		    SQLITE_OK) {
-			st = db_fail(s, e, FS_ERR_DB, "cannot store the run");
+		if ((rc = write_run(s, sc, sid, &runs[i], version, &mids, src, sj, sb, ss,
+				    &run_ids[i])) != SQLITE_OK) {
+			st = sql_fail(s, e, rc, false, "cannot store the run");
 			goto rollback;
 		}
 	}
-	if (exec(s->db, "COMMIT") != SQLITE_OK) {
-		st = db_fail(s, e, FS_ERR_DB, "cannot commit the runs");
+	if ((rc = exec_waiting(s, "COMMIT")) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, false, "cannot commit the runs");
 		goto rollback;
 	}
 	goto out;

@@ -5,7 +5,10 @@
  * Schema version FS_STORE_SCHEMA_VERSION is kept in PRAGMA user_version. A
  * database written by a newer fleetsim is refused (FS_ERR_INPUT); an older
  * one is migrated forward inside a transaction. Runs are written in one
- * transaction: a failure or a kill leaves no partial rows. Tables and views
+ * transaction: a failure or a kill leaves no partial rows. The file uses
+ * SQLite's rollback journal (no WAL: it works on network file systems and
+ * keeps one file plus a transient journal); writers take turns through
+ * SQLite's file locks and wait for each other up to a bound. Tables and views
  * are documented in docs/ARCHITECTURE.md ("Results database").
  */
 #ifndef FLEETSIM_STORE_H
@@ -24,12 +27,32 @@ struct fs_store; /* opaque */
 
 enum fs_store_mode { FS_STORE_READ, FS_STORE_WRITE };
 
+/* The default bound on waiting for another process's lock, in seconds (per lock). */
+#define FS_STORE_WAIT_S_DEFAULT 300.0
+
 /*
- * Opens path. FS_STORE_WRITE creates the file and schema when missing;
- * FS_STORE_READ requires an existing fleetsim database. FS_OK and *out set;
- * FS_ERR_INPUT when the path cannot be opened or written, is not a fleetsim
- * database, or has a newer schema; FS_ERR_DB on other SQLite failures.
+ * Opens path, checked before anything is simulated. FS_STORE_WRITE creates
+ * the file and schema when missing; FS_STORE_READ requires an existing
+ * fleetsim database. wait_s (>= 0) bounds each wait for a lock another
+ * process holds (SQLite's busy handler, then retries). Outcomes:
+ *  FS_OK, *out set;
+ *  FS_ERR_INPUT (exit 2), nothing written, the file byte for byte as it
+ *   was: the path is empty, a directory or not a regular file, in a
+ *   missing or read-only directory; the file is read-only (WRITE), not
+ *   SQLite, damaged (PRAGMA quick_check, WRITE), another application's
+ *   database (tables but user_version 0), a schema version below 0 or
+ *   newer than FS_STORE_SCHEMA_VERSION; READ: missing or without runs;
+ *  FS_ERR_DB (exit 1): the lock was held past wait_s ("busy"), or SQLite
+ *   failed otherwise (I/O, disk full);
+ *  FS_ERR_NOMEM.
+ * Creation, migration and the version check happen in one BEGIN IMMEDIATE
+ * transaction, the version re-read under the lock: concurrent first
+ * writers of a new file all succeed.
  */
+enum fs_status fs_store_open_wait(const char *path, enum fs_store_mode mode, double wait_s,
+				  struct fs_store **out, struct fs_error *e);
+
+/* fs_store_open_wait with FS_STORE_WAIT_S_DEFAULT. */
 enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct fs_store **out,
 			     struct fs_error *e);
 void fs_store_close(struct fs_store *s);
@@ -37,7 +60,9 @@ void fs_store_close(struct fs_store *s);
 /*
  * Writes the scenario (once per distinct text, keyed by SHA-256) and the n
  * runs with their jobs and series, all in one transaction. run_ids[i]
- * receives the id of runs[i]. FS_OK, or FS_ERR_DB with nothing written.
+ * receives the id of runs[i]. Waits for other writers (the open's wait_s
+ * per lock). FS_OK, or FS_ERR_DB (the lock held past the wait, or SQLite
+ * failed) or FS_ERR_NOMEM with nothing written.
  */
 enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario *sc,
 				   const struct fs_run_result *runs, size_t n,
