@@ -409,16 +409,191 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 	return FS_OK;
 }
 
+/* ---- the text before libconfig sees it ---------------------------------- */
+
+static bool is_name_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*';
+}
+
+static bool is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex_digit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Whether the decimal digits d[0..n) (no sign) exceed the 64-bit range:
+ * 9223372036854775807, or ...808 when negative.
+ */
+static bool decimal_beyond_int64(const char *d, size_t n, bool negative)
+{
+	static const char max[] = "9223372036854775807";
+	int cmp;
+
+	while (n > 1 && *d == '0')
+		d++, n--;
+	if (n != sizeof(max) - 1)
+		return n > sizeof(max) - 1;
+	cmp = memcmp(d, max, n);
+	return negative ? cmp > 0 && memcmp(d, "9223372036854775808", n) != 0 : cmp > 0;
+}
+
+/* Whether the hex digits h[0..n) exceed 0x7FFFFFFFFFFFFFFF. */
+static bool hex_beyond_int64(const char *h, size_t n)
+{
+	while (n > 1 && *h == '0')
+		h++, n--;
+	return n > 16 || (n == 16 && !(h[0] >= '0' && h[0] <= '7'));
+}
+
+/*
+ * Prepares text for libconfig 1.5 into *out (malloc'd, caller frees):
+ *  - every integer literal without an L suffix gets one, so libconfig reads
+ *    it with 64 bits (it reads unsuffixed literals with atoi, which wraps
+ *    4294967338 to 42); all integers then have one type, so arrays of them
+ *    stay uniform;
+ *  - a literal beyond the 64-bit range is refused (libconfig would saturate);
+ *  - @include is refused (docs/SCENARIO.md says why).
+ * Strings and comments are copied as they are. Lines are unchanged, so
+ * libconfig's line numbers are the user's. FS_OK, FS_ERR_INPUT or FS_ERR_NOMEM.
+ */
+static enum fs_status widen_ints(struct ld *ld, const char *text, char **out)
+{
+	size_t len = strlen(text), n_ints = 0, o = 0, i = 0;
+	char *buf, key[128] = "", name[128] = "";
+	int line = 1;
+
+	/* an upper bound for the copy: one suffix per digit, at most */
+	for (size_t k = 0; k < len; k++)
+		n_ints += is_digit(text[k]);
+	buf = malloc(len + n_ints + 1);
+	if (!buf)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	while (i < len) {
+		char c = text[i];
+		size_t start = i;
+
+		if (c == '\n') {
+			line++;
+			buf[o++] = text[i++];
+		} else if (c == '#' || (c == '/' && text[i + 1] == '/')) {
+			while (i < len && text[i] != '\n')
+				buf[o++] = text[i++];
+		} else if (c == '/' && text[i + 1] == '*') {
+			buf[o++] = text[i++];
+			buf[o++] = text[i++];
+			while (i < len && !(text[i] == '*' && text[i + 1] == '/')) {
+				line += text[i] == '\n';
+				buf[o++] = text[i++];
+			}
+			for (int k = 0; k < 2 && i < len; k++)
+				buf[o++] = text[i++];
+		} else if (c == '"') {
+			buf[o++] = text[i++];
+			while (i < len && text[i] != '"') {
+				if (text[i] == '\\' && i + 1 < len)
+					buf[o++] = text[i++];
+				line += text[i] == '\n';
+				buf[o++] = text[i++];
+			}
+			if (i < len)
+				buf[o++] = text[i++];
+		} else if (c == '@') {
+			free(buf);
+			if (strncmp(text + i, "@include", 8) == 0)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, "@include",
+						    "@include is not supported; expected one self-contained "
+						    "scenario file (docs/SCENARIO.md)");
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, NULL,
+					    "syntax error: unexpected '@'");
+		} else if (is_name_start(c)) {
+			while (i < len && is_name_char(text[i]))
+				buf[o++] = text[i++];
+			if (i - start < sizeof(name)) {
+				memcpy(name, text + start, i - start);
+				name[i - start] = '\0';
+			}
+		} else if (c == '=' || c == ':') {
+			memcpy(key, name, sizeof(key));
+			buf[o++] = text[i++];
+		} else if (c == '.' && is_digit(text[i + 1])) {
+			/* a number such as .5 or .5e3: no integer in it */
+			buf[o++] = text[i++];
+			while (i < len && (is_name_char(text[i]) || text[i] == '.' ||
+					   ((text[i] == '-' || text[i] == '+') &&
+					    (text[i - 1] == 'e' || text[i - 1] == 'E'))))
+				buf[o++] = text[i++];
+		} else if (is_digit(c)) {
+			bool hex = c == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X') &&
+				   is_hex_digit(text[i + 2]);
+			bool negative = start > 0 && text[start - 1] == '-';
+			size_t d0 = hex ? i + 2 : i, d1;
+			bool beyond;
+
+			i = d0;
+			while (i < len && (hex ? is_hex_digit(text[i]) : is_digit(text[i])))
+				i++;
+			d1 = i;
+			if (!hex && i < len && (text[i] == '.' || text[i] == 'e' || text[i] == 'E')) {
+				/* a floating-point literal: copy it whole */
+				while (i < len && (is_digit(text[i]) || text[i] == '.' || text[i] == 'e' ||
+						   text[i] == 'E' ||
+						   ((text[i] == '-' || text[i] == '+') &&
+						    (text[i - 1] == 'e' || text[i - 1] == 'E'))))
+					i++;
+				memcpy(buf + o, text + start, i - start);
+				o += i - start;
+				continue;
+			}
+			beyond = hex ? hex_beyond_int64(text + d0, d1 - d0)
+				     : decimal_beyond_int64(text + d0, d1 - d0, negative);
+			if (beyond) {
+				free(buf);
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, key[0] ? key : NULL,
+						    "found %s%.*s; expected an integer from "
+						    "-9223372036854775808 to 9223372036854775807 (64 bits)",
+						    negative ? "-" : "", (int)(d1 - start > 40 ? 40 : d1 - start),
+						    text + start);
+			}
+			memcpy(buf + o, text + start, d1 - start);
+			o += d1 - start;
+			if (i < len && text[i] == 'L')
+				continue;  /* suffixed already */
+			buf[o++] = 'L';
+		} else {
+			buf[o++] = text[i++];
+		}
+	}
+	buf[o] = '\0';
+	*out = buf;
+	return FS_OK;
+}
+
 static enum fs_status parse_text(struct ld *ld, config_t *cfg, const char *text)
 {
-	config_init(cfg);
-	if (config_read_string(cfg, text) != CONFIG_TRUE) {
-		enum fs_status st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, config_error_line(cfg),
-						 NULL, "syntax error: %s", config_error_text(cfg));
-		config_destroy(cfg);
+	char *wide;
+	enum fs_status st;
+
+	if ((st = widen_ints(ld, text, &wide)))
 		return st;
+	config_init(cfg);
+	if (config_read_string(cfg, wide) != CONFIG_TRUE) {
+		st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, config_error_line(cfg),
+				  NULL, "syntax error: %s", config_error_text(cfg));
+		config_destroy(cfg);
 	}
-	return FS_OK;
+	free(wide);
+	return st;
 }
 
 static enum fs_status load_catalog_text(struct fs_catalog *cat, const char *text, const char *path,
