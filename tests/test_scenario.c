@@ -126,7 +126,7 @@ static void test_scenario_zero_or_negative_counts(void **state)
 	expect_error(variant("nodes = 2;", "nodes = 0;"), 5, "fleets.[0].nodes", "found 0");
 	expect_error(variant("gpus = 8;", "gpus = -8;"), 9, "training.jobs.[0].gpus", "found -8");
 	expect_error(variant("tokens = 1e9;", "tokens = 0.0;"), 9, "training.jobs.[0].tokens",
-		     "expected a number > 0");
+		     "expected a number >= 1000 tokens and <= 1e+16");
 	expect_error(variant("horizon_days = 30.0;", "horizon_days = -1.0;"), 3, "horizon_days",
 		     "found -1");
 }
@@ -234,7 +234,7 @@ static void test_scenario_duplicate_fleet(void **state)
 {
 	(void)state;
 	expect_error(variant("nodes = 2; }\n", "nodes = 2; },\n  { name = \"a\"; gpu = \"H100\"; nodes = 1; }\n"),
-		     6, "fleets.[1]", "duplicate fleet name");
+		     6, "fleets.[1]", "declared twice (lines 5 and 6)");
 }
 
 /*

@@ -103,6 +103,18 @@ struct fs_scenario {
 	size_t n_streams;
 };
 
+/*
+ * The plausible tokens of one training job (docs/SCENARIO.md): a job's
+ * `tokens` and every value a stream's token distribution states lie in
+ * [MIN, MAX]; a distribution without its own min/max is clamped to them.
+ * 1e3 tokens is less than one sequence; 1e16 is ~700x Llama 3's 15e12.
+ */
+#define FS_JOB_TOKENS_MIN 1e3
+#define FS_JOB_TOKENS_MAX 1e16
+
+/* The largest scenario file the loader reads (1 MiB); a larger one is refused. */
+#define FS_SCENARIO_MAX_BYTES (1u << 20)
+
 #define FS_SECONDS_PER_DAY 86400.0
 #define FS_SECONDS_PER_MONTH (30.4375 * 86400.0)
 
