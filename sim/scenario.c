@@ -402,6 +402,13 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 			memcpy(&tmp, rec, is_gpu ? sizeof(tmp.g) : sizeof(tmp.m));
 			if (load_record(ld, g, prefix, f, nf, &tmp, &seen))
 				return FS_ERR_INPUT;
+			/* an override named by an alias keeps the record's catalog name */
+			if (!created) {
+				if (is_gpu)
+					fs_strlcpy(tmp.g.name, ((struct fs_gpu *)rec)->name, sizeof(tmp.g.name));
+				else
+					fs_strlcpy(tmp.m.name, ((struct fs_llm *)rec)->name, sizeof(tmp.m.name));
+			}
 			if (created && check_required(ld, g, prefix, f, nf, seen,
 						      is_gpu ? "GPU" : "model", name))
 				return FS_ERR_INPUT;
