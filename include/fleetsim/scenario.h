@@ -120,9 +120,13 @@ struct fs_scenario {
 
 /*
  * Loads and validates path into sc (caller storage, need not be initialised).
- * FS_OK, or FS_ERR_INPUT with e naming file:line:key (missing file, syntax
- * error, unknown key, wrong type, out of range, unknown GPU or model, a job
- * larger than a fleet), or FS_ERR_NOMEM. On failure sc is empty.
+ * FS_OK, or FS_ERR_INPUT with e naming file:line:key (missing file, not a
+ * regular file, larger than FS_SCENARIO_MAX_BYTES, syntax error, @include,
+ * an integer literal beyond 64 bits, unknown key, wrong type, out of range,
+ * unknown GPU or model, a job larger than a fleet, a name declared twice or
+ * one a stream generates), or FS_ERR_NOMEM. On failure sc is empty. Never
+ * blocks and opens no file but path. Every integer is read with 64 bits
+ * (libconfig 1.5 alone wraps unsuffixed literals to 32).
  */
 enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e);
 
