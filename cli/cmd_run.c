@@ -7,6 +7,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/store.h"
+#include "fleetsim/workload.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,8 +23,14 @@
 #define OPT_SEED { .name = "seed", .type = FS_OPT_INT, .imin = 0, .imax = INT64_MAX, \
 		   .def = "the scenario's 'seed'", .help = "master seed" }
 
-static const struct fs_opt run_opts[] = { OPT_DB, OPT_SEED, FS_CLI_OPT_FORMAT };
-enum { R_DB, R_SEED, R_FORMAT, N_RUN_OPTS };
+#define OPT_MAX_JOBS { .name = "max-jobs", .type = FS_OPT_INT, .imin = 1, .imax = 1000000000, \
+		       .unit = "job runs", .def = "10000000", \
+		       .help = "most jobs expected, summed over the fleet options (~250 bytes each)" }
+
+static const struct fs_opt check_opts[] = { OPT_MAX_JOBS };
+enum { C_MAX_JOBS, N_CHECK_OPTS };
+static const struct fs_opt run_opts[] = { OPT_DB, OPT_SEED, FS_CLI_OPT_FORMAT, OPT_MAX_JOBS };
+enum { R_DB, R_SEED, R_FORMAT, R_MAX_JOBS, N_RUN_OPTS };
 static const struct fs_opt runs_opts[] = { OPT_DB, FS_CLI_OPT_FORMAT };
 enum { L_DB, L_FORMAT, N_RUNS_OPTS };
 static const struct fs_opt show_opts[] = { OPT_DB };
@@ -94,6 +101,12 @@ static int open_db(const char *db, enum fs_store_mode mode, struct fs_store **st
 	return 0;
 }
 
+/* The --max-jobs limit: the value given, or the default. */
+static double max_job_runs(const struct fs_opt_val *v)
+{
+	return v->set ? (double)v->i : FS_WORKLOAD_MAX_JOB_RUNS_DEFAULT;
+}
+
 static bool is_table(const struct fs_opt_val *format)
 {
 	return !format->set || strcmp(format->s, "table") == 0;
@@ -138,32 +151,39 @@ static const char *dist_text(const struct fs_dist *d, char *buf, size_t n)
 }
 
 static const char check_help[] =
-	"usage: fleetsim check SCENARIO\n"
+	"usage: fleetsim check SCENARIO [--max-jobs N]\n"
 	"\n"
 	"Validates a scenario file and prints what was understood: fleets, GPUs,\n"
-	"jobs and streams, with each explicit job's run time on every fleet option.\n"
+	"jobs and streams, with each explicit job's run time on every fleet option,\n"
+	"and the work expected (jobs x fleet options), checked against --max-jobs.\n"
 	"Errors name the file, line and key. Exit codes: 0 valid, 2 invalid.\n";
 
 int fs_cli_check(int argc, char **argv)
 {
-	struct fs_opt_val none[1];
+	struct fs_opt_val vals[N_CHECK_OPTS];
 	const char *file = NULL;
 	struct fs_scenario sc;
 	struct fs_error e;
 	int rc;
 
 	if (fs_cli_wants_help(argc, argv)) {
-		fs_cli_help(check_help, NULL, 0);
+		fs_cli_help(check_help, check_opts, N_CHECK_OPTS);
 		return 0;
 	}
-	if ((rc = parse("check", NULL, 0, argc, argv, none, "scenario file", &file)))
+	if ((rc = parse("check", check_opts, N_CHECK_OPTS, argc, argv, vals, "scenario file", &file)))
 		return rc;
 	if (fs_scenario_load(file, &sc, &e))
 		return fs_cli_report(&e);
+	if (fs_workload_check_size(&sc, max_job_runs(&vals[C_MAX_JOBS]), "--max-jobs", &e)) {
+		fs_scenario_fini(&sc);
+		return fs_cli_report(&e);
+	}
 	printf("scenario   %s (%s)\n", sc.name, sc.file);
 	printf("seed       %" PRIu64 "\n", sc.seed);
 	printf("horizon    %g days; series every %g h\n", sc.horizon_s / FS_SECONDS_PER_DAY,
 	       sc.series_interval_s / 3600.0);
+	printf("work       about %.0f jobs x %zu fleet options (limit %.0f, --max-jobs)\n",
+	       fs_workload_expected_jobs(&sc), sc.n_fleets, max_job_runs(&vals[C_MAX_JOBS]));
 	printf("\nfleet options\n");
 	printf("  %-16s %-16s %6s %5s %7s %10s %12s\n", "name", "gpu", "nodes", "x", "gpus",
 	       "bf16_tflops", "usd/gpu-h");
@@ -226,6 +246,7 @@ int fs_cli_check(int argc, char **argv)
 
 static const char run_help[] =
 	"usage: fleetsim run SCENARIO [--db PATH] [--seed N] [--format table|csv|json]\n"
+	"                    [--max-jobs N]\n"
 	"\n"
 	"Simulates every fleet option of the scenario with the same workload, stores\n"
 	"each run (jobs, utilization series, summary) in the results database in one\n"
@@ -352,6 +373,11 @@ int fs_cli_run(int argc, char **argv)
 		return rc;
 	if (fs_scenario_load(file, &sc, &e))
 		return fs_cli_report(&e);
+	/* the work estimate before the database or any simulation: absurd input fails fast */
+	if (fs_workload_check_size(&sc, max_job_runs(&vals[R_MAX_JOBS]), "--max-jobs", &e)) {
+		fs_scenario_fini(&sc);
+		return fs_cli_report(&e);
+	}
 	seed = vals[R_SEED].set ? (uint64_t)vals[R_SEED].i : sc.seed;
 	db = db_path(&vals[R_DB]);
 	table = is_table(&vals[R_FORMAT]);

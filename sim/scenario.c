@@ -9,12 +9,15 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct ld {
 	const char *file;
@@ -326,6 +329,38 @@ static void llm_defaults(struct fs_llm *m, uint64_t seen, const struct fs_field 
 		m->active_params_b = m->n_experts > 1 ? active * (m->params_b / total) : m->params_b;
 }
 
+/*
+ * Refuses a second entry of one catalog list (gpus or models) for the same
+ * record, by name or alias: the second would silently override the first.
+ */
+static enum fs_status check_catalog_dup(struct ld *ld, const struct fs_catalog *cat,
+					const config_setting_t *list, int i, bool is_gpu,
+					const char *name)
+{
+	const void *rec = is_gpu ? (const void *)fs_catalog_gpu(cat, name)
+				 : (const void *)fs_catalog_llm(cat, name);
+	const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+	char path[64];
+
+	if (!rec)
+		return FS_OK;
+	for (int k = 0; k < i; k++) {
+		const config_setting_t *prev = config_setting_get_elem(list, (unsigned)k);
+		const char *other;
+		if (config_setting_lookup_string(prev, "name", &other) != CONFIG_TRUE)
+			continue;
+		if ((is_gpu ? (const void *)fs_catalog_gpu(cat, other)
+			    : (const void *)fs_catalog_llm(cat, other)) != rec)
+			continue;
+		snprintf(path, sizeof(path), "%s.[%d].name", is_gpu ? "gpus" : "models", i);
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(g), path,
+				    "%s \"%s\" is also given at line %d (as \"%s\"); expected each "
+				    "catalog entry once, with all its keys", is_gpu ? "GPU" : "model",
+				    name, line_of(prev), other);
+	}
+	return FS_OK;
+}
+
 /* Merges "gpus", "models" and "aliases" sections of root into cat. */
 static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root, struct fs_catalog *cat)
 {
@@ -356,7 +391,8 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 			snprintf(prefix, sizeof(prefix), "%s.[%d]", sections[sec], i);
 			if (!config_setting_is_group(g))
 				return fail(ld, g, prefix, "expected a group { name = ...; ... }");
-			if (get_str(ld, g, prefix, "name", true, "", name, sizeof(name)))
+			if (get_str(ld, g, prefix, "name", true, "", name, sizeof(name)) ||
+			    check_catalog_dup(ld, cat, list, i, is_gpu, name))
 				return FS_ERR_INPUT;
 			rec = is_gpu ? (void *)fs_catalog_gpu_upsert(cat, name, &created)
 				     : (void *)fs_catalog_llm_upsert(cat, name, &created);
@@ -366,6 +402,13 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 			memcpy(&tmp, rec, is_gpu ? sizeof(tmp.g) : sizeof(tmp.m));
 			if (load_record(ld, g, prefix, f, nf, &tmp, &seen))
 				return FS_ERR_INPUT;
+			/* an override named by an alias keeps the record's catalog name */
+			if (!created) {
+				if (is_gpu)
+					fs_strlcpy(tmp.g.name, ((struct fs_gpu *)rec)->name, sizeof(tmp.g.name));
+				else
+					fs_strlcpy(tmp.m.name, ((struct fs_llm *)rec)->name, sizeof(tmp.m.name));
+			}
 			if (created && check_required(ld, g, prefix, f, nf, seen,
 						      is_gpu ? "GPU" : "model", name))
 				return FS_ERR_INPUT;
@@ -409,16 +452,191 @@ static enum fs_status merge_catalog(struct ld *ld, const config_setting_t *root,
 	return FS_OK;
 }
 
+/* ---- the text before libconfig sees it ---------------------------------- */
+
+static bool is_name_start(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*';
+}
+
+static bool is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_hex_digit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Whether the decimal digits d[0..n) (no sign) exceed the 64-bit range:
+ * 9223372036854775807, or ...808 when negative.
+ */
+static bool decimal_beyond_int64(const char *d, size_t n, bool negative)
+{
+	static const char max[] = "9223372036854775807";
+	int cmp;
+
+	while (n > 1 && *d == '0')
+		d++, n--;
+	if (n != sizeof(max) - 1)
+		return n > sizeof(max) - 1;
+	cmp = memcmp(d, max, n);
+	return negative ? cmp > 0 && memcmp(d, "9223372036854775808", n) != 0 : cmp > 0;
+}
+
+/* Whether the hex digits h[0..n) exceed 0x7FFFFFFFFFFFFFFF. */
+static bool hex_beyond_int64(const char *h, size_t n)
+{
+	while (n > 1 && *h == '0')
+		h++, n--;
+	return n > 16 || (n == 16 && !(h[0] >= '0' && h[0] <= '7'));
+}
+
+/*
+ * Prepares text for libconfig 1.5 into *out (malloc'd, caller frees):
+ *  - every integer literal without an L suffix gets one, so libconfig reads
+ *    it with 64 bits (it reads unsuffixed literals with atoi, which wraps
+ *    4294967338 to 42); all integers then have one type, so arrays of them
+ *    stay uniform;
+ *  - a literal beyond the 64-bit range is refused (libconfig would saturate);
+ *  - @include is refused (docs/SCENARIO.md says why).
+ * Strings and comments are copied as they are. Lines are unchanged, so
+ * libconfig's line numbers are the user's. FS_OK, FS_ERR_INPUT or FS_ERR_NOMEM.
+ */
+static enum fs_status widen_ints(struct ld *ld, const char *text, char **out)
+{
+	size_t len = strlen(text), n_ints = 0, o = 0, i = 0;
+	char *buf, key[128] = "", name[128] = "";
+	int line = 1;
+
+	/* an upper bound for the copy: one suffix per digit, at most */
+	for (size_t k = 0; k < len; k++)
+		n_ints += is_digit(text[k]);
+	buf = malloc(len + n_ints + 1);
+	if (!buf)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	while (i < len) {
+		char c = text[i];
+		size_t start = i;
+
+		if (c == '\n') {
+			line++;
+			buf[o++] = text[i++];
+		} else if (c == '#' || (c == '/' && text[i + 1] == '/')) {
+			while (i < len && text[i] != '\n')
+				buf[o++] = text[i++];
+		} else if (c == '/' && text[i + 1] == '*') {
+			buf[o++] = text[i++];
+			buf[o++] = text[i++];
+			while (i < len && !(text[i] == '*' && text[i + 1] == '/')) {
+				line += text[i] == '\n';
+				buf[o++] = text[i++];
+			}
+			for (int k = 0; k < 2 && i < len; k++)
+				buf[o++] = text[i++];
+		} else if (c == '"') {
+			buf[o++] = text[i++];
+			while (i < len && text[i] != '"') {
+				if (text[i] == '\\' && i + 1 < len)
+					buf[o++] = text[i++];
+				line += text[i] == '\n';
+				buf[o++] = text[i++];
+			}
+			if (i < len)
+				buf[o++] = text[i++];
+		} else if (c == '@') {
+			free(buf);
+			if (strncmp(text + i, "@include", 8) == 0)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, "@include",
+						    "@include is not supported; expected one self-contained "
+						    "scenario file (docs/SCENARIO.md)");
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, NULL,
+					    "syntax error: unexpected '@'");
+		} else if (is_name_start(c)) {
+			while (i < len && is_name_char(text[i]))
+				buf[o++] = text[i++];
+			if (i - start < sizeof(name)) {
+				memcpy(name, text + start, i - start);
+				name[i - start] = '\0';
+			}
+		} else if (c == '=' || c == ':') {
+			memcpy(key, name, sizeof(key));
+			buf[o++] = text[i++];
+		} else if (c == '.' && is_digit(text[i + 1])) {
+			/* a number such as .5 or .5e3: no integer in it */
+			buf[o++] = text[i++];
+			while (i < len && (is_name_char(text[i]) || text[i] == '.' ||
+					   ((text[i] == '-' || text[i] == '+') &&
+					    (text[i - 1] == 'e' || text[i - 1] == 'E'))))
+				buf[o++] = text[i++];
+		} else if (is_digit(c)) {
+			bool hex = c == '0' && (text[i + 1] == 'x' || text[i + 1] == 'X') &&
+				   is_hex_digit(text[i + 2]);
+			bool negative = start > 0 && text[start - 1] == '-';
+			size_t d0 = hex ? i + 2 : i, d1;
+			bool beyond;
+
+			i = d0;
+			while (i < len && (hex ? is_hex_digit(text[i]) : is_digit(text[i])))
+				i++;
+			d1 = i;
+			if (!hex && i < len && (text[i] == '.' || text[i] == 'e' || text[i] == 'E')) {
+				/* a floating-point literal: copy it whole */
+				while (i < len && (is_digit(text[i]) || text[i] == '.' || text[i] == 'e' ||
+						   text[i] == 'E' ||
+						   ((text[i] == '-' || text[i] == '+') &&
+						    (text[i - 1] == 'e' || text[i - 1] == 'E'))))
+					i++;
+				memcpy(buf + o, text + start, i - start);
+				o += i - start;
+				continue;
+			}
+			beyond = hex ? hex_beyond_int64(text + d0, d1 - d0)
+				     : decimal_beyond_int64(text + d0, d1 - d0, negative);
+			if (beyond) {
+				free(buf);
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, key[0] ? key : NULL,
+						    "found %s%.*s; expected an integer from "
+						    "-9223372036854775808 to 9223372036854775807 (64 bits)",
+						    negative ? "-" : "", (int)(d1 - start > 40 ? 40 : d1 - start),
+						    text + start);
+			}
+			memcpy(buf + o, text + start, d1 - start);
+			o += d1 - start;
+			if (i < len && text[i] == 'L')
+				continue;  /* suffixed already */
+			buf[o++] = 'L';
+		} else {
+			buf[o++] = text[i++];
+		}
+	}
+	buf[o] = '\0';
+	*out = buf;
+	return FS_OK;
+}
+
 static enum fs_status parse_text(struct ld *ld, config_t *cfg, const char *text)
 {
-	config_init(cfg);
-	if (config_read_string(cfg, text) != CONFIG_TRUE) {
-		enum fs_status st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, config_error_line(cfg),
-						 NULL, "syntax error: %s", config_error_text(cfg));
-		config_destroy(cfg);
+	char *wide;
+	enum fs_status st;
+
+	if ((st = widen_ints(ld, text, &wide)))
 		return st;
+	config_init(cfg);
+	if (config_read_string(cfg, wide) != CONFIG_TRUE) {
+		st = fs_error_set(ld->e, FS_ERR_INPUT, ld->file, config_error_line(cfg),
+				  NULL, "syntax error: %s", config_error_text(cfg));
+		config_destroy(cfg);
 	}
-	return FS_OK;
+	free(wide);
+	return st;
 }
 
 static enum fs_status load_catalog_text(struct fs_catalog *cat, const char *text, const char *path,
@@ -549,17 +767,21 @@ static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp
 
 /*
  * A distribution: a plain number (fixed) or a group { dist = "..."; ... }.
- * integer: values must be whole numbers (GPU counts). lo_min: smallest legal value.
+ * Every value it states lies in [lo_min, hi_max] (lo_min <= 0: > 0), and the
+ * draws of an unbounded kind are clamped to that range unless it gives its
+ * own min and max.
  */
 static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, const char *prefix,
-				const char *key, double lo_min, struct fs_dist *d)
+				const char *key, double lo_min, double hi_max, struct fs_dist *d)
 {
 	static const char *const kinds[] = { "fixed", "uniform", "lognormal", "exponential", "choice" };
 	static const char *const dist_keys[] = { "dist", "value", "min", "max", "median", "sigma",
 						 "mean", "values", "weights" };
 	const config_setting_t *s = config_setting_get_member(grp, key);
 	char path[256], kind[32], found[64];
-	double big = 1e30;
+	double big = hi_max;
+	/* a median or mean may be below a GPU count's 1, not below a token count's floor */
+	double lo_mid = lo_min > 1 ? lo_min : 0;
 
 	join_path(path, sizeof(path), prefix, key);
 	memset(d, 0, sizeof(*d));
@@ -625,12 +847,12 @@ static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, cons
 		d->hi = d->b;
 		return FS_OK;
 	case FS_DIST_LOGNORMAL:
-		if (get_num(ld, s, path, "median", true, 0, 0, true, big, "", &d->a) ||
+		if (get_num(ld, s, path, "median", true, 0, lo_mid, lo_mid <= 0, big, "", &d->a) ||
 		    get_num(ld, s, path, "sigma", true, 0, 0, false, 10, "", &d->b))
 			return FS_ERR_INPUT;
 		break;
 	case FS_DIST_EXPONENTIAL:
-		if (get_num(ld, s, path, "mean", true, 0, 0, true, big, "", &d->a))
+		if (get_num(ld, s, path, "mean", true, 0, lo_mid, lo_mid <= 0, big, "", &d->a))
 			return FS_ERR_INPUT;
 		break;
 	case FS_DIST_CHOICE: {
@@ -654,9 +876,10 @@ static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, cons
 			const config_setting_t *x = config_setting_get_elem(v, (unsigned)i);
 			d->values[i] = is_number(x) ? num_of(x) : -1;
 			if (!is_number(x) || !isfinite(d->values[i]) || d->values[i] < lo_min ||
-			    (lo_min <= 0 && d->values[i] <= 0))
+			    (lo_min <= 0 && d->values[i] <= 0) || d->values[i] > hi_max)
 				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(v), pv,
-						    "element %d is not a positive number", i);
+						    "element %d is not a number from %g to %g", i,
+						    lo_min, hi_max);
 			d->weights[i] = 1.0;
 			if (w) {
 				const config_setting_t *y = config_setting_get_elem(w, (unsigned)i);
@@ -721,7 +944,9 @@ static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, s
 		for (int j = 0; j < i; j++)
 			if (strcmp(sc->fleets[j].name, f->name) == 0)
 				return fail(ld, config_setting_get_member(g, "name"), prefix,
-					    "duplicate fleet name \"%s\"; expected unique names", f->name);
+					    "fleet name \"%s\" is declared twice (lines %d and %d); "
+					    "expected unique fleet names", f->name, sc->fleets[j].line,
+					    line_of(g));
 		f->gpu = fs_catalog_gpu(&sc->catalog, gpu);
 		if (!f->gpu) {
 			snprintf(path, sizeof(path), "%s.gpu", prefix);
@@ -754,6 +979,58 @@ static enum fs_status check_fits_fleets(struct ld *ld, const struct fs_scenario 
 	return FS_OK;
 }
 
+/*
+ * Whether job is the name of one of the stream's jobs, "<stream>-<n>" with n
+ * a positive decimal number without leading zeros (fs_workload_job_name).
+ */
+static bool is_stream_job_name(const char *job, const char *stream)
+{
+	size_t n = strlen(stream);
+
+	if (strncmp(job, stream, n) != 0 || job[n] != '-' || job[n + 1] < '1' || job[n + 1] > '9')
+		return false;
+	for (const char *p = job + n + 1; *p; p++)
+		if (!is_digit(*p))
+			return false;
+	return true;
+}
+
+/*
+ * Refuses a job or stream name that another declaration already holds: the
+ * names of jobs, of streams, and the names of a stream's jobs share the
+ * results' one name space. line: the new declaration's line.
+ */
+static enum fs_status check_new_name(struct ld *ld, const struct fs_scenario *sc, int line,
+				     const char *path, const char *what, const char *name)
+{
+	bool is_stream = strcmp(what, "stream") == 0;
+
+	for (size_t k = 0; k < sc->n_jobs; k++) {
+		const struct fs_job_spec *j = &sc->jobs[k];
+		if (strcmp(j->name, name) == 0)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+					    "%s name \"%s\" is also the name of the job at line %d; "
+					    "expected unique job and stream names", what, name, j->line);
+		if (is_stream && is_stream_job_name(j->name, name))
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+					    "stream \"%s\" names its jobs %s-1, %s-2, ..., and the job at "
+					    "line %d is named \"%s\"; expected a job name that no stream "
+					    "generates", name, name, name, j->line, j->name);
+	}
+	for (size_t k = 0; k < sc->n_streams; k++) {
+		const struct fs_stream_spec *st = &sc->streams[k];
+		if (strcmp(st->name, name) == 0)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+					    "%s name \"%s\" is also the name of the stream at line %d; "
+					    "expected unique job and stream names", what, name, st->line);
+	}
+	if (is_stream && strcmp(name, "job") == 0)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+				    "stream name \"job\" is the kind of the explicit jobs in the results; "
+				    "expected another name");
+	return FS_OK;
+}
+
 static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
 {
 	enum fs_status st;
@@ -777,10 +1054,14 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, job_keys, NKEYS(job_keys)) ||
 		    get_str(ld, g, prefix, "name", true, "", j->name, sizeof(j->name)) ||
 		    lookup_model(ld, &sc->catalog, g, prefix, "model", &j->model) ||
-		    get_num(ld, g, prefix, "tokens", true, 0, 0, true, 1e16, "tokens", &j->tokens) ||
+		    get_num(ld, g, prefix, "tokens", true, 0, FS_JOB_TOKENS_MIN, false, FS_JOB_TOKENS_MAX,
+			    "tokens", &j->tokens) ||
 		    get_int(ld, g, prefix, "gpus", true, 0, 1, 4000000, &gpus) ||
 		    get_num(ld, g, prefix, "submit_day", false, 0, 0, false, 36500, "days", &day) ||
 		    load_train_opts(ld, g, prefix, &j->opts))
+			return FS_ERR_INPUT;
+		snprintf(path, sizeof(path), "%s.name", prefix);
+		if (check_new_name(ld, sc, line_of(g), path, "job", j->name))
 			return FS_ERR_INPUT;
 		j->gpus = (int)gpus;
 		j->submit_s = day * FS_SECONDS_PER_DAY;
@@ -832,6 +1113,13 @@ static enum fs_status load_mix(struct ld *ld, const config_setting_t *g, const c
 		    lookup_model(ld, cat, m, p, "model", &s->models[i].model) ||
 		    get_num(ld, m, p, "weight", false, 1.0, 0, true, 1e9, "", &s->models[i].weight))
 			return FS_ERR_INPUT;
+		for (int k = 0; k < i; k++)
+			if (s->models[k].model == s->models[i].model)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(m), p,
+						    "model '%s' is also entry [%d] of this mix (line %d); "
+						    "expected each model once, with one weight",
+						    s->models[i].model->name, k,
+						    line_of(config_setting_get_elem(many, (unsigned)k)));
 		s->n_models++;
 	}
 	return FS_OK;
@@ -865,9 +1153,12 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 		    get_num(ld, g, prefix, "start_day", false, 0, 0, false, horizon_days, "days", &start) ||
 		    get_num(ld, g, prefix, "end_day", false, horizon_days, start, true, 36500, "days", &end) ||
 		    load_mix(ld, g, prefix, &sc->catalog, s) ||
-		    load_dist(ld, g, prefix, "tokens", 0, &s->tokens) ||
-		    load_dist(ld, g, prefix, "gpus", 1, &s->gpus) ||
+		    load_dist(ld, g, prefix, "tokens", FS_JOB_TOKENS_MIN, FS_JOB_TOKENS_MAX, &s->tokens) ||
+		    load_dist(ld, g, prefix, "gpus", 1, 1e30, &s->gpus) ||
 		    load_train_opts(ld, g, prefix, &s->opts))
+			return FS_ERR_INPUT;
+		snprintf(path, sizeof(path), "%s.name", prefix);
+		if (check_new_name(ld, sc, line_of(g), path, "stream", s->name))
 			return FS_ERR_INPUT;
 		s->rate_per_s = rate / FS_SECONDS_PER_DAY;
 		s->start_s = start * FS_SECONDS_PER_DAY;
@@ -1056,6 +1347,10 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 
 	memset(sc, 0, sizeof(*sc));
 	fs_error_clear(ld.e);
+	if (strlen(text) > FS_SCENARIO_MAX_BYTES)
+		return fs_error_set(ld.e, FS_ERR_INPUT, name, 0, NULL,
+				    "scenario text is larger than %u bytes (1 MiB); expected a "
+				    "smaller file", FS_SCENARIO_MAX_BYTES);
 	fs_strlcpy(sc->file, name, sizeof(sc->file));
 	sc->source_len = strlen(text);
 	sc->source_text = malloc(sc->source_len + 1);
@@ -1080,6 +1375,33 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 	return st;
 }
 
+/*
+ * Opens path for reading if it is a regular file: a FIFO or a device would
+ * block or never end. The open itself does not block (O_NONBLOCK), and the
+ * check is on the opened file, so it cannot be swapped in between.
+ */
+static enum fs_status open_regular(const char *path, FILE **out, struct fs_error *e)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	*out = NULL;
+	if (fd < 0)
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
+				    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "not a regular file; expected a scenario file");
+	}
+	if (fcntl(fd, F_SETFL, 0) != 0 || !(*out = fdopen(fd, "rb"))) {
+		close(fd);
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
+				    strerror(errno));
+	}
+	return FS_OK;
+}
+
 enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e)
 {
 	FILE *fp;
@@ -1088,21 +1410,20 @@ enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct
 	enum fs_status st;
 
 	memset(sc, 0, sizeof(*sc));
-	fp = fopen(path, "rb");
-	if (!fp)
-		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
-				    strerror(errno));
+	if ((st = open_regular(path, &fp, e)))
+		return st;
 	for (;;) {
 		size_t got;
+		if (len > FS_SCENARIO_MAX_BYTES) {
+			free(buf);
+			fclose(fp);
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "scenario file is larger than %u bytes (1 MiB); expected a "
+					    "smaller file", FS_SCENARIO_MAX_BYTES);
+		}
 		if (len + 4096 + 1 > cap) {
 			char *p;
 			cap = cap ? cap * 2 : 16384;
-			if (cap > (64u << 20)) {
-				free(buf);
-				fclose(fp);
-				return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-						    "scenario file is larger than 64 MiB");
-			}
 			p = realloc(buf, cap);
 			if (!p) {
 				free(buf);

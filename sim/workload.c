@@ -165,6 +165,67 @@ void fs_workload_fini(struct fs_workload *w)
 	w->n = 0;
 }
 
+double fs_workload_expected_stream_jobs(const struct fs_scenario *sc, size_t k)
+{
+	const struct fs_stream_spec *s;
+	double span, lg;
+
+	assert(k < sc->n_streams);
+	s = &sc->streams[k];
+	span = fmin(s->end_s, sc->horizon_s) - s->start_s;
+	if (!(span > 0))
+		return 0.0;
+	if (fabs(s->growth_per_month_frac) < 1e-12)
+		return s->rate_per_s * span;
+	lg = log1p(s->growth_per_month_frac);
+	return s->rate_per_s * FS_SECONDS_PER_MONTH * expm1(span / FS_SECONDS_PER_MONTH * lg) / lg;
+}
+
+double fs_workload_expected_jobs(const struct fs_scenario *sc)
+{
+	double n = (double)sc->n_jobs;
+
+	for (size_t k = 0; k < sc->n_streams; k++)
+		n += fs_workload_expected_stream_jobs(sc, k);
+	return n;
+}
+
+enum fs_status fs_workload_check_size(const struct fs_scenario *sc, double max_job_runs,
+				      const char *option, struct fs_error *e)
+{
+	double jobs = fs_workload_expected_jobs(sc), most = -1.0;
+	double runs = jobs * (double)sc->n_fleets;
+	size_t big = 0;
+	char key[64];
+
+	if (runs <= max_job_runs)
+		return FS_OK;
+	for (size_t k = 0; k < sc->n_streams; k++) {
+		double n = fs_workload_expected_stream_jobs(sc, k);
+		if (!(n <= most)) {
+			most = n;
+			big = k;
+		}
+	}
+	if (most < 0)
+		return fs_error_set(e, FS_ERR_INPUT, sc->file, sc->n_jobs ? sc->jobs[0].line : 0,
+				    "training.jobs",
+				    "%zu explicit jobs x %zu fleet options = %.4g job runs; expected at "
+				    "most %.0f (raise the limit with %s N)", sc->n_jobs, sc->n_fleets,
+				    runs, max_job_runs, option);
+	snprintf(key, sizeof(key), "training.streams.[%zu]", big);
+	return fs_error_set(e, FS_ERR_INPUT, sc->file, sc->streams[big].line, key,
+			    "stream '%s' expects about %.4g jobs over its window (%g jobs/day, "
+			    "growing %g%%/month, days %g to %g); with the other work, %.4g jobs x %zu "
+			    "fleet options = %.4g job runs; expected at most %.0f: lower the rate, "
+			    "growth or window, or raise the limit with %s N", sc->streams[big].name,
+			    most, sc->streams[big].rate_per_s * FS_SECONDS_PER_DAY,
+			    100.0 * sc->streams[big].growth_per_month_frac,
+			    sc->streams[big].start_s / FS_SECONDS_PER_DAY,
+			    fmin(sc->streams[big].end_s, sc->horizon_s) / FS_SECONDS_PER_DAY, jobs,
+			    sc->n_fleets, runs, max_job_runs, option);
+}
+
 const char *fs_workload_kind(const struct fs_scenario *sc, uint32_t source)
 {
 	assert(source < sc->n_jobs + sc->n_streams);

@@ -10,9 +10,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fleetsim/scenario.h"
+#include "fleetsim/workload.h"
 #include "testutil.h"
 
 /* Line numbers below refer to this text (line 1 is "name = ..."). */
@@ -126,7 +128,7 @@ static void test_scenario_zero_or_negative_counts(void **state)
 	expect_error(variant("nodes = 2;", "nodes = 0;"), 5, "fleets.[0].nodes", "found 0");
 	expect_error(variant("gpus = 8;", "gpus = -8;"), 9, "training.jobs.[0].gpus", "found -8");
 	expect_error(variant("tokens = 1e9;", "tokens = 0.0;"), 9, "training.jobs.[0].tokens",
-		     "expected a number > 0");
+		     "expected a number >= 1000 tokens and <= 1e+16");
 	expect_error(variant("horizon_days = 30.0;", "horizon_days = -1.0;"), 3, "horizon_days",
 		     "found -1");
 }
@@ -234,7 +236,349 @@ static void test_scenario_duplicate_fleet(void **state)
 {
 	(void)state;
 	expect_error(variant("nodes = 2; }\n", "nodes = 2; },\n  { name = \"a\"; gpu = \"H100\"; nodes = 1; }\n"),
-		     6, "fleets.[1]", "duplicate fleet name");
+		     6, "fleets.[1]", "declared twice (lines 5 and 6)");
+}
+
+/* A scenario with one job and one stream; line numbers as marked. */
+static const char streamy[] =
+	"name = \"t\";\n"                                              /* 1 */
+	"horizon_days = 365.0;\n"                                     /* 2 */
+	"fleets = ( { name = \"a\"; gpu = \"H100\"; nodes = 4; } );\n"  /* 3 */
+	"training = {\n"                                              /* 4 */
+	"  jobs = ( { name = \"JOB\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; } );\n" /* 5 */
+	"  streams = (\n"                                             /* 6 */
+	"    { name = \"exp\"; rate_per_day = RATE; growth_per_month = GROWTH;\n" /* 7 */
+	"      model = \"Llama-2-7B\"; tokens = TOKENS; gpus = GPUS; }\n" /* 8 */
+	"  );\n"                                                      /* 9 */
+	"};\n";                                                       /* 10 */
+
+/* streamy with JOB, RATE, GROWTH, TOKENS and GPUS filled in. */
+static const char *streamy_with(const char *job, const char *rate, const char *growth,
+				const char *tokens, const char *gpus)
+{
+	static char buf[4096];
+	const char *names[] = { "JOB", "RATE", "GROWTH", "TOKENS", "GPUS" };
+	const char *vals[] = { job, rate, growth, tokens, gpus };
+	size_t o = 0;
+
+	for (const char *p = streamy; *p;) {
+		int hit = -1;
+		for (int k = 0; k < 5 && hit < 0; k++)
+			if (strncmp(p, names[k], strlen(names[k])) == 0)
+				hit = k;
+		if (hit >= 0) {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s", vals[hit]);
+			p += strlen(names[hit]);
+		} else {
+			buf[o++] = *p++;
+		}
+		assert_true(o < sizeof(buf) - 64);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static uint64_t loaded_seed(const char *text)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+	uint64_t seed;
+
+	if (fs_scenario_load(tu_write("seed.cfg", text), &sc, &e) != FS_OK) {
+		print_error("unexpected error: %s:%d: %s: %s\n", e.file, e.line, e.key, e.msg);
+		fail();
+	}
+	seed = sc.seed;
+	fs_scenario_fini(&sc);
+	return seed;
+}
+
+/*
+ * Class 4: integers beyond 32 bits are read whole (libconfig 1.5 alone reads
+ * 4294967338 as 42 = 4294967338 - 2^32) and range-checked, by every route.
+ */
+static void test_scenario_large_integers(void **state)
+{
+	(void)state;
+	/* 2^32 + 42 = 4294967338 = 0x10000002A */
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 4294967338;")) == 4294967338ULL);
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 0x10000002A;")) == 4294967338ULL);
+	/* 0xFFFFFFFF is 2^32 - 1, not -1 */
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 0xFFFFFFFF;")) == 4294967295ULL);
+	/* 2^63 - 1, the largest seed */
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 9223372036854775807;")) ==
+		    9223372036854775807ULL);
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 4294967338L;")) == 4294967338ULL);
+	/* a literal beyond 64 bits: refused before libconfig saturates it */
+	expect_error(variant("seed = 7;", "seed = 9223372036854775808;"), 2, "seed",
+		     "found 9223372036854775808; expected an integer from -9223372036854775808 to "
+		     "9223372036854775807");
+	expect_error(variant("seed = 7;", "seed = 0x10000000000000000;"), 2, "seed",
+		     "found 0x10000000000000000; expected an integer from");
+	expect_error(variant("seed = 7;", "seed = -4294967338;"), 2, "seed",
+		     "found -4294967338; expected an integer from 0 to 9223372036854775807");
+	/* counts: 2^32 + 2 nodes and 2^32 + 8 GPUs are not 2 and 8 */
+	expect_error(variant("nodes = 2;", "nodes = 4294967298;"), 5, "fleets.[0].nodes",
+		     "found 4294967298; expected an integer from 1 to 1000000");
+	expect_error(variant("gpus = 8;", "gpus = 4294967304;"), 9, "training.jobs.[0].gpus",
+		     "found 4294967304; expected an integer from 1 to 4000000");
+	expect_error(variant("gpus = 8;", "gpus = 8; seq_len = 0x100001000;"), 9,
+		     "training.jobs.[0].seq_len", "found 4294971392; expected an integer from 1 to");
+	/* a stream value, and an array mixing small and large integers */
+	expect_error(streamy_with("j", "4294967297", "0.0", "1e9", "8"), 7,
+		     "training.streams.[0].rate_per_day", "found 4294967297; expected a number > 0");
+	expect_error(streamy_with("j", "1.0", "0.0", "1e9",
+				  "{ dist = \"choice\"; values = [8, 4294967304]; }"),
+		     8, "training.streams.[0].gpus", "needs 4.29497e+09 GPUs but fleet 'a' has 32");
+	/* a catalog integer */
+	expect_error(variant("fleets = (", "models = ( { name = \"Llama-2-7B\"; layers = 4294967328; } );\n"
+					   "fleets = ("),
+		     4, "models.[0].layers", "found 4294967328");
+	/* digits inside names, strings and comments are left alone */
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 7; # 99999999999999999999999\n"
+						      "description = \"12345678901234567890123\";")) == 7);
+}
+
+/* Class 5: one name, one declaration; both lines are named. */
+static void test_scenario_duplicate_names(void **state)
+{
+	(void)state;
+	expect_error(variant("gpus = 8; }\n",
+			     "gpus = 8; },\n    { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; }\n"),
+		     10, "training.jobs.[1].name", "also the name of the job at line 9");
+	/* a job and a stream of one name */
+	expect_error(streamy_with("exp", "1.0", "0.0", "1e9", "8"), 7, "training.streams.[0].name",
+		     "stream name \"exp\" is also the name of the job at line 5");
+	/* a job named like a stream's third job */
+	expect_error(streamy_with("exp-3", "1.0", "0.0", "1e9", "8"), 7, "training.streams.[0].name",
+		     "and the job at line 5 is named \"exp-3\"");
+	/* two streams of one name */
+	{
+		char text[4096];
+		const char *one = "    { name = \"exp\"; rate_per_day = 1.0; model = \"Llama-2-7B\"; "
+				  "tokens = 1e9; gpus = 8; }";
+		snprintf(text, sizeof(text), "%s", streamy_with("j", "1.0", "0.0", "1e9", "8"));
+		char *p = strstr(text, "  );\n};");
+		assert_non_null(p);
+		snprintf(p, sizeof(text) - (size_t)(p - text), "   ,\n%s\n  );\n};\n", one);
+		expect_error(text, 10, "training.streams.[1].name",
+			     "stream name \"exp\" is also the name of the stream at line 7");
+	}
+	/* a stream may not take the explicit jobs' kind */
+	{
+		char text[4096];
+		snprintf(text, sizeof(text), "%s", streamy_with("j", "1.0", "0.0", "1e9", "8"));
+		memcpy(strstr(text, "\"exp\""), "\"job\"", 5);
+		expect_error(text, 7, "training.streams.[0].name", "stream name \"job\"");
+	}
+	/* two entries for one GPU, the second by an alias */
+	expect_error(variant("fleets = (", "gpus = ( { name = \"H100\"; tdp_w = 600.0; },\n"
+					   "  { name = \"H100-SXM5-80GB\"; tdp_w = 700.0; } );\nfleets = ("),
+		     5, "gpus.[1].name", "is also given at line 4");
+	/* one model twice in a mix */
+	expect_error(streamy_with("j", "1.0", "0.0", "1e9",
+				  "8; models = ( { model = \"Llama-2-7B\"; }, { model = \"Llama-2-7B\"; } )"),
+		     8, "training.streams.[0]", "both 'model' and 'models'");
+}
+
+/* An override named by an alias changes the keys it gives, not the GPU's catalog name. */
+static void test_scenario_alias_override_keeps_name(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+
+	(void)state;
+	assert_int_equal(fs_scenario_load_text(variant("fleets = (", "gpus = ( { name = \"A100\"; tdp_w = 555.0; } );\n"
+							       "fleets = ("), "al.cfg", &sc, &e), FS_OK);
+	assert_string_equal(sc.fleets[0].gpu->name, "A100-SXM4-80GB");
+	assert_true(sc.fleets[0].gpu->tdp_w == 555.0);
+	fs_scenario_fini(&sc);
+}
+
+/* Names that only look like a stream's jobs are accepted. */
+static void test_scenario_stream_job_lookalikes_accepted(void **state)
+{
+	static const char *const ok[] = { "exp-0", "exp-01", "exp-1x", "exp1", "exp-", "ex-1" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct fs_scenario sc;
+		struct fs_error e;
+		const char *t = streamy_with(ok[i], "1.0", "0.0", "1e9", "8");
+		if (fs_scenario_load_text(t, "ok.cfg", &sc, &e) != FS_OK) {
+			print_error("%s refused: %s\n", ok[i], e.msg);
+			fail();
+		}
+		fs_scenario_fini(&sc);
+	}
+}
+
+/* Class 7: @include is refused before libconfig can open anything. */
+static void test_scenario_include_refused(void **state)
+{
+	(void)state;
+	expect_error(variant("seed = 7;", "seed = 7;\n@include \"/dev/zero\""), 3, "@include",
+		     "@include is not supported");
+	expect_error(variant("training = {", "@include \"other.cfg\"\ntraining = {"), 7,
+		     "@include", "@include is not supported");
+	/* in a string or a comment it is text */
+	assert_true(loaded_seed(variant("seed = 7;", "seed = 7; # @include \"x\"\n"
+						      "description = \"@include\";")) == 7);
+}
+
+/* Class 8: a scenario file over 1 MiB and non-regular files are refused. */
+static void test_scenario_file_limits(void **state)
+{
+	size_t n = (1u << 20) + 1, hl = strlen(base);
+	char *big = malloc(hl + n + 2);
+	struct fs_scenario sc;
+	struct fs_error e;
+	const char *path;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(big);
+	memcpy(big, base, hl);
+	big[hl] = '#';
+	memset(big + hl + 1, 'x', n);
+	big[hl + 1 + n] = '\0';
+	path = tu_path("big.cfg");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite(big, 1, strlen(big), f);
+	fclose(f);
+	assert_int_equal(fs_scenario_load(path, &sc, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "larger than 1048576 bytes (1 MiB)"));
+	assert_int_equal(fs_scenario_load_text(big, "big.cfg", &sc, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "larger than 1048576 bytes (1 MiB)"));
+	free(big);
+	/* a directory and a device: not regular files, refused without reading */
+	assert_int_equal(fs_scenario_load(tu_tmpdir(), &sc, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_int_equal(fs_scenario_load("/dev/zero", &sc, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+}
+
+/* Class 8: a FIFO without a writer is refused at once instead of blocking. */
+static void test_scenario_fifo_refused(void **state)
+{
+	char cmd[1024];
+	struct fs_scenario sc;
+	struct fs_error e;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "mkfifo %s", tu_path("fifo.cfg"));
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(fs_scenario_load(tu_path("fifo.cfg"), &sc, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+}
+
+/*
+ * Class 8: the work estimate. A stream of r jobs/day growing by g per month
+ * over T days expects r M / ln(1+g) ((1+g)^(T/M) - 1) jobs, M = 30.4375 days.
+ */
+static void test_scenario_work_estimate(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+	double m = 30.4375, want;
+
+	(void)state;
+	/* no growth: 2.5 jobs/day x 365 days + 1 explicit job */
+	assert_int_equal(fs_scenario_load_text(streamy_with("j", "2.5", "0.0", "1e9", "8"), "w.cfg",
+					       &sc, &e), FS_OK);
+	assert_true(fabs(fs_workload_expected_stream_jobs(&sc, 0) - 912.5) < 1e-6);
+	assert_true(fabs(fs_workload_expected_jobs(&sc) - 913.5) < 1e-6);
+	assert_int_equal(fs_workload_check_size(&sc, 913.5, "--max-jobs", &e), FS_OK);
+	assert_int_equal(fs_workload_check_size(&sc, 913.0, "--max-jobs", &e), FS_ERR_INPUT);
+	assert_int_equal(e.line, 7);
+	assert_string_equal(e.key, "training.streams.[0]");
+	assert_non_null(strstr(e.msg, "stream 'exp' expects about 912.5 jobs"));
+	assert_non_null(strstr(e.msg, "--max-jobs N"));
+	fs_scenario_fini(&sc);
+	/* 12 % a month: 2 M / ln 1.12 (1.12^(365/M) - 1) */
+	assert_int_equal(fs_scenario_load_text(streamy_with("j", "2.0", "0.12", "1e9", "8"), "w.cfg",
+					       &sc, &e), FS_OK);
+	want = 2.0 * m / log(1.12) * (pow(1.12, 365.0 / m) - 1.0);
+	assert_true(fabs(fs_workload_expected_stream_jobs(&sc, 0) - want) < 1e-9 * want);
+	assert_true(want > 1553.0 && want < 1554.0); /* by hand: 2 x 30.4375 x 2.892 / 0.11333 */
+	fs_scenario_fini(&sc);
+	/* 1e6/day doubling monthly for a year: ~1.2e11 jobs, refused at once */
+	assert_int_equal(fs_scenario_load_text(streamy_with("j", "1e6", "1.0", "1e9", "8"), "w.cfg",
+					       &sc, &e), FS_OK);
+	assert_int_equal(fs_workload_check_size(&sc, FS_WORKLOAD_MAX_JOB_RUNS_DEFAULT, "--max-jobs",
+						&e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "expected at most 10000000"));
+	fs_scenario_fini(&sc);
+}
+
+/* Item 6: a job's tokens lie in 1e3..1e16, and so does every stated token value. */
+static void test_scenario_token_range(void **state)
+{
+	(void)state;
+	expect_error(variant("tokens = 1e9;", "tokens = 4.9e-324;"), 9, "training.jobs.[0].tokens",
+		     "expected a number >= 1000 tokens and <= 1e+16");
+	expect_error(variant("tokens = 1e9;", "tokens = 1.0e17;"), 9, "training.jobs.[0].tokens",
+		     "found 1e+17; expected a number >= 1000 tokens and <= 1e+16");
+	expect_error(streamy_with("j", "1.0", "0.0", "999.0", "8"), 8, "training.streams.[0].tokens",
+		     "found 999; expected a number >= 1000");
+	expect_error(streamy_with("j", "1.0", "0.0",
+				  "{ dist = \"lognormal\"; median = 1e-300; sigma = 1.0; }", "8"),
+		     8, "training.streams.[0].tokens.median", "expected a number >= 1000");
+	expect_error(streamy_with("j", "1.0", "0.0",
+				  "{ dist = \"choice\"; values = [1e9, 1e20]; }", "8"),
+		     8, "training.streams.[0].tokens.values", "element 1 is not a number from 1000 to 1e+16");
+	expect_error(streamy_with("j", "1.0", "0.0",
+				  "{ dist = \"exponential\"; mean = 1e9; max = 1e17; }", "8"),
+		     8, "training.streams.[0].tokens.max", "<= 1e+16");
+	{
+		/* an unbounded tail is clamped to the range */
+		struct fs_scenario sc;
+		struct fs_error e;
+		assert_int_equal(fs_scenario_load_text(
+			streamy_with("j", "1.0", "0.0", "{ dist = \"lognormal\"; median = 1e15; sigma = 5.0; }", "8"),
+			"c.cfg", &sc, &e), FS_OK);
+		assert_true(sc.streams[0].tokens.lo == 1e3 && sc.streams[0].tokens.hi == 1e16);
+		fs_scenario_fini(&sc);
+	}
+}
+
+/* Exit code 2 through the command line, before any database is touched. */
+static void test_scenario_cli_exit_codes(void **state)
+{
+	char out[8192], args[2048], hash[65];
+	const char *db = tu_path("never.db");
+
+	(void)state;
+	snprintf(args, sizeof(args), "check %s",
+		 tu_write("huge.cfg", streamy_with("j", "1e6", "1.0", "1e9", "8")));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "huge.cfg:7: training.streams.[0]: stream 'exp' expects about"));
+	/* --max-jobs raises the limit: 912.5 + 1 expected jobs on one fleet */
+	snprintf(args, sizeof(args), "check %s --max-jobs 913",
+		 tu_write("w.cfg", streamy_with("j", "2.5", "0.0", "1e9", "8")));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	snprintf(args, sizeof(args), "check %s --max-jobs 914", tu_path("w.cfg"));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "about 914 jobs x 1 fleet options"));
+	snprintf(args, sizeof(args), "run %s --db %s", tu_path("huge.cfg"), db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	tu_file_hash(db, hash);
+	assert_string_equal(hash, "missing");
+	snprintf(args, sizeof(args), "run %s --db %s",
+		 tu_write("dup.cfg", streamy_with("exp-1", "1.0", "0.0", "1e9", "8")), db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "dup.cfg:7:"));
+	tu_file_hash(db, hash);
+	assert_string_equal(hash, "missing");
+	snprintf(args, sizeof(args), "check %s",
+		 tu_write("seed.cfg", variant("seed = 7;", "seed = 99999999999999999999;")));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "seed.cfg:2: seed: found 99999999999999999999"));
+	assert_int_equal(tu_fleetsim("estimate serve --gpu H100 --tp 1 --model Llama-3-8B "
+				     "--input-tokens 100 --output-tokens 10 --qps 100 "
+				     "--requests 10000001", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--requests"));
 }
 
 /*
@@ -320,6 +664,16 @@ int main(void)
 		cmocka_unit_test(test_scenario_bad_precision_and_dist),
 		cmocka_unit_test(test_scenario_catalog_override_checked),
 		cmocka_unit_test(test_scenario_duplicate_fleet),
+		cmocka_unit_test(test_scenario_large_integers),
+		cmocka_unit_test(test_scenario_duplicate_names),
+		cmocka_unit_test(test_scenario_stream_job_lookalikes_accepted),
+		cmocka_unit_test(test_scenario_alias_override_keeps_name),
+		cmocka_unit_test(test_scenario_include_refused),
+		cmocka_unit_test(test_scenario_file_limits),
+		cmocka_unit_test(test_scenario_fifo_refused),
+		cmocka_unit_test(test_scenario_work_estimate),
+		cmocka_unit_test(test_scenario_token_range),
+		cmocka_unit_test(test_scenario_cli_exit_codes),
 		cmocka_unit_test(test_scenario_mutations_never_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

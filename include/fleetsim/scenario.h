@@ -103,14 +103,30 @@ struct fs_scenario {
 	size_t n_streams;
 };
 
+/*
+ * The plausible tokens of one training job (docs/SCENARIO.md): a job's
+ * `tokens` and every value a stream's token distribution states lie in
+ * [MIN, MAX]; a distribution without its own min/max is clamped to them.
+ * 1e3 tokens is less than one sequence; 1e16 is ~700x Llama 3's 15e12.
+ */
+#define FS_JOB_TOKENS_MIN 1e3
+#define FS_JOB_TOKENS_MAX 1e16
+
+/* The largest scenario file the loader reads (1 MiB); a larger one is refused. */
+#define FS_SCENARIO_MAX_BYTES (1u << 20)
+
 #define FS_SECONDS_PER_DAY 86400.0
 #define FS_SECONDS_PER_MONTH (30.4375 * 86400.0)
 
 /*
  * Loads and validates path into sc (caller storage, need not be initialised).
- * FS_OK, or FS_ERR_INPUT with e naming file:line:key (missing file, syntax
- * error, unknown key, wrong type, out of range, unknown GPU or model, a job
- * larger than a fleet), or FS_ERR_NOMEM. On failure sc is empty.
+ * FS_OK, or FS_ERR_INPUT with e naming file:line:key (missing file, not a
+ * regular file, larger than FS_SCENARIO_MAX_BYTES, syntax error, @include,
+ * an integer literal beyond 64 bits, unknown key, wrong type, out of range,
+ * unknown GPU or model, a job larger than a fleet, a name declared twice or
+ * one a stream generates), or FS_ERR_NOMEM. On failure sc is empty. Never
+ * blocks and opens no file but path. Every integer is read with 64 bits
+ * (libconfig 1.5 alone wraps unsuffixed literals to 32).
  */
 enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e);
 

@@ -51,6 +51,36 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 
 void fs_workload_fini(struct fs_workload *w);
 
+/*
+ * The work estimate, checked before anything is drawn or simulated.
+ *
+ * A job run is one job simulated on one fleet option; a run holds about
+ * 250 bytes per job run (measured: 100k jobs on one fleet ~25 MB, each more
+ * fleet ~10 MB) and handles about 2 events per job without failures (arrival,
+ * end), a few more with them. The default limit of 10 million job runs keeps
+ * a run near 2.5 GB, well inside a 24 GB machine.
+ */
+#define FS_WORKLOAD_MAX_JOB_RUNS_DEFAULT 10000000.0
+
+/*
+ * Expected arrivals of stream k of sc: the integral of its rate over
+ * [start, min(end, horizon)), r0 M / ln g (g^(T/M) - 1), or r0 T when it does
+ * not grow. May be +inf for absurd growth over a long window.
+ */
+double fs_workload_expected_stream_jobs(const struct fs_scenario *sc, size_t k);
+
+/* Explicit jobs plus every stream's expected arrivals (per fleet option). */
+double fs_workload_expected_jobs(const struct fs_scenario *sc);
+
+/*
+ * FS_OK when the expected job runs (expected jobs x fleet options) are at most
+ * max_job_runs; else FS_ERR_INPUT with e naming the file, the line and key of
+ * the stream that expects most jobs, its expected count, the limit and
+ * option, the way to raise the limit (e.g. "--max-jobs").
+ */
+enum fs_status fs_workload_check_size(const struct fs_scenario *sc, double max_job_runs,
+				      const char *option, struct fs_error *e);
+
 /* "job" for an explicit job's source, else the stream's name. */
 const char *fs_workload_kind(const struct fs_scenario *sc, uint32_t source);
 
