@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,6 +112,19 @@ static const char *dist_text(const struct fs_dist *d, char *buf, size_t n)
 	return buf;
 }
 
+/* Rewrites e (from fs_run_job_time) as about job j on fleet f, as `run`
+ * words it; returns true. */
+static bool job_error(const struct fs_scenario *sc, const struct fs_job_spec *j,
+		      const struct fs_fleet_opt *f, struct fs_error *e)
+{
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	fs_error_set(e, e->code, sc->file, j->line, NULL, "job '%s' on fleet '%s' (%d of %d %s GPUs): %s",
+		     j->name, f->name, j->gpus, f->n_gpus, f->gpu->name, msg);
+	return true;
+}
+
 static const char check_help[] =
 	"usage: fleetsim check SCENARIO\n"
 	"\n"
@@ -147,6 +162,7 @@ int fs_cli_check(int argc, char **argv)
 	}
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
+		bool bad = false;
 		if (fs_train_memo_create(&memo, 256)) {
 			fs_scenario_fini(&sc);
 			fprintf(stderr, "fleetsim: out of memory\n");
@@ -166,17 +182,25 @@ int fs_cli_check(int argc, char **argv)
 			printf("  %-20s %-14s %9.2f %6d %10.3g %6d %5s", j->name, j->model->name,
 			       j->submit_s / FS_SECONDS_PER_DAY, j->gpus, j->tokens, seq,
 			       fs_precision_name(j->opts.precision));
-			for (size_t f = 0; f < sc.n_fleets; f++) {
+			for (size_t f = 0; f < sc.n_fleets && !bad; f++) {
 				double work_s, wall_s;
-				if (fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model, j->gpus, &j->opts,
-						    j->tokens, &work_s, &wall_s, &e) == FS_OK)
+				enum fs_status st = fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model,
+								    j->gpus, &j->opts, j->tokens,
+								    &work_s, &wall_s, &e);
+				if (st == FS_OK)
 					printf(" %12.2f", wall_s / FS_SECONDS_PER_DAY);
-				else
+				else if (st == FS_ERR_INFEASIBLE)
 					printf(" %12s", "-");
+				else
+					bad = job_error(&sc, j, &sc.fleets[f], &e);
 			}
 			printf("\n");
 		}
 		fs_train_memo_destroy(memo);
+		if (bad) {
+			fs_scenario_fini(&sc);
+			return fs_cli_report(&e);
+		}
 	}
 	for (size_t i = 0; i < sc.n_streams; i++) {
 		const struct fs_stream_spec *s = &sc.streams[i];
