@@ -322,6 +322,12 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 		return FS_OK;
 	}
 	r->tm->times(&cur.t, j->tokens, &s->work_s, &j->run_s);
+	if (s->work_s == 0.0 && j->tokens > 0) {
+		/* a subnormal token count: bad input, not a broken model */
+		fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "%g tokens are no measurable work",
+			     j->tokens);
+		return about_job(r, idx, e);
+	}
 	if (!(s->work_s > 0) || !isfinite(s->work_s))
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "job '%s': the training model gave %g s",
 				    fs_workload_job_name(r->sc, j->source, j->seq, name, sizeof(name)),
