@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,11 +454,25 @@ static const char show_help[] =
 
 static int kind_row(void *ctx, const struct fs_kind_row *k)
 {
+	char b1[32], b2[32], b3[32];
+
 	(void)ctx;
-	printf("  %-20s %8" PRId64 " %10" PRId64 " %10.1f %10.2f %14.0f %9" PRId64 "\n", k->kind,
-	       k->n_jobs, k->n_infeasible, k->mean_wait_s / 3600.0, k->mean_tts_s / FS_SECONDS_PER_DAY,
-	       k->gpu_hours, k->restarts);
+	printf("  %-20s %8" PRId64 " %10" PRId64 " %10s %10s %14s %9" PRId64 "\n", k->kind,
+	       k->n_jobs, k->n_infeasible, fs_emit_table_num("%.1f", k->mean_wait_s / 3600.0, b1, sizeof(b1)),
+	       fs_emit_table_num("%.2f", k->mean_tts_s / FS_SECONDS_PER_DAY, b2, sizeof(b2)),
+	       fs_emit_table_num("%.0f", k->gpu_hours, b3, sizeof(b3)), k->restarts);
 	return 0;
+}
+
+/* One summary line of show: label, the value in fmt ("-" when missing), unit. */
+static void show_line(const char *label, const char *fmt, double v, const char *unit)
+{
+	char buf[64];
+
+	if (!isfinite(v))
+		unit = ""; /* "-" alone: there is no value to have a unit */
+	printf("  %-28s %14s%s%s\n", label, fs_emit_table_num(fmt, v, buf, sizeof(buf)),
+	       unit[0] ? " " : "", unit);
 }
 
 static int util_row(void *ctx, const struct fs_util_row *u)
@@ -501,10 +516,10 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14zu\n", "finished within horizon", r.sum.n_done_in_horizon);
 	printf("  %-28s %14zu\n", "infeasible (do not fit)", r.sum.n_infeasible);
 	printf("  %-28s %14" PRIu64 "\n", "failures (job restarts)", r.sum.n_failures);
-	printf("  %-28s %14.1f h\n", "wait, mean", r.sum.mean_wait_s / 3600.0);
-	printf("  %-28s %14.1f h\n", "wait, p90", r.sum.p90_wait_s / 3600.0);
-	printf("  %-28s %14.2f days\n", "time to solution, mean", r.sum.mean_tts_s / FS_SECONDS_PER_DAY);
-	printf("  %-28s %14.2f days\n", "time to solution, p90", r.sum.p90_tts_s / FS_SECONDS_PER_DAY);
+	show_line("wait, mean", "%.1f", r.sum.mean_wait_s / 3600.0, "h");
+	show_line("wait, p90", "%.1f", r.sum.p90_wait_s / 3600.0, "h");
+	show_line("time to solution, mean", "%.2f", r.sum.mean_tts_s / FS_SECONDS_PER_DAY, "days");
+	show_line("time to solution, p90", "%.2f", r.sum.p90_tts_s / FS_SECONDS_PER_DAY, "days");
 	printf("  %-28s %14.1f %%\n", "utilization within horizon", 100.0 * r.sum.mean_util_frac);
 	printf("  %-28s %14.2f days\n", "last job ends", r.sum.makespan_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14.0f\n", "GPU-hours of jobs", r.sum.gpu_hours);
