@@ -138,6 +138,17 @@ void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
 	}
 }
 
+/* The input checks on a job's times that `check` and `run` share: a token
+ * count too small to be any work (a subnormal), a run past the limit. */
+static enum fs_status check_times(double tokens, double work_s, double wall_s, int gpus,
+				  const struct fs_gpu *g, struct fs_error *e)
+{
+	if (work_s == 0.0 && tokens > 0)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "%g tokens are no measurable work",
+				    tokens);
+	return fs_train_check_run_time(wall_s, gpus, g->name, e);
+}
+
 enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
 			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,
 			       const struct fs_train_opts *opts, double tokens, double *work_s,
@@ -152,7 +163,7 @@ enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu
 	if ((st = tm->shape(g, memo, model, gpus, opts, &fp, &t, e)))
 		return st;
 	tm->times(&t, tokens, work_s, wall_s);
-	return fs_train_check_run_time(*wall_s, gpus, g->name, e);
+	return check_times(tokens, *work_s, *wall_s, gpus, g, e);
 }
 
 /* ---- job times cached per shape -------------------------------------------- */
@@ -322,19 +333,13 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 		return FS_OK;
 	}
 	r->tm->times(&cur.t, j->tokens, &s->work_s, &j->run_s);
-	if (s->work_s == 0.0 && j->tokens > 0) {
-		/* a subnormal token count: bad input, not a broken model */
-		fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "%g tokens are no measurable work",
-			     j->tokens);
+	/* the same checks `check` applies through fs_run_job_time */
+	if (check_times(j->tokens, s->work_s, j->run_s, j->gpus, r->fl->gpu, e))
 		return about_job(r, idx, e);
-	}
 	if (!(s->work_s > 0) || !isfinite(s->work_s))
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "job '%s': the training model gave %g s",
 				    fs_workload_job_name(r->sc, j->source, j->seq, name, sizeof(name)),
 				    s->work_s);
-	/* the same limit `check` applies through fs_run_job_time */
-	if (fs_train_check_run_time(j->run_s, j->gpus, r->fl->gpu->name, e))
-		return about_job(r, idx, e);
 	return FS_OK;
 }
 

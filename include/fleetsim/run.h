@@ -143,9 +143,9 @@ void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
  * the expected wall time (failures and checkpoints included). memo may be
  * shared across calls (the full model memoises its plan search in it).
  * FS_OK, FS_ERR_INFEASIBLE (the model does not fit; e says by how much),
- * FS_ERR_INPUT (no progress under failures, fs_failure_check_progress; or
- * *wall_s beyond FS_RUN_MAX_SIM_S, fs_train_check_run_time: the times are
- * still set). `run` refuses such a job with the same test.
+ * FS_ERR_INPUT (no progress under failures, fs_failure_check_progress;
+ * tokens too few to be any work; or *wall_s beyond FS_RUN_MAX_SIM_S,
+ * fs_train_check_run_time: the times are then still set). `run` refuses such a job with the same test.
  */
 enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
 			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,
