@@ -5,9 +5,32 @@
 #include "fleetsim/emit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+/* The table's default number format; CSV and JSON default to round-trip text. */
 #define NUM_FMT(c) ((c)->fmt ? (c)->fmt : "%.6g")
+
+/* d as the shortest %.{15,16,17}g text that reads back as d: programs get
+ * every bit (3609060.5 rather than 3.60906e+06) without 0.1 turning into
+ * 0.10000000000000001. */
+static void round_trip_text(double d, char *buf, size_t n)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, n, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+}
+
+/* d in fmt, or round-trip text when fmt is NULL. */
+static void program_num_text(const char *fmt, double d, char *buf, size_t n)
+{
+	if (fmt)
+		snprintf(buf, n, fmt, d);
+	else
+		round_trip_text(d, buf, n);
+}
 
 static bool is_missing(const struct fs_emit_col *c, const struct fs_emit_val *v)
 {
@@ -20,9 +43,10 @@ static bool is_missing(const struct fs_emit_col *c, const struct fs_emit_val *v)
 	return false;
 }
 
-/* The value as text (strings are not copied); buf holds numbers. */
-static const char *value_text(const struct fs_emit_col *c, const struct fs_emit_val *v, char *buf,
-			      size_t n)
+/* The value as text (strings are not copied); buf holds numbers. program:
+ * for CSV and JSON, whose numbers without a column format round-trip. */
+static const char *value_text(const struct fs_emit_col *c, const struct fs_emit_val *v, bool program,
+			      char *buf, size_t n)
 {
 	switch (c->type) {
 	case FS_EMIT_STR:
@@ -31,7 +55,10 @@ static const char *value_text(const struct fs_emit_col *c, const struct fs_emit_
 		snprintf(buf, n, "%lld", v->i);
 		return buf;
 	case FS_EMIT_NUM:
-		snprintf(buf, n, NUM_FMT(c), v->d);
+		if (program)
+			program_num_text(c->fmt, v->d, buf, n);
+		else
+			snprintf(buf, n, NUM_FMT(c), v->d);
 		return buf;
 	case FS_EMIT_BOOL:
 		return v->i ? "true" : "false";
@@ -73,7 +100,7 @@ static void table_row(struct fs_emitter *em, const struct fs_emit_val *v)
 				 v[k].d * (c->tscale != 0 ? c->tscale : 1.0));
 			table_cell(em, k, buf);
 		} else {
-			table_cell(em, k, value_text(c, &v[k], buf, sizeof(buf)));
+			table_cell(em, k, value_text(c, &v[k], false, buf, sizeof(buf)));
 		}
 	}
 	fputc('\n', em->out);
@@ -119,7 +146,7 @@ static void csv_row(struct fs_emitter *em, const struct fs_emit_val *v)
 		if (k)
 			fputc(',', em->out);
 		if (!is_missing(&em->cols[k], &v[k]))
-			fs_emit_csv_field(em->out, value_text(&em->cols[k], &v[k], buf, sizeof(buf)));
+			fs_emit_csv_field(em->out, value_text(&em->cols[k], &v[k], true, buf, sizeof(buf)));
 	}
 	fputc('\n', em->out);
 }
@@ -153,10 +180,22 @@ void fs_emit_json_string(FILE *out, const char *s)
 
 void fs_emit_json_number(FILE *out, const char *fmt, double d)
 {
-	if (isfinite(d))
-		fprintf(out, fmt ? fmt : "%.6g", d);
-	else
+	char buf[64];
+
+	if (isfinite(d)) {
+		program_num_text(fmt, d, buf, sizeof(buf));
+		fputs(buf, out);
+	} else {
 		fputs("null", out);
+	}
+}
+
+const char *fs_emit_table_num(const char *fmt, double d, char *buf, size_t n)
+{
+	if (!isfinite(d))
+		return "-";
+	snprintf(buf, n, fmt, d);
+	return buf;
 }
 
 static void json_begin(struct fs_emitter *em)
@@ -176,7 +215,7 @@ void fs_emit_json_member(FILE *out, const struct fs_emit_col *c, const struct fs
 	else if (c->type == FS_EMIT_STR)
 		fs_emit_json_string(out, v->s);
 	else
-		fputs(value_text(c, v, buf, sizeof(buf)), out);
+		fputs(value_text(c, v, true, buf, sizeof(buf)), out);
 }
 
 static void json_row(struct fs_emitter *em, const struct fs_emit_val *v)

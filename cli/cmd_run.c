@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -150,6 +153,19 @@ static const char *dist_text(const struct fs_dist *d, char *buf, size_t n)
 	return buf;
 }
 
+/* Rewrites e (from fs_run_job_time) as about job j on fleet f, as `run`
+ * words it; returns true. */
+static bool job_error(const struct fs_scenario *sc, const struct fs_job_spec *j,
+		      const struct fs_fleet_opt *f, struct fs_error *e)
+{
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	fs_error_set(e, e->code, sc->file, j->line, NULL, "job '%s' on fleet '%s' (%d of %d %s GPUs): %s",
+		     j->name, f->name, j->gpus, f->n_gpus, f->gpu->name, msg);
+	return true;
+}
+
 static const char check_help[] =
 	"usage: fleetsim check SCENARIO [--max-jobs N]\n"
 	"\n"
@@ -194,6 +210,7 @@ int fs_cli_check(int argc, char **argv)
 	}
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
+		bool bad = false;
 		if (fs_train_memo_create(&memo, 256)) {
 			fs_scenario_fini(&sc);
 			fprintf(stderr, "fleetsim: out of memory\n");
@@ -213,17 +230,25 @@ int fs_cli_check(int argc, char **argv)
 			printf("  %-20s %-14s %9.2f %6d %10.3g %6d %5s", j->name, j->model->name,
 			       j->submit_s / FS_SECONDS_PER_DAY, j->gpus, j->tokens, seq,
 			       fs_precision_name(j->opts.precision));
-			for (size_t f = 0; f < sc.n_fleets; f++) {
+			for (size_t f = 0; f < sc.n_fleets && !bad; f++) {
 				double work_s, wall_s;
-				if (fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model, j->gpus, &j->opts,
-						    j->tokens, &work_s, &wall_s, &e) == FS_OK)
+				enum fs_status st = fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model,
+								    j->gpus, &j->opts, j->tokens,
+								    &work_s, &wall_s, &e);
+				if (st == FS_OK)
 					printf(" %12.2f", wall_s / FS_SECONDS_PER_DAY);
-				else
+				else if (st == FS_ERR_INFEASIBLE)
 					printf(" %12s", "-");
+				else
+					bad = job_error(&sc, j, &sc.fleets[f], &e);
 			}
 			printf("\n");
 		}
 		fs_train_memo_destroy(memo);
+		if (bad) {
+			fs_scenario_fini(&sc);
+			return fs_cli_report(&e);
+		}
 	}
 	for (size_t i = 0; i < sc.n_streams; i++) {
 		const struct fs_stream_spec *s = &sc.streams[i];
@@ -488,11 +513,25 @@ static const char show_help[] =
 
 static int kind_row(void *ctx, const struct fs_kind_row *k)
 {
+	char b1[32], b2[32], b3[32];
+
 	(void)ctx;
-	printf("  %-20s %8" PRId64 " %10" PRId64 " %10.1f %10.2f %14.0f %9" PRId64 "\n", k->kind,
-	       k->n_jobs, k->n_infeasible, k->mean_wait_s / 3600.0, k->mean_tts_s / FS_SECONDS_PER_DAY,
-	       k->gpu_hours, k->restarts);
+	printf("  %-20s %8" PRId64 " %10" PRId64 " %10s %10s %14s %9" PRId64 "\n", k->kind,
+	       k->n_jobs, k->n_infeasible, fs_emit_table_num("%.1f", k->mean_wait_s / 3600.0, b1, sizeof(b1)),
+	       fs_emit_table_num("%.2f", k->mean_tts_s / FS_SECONDS_PER_DAY, b2, sizeof(b2)),
+	       fs_emit_table_num("%.0f", k->gpu_hours, b3, sizeof(b3)), k->restarts);
 	return 0;
+}
+
+/* One summary line of show: label, the value in fmt ("-" when missing), unit. */
+static void show_line(const char *label, const char *fmt, double v, const char *unit)
+{
+	char buf[64];
+
+	if (!isfinite(v))
+		unit = ""; /* "-" alone: there is no value to have a unit */
+	printf("  %-28s %14s%s%s\n", label, fs_emit_table_num(fmt, v, buf, sizeof(buf)),
+	       unit[0] ? " " : "", unit);
 }
 
 static int util_row(void *ctx, const struct fs_util_row *u)
@@ -536,10 +575,10 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14zu\n", "finished within horizon", r.sum.n_done_in_horizon);
 	printf("  %-28s %14zu\n", "infeasible (do not fit)", r.sum.n_infeasible);
 	printf("  %-28s %14" PRIu64 "\n", "failures (job restarts)", r.sum.n_failures);
-	printf("  %-28s %14.1f h\n", "wait, mean", r.sum.mean_wait_s / 3600.0);
-	printf("  %-28s %14.1f h\n", "wait, p90", r.sum.p90_wait_s / 3600.0);
-	printf("  %-28s %14.2f days\n", "time to solution, mean", r.sum.mean_tts_s / FS_SECONDS_PER_DAY);
-	printf("  %-28s %14.2f days\n", "time to solution, p90", r.sum.p90_tts_s / FS_SECONDS_PER_DAY);
+	show_line("wait, mean", "%.1f", r.sum.mean_wait_s / 3600.0, "h");
+	show_line("wait, p90", "%.1f", r.sum.p90_wait_s / 3600.0, "h");
+	show_line("time to solution, mean", "%.2f", r.sum.mean_tts_s / FS_SECONDS_PER_DAY, "days");
+	show_line("time to solution, p90", "%.2f", r.sum.p90_tts_s / FS_SECONDS_PER_DAY, "days");
 	printf("  %-28s %14.1f %%\n", "utilization within horizon", 100.0 * r.sum.mean_util_frac);
 	printf("  %-28s %14.2f days\n", "last job ends", r.sum.makespan_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14.0f\n", "GPU-hours of jobs", r.sum.gpu_hours);

@@ -54,7 +54,8 @@ static const char est_usage[] =
 	"output_tokens_per_s,output_tokens_per_s_per_gpu,requests_per_s,capacity_qps, then\n"
 	"model,weights_gb_per_gpu,kv_cache_gb_per_gpu,e2e_p50_s,e2e_p99_s,mean_batch_seqs,\n"
 	"preemptions. Fields that do not apply to the mode are empty (csv) or null (json).\n"
-	"Exit codes: 0 ok, 1 failure, 2 bad input or a model that does not fit.\n";
+	"Exit codes: 0 ok, 1 failure, 2 bad input, a model that does not fit, or with\n"
+	"--capacity no request rate that meets the objectives (the reason on stderr).\n";
 
 enum mode { MODE_NONE, MODE_BATCH, MODE_QPS, MODE_CAPACITY };
 
@@ -239,6 +240,13 @@ static enum fs_status run_estimate(const struct est_opts *o, const struct fs_llm
 		if (fs_replica_memo_create(&memo))
 			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		st = fs_replica_capacity(memo, &spec, &c, e);
+		if (!st && !(c->capacity_qps > 0))
+			/* nothing to report as a capacity: say so, as a plan that does not fit */
+			st = fs_error_set(e, FS_ERR_INFEASIBLE, NULL, 0, "capacity",
+					  "no request rate meets p99 TTFT <= %g s and p99 TPOT <= %g s: "
+					  "at the lowest rate tried p99 TTFT is %.4g s and p99 TPOT %.4g s",
+					  o->ttft_slo_s, o->tpot_slo_s, c->at_capacity.ttft_p99_s,
+					  c->at_capacity.tpot_p99_s);
 		if (!st) {
 			r->capacity_qps = c->capacity_qps;
 			r->qps = c->capacity_qps;

@@ -34,7 +34,8 @@ static const char estimate_usage[] =
 	"(a plain --params below 1e6 is read as billions). --global-batch and --micro-batch\n"
 	"count sequences. Without --global-batch the batch is 4M tokens (at least 1024\n"
 	"tokens per GPU). mfu and hfu are fractions of the dense peak of the precision used.\n"
-	"Exit codes: 0 ok; 2 bad input or no plan fits (the reason on stderr).\n"
+	"Exit codes: 0 ok; 2 bad input, no plan fits, a whole run that makes no progress under\n"
+	"failures (goodput below 1%) or lasts over 100 years (the reason on stderr).\n"
 	"Model: docs/models/training.md.\n";
 
 static const char *const precision_names[] = { "bf16", "fp16", "fp8", "tf32", NULL };
@@ -455,6 +456,8 @@ int fs_cli_estimate_train(int argc, char **argv)
 	if (a.rq.failure.ckpt_interval_s < 0)
 		a.rq.failure.ckpt_interval_s = def.ckpt_interval_s;
 	st = fs_train_plan_best(NULL, &a.rq, &r, &e);
+	if (!st && a.rq.tokens > 0)
+		st = fs_train_check_run_time(r.run_wall_s, a.rq.n_gpus, a.rq.gpu->name, &e);
 	if (st) {
 		rc = fs_cli_report(&e);
 		goto out;

@@ -155,11 +155,41 @@ double fs_train_goodput_frac(const struct fs_failure_params *fp, int n_gpus)
 	double lost = ((tau + w) / 2.0 + fp->restart_s) / mtbf;
 	double g = ckpt * (1.0 - lost);
 
-	if (g < 0.01)
-		g = 0.01;
+	if (!(g > 0.0))
+		g = 0.0;
 	if (g > 1.0)
 		g = 1.0;
 	return g;
+}
+
+enum fs_status fs_failure_check_progress(const struct fs_failure_params *fp, int n_gpus,
+					 struct fs_error *e)
+{
+	double g = fs_train_goodput_frac(fp, n_gpus);
+	double mtbf = fs_failure_job_mtbf_s(fp, n_gpus);
+	double tau = fs_failure_ckpt_interval_s(fp, n_gpus);
+	double w = fp->ckpt_write_s > 0 ? fp->ckpt_write_s : 0.0;
+
+	if (g >= FS_FAILURE_MIN_GOODPUT_FRAC)
+		return FS_OK;
+	return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
+			    "no progress under failures: %d GPUs, job MTBF %.4g s (%.4g h per GPU), "
+			    "checkpoint every %.4g s taking %.4g s, restart %.4g s: a checkpoint is "
+			    "reached before the next failure with probability %.3g and the goodput "
+			    "is %.3g, below %g",
+			    n_gpus, mtbf, fp->mtbf_per_gpu_h, tau, w, fp->restart_s,
+			    exp(-(tau + w) / mtbf), g, FS_FAILURE_MIN_GOODPUT_FRAC);
+}
+
+enum fs_status fs_train_check_run_time(double run_wall_s, int n_gpus, const char *gpu_name,
+				       struct fs_error *e)
+{
+	if (run_wall_s <= FS_TRAIN_MAX_RUN_S)
+		return FS_OK;
+	return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
+			    "a run of %.4g days (%.4g years) on %d %s GPUs exceeds the limit of %g years",
+			    run_wall_s / 86400.0, run_wall_s / (365.25 * 86400.0), n_gpus,
+			    gpu_name ? gpu_name : "?", FS_TRAIN_MAX_RUN_S / (365.25 * 86400.0));
 }
 
 void fs_train_request_init(struct fs_train_request *r)
@@ -585,6 +615,14 @@ static enum fs_status check_common(const struct fs_train_request *rq, struct fs_
 				    rq->model->name);
 	if (rq->tokens < 0 || !isfinite(rq->tokens))
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "tokens", "tokens %g; expected >= 0", rq->tokens);
+	if (rq->tokens > 0) {
+		/* a whole run is asked for: it must make progress under failures */
+		struct fs_failure_params fp = rq->failure;
+		if (fp.mtbf_per_gpu_h <= 0)
+			fs_failure_params_default(rq->gpu, &fp);
+		if (fs_failure_check_progress(&fp, rq->n_gpus, e))
+			return FS_ERR_INPUT;
+	}
 	switch (rq->precision) {
 	case FS_PREC_BF16:
 	case FS_PREC_FP16:

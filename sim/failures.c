@@ -32,12 +32,18 @@ double fs_failures_tau_s(const struct fs_failures *f, int gpus)
 {
 	double tau = fs_failure_ckpt_interval_s(&f->fp, gpus);
 
-	return tau > 0 ? tau : INFINITY;
+	/* Young's interval is 0 only when a write costs nothing: the model then
+	 * keeps every second of work (goodput 1 - r/M), and so must a failure */
+	return tau > 0 ? tau : 0.0;
 }
 
 double fs_failures_wall_to_finish_s(const struct fs_failures *f, double work_left_s, double tau_s)
 {
-	double n_ckpt = ceil(work_left_s / tau_s) - 1.0;
+	double n_ckpt;
+
+	if (!(tau_s > 0))
+		return work_left_s;
+	n_ckpt = ceil(work_left_s / tau_s) - 1.0;
 
 	return work_left_s + (n_ckpt > 0 ? n_ckpt * f->fp.ckpt_write_s : 0.0);
 }
@@ -52,9 +58,15 @@ double fs_failures_next_s(struct fs_failures *f, int gpus)
 double fs_failures_work_left_s(struct fs_failures *f, double work_left_s, double tau_s,
 			       double elapsed_s)
 {
-	double cycles = floor(elapsed_s / (tau_s + f->fp.ckpt_write_s));
+	double cycles;
 
 	f->n_failures++;
+	if (!(tau_s > 0)) {
+		/* continuous, free checkpoints: all the work so far is kept */
+		work_left_s -= elapsed_s;
+		return work_left_s < 0 ? 0.0 : work_left_s;
+	}
+	cycles = floor(elapsed_s / (tau_s + f->fp.ckpt_write_s));
 	work_left_s -= cycles * tau_s;
 	return work_left_s < 0 ? 0.0 : work_left_s;
 }

@@ -15,7 +15,10 @@
 #include "fleetsim/util.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,7 +58,8 @@ static enum fs_status first_order_shape(const struct fs_gpu *g, struct fs_train_
 					struct fs_error *e)
 {
 	(void)memo;
-	(void)e;
+	if (fs_failure_check_progress(fp, gpus, e))
+		return FS_ERR_INPUT;
 	/* the same product fs_train_simple_time_s divides by */
 	out->a = fs_train_simple_tokens_per_s_per_gpu(g, model, opts->seq_len, opts->precision) * gpus;
 	out->goodput_frac = fs_train_goodput_frac(fp, gpus);
@@ -134,6 +138,17 @@ void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
 	}
 }
 
+/* The input checks on a job's times that `check` and `run` share: a token
+ * count too small to be any work (a subnormal), a run past the limit. */
+static enum fs_status check_times(double tokens, double work_s, double wall_s, int gpus,
+				  const struct fs_gpu *g, struct fs_error *e)
+{
+	if (work_s == 0.0 && tokens > 0)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "%g tokens are no measurable work",
+				    tokens);
+	return fs_train_check_run_time(wall_s, gpus, g->name, e);
+}
+
 enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
 			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,
 			       const struct fs_train_opts *opts, double tokens, double *work_s,
@@ -148,7 +163,7 @@ enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu
 	if ((st = tm->shape(g, memo, model, gpus, opts, &fp, &t, e)))
 		return st;
 	tm->times(&t, tokens, work_s, wall_s);
-	return FS_OK;
+	return check_times(tokens, *work_s, *wall_s, gpus, g, e);
 }
 
 /* ---- job times cached per shape -------------------------------------------- */
@@ -228,6 +243,7 @@ struct job_state {
 	double seg_start_s;  /* wall time the current segment began */
 	double tau_s;        /* training seconds between checkpoints */
 	int32_t placement;   /* fleet placement while it holds GPUs */
+	uint32_t n_fail_stuck; /* failures in a row that kept no work */
 };
 
 struct run {
@@ -249,9 +265,18 @@ struct run {
 	int running;
 };
 
+/* Seconds to the engine's nanoseconds; s is finite and within the limit
+ * (callers check with fits_s), so the product cannot overflow. */
 static int64_t to_ns(double s)
 {
+	assert(s >= 0 && s <= FS_RUN_MAX_SIM_S);
 	return (int64_t)llround(s * (double)FS_NS_PER_S);
+}
+
+/* Whether dt_s from now_s stays within the simulated-time limit. */
+static bool fits_s(double now, double dt_s)
+{
+	return dt_s >= 0 && dt_s <= FS_RUN_MAX_SIM_S - now;
 }
 
 static double now_s(const struct run *r)
@@ -262,6 +287,19 @@ static double now_s(const struct run *r)
 static enum fs_status nomem(struct fs_error *e)
 {
 	return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+}
+
+/* Rewrites e's message as about job idx on this run's fleet (the model's
+ * messages do not know the job); keeps the code. */
+static enum fs_status about_job(const struct run *r, uint32_t idx, struct fs_error *e)
+{
+	const struct fs_job_result *j = &r->jobs[idx];
+	char name[96], msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return fs_error_set(e, e->code, NULL, 0, NULL, "job '%s' on fleet '%s' (%d of %d %s GPUs): %s",
+			    fs_workload_job_name(r->sc, j->source, j->seq, name, sizeof(name)),
+			    r->fl->name, j->gpus, r->fl->n_gpus, r->fl->gpu->name, msg);
 }
 
 /* The job's expected times on this fleet, or FS_JOB_INFEASIBLE; one model call per shape. */
@@ -283,7 +321,7 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 		if (cur.st == FS_ERR_INFEASIBLE)
 			fs_error_clear(e);
 		else if (cur.st)
-			return cur.st;
+			return about_job(r, idx, e);
 		*slot = cur;
 		if (++r->shapes.used * 2 > r->shapes.mask + 1 &&
 		    shape_cache_grow(&r->shapes, r->sc->catalog.llms))
@@ -295,10 +333,36 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 		return FS_OK;
 	}
 	r->tm->times(&cur.t, j->tokens, &s->work_s, &j->run_s);
+	/* the same checks `check` applies through fs_run_job_time */
+	if (check_times(j->tokens, s->work_s, j->run_s, j->gpus, r->fl->gpu, e))
+		return about_job(r, idx, e);
 	if (!(s->work_s > 0) || !isfinite(s->work_s))
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "job '%s': the training model gave %g s",
 				    fs_workload_job_name(r->sc, j->source, j->seq, name, sizeof(name)),
 				    s->work_s);
+	return FS_OK;
+}
+
+/* Queues an event of job idx dt_s from now, or fails when it would fall
+ * after the simulated-time limit (a queue or failures pushed the job there). */
+static enum fs_status push_job_event(struct run *r, uint32_t idx, double dt_s, int32_t prio,
+				     uint32_t kind, struct fs_error *e)
+{
+	int64_t dt;
+
+	if (!fits_s(now_s(r), dt_s)) {
+		fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
+			     "it would still run %.4g days after day %.4g, past the simulated-time "
+			     "limit of %g years",
+			     dt_s / FS_SECONDS_PER_DAY, now_s(r) / FS_SECONDS_PER_DAY,
+			     FS_RUN_MAX_SIM_S / (365.25 * FS_SECONDS_PER_DAY));
+		return about_job(r, idx, e);
+	}
+	dt = to_ns(dt_s);
+	if (dt < 1)
+		dt = 1;
+	if (!fs_evq_push(r->q, fs_evq_now(r->q) + dt, prio, kind, idx, 0))
+		return nomem(e);
 	return FS_OK;
 }
 
@@ -308,22 +372,16 @@ static enum fs_status run_segment(struct run *r, uint32_t idx, struct fs_error *
 	struct job_state *s = &r->js[idx];
 	double finish = fs_failures_wall_to_finish_s(&r->fail, s->work_left_s, s->tau_s);
 	double fail = fs_failures_next_s(&r->fail, r->jobs[idx].gpus);
-	int64_t now = fs_evq_now(r->q), dt;
 	uint32_t kind = EV_JOB_END;
 	int32_t prio = PRIO_END;
 
-	s->seg_start_s = (double)now / (double)FS_NS_PER_S;
+	s->seg_start_s = now_s(r);
 	if (fail < finish) {
 		finish = fail;
 		kind = EV_JOB_FAIL;
 		prio = PRIO_JOB;
 	}
-	dt = to_ns(finish);
-	if (dt < 1)
-		dt = 1;
-	if (!fs_evq_push(r->q, now + dt, prio, kind, idx, 0))
-		return nomem(e);
-	return FS_OK;
+	return push_job_event(r, idx, finish, prio, kind, e);
 }
 
 static struct fs_sched_view view_of(const struct run *r)
@@ -353,6 +411,7 @@ static enum fs_status start_picked(struct run *r, struct fs_error *e)
 		}
 		s->placement = fs_fleet_alloc(&r->fleet, j->gpus);
 		s->work_left_s = s->work_s;
+		s->n_fail_stuck = 0;
 		s->tau_s = fs_failures_tau_s(&r->fail, j->gpus);
 		if ((st = run_segment(r, idx, e)))
 			return st;
@@ -395,15 +454,24 @@ static enum fs_status on_end(struct run *r, uint32_t idx)
 static enum fs_status on_fail(struct run *r, uint32_t idx, struct fs_error *e)
 {
 	struct job_state *s = &r->js[idx];
-	int64_t restart = to_ns(r->fail.fp.restart_s);
+	double left = fs_failures_work_left_s(&r->fail, s->work_left_s, s->tau_s,
+					      now_s(r) - s->seg_start_s);
 
-	s->work_left_s = fs_failures_work_left_s(&r->fail, s->work_left_s, s->tau_s,
-						 now_s(r) - s->seg_start_s);
-	r->jobs[idx].restarts++;
-	if (!fs_evq_push(r->q, fs_evq_now(r->q) + (restart > 0 ? restart : 1), PRIO_JOB,
-			 EV_JOB_RESTART, idx, 0))
-		return nomem(e);
-	return FS_OK;
+	/* fs_failure_check_progress admitted the job, so a long run of
+	 * failures that keep nothing is (far) less likely than a broken model */
+	s->n_fail_stuck = left < s->work_left_s ? 0 : s->n_fail_stuck + 1;
+	if (s->n_fail_stuck > FS_RUN_MAX_FAILS_NO_PROGRESS) {
+		fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+			     "failed %u times in a row without reaching a checkpoint "
+			     "(checkpoint every %.4g s, job MTBF %.4g s)",
+			     (unsigned)s->n_fail_stuck, s->tau_s,
+			     fs_failure_job_mtbf_s(&r->fail.fp, r->jobs[idx].gpus));
+		return about_job(r, idx, e);
+	}
+	s->work_left_s = left;
+	if (r->jobs[idx].restarts < INT_MAX)
+		r->jobs[idx].restarts++;
+	return push_job_event(r, idx, r->fail.fp.restart_s, PRIO_JOB, EV_JOB_RESTART, e);
 }
 
 static enum fs_status dispatch(struct run *r, const struct fs_event *ev, struct fs_error *e)

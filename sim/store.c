@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -807,6 +808,13 @@ static const char run_cols[] =
 	" r.p90_wait_s, r.mean_tts_s, r.p90_tts_s, r.mean_util_frac, r.makespan_s, r.gpu_hours,"
 	" r.fleet_cost_usd, r.events FROM runs r JOIN scenarios s ON s.id = r.scenario_id";
 
+/* A REAL column that may be NULL (a mean over no jobs): NaN for NULL, so
+ * readers show it missing rather than 0. */
+static double real_or_nan(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
+}
+
 static void text_col(sqlite3_stmt *st, int c, char *dst, size_t n)
 {
 	const unsigned char *t = sqlite3_column_text(st, c);
@@ -834,10 +842,10 @@ static void read_run_row(sqlite3_stmt *st, struct fs_run_row *r)
 	r->sum.n_done_in_horizon = (size_t)sqlite3_column_int64(st, c++);
 	r->sum.n_infeasible = (size_t)sqlite3_column_int64(st, c++);
 	r->sum.n_failures = (uint64_t)sqlite3_column_int64(st, c++);
-	r->sum.mean_wait_s = sqlite3_column_double(st, c++);
-	r->sum.p90_wait_s = sqlite3_column_double(st, c++);
-	r->sum.mean_tts_s = sqlite3_column_double(st, c++);
-	r->sum.p90_tts_s = sqlite3_column_double(st, c++);
+	r->sum.mean_wait_s = real_or_nan(st, c++);
+	r->sum.p90_wait_s = real_or_nan(st, c++);
+	r->sum.mean_tts_s = real_or_nan(st, c++);
+	r->sum.p90_tts_s = real_or_nan(st, c++);
 	r->sum.mean_util_frac = sqlite3_column_double(st, c++);
 	r->sum.makespan_s = sqlite3_column_double(st, c++);
 	r->sum.gpu_hours = sqlite3_column_double(st, c++);
@@ -935,9 +943,9 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 		memset(&row, 0, sizeof(row));
 		text_col(st, 0, row.kind, sizeof(row.kind));
 		row.n_jobs = sqlite3_column_int64(st, 1);
-		row.mean_wait_s = sqlite3_column_double(st, 2);
-		row.mean_tts_s = sqlite3_column_double(st, 3);
-		row.gpu_hours = sqlite3_column_double(st, 4);
+		row.mean_wait_s = real_or_nan(st, 2);
+		row.mean_tts_s = real_or_nan(st, 3);
+		row.gpu_hours = real_or_nan(st, 4);
 		row.n_infeasible = sqlite3_column_int64(st, 5);
 		row.restarts = sqlite3_column_int64(st, 6);
 		if (fn(ctx, &row))

@@ -534,6 +534,158 @@ static void test_cli_json_outputs_parse(void **state)
 	contains("\"mean_util_frac\": ");
 }
 
+/* ---- issue 8: limits, missing values, round-trip numbers, hostile names ---- */
+
+/* Runs args, asserts the exit code and that the output holds needle. */
+static void exits(const char *args, int code, const char *needle)
+{
+	int rc = tu_fleetsim(args, out, sizeof(out));
+
+	if (rc != code)
+		fail_msg("'%s' exited %d, want %d:\n%s", args, rc, code, out);
+	contains(needle);
+}
+
+/*
+ * A per-GPU MTBF of 1 h on 8,000 GPUs (job MTBF 0.45 s) never reaches a
+ * checkpoint, and 1e15 tokens on 8 H100s take about 480 years: `check`,
+ * `run` and `estimate train` refuse both with exit 2 and the same words,
+ * in well under a second (they used to print 18.74 days, 175078 days, and
+ * to hang).
+ */
+static void test_cli_time_and_progress_refused(void **state)
+{
+	static const char livelock[] =
+		"name = \"l\"; horizon_days = 30.0;\n"
+		"gpus = ( { name = \"H100-SXM5-80GB\"; mtbf_h = 1.0; } );\n"
+		"fleets = ( { name = \"big\"; gpu = \"H100\"; nodes = 1000; } );\n"
+		"training = { jobs = ( { name = \"huge\"; model = \"Llama-3-8B\"; gpus = 8000;"
+		" tokens = 1e12; } ); };\n";
+	static const char overflow[] =
+		"name = \"o\"; horizon_days = 30.0;\n"
+		"fleets = ( { name = \"small\"; gpu = \"H100\"; nodes = 1; } );\n"
+		"training = { jobs = ( { name = \"forever\"; model = \"Llama-3-8B\"; gpus = 8;"
+		" tokens = 1.0e15; } ); };\n";
+	char args[2048];
+	const char *f;
+
+	(void)state;
+	f = tu_write("livelock.cfg", livelock);
+	snprintf(args, sizeof(args), "check %s", f);
+	exits(args, 2, "job 'huge' on fleet 'big' (8000 of 8000 H100-SXM5-80GB GPUs): no progress");
+	contains("job MTBF 0.45 s");
+	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("livelock.db"));
+	exits(args, 2, "job 'huge' on fleet 'big' (8000 of 8000 H100-SXM5-80GB GPUs): no progress");
+	exits("estimate train --gpu H100 --model Llama-3-8B --gpus 8000 --seq 8192 --tokens 1e12"
+	      " --mtbf-h 1", 2, "no progress under failures: 8000 GPUs, job MTBF 0.45 s");
+	exits("estimate train --gpu H100 --model Llama-3-8B --gpus 8 --seq 8192 --tokens 1e12"
+	      " --ckpt-interval-s 1e-9", 2, "no progress under failures");
+	/* without --tokens there is no whole run to refuse */
+	exits("estimate train --gpu H100 --model Llama-3-8B --gpus 8000 --seq 8192 --mtbf-h 1", 0,
+	      "tokens/s");
+
+	f = tu_write("overflow.cfg", overflow);
+	snprintf(args, sizeof(args), "check %s", f);
+	exits(args, 2, "job 'forever' on fleet 'small' (8 of 8 H100-SXM5-80GB GPUs): a run of");
+	contains("exceeds the limit of 100 years");
+	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("overflow.db"));
+	exits(args, 2, "job 'forever' on fleet 'small'");
+	contains("exceeds the limit of 100 years");
+	/* the smallest subnormal token count is no work: exit 2 from both, not 1 from run */
+	f = tu_write("denorm.cfg", "name = \"d\"; horizon_days = 30.0;\n"
+		     "fleets = ( { name = \"small\"; gpu = \"H100\"; nodes = 1; } );\n"
+		     "training = { jobs = ( { name = \"nil\"; model = \"Llama-3-8B\"; gpus = 8;"
+		     " tokens = 4.9e-324; } ); };\n");
+	snprintf(args, sizeof(args), "check %s", f);
+	exits(args, 2, "job 'nil' on fleet 'small' (8 of 8 H100-SXM5-80GB GPUs): 4.94066e-324 tokens");
+	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("denorm.db"));
+	exits(args, 2, "tokens are no measurable work");
+	/* 1e30 tokens: about 1e20 days, no longer printed with exit 0 */
+	exits("estimate train --gpu H100 --model Llama-3-8B --gpus 8 --seq 8192 --tokens 1e30", 2,
+	      "exceeds the limit of 100 years");
+}
+
+/* A p99 TTFT objective of 0.1 ms is below one prefill: no rate meets it,
+ * and estimate serve says so instead of "0 requests/s". */
+static void test_cli_serve_no_capacity(void **state)
+{
+	(void)state;
+	exits("estimate serve --gpu H100 --model Llama-3-8B --tp 1 --capacity --ttft-slo-s 0.0001"
+	      " --input-tokens 128 --output-tokens 16 --requests 200", 2,
+	      "no request rate meets p99 TTFT <= 0.0001 s and p99 TPOT <= 0.2 s");
+	assert_null(strstr(out, "0 requests/s"));
+}
+
+/* A run whose only job does not fit has no wait or time-to-solution mean:
+ * show prints "-", not 0.0. */
+static void test_cli_show_missing_means(void **state)
+{
+	static const char none[] =
+		"name = \"n\"; horizon_days = 10.0;\n"
+		"fleets = ( { name = \"a\"; gpu = \"A100\"; nodes = 1; } );\n"
+		"training = { jobs = ( { name = \"big\"; model = \"Llama-3-405B\"; tokens = 1e9;"
+		" gpus = 8; } ); };\n";
+	char args[2048];
+	const char *db = tu_path("none.db");
+
+	(void)state;
+	snprintf(args, sizeof(args), "run %s --db %s", tu_write("none.cfg", none), db);
+	exits(args, 0, "1 jobs");
+	snprintf(args, sizeof(args), "show 1 --db %s", db);
+	exits(args, 0, "  wait, mean                                -\n");
+	contains("  time to solution, p90                     -\n");
+	/* the per-workload row: 1 job, 1 infeasible, no means, 0 GPU-hours */
+	contains("  job                         1          1          -          -              0");
+}
+
+/* CSV and JSON print a number without a column format so that it reads
+ * back as the same double; the table keeps its %.6g. */
+static void test_cli_emit_round_trip(void **state)
+{
+	static const struct fs_emit_col cols[] = {
+		{ .name = "x", .type = FS_EMIT_NUM, .width = 12 },
+		{ .name = "y", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 6 },
+	};
+	const struct fs_emit_val rows[] = {
+		fs_emit_num(3609060.5), fs_emit_num(1.0 / 3.0),
+		fs_emit_num(0.1), fs_emit_num(2.0),
+		fs_emit_num(1.0 / 3.0), fs_emit_num(NAN),
+	};
+
+	(void)state;
+	assert_string_equal(emit_to_text("csv", cols, 2, rows, 3),
+			    "x,y\n3609060.5,0.33\n0.1,2.00\n0.3333333333333333,\n");
+	assert_string_equal(emit_to_text("json", cols, 2, rows, 3),
+			    "[\n  {\"x\": 3609060.5, \"y\": 0.33},\n  {\"x\": 0.1, \"y\": 2.00},\n"
+			    "  {\"x\": 0.3333333333333333, \"y\": null}\n]\n");
+	assert_string_equal(emit_to_text("table", cols, 2, rows, 1), "           x      y\n"
+								    " 3.60906e+06   0.33\n");
+	assert_true(strtod("0.3333333333333333", NULL) == 1.0 / 3.0);
+}
+
+/* Names holding a comma, a quote and a newline survive CSV (RFC 4180) and
+ * JSON from the commands, not only from the emitter alone. */
+static void test_cli_hostile_names(void **state)
+{
+	static const char hostile[] =
+		"name = \"x,\\\"y\\\"\\nz\"; horizon_days = 5.0;\n"
+		"fleets = ( { name = \"f,\\\"1\\\"\"; gpu = \"H100\"; nodes = 1; } );\n"
+		"training = { jobs = ( { name = \"j,\\\"q\\\"\\nr\"; model = \"Llama-3-8B\"; gpus = 8;"
+		" tokens = 1e9; } ); };\n";
+	char args[2048];
+	const char *db = tu_path("hostile.db");
+
+	(void)state;
+	snprintf(args, sizeof(args), "run %s --db %s --format csv", tu_write("hostile.cfg", hostile),
+		 db);
+	exits(args, 0, "\"f,\"\"1\"\"\"");
+	snprintf(args, sizeof(args), "runs --db %s --format csv 2>/dev/null", db);
+	exits(args, 0, "\n1,\"x,\"\"y\"\"\nz\",\"f,\"\"1\"\"\",H100-SXM5-80GB,8,");
+	snprintf(args, sizeof(args), "runs --db %s --format json 2>/dev/null", db);
+	exits(args, 0, "\"scenario\": \"x,\\\"y\\\"\\nz\", \"fleet\": \"f,\\\"1\\\"\"");
+	assert_true(json_ok(out));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +703,11 @@ int main(void)
 		cmocka_unit_test(test_cli_emit_json_escaping),
 		cmocka_unit_test(test_cli_emit_table),
 		cmocka_unit_test(test_cli_json_outputs_parse),
+		cmocka_unit_test(test_cli_time_and_progress_refused),
+		cmocka_unit_test(test_cli_serve_no_capacity),
+		cmocka_unit_test(test_cli_show_missing_means),
+		cmocka_unit_test(test_cli_emit_round_trip),
+		cmocka_unit_test(test_cli_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -497,6 +497,144 @@ static void test_run_sched_fifo_picks_in_order(void **state)
 	fs_fleet_fini(&f);
 }
 
+/* ---- issue 8: no hang, no overflow (classes 1 and 2) ---------------------- */
+
+/* The hand GPU G and model M with a chosen MTBF, failure settings, fleet
+ * nodes and jobs. */
+static enum fs_status load_g(struct fs_scenario *sc, double mtbf_h, const char *failures,
+			     int nodes, const char *jobs, struct fs_error *e)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "name = \"g\"; seed = 3; horizon_days = 10.0; train_model = \"first_order\";\n"
+		 "failures = { %s };\n"
+		 "gpus = ( { name = \"G\"; arch = \"ampere\"; fp64_tflops = 1.0; tf32_tflops = 50.0;\n"
+		 "  bf16_tflops = 100.0; fp8_tflops = 0.0; int8_tops = 200.0; mem_gb = 80.0;\n"
+		 "  mem_bw_gbps = 2000.0; nvlink_gbps = 600.0; nvlink_domain = 8; pcie_gbps = 64.0;\n"
+		 "  net_gbps = 25.0; tdp_w = 400.0; gpus_per_node = 8; gemm_eff_frac = 0.8;\n"
+		 "  hbm_eff_frac = 0.9; train_mfu_frac = 0.5; mtbf_h = %.17g;\n"
+		 "  cloud_usd_per_gpu_hour = 2.0; capex_usd_per_gpu = 20000.0; server_kw_per_gpu = 1.0; } );\n"
+		 "models = ( { name = \"M\"; layers = 2; hidden = 64; heads = 4; ffn = 256; vocab = 1000;\n"
+		 "  params_b = 1.0; max_seq = 1000; } );\n"
+		 "fleets = ( { name = \"f\"; gpu = \"G\"; nodes = %d; } );\n"
+		 "training = { jobs = ( %s ); };\n",
+		 failures, mtbf_h, nodes, jobs);
+	return fs_scenario_load_text(text, "g.cfg", sc, e);
+}
+
+/*
+ * Class 2: per-GPU MTBF 1 h on 8,000 GPUs is a job MTBF of 0.45 s, against
+ * a 35 s checkpoint cycle: the job would fail before its first checkpoint
+ * forever. `run` refuses it at once, and fs_run_job_time (what `check`
+ * prints) refuses it with the same status.
+ */
+static void test_run_refuses_failure_livelock(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	double work_s, wall_s;
+	char jobs[256];
+
+	(void)state;
+	snprintf(jobs, sizeof(jobs),
+		 "{ name = \"huge\"; model = \"M\"; gpus = 8000; tokens = %.17g; }",
+		 tokens_for(1.0, 8000));
+	assert_int_equal(load_g(&sc, 1.0, "enabled = true;", 1000, jobs, &e), FS_OK);
+	assert_int_equal(fs_run_job_time(&sc, sc.fleets[0].gpu, NULL, sc.jobs[0].model, 8000,
+					 &sc.jobs[0].opts, sc.jobs[0].tokens, &work_s, &wall_s, &e),
+			 FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "job MTBF 0.45 s"));
+	assert_int_equal(fs_run_fleet(&sc, 0, 1, &r, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "job 'huge' on fleet 'f' (8000 of 8000"));
+	assert_non_null(strstr(e.msg, "no progress under failures"));
+	fs_scenario_fini(&sc);
+}
+
+/*
+ * Class 1: a job longer than 100 years (int64 ns hold 292) is refused by
+ * the same test in fs_run_job_time and in the run; 1,000 years on 8 GPUs of
+ * 50 TFLOP/s effective would have overflowed the clock.
+ */
+static void test_run_refuses_clock_overflow(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	double work_s, wall_s;
+	char jobs[256];
+
+	(void)state;
+	snprintf(jobs, sizeof(jobs), "{ name = \"forever\"; model = \"M\"; gpus = 8; tokens = %.17g; }",
+		 tokens_for(1e3 * 365.25, 8));
+	assert_int_equal(load_g(&sc, 50000.0, "enabled = false;", 1, jobs, &e), FS_OK);
+	assert_int_equal(fs_run_job_time(&sc, sc.fleets[0].gpu, NULL, sc.jobs[0].model, 8,
+					 &sc.jobs[0].opts, sc.jobs[0].tokens, &work_s, &wall_s, &e),
+			 FS_ERR_INPUT);
+	assert_true(fabs(wall_s / (365.25 * 86400.0) - 1e3) < 1e-6);
+	assert_int_equal(fs_run_fleet(&sc, 0, 1, &r, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "job 'forever' on fleet 'f' (8 of 8 G GPUs)"));
+	assert_non_null(strstr(e.msg, "exceeds the limit of 100 years"));
+	fs_scenario_fini(&sc);
+}
+
+/*
+ * Class 1 through the queue: two 60-year jobs on the whole fleet. Each is
+ * within the limit alone, but the second starts when the first ends and
+ * would end at 120 years: the run stops with an error naming it instead of
+ * overflowing the clock.
+ */
+static void test_run_refuses_queue_past_limit(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	char jobs[512];
+	double t = tokens_for(60.0 * 365.25, 8);
+
+	(void)state;
+	snprintf(jobs, sizeof(jobs),
+		 "{ name = \"first\"; model = \"M\"; gpus = 8; tokens = %.17g; },\n"
+		 "{ name = \"second\"; model = \"M\"; gpus = 8; tokens = %.17g; submit_day = 1.0; }",
+		 t, t);
+	assert_int_equal(load_g(&sc, 50000.0, "enabled = false;", 1, jobs, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 1, &r, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "job 'second' on fleet 'f'"));
+	assert_non_null(strstr(e.msg, "past the simulated-time limit of 100 years"));
+	fs_scenario_fini(&sc);
+}
+
+/*
+ * Free checkpoints (write time 0, so Young's interval is 0): the model
+ * keeps all work across a failure (goodput 1 - r/M), and so must the run,
+ * which once lost everything and could fail forever. Job MTBF 8 h / 8 GPUs
+ * = 1 h, 10 h of work, 300 s restarts: about 10 failures, and by hand
+ * wall = work + restarts * 300 s exactly (nothing is redone).
+ */
+static void test_run_free_checkpoints_keep_work(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r;
+	struct fs_error e;
+	char jobs[256];
+	double work_s;
+
+	(void)state;
+	snprintf(jobs, sizeof(jobs), "{ name = \"j\"; model = \"M\"; gpus = 8; tokens = %.17g; }",
+		 tokens_for(10.0 / 24.0, 8));
+	assert_int_equal(load_g(&sc, 8.0, "enabled = true; checkpoint_write_s = 0.0; restart_s = 300.0;",
+				1, jobs, &e), FS_OK);
+	assert_int_equal(fs_run_fleet(&sc, 0, 5, &r, &e), FS_OK);
+	work_s = r.jobs[0].run_s * (1.0 - 300.0 / 3600.0);
+	assert_true(fabs(work_s - 36000.0) < 1e-6);
+	assert_true(r.jobs[0].restarts > 0);
+	assert_true(fabs(r.jobs[0].end_s - r.jobs[0].start_s - (work_s + r.jobs[0].restarts * 300.0)) <
+		    1e-6);
+	fs_run_result_fini(&r);
+	fs_scenario_fini(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +649,10 @@ int main(void)
 		cmocka_unit_test(test_run_fleet_state_alloc_free),
 		cmocka_unit_test(test_run_sched_registry),
 		cmocka_unit_test(test_run_sched_fifo_picks_in_order),
+		cmocka_unit_test(test_run_refuses_failure_livelock),
+		cmocka_unit_test(test_run_refuses_clock_overflow),
+		cmocka_unit_test(test_run_refuses_queue_past_limit),
+		cmocka_unit_test(test_run_free_checkpoints_keep_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

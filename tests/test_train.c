@@ -427,9 +427,82 @@ static void test_train_goodput_llama3(void **state)
 	/* a fixed interval is honoured */
 	fp.ckpt_interval_s = 3600.0;
 	assert_rel(fs_failure_ckpt_interval_s(&fp, 16384), 3600.0, 1e-12);
-	/* hopeless reliability clamps at 1% */
+	/* hopeless reliability: M = 3600/16384 = 0.22 s, less than the
+	 * restart alone, so nothing is kept; no floor hides it */
 	fp.mtbf_per_gpu_h = 1.0;
-	assert_rel(fs_train_goodput_frac(&fp, 16384), 0.01, 1e-12);
+	assert_true(fs_train_goodput_frac(&fp, 16384) == 0.0);
+}
+
+/* Issue 8 class 2: a job that fails before its first checkpoint forever is
+ * refused, by the one decision every caller shares. */
+static void test_train_progress_refused(void **state)
+{
+	struct fs_failure_params fp;
+	struct fs_train_request rq;
+	struct fs_train_result r;
+	struct fs_train_memo *memo;
+	struct fs_train_job job;
+	struct fs_train_estimate est;
+	struct fs_error e;
+
+	(void)state;
+	/* mtbf 1 h on 8,000 GPUs: job MTBF 3600/8000 = 0.45 s, Young's interval
+	 * sqrt(2*30*0.45) = 5.2 s; a checkpoint needs 35 s without failure */
+	fs_failure_params_default(tu_gpu("H100"), &fp);
+	fp.mtbf_per_gpu_h = 1.0;
+	assert_int_equal(fs_failure_check_progress(&fp, 8000, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "8000 GPUs"));
+	assert_non_null(strstr(e.msg, "job MTBF 0.45 s"));
+	assert_non_null(strstr(e.msg, "checkpoint every 5.196 s"));
+	/* the same job refused by the plan search and the simulator's estimate */
+	request(&rq, "H100", "Llama-3-8B", 8000, 8192);
+	rq.tokens = 1e12;
+	rq.failure = fp;
+	assert_int_equal(fs_train_plan_best(NULL, &rq, &r, &e), FS_ERR_INPUT);
+	assert_non_null(strstr(e.msg, "no progress under failures"));
+	rq.tokens = 0; /* a plan alone has no whole run to refuse */
+	assert_int_equal(fs_train_plan_best(NULL, &rq, &r, &e), FS_OK);
+	assert_int_equal(fs_train_memo_create(&memo, 16), FS_OK);
+	memset(&job, 0, sizeof(job));
+	job.gpu = tu_gpu("H100");
+	job.model = tu_llm("Llama-3-8B");
+	job.n_gpus = 8000;
+	job.tokens = 1e12;
+	job.failure = &fp;
+	assert_int_equal(fs_train_job_estimate(memo, &job, &est, &e), FS_ERR_INPUT);
+	fs_train_memo_destroy(memo);
+
+	/* the threshold by hand: one GPU, M = 1000 s, tau = 100 s, w = 0:
+	 * goodput = 1 - (50 + r)/1000, so r = 935 gives 0.015, r = 945 0.005 */
+	fp.mtbf_per_gpu_h = 1000.0 / 3600.0;
+	fp.ckpt_interval_s = 100.0;
+	fp.ckpt_write_s = 0.0;
+	fp.restart_s = 935.0;
+	assert_rel(fs_train_goodput_frac(&fp, 1), 0.015, 1e-9);
+	assert_int_equal(fs_failure_check_progress(&fp, 1, &e), FS_OK);
+	fp.restart_s = 945.0;
+	assert_rel(fs_train_goodput_frac(&fp, 1), 0.005, 1e-9);
+	assert_int_equal(fs_failure_check_progress(&fp, 1, &e), FS_ERR_INPUT);
+
+	/* a 1 ns checkpoint interval with 30 s writes: tau/(tau + w) = 3.3e-11 */
+	fs_failure_params_default(tu_gpu("H100"), &fp);
+	fp.ckpt_interval_s = 1e-9;
+	assert_int_equal(fs_failure_check_progress(&fp, 8, &e), FS_ERR_INPUT);
+}
+
+/* Issue 8 class 1: 100 years = 3,155,760,000 s is the longest run accepted. */
+static void test_train_run_time_limit(void **state)
+{
+	struct fs_error e;
+
+	(void)state;
+	assert_rel(FS_TRAIN_MAX_RUN_S, 3155760000.0, 1e-15);
+	assert_int_equal(fs_train_check_run_time(3155760000.0, 8, "H100", &e), FS_OK);
+	assert_int_equal(fs_train_check_run_time(3.2e9, 8, "H100", &e), FS_ERR_INPUT);
+	/* 3.2e9 s = 37037 days = 101.4 years */
+	assert_non_null(strstr(e.msg, "3.704e+04 days (101.4 years) on 8 H100 GPUs"));
+	assert_int_equal(fs_train_check_run_time(INFINITY, 8, "H100", &e), FS_ERR_INPUT);
+	assert_int_equal(fs_train_check_run_time(NAN, 8, "H100", &e), FS_ERR_INPUT);
 }
 
 /* The simulator's entry point agrees with the search and the failure model. */
@@ -783,6 +856,8 @@ int main(void)
 		cmocka_unit_test(test_train_bad_layouts),
 		cmocka_unit_test(test_train_memo),
 		cmocka_unit_test(test_train_goodput_llama3),
+		cmocka_unit_test(test_train_progress_refused),
+		cmocka_unit_test(test_train_run_time_limit),
 		cmocka_unit_test(test_train_whole_run_bounds),
 		cmocka_unit_test(test_train_realisation_whole_run),
 		cmocka_unit_test(test_train_job_estimate),

@@ -9,7 +9,9 @@
  * database; the table may show a friendlier header.
  *
  * Missing values and non-finite numbers print as "-" in the table, as an
- * empty field in CSV and as null in JSON. CSV fields holding a comma, a
+ * empty field in CSV and as null in JSON. Numbers of a column without a
+ * format print as "%.6g" in the table and, for programs, in CSV and JSON
+ * as the shortest "%.15g".."%.17g" text that reads back as the same double. CSV fields holding a comma, a
  * quote, CR or LF are quoted with quotes doubled; JSON strings are escaped
  * (quote, backslash, control characters as \uXXXX).
  *
@@ -33,7 +35,7 @@ enum fs_emit_type {
 struct fs_emit_col {
 	const char *name;   /* machine name: CSV header and JSON key */
 	enum fs_emit_type type;
-	const char *fmt;    /* FS_EMIT_NUM: printf format of one double ("%.6g" when NULL) */
+	const char *fmt;    /* FS_EMIT_NUM: printf format of one double (NULL: see above) */
 	int width;          /* table: field width; negative left-aligns (strings) */
 	const char *header; /* table header; name when NULL */
 	double tscale;      /* table: FS_EMIT_NUM shown times tscale (0 means 1), e.g. 1/3600 for hours */
@@ -97,7 +99,10 @@ void fs_emit_csv_field(FILE *out, const char *s);
 void fs_emit_json_string(FILE *out, const char *s);
 /* One JSON object member, "name": value, as a row of the JSON format writes it. */
 void fs_emit_json_member(FILE *out, const struct fs_emit_col *c, const struct fs_emit_val *v);
-/* d with fmt, or null when not finite. */
+/* d with fmt (NULL: round-trip text), or null when not finite. */
 void fs_emit_json_number(FILE *out, const char *fmt, double d);
+/* The table's text of d in fmt: "-" (missing) when d is not finite, a NULL
+ * read from the database included; else buf (n bytes) holding the number. */
+const char *fs_emit_table_num(const char *fmt, double d, char *buf, size_t n);
 
 #endif

@@ -36,7 +36,8 @@ enum fs_status fs_failures_init(struct fs_failures *f, const struct fs_scenario 
 				const struct fs_gpu *g, uint64_t seed, struct fs_error *e);
 void fs_failures_fini(struct fs_failures *f);
 
-/* Training seconds between checkpoints of a job on gpus GPUs (> 0; may be INFINITY). */
+/* Training seconds between checkpoints of a job on gpus GPUs (> 0); 0 when
+ * checkpoints cost nothing and are taken continuously (no work is lost). */
 double fs_failures_tau_s(const struct fs_failures *f, int gpus);
 
 /* Wall seconds to train work_left_s with a checkpoint after every tau_s of training. */

@@ -34,6 +34,25 @@
 #include "fleetsim/train.h"
 #include "fleetsim/workload.h"
 
+/*
+ * Time limits. Engine time is int64 nanoseconds (about 292 years); a run
+ * never simulates past FS_RUN_MAX_SIM_S (100 years, the training model's
+ * FS_TRAIN_MAX_RUN_S), so no time sum can overflow. A job whose expected run
+ * time alone exceeds it is refused when submitted (the same test `check`
+ * applies through fs_run_job_time); a job that queueing or failures push past
+ * it stops the run with FS_ERR_INPUT naming the job and fleet.
+ */
+#define FS_RUN_MAX_SIM_S FS_TRAIN_MAX_RUN_S
+
+/*
+ * Hard guard against a failure livelock: a job that fails this many times in
+ * a row without keeping any work stops the run with FS_ERR_SIM. Jobs pass
+ * fs_failure_check_progress first, under which reaching a checkpoint before
+ * a failure has probability above 0.13, so hitting the bound (0.87^10^4) is
+ * a broken model, not bad luck.
+ */
+#define FS_RUN_MAX_FAILS_NO_PROGRESS 10000u
+
 enum fs_job_status {
 	FS_JOB_DONE = 0,
 	FS_JOB_INFEASIBLE   /* the model does not fit on the job's GPUs of this fleet's type */
@@ -95,8 +114,11 @@ struct fs_run_result {
  * with seed; read only, may be shared by several runs) into out (caller
  * storage; release with fs_run_result_fini). seed also seeds the failures.
  * out's jobs are in w's order. FS_OK, FS_ERR_NOMEM or FS_ERR_SIM (the
- * training model gave a non-positive or non-finite time); FS_ERR_INPUT from
- * the training model.
+ * training model gave a non-positive or non-finite time, or a job failed
+ * FS_RUN_MAX_FAILS_NO_PROGRESS times in a row); FS_ERR_INPUT from the
+ * training model, for a job that makes no progress under failures
+ * (fs_failure_check_progress) or would run past FS_RUN_MAX_SIM_S; the
+ * message names the job, its GPUs and the fleet.
  */
 enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
@@ -121,7 +143,9 @@ void fs_run_failure_params(const struct fs_scenario *sc, const struct fs_gpu *g,
  * the expected wall time (failures and checkpoints included). memo may be
  * shared across calls (the full model memoises its plan search in it).
  * FS_OK, FS_ERR_INFEASIBLE (the model does not fit; e says by how much),
- * FS_ERR_INPUT.
+ * FS_ERR_INPUT (no progress under failures, fs_failure_check_progress;
+ * tokens too few to be any work; or *wall_s beyond FS_RUN_MAX_SIM_S,
+ * fs_train_check_run_time: the times are then still set). `run` refuses such a job with the same test.
  */
 enum fs_status fs_run_job_time(const struct fs_scenario *sc, const struct fs_gpu *g,
 			       struct fs_train_memo *memo, const struct fs_llm *model, int gpus,

@@ -81,7 +81,7 @@ struct fs_run_row {
 	double wall_s;
 	char version[16];
 	double horizon_s;
-	struct fs_run_summary sum;
+	struct fs_run_summary sum;  /* a NULL mean or p90 (no job ran) reads as NaN */
 };
 
 typedef int (*fs_store_run_fn)(void *ctx, const struct fs_run_row *row);
@@ -111,7 +111,7 @@ struct fs_kind_row {
 	int64_t n_jobs;
 	int64_t n_infeasible;
 	int64_t restarts;
-	double mean_wait_s, mean_tts_s, gpu_hours;  /* averages over the jobs that ran */
+	double mean_wait_s, mean_tts_s, gpu_hours;  /* over the jobs that ran; NaN when none did */
 };
 typedef int (*fs_store_kind_fn)(void *ctx, const struct fs_kind_row *row);
 

@@ -127,12 +127,45 @@ double fs_failure_ckpt_interval_s(const struct fs_failure_params *fp, int n_gpus
 
 /*
  * Expected fraction of wall time spent on useful training for a job on
- * n_gpus GPUs (0 < goodput <= 1):
+ * n_gpus GPUs:
  *   goodput = tau/(tau + w) * (1 - ((tau + w)/2 + r) / M)
  * with tau the checkpoint interval, w the write time, r the restart time and
- * M the job MTBF; clamped to [0.01, 1].
+ * M the job MTBF; clamped to [0, 1]. No floor: a job below
+ * FS_FAILURE_MIN_GOODPUT_FRAC is refused by fs_failure_check_progress, which
+ * every caller that turns goodput into a run time consults first.
  */
 double fs_train_goodput_frac(const struct fs_failure_params *fp, int n_gpus);
+
+/*
+ * The least goodput at which a job is considered to make progress. Below it
+ * failures (or checkpoint writes) eat the run: with the goodput at 1% a
+ * job's first checkpoint is still reached before a failure with probability
+ * exp(-(tau + w)/M) > exp(-2) = 0.135, so a simulated job finishes.
+ */
+#define FS_FAILURE_MIN_GOODPUT_FRAC 0.01
+
+/*
+ * Whether a job on n_gpus GPUs makes progress under fp: FS_OK, or
+ * FS_ERR_INPUT when fs_train_goodput_frac is below
+ * FS_FAILURE_MIN_GOODPUT_FRAC; the message gives the GPUs, the job MTBF, the
+ * checkpoint interval and write time, the restart time, the probability of
+ * reaching a checkpoint before the next failure and the goodput. The one
+ * decision shared by `check`, `estimate train` and `run`.
+ */
+enum fs_status fs_failure_check_progress(const struct fs_failure_params *fp, int n_gpus,
+					 struct fs_error *e);
+
+/* The longest run a model or the simulator accepts: 100 years, in seconds
+ * (int64 nanoseconds hold about 292 years). */
+#define FS_TRAIN_MAX_RUN_S (100.0 * 365.25 * 86400.0)
+
+/*
+ * Whether a run of run_wall_s seconds on n_gpus GPUs of type gpu_name is
+ * within FS_TRAIN_MAX_RUN_S: FS_OK, or FS_ERR_INPUT (NaN and infinity
+ * included) with a message giving the duration in days and years.
+ */
+enum fs_status fs_train_check_run_time(double run_wall_s, int n_gpus, const char *gpu_name,
+				       struct fs_error *e);
 
 /* One training request. Plan fields left at 0 (recompute AUTO, zero
  * FS_TRAIN_ZERO_AUTO) are searched. */
