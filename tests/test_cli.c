@@ -591,15 +591,15 @@ static void test_cli_time_and_progress_refused(void **state)
 	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("overflow.db"));
 	exits(args, 2, "job 'forever' on fleet 'small'");
 	contains("exceeds the limit of 100 years");
-	/* the smallest subnormal token count is no work: exit 2 from both, not 1 from run */
+	/* the smallest subnormal token count is refused at load by both, exit 2 (not 1 from run) */
 	f = tu_write("denorm.cfg", "name = \"d\"; horizon_days = 30.0;\n"
 		     "fleets = ( { name = \"small\"; gpu = \"H100\"; nodes = 1; } );\n"
 		     "training = { jobs = ( { name = \"nil\"; model = \"Llama-3-8B\"; gpus = 8;"
 		     " tokens = 4.9e-324; } ); };\n");
 	snprintf(args, sizeof(args), "check %s", f);
-	exits(args, 2, "job 'nil' on fleet 'small' (8 of 8 H100-SXM5-80GB GPUs): 4.94066e-324 tokens");
+	exits(args, 2, "denorm.cfg:3: training.jobs.[0].tokens: found 4.94066e-324; expected a number >= 1000");
 	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("denorm.db"));
-	exits(args, 2, "tokens are no measurable work");
+	exits(args, 2, "denorm.cfg:3: training.jobs.[0].tokens");
 	/* 1e30 tokens: about 1e20 days, no longer printed with exit 0 */
 	exits("estimate train --gpu H100 --model Llama-3-8B --gpus 8 --seq 8192 --tokens 1e30", 2,
 	      "exceeds the limit of 100 years");
