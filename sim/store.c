@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 struct fs_store {
-	sqlite3 *db;
+	sqlite3 *db;   /* NULL while a new file waits for its first write */
 	double wait_s; /* the longest wait for another process's lock, per lock */
 	char path[512];
 };
@@ -388,7 +388,8 @@ rollback:
  * empty, a directory or other non-file, a file that is not SQLite, a
  * missing or unwritable directory, a file without write permission.
  */
-static enum fs_status check_path(const char *path, enum fs_store_mode mode, struct fs_error *e)
+static enum fs_status check_path(const char *path, enum fs_store_mode mode, bool *missing,
+				 struct fs_error *e)
 {
 	static const char header[16] = "SQLite format 3";
 	struct stat sb;
@@ -427,6 +428,7 @@ static enum fs_status check_path(const char *path, enum fs_store_mode mode, stru
 			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
 					    "cannot open the database for writing: the directory '%s' "
 					    "is read-only", dir);
+		*missing = true;
 		return FS_OK;
 	}
 	if (S_ISDIR(sb.st_mode))
@@ -451,47 +453,33 @@ static enum fs_status check_path(const char *path, enum fs_store_mode mode, stru
 	return FS_OK;
 }
 
-enum fs_status fs_store_open_wait(const char *path, enum fs_store_mode mode, double wait_s,
-				  struct fs_store **out, struct fs_error *e)
+/* Opens s->path and checks or migrates its schema (see fs_store_open_wait). */
+static enum fs_status open_checked(struct fs_store *s, enum fs_store_mode mode, int flags,
+				   struct fs_error *e)
 {
-	struct fs_store *s;
-	int flags = mode == FS_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-					   : SQLITE_OPEN_READONLY;
+	const char *path = s->path;
 	int rc, v = 0;
 	enum fs_status st;
 
-	*out = NULL;
-	if ((st = check_path(path, mode, e)))
-		return st;
-	if (!(s = calloc(1, sizeof(*s))))
-		return fs_error_set(e, FS_ERR_NOMEM, path, 0, NULL, "out of memory");
-	fs_strlcpy(s->path, path, sizeof(s->path));
-	s->wait_s = wait_s > 0 ? wait_s : 0;
 reopen:
 	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
-		st = sql_fail(s, e, rc, true, "cannot open the database");
-		goto fail;
+		return sql_fail(s, e, rc, true, "cannot open the database");
 	}
 	sqlite3_busy_timeout(s->db, s->wait_s * 1000 < INT_MAX ? (int)(s->wait_s * 1000) : INT_MAX);
 	exec(s->db, "PRAGMA foreign_keys = ON");
 	if (mode == FS_STORE_WRITE) {
 		/* SQLite falls back to read-only when the file cannot be written */
 		if (sqlite3_db_readonly(s->db, "main") == 1) {
-			st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-					  "the database is read-only; cannot add runs");
-			goto fail;
+			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+					    "the database is read-only; cannot add runs");
 		}
-		if ((st = ensure_schema_write(s, e)))
-			goto fail;
-		*out = s;
-		return FS_OK;
+		return ensure_schema_write(s, e);
 	}
 	if ((st = inspect(s, &v, e)))
-		goto fail;
+		return st;
 	if (v == 0) {
-		st = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-				  "no fleetsim results in this database; run 'fleetsim run' first");
-		goto fail;
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				    "no fleetsim results in this database; run 'fleetsim run' first");
 	}
 	if (v < FS_STORE_SCHEMA_VERSION && flags == SQLITE_OPEN_READONLY) {
 		/* an older schema is migrated even by readers: the views need it */
@@ -500,13 +488,40 @@ reopen:
 		flags = SQLITE_OPEN_READWRITE;
 		goto reopen;
 	}
-	if (v < FS_STORE_SCHEMA_VERSION && (st = ensure_schema_write(s, e)))
-		goto fail;
+	if (v < FS_STORE_SCHEMA_VERSION)
+		return ensure_schema_write(s, e);
+	return FS_OK;
+}
+
+enum fs_status fs_store_open_wait(const char *path, enum fs_store_mode mode, double wait_s,
+				  struct fs_store **out, struct fs_error *e)
+{
+	struct fs_store *s;
+	int flags = mode == FS_STORE_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					   : SQLITE_OPEN_READONLY;
+	bool missing = false;
+	enum fs_status st;
+
+	*out = NULL;
+	if ((st = check_path(path, mode, &missing, e)))
+		return st;
+	if (!(s = calloc(1, sizeof(*s))))
+		return fs_error_set(e, FS_ERR_NOMEM, path, 0, NULL, "out of memory");
+	fs_strlcpy(s->path, path, sizeof(s->path));
+	s->wait_s = wait_s > 0 ? wait_s : 0;
+	if (missing) {
+		/* A new file is made by the first write, so a command that fails
+		 * before writing (bad input found while simulating) leaves no file. */
+		*out = s;
+		return FS_OK;
+	}
+	st = open_checked(s, mode, flags, e);
+	if (st) {
+		fs_store_close(s);
+		return st;
+	}
 	*out = s;
 	return FS_OK;
-fail:
-	fs_store_close(s);
-	return st;
 }
 
 enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct fs_store **out,
@@ -745,6 +760,9 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 	int64_t sid;
 	enum fs_status st = FS_OK;
 
+	if (!s->db && (st = open_checked(s, FS_STORE_WRITE,
+					  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e)))
+		return st;
 	mids.id = calloc(mids.n ? mids.n : 1, sizeof(*mids.id));
 	src = calloc(sc->n_jobs + sc->n_streams + 1, sizeof(*src));
 	if (!mids.id || !src) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fleetsim/emit.h"
 #include "fleetsim/opt.h"
@@ -591,6 +592,8 @@ static void test_cli_time_and_progress_refused(void **state)
 	snprintf(args, sizeof(args), "run %s --db %s", f, tu_path("overflow.db"));
 	exits(args, 2, "job 'forever' on fleet 'small'");
 	contains("exceeds the limit of 100 years");
+	/* bad input found while simulating leaves no database behind */
+	assert_int_equal(access(tu_path("overflow.db"), F_OK), -1);
 	/* the smallest subnormal token count is refused at load by both, exit 2 (not 1 from run) */
 	f = tu_write("denorm.cfg", "name = \"d\"; horizon_days = 30.0;\n"
 		     "fleets = ( { name = \"small\"; gpu = \"H100\"; nodes = 1; } );\n"
