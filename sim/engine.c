@@ -59,6 +59,10 @@
 #define SUB_BITS_MAX 10u   /* at most 2^10 counters in the counting sort */
 #define COMPACT_MIN 64u    /* stale entries tolerated before flattening */
 #define SPILL_MIN 256u     /* side heap size that may trigger a re-spread */
+#define SMALL_N 32u        /* at most this many entries at a refill: heap mode */
+#define SMALL_EXIT 128u    /* heap mode for a small queue ends past this */
+#define WINDOW_MIN 1024u   /* pops over which the ladder's work is judged */
+#define WORK_PER_POP 12u   /* ladder entry moves per pop judged too many */
 #define MIN_CAP 16u
 #define ALIGN 64u
 #define NONE UINT32_MAX
@@ -83,6 +87,11 @@ struct fs_evq {
 	struct ent *side;   /* 4-ary heap; children of i are 4i+1 .. 4i+4 */
 	size_t n_side, side_cap;
 	size_t spill_at;    /* re-spread everything when side grows past this */
+	bool heap_mode;     /* every entry is in the side heap; no rung */
+	uint64_t retry_at;  /* n_popped at which heap mode tries the ladder */
+	uint64_t retry_len; /* pops of the next stay in heap mode, per entry */
+	uint64_t work;      /* entries moved by the ladder's tiers so far */
+	uint64_t win_pops, win_work; /* n_popped and work when the window began */
 	size_t room;        /* entries the capacities below allow (bar the ring) */
 
 	struct list *bk;    /* rung buckets; those below cur are empty */
@@ -123,11 +132,51 @@ static inline uint64_t ent_seq(const struct ent *e)
 	return e->w & SEQ_MASK;
 }
 
+/* ---- the handle set: pending seqs, open addressing, made on first use ---- */
+
+/* The slot holding seq, or the empty slot where it would go. */
+static inline uint64_t hs_find(const struct fs_evq *q, uint64_t seq)
+{
+	uint64_t i = seq & q->mask;
+
+	while (q->ring[i] != 0 && q->ring[i] != seq)
+		i = (i + 1) & q->mask;
+	return i;
+}
+
+static inline void hs_insert(struct fs_evq *q, uint64_t seq)
+{
+	q->ring[hs_find(q, seq)] = seq;
+}
+
+/* Removes seq; false when it was not there. Later entries of its cluster
+ * shift back into the hole, so lookups never need tombstones. */
+static bool hs_remove(struct fs_evq *q, uint64_t seq)
+{
+	uint64_t i = hs_find(q, seq), j = i, m = q->mask;
+
+	if (q->ring[i] == 0)
+		return false;
+	for (;;) {
+		j = (j + 1) & m;
+		if (q->ring[j] == 0)
+			break;
+		/* the entry at j may fill i when i lies on its probe path */
+		if (((j - (q->ring[j] & m)) & m) >= ((j - i) & m)) {
+			q->ring[i] = q->ring[j];
+			i = j;
+		}
+	}
+	q->ring[i] = 0;
+	return true;
+}
+
+/* Every entry is live while no handle was ever used (no set, no stale). */
 static inline bool ent_is_live(const struct fs_evq *q, const struct ent *e)
 {
 	uint64_t seq = ent_seq(e);
 
-	return q->ring[seq & q->mask] == seq;
+	return !q->ring || q->ring[hs_find(q, seq)] == seq;
 }
 
 static inline size_t n_entries(const struct fs_evq *q)
@@ -178,6 +227,24 @@ static void side_fill_root(struct ent *h, size_t n, struct ent e)
 		i = p;
 	}
 	h[i] = e;
+}
+
+/* Floyd's heap construction over side[0 .. n_side). */
+static void side_heapify(struct fs_evq *q)
+{
+	struct ent *h = q->side;
+	size_t n = q->n_side;
+
+	for (size_t i = n > 1 ? (n - 2) / 4 + 1 : 0; i-- > 0;) {
+		struct ent x = h[i];
+		size_t j = i, m;
+
+		while ((m = min_child(h, n, j)) != 0 && ent_less(&h[m], &x)) {
+			h[j] = h[m];
+			j = m;
+		}
+		h[j] = x;
+	}
 }
 
 static void side_push(struct fs_evq *q, const struct ent *e)
@@ -498,8 +565,11 @@ static void move_bucket(struct fs_evq *q, uint32_t d)
 	b->n = 0;
 	q->run_pos = 0;
 	q->run_n = n;
-	if (!insertion_sort(q->run, n, 8 * (size_t)n + 64))
+	q->work += n;
+	if (!insertion_sort(q->run, n, 8 * (size_t)n + 64)) {
 		heap_sort(q->run, n);
+		q->work += (uint64_t)n * sub_bits(n) * 2;
+	}
 }
 
 /*
@@ -565,6 +635,7 @@ static void rebuild(struct fs_evq *q)
 		c = nxt;
 	}
 	q->rung_n = n_entries(q);
+	q->work += old.n;
 }
 
 static void append_top_if_kept(struct fs_evq *q, const struct ent *e,
@@ -591,12 +662,79 @@ static void spread_to_top(struct fs_evq *q)
 	q->run_pos = q->run_n = 0;
 	q->n_side = 0;
 	q->nb = q->cur = 0;
+	q->work += n_entries(q);
 }
 
-/* Fills the empty bottom from the next non-empty bucket, or a new rung. */
+static void append_side_if_kept(struct fs_evq *q, const struct ent *e,
+				void *ctx)
+{
+	(void)ctx;
+	if (keep(q, e))
+		q->side[q->n_side++] = *e;
+}
+
+/*
+ * Puts every live entry into the side heap and leaves the rung unused: heap
+ * mode, for a queue too small to be worth a rung, or one whose keys the rung
+ * cannot spread. It ends when the side grows past exit_above entries (push)
+ * or at pop number retry_at (settle), by a flatten.
+ */
+static void to_heap(struct fs_evq *q, size_t exit_above, uint64_t retry_at)
+{
+	size_t k = 0;
+
+	for (size_t i = q->run_pos; i < q->run_n; i++)
+		if (keep(q, &q->run[i]))
+			q->run[k++] = q->run[i];
+	memcpy(q->side + q->n_side, q->run, k * sizeof(*q->run));
+	q->n_side += k;
+	q->run_pos = q->run_n = 0;
+	for (uint32_t i = q->cur; i < q->nb; i++)
+		list_drain(q, &q->bk[i], append_side_if_kept, NULL);
+	list_drain(q, &q->top, append_side_if_kept, NULL);
+	q->nb = q->cur = 0;
+	side_heapify(q);
+	q->heap_mode = true;
+	q->spill_at = exit_above;
+	q->retry_at = retry_at;
+}
+
+/*
+ * Whether the ladder moved entries more often than a heap would over the
+ * last window of pops; starts a new window when one is complete.
+ */
+static bool ladder_is_losing(struct fs_evq *q)
+{
+	uint64_t pops = q->n_popped - q->win_pops, work = q->work - q->win_work;
+	bool losing;
+
+	if (pops < WINDOW_MIN || pops < n_entries(q))
+		return false;
+	losing = work > WORK_PER_POP * pops;
+	q->win_pops = q->n_popped;
+	q->win_work = q->work;
+	if (!losing && q->retry_len > 1)
+		q->retry_len /= 2;
+	return losing;
+}
+
+/* Fills the empty bottom from the next non-empty bucket, or a new rung;
+ * or switches to heap mode (which fills the bottom). */
 static void refill(struct fs_evq *q)
 {
-	assert(bottom_is_empty(q) && q->n_live > 0);
+	assert(bottom_is_empty(q) && q->n_live > 0 && !q->heap_mode);
+	if (n_entries(q) <= SMALL_N) {
+		to_heap(q, SMALL_EXIT, UINT64_MAX);
+		return;
+	}
+	if (ladder_is_losing(q)) {
+		uint64_t stay = q->retry_len * (n_entries(q) + WINDOW_MIN);
+
+		if (q->retry_len < 64)
+			q->retry_len *= 2;
+		to_heap(q, SIZE_MAX, q->n_popped + stay);
+		return;
+	}
 	/* a rung sized for far fewer entries makes huge buckets: redo it */
 	if (q->nb > 0 && n_entries(q) > 2 * q->rung_n + SPILL_MIN)
 		spread_to_top(q);
@@ -629,6 +767,21 @@ static void drop_all(struct fs_evq *q)
 	q->rung_n = 0;
 	q->n_stale = 0;
 	q->spill_at = SPILL_MIN;
+	q->heap_mode = false;
+	q->retry_at = UINT64_MAX;
+}
+
+/* Leaves heap mode (if in it): every entry goes to the top, stale ones are
+ * dropped, and the ladder is judged afresh. */
+static void leave_heap(struct fs_evq *q)
+{
+	if (q->heap_mode) {
+		q->win_pops = q->n_popped;
+		q->win_work = q->work;
+	}
+	q->heap_mode = false;
+	q->retry_at = UINT64_MAX;
+	spread_to_top(q);
 }
 
 /* Restores (I) after an event left or was cancelled. */
@@ -640,6 +793,8 @@ static void settle(struct fs_evq *q)
 				drop_all(q);
 			return;
 		}
+		if (q->n_popped >= q->retry_at)
+			leave_heap(q);
 		if (bottom_is_empty(q)) {
 			refill(q);
 			continue;
@@ -659,7 +814,7 @@ static void settle(struct fs_evq *q)
  */
 static void flatten(struct fs_evq *q)
 {
-	spread_to_top(q);
+	leave_heap(q);
 	assert(q->n_stale == 0);
 	settle(q);
 }
@@ -693,17 +848,18 @@ static bool ring_resize(struct fs_evq *q, size_t cap)
 {
 	uint64_t *r = calloc(cap, sizeof(*r));
 	uint64_t mask = (uint64_t)cap - 1;
+	uint64_t *old = q->ring, old_mask = q->mask;
 
 	if (!r)
 		return false;
-	if (q->ring) {
-		for (uint64_t i = 0; i <= q->mask; i++)
-			if (q->ring[i] != 0)
-				r[q->ring[i] & mask] = q->ring[i];
-		free(q->ring);
-	}
 	q->ring = r;
 	q->mask = mask;
+	if (old) {
+		for (uint64_t i = 0; i <= old_mask; i++)
+			if (old[i] != 0)
+				hs_insert(q, old[i]);
+		free(old);
+	}
 	return true;
 }
 
@@ -773,7 +929,7 @@ static bool reserve(struct fs_evq *q, size_t n_ent)
 
 	if (n_ent > MAX_ENTRIES)
 		return false;
-	if (q->n_live + 1 > ((size_t)q->mask + 1) / 2 &&
+	if (q->ring && q->n_live + 1 > ((size_t)q->mask + 1) / 2 &&
 	    !ring_resize(q, ((size_t)q->mask + 1) * 2))
 		return false;
 	if (q->bk_cap < need_bk(n_ent)) {
@@ -818,18 +974,17 @@ enum fs_status fs_evq_create(struct fs_evq **out, size_t capacity_hint)
 {
 	struct fs_evq *q = calloc(1, sizeof(*q));
 	size_t hint = capacity_hint < MIN_CAP ? MIN_CAP : capacity_hint;
-	size_t ring_cap = MIN_CAP;
 
 	if (!q)
 		return FS_ERR_NOMEM;
 	q->free_head = NONE;
 	q->next_seq = 1;
 	q->spill_at = SPILL_MIN;
+	q->retry_at = UINT64_MAX;
+	q->retry_len = 1;
 	if (hint > MAX_ENTRIES)
 		hint = MAX_ENTRIES;
-	while (ring_cap < 2 * hint)
-		ring_cap *= 2;
-	if (!ring_resize(q, ring_cap) || !reserve(q, hint)) {
+	if (!reserve(q, hint)) {
 		fs_evq_destroy(q);
 		return FS_ERR_NOMEM;
 	}
@@ -852,7 +1007,8 @@ void fs_evq_destroy(struct fs_evq *q)
 
 void fs_evq_reset(struct fs_evq *q)
 {
-	memset(q->ring, 0, ((size_t)q->mask + 1) * sizeof(*q->ring));
+	if (q->ring)
+		memset(q->ring, 0, ((size_t)q->mask + 1) * sizeof(*q->ring));
 	q->n_live = 0;
 	drop_all(q);
 	q->now_ns = 0;
@@ -869,27 +1025,30 @@ uint64_t fs_evq_push(struct fs_evq *q, int64_t t_ns, int32_t prio,
 	assert(prio >= FS_EVQ_PRIO_MIN && prio <= FS_EVQ_PRIO_MAX);
 	if (prio < FS_EVQ_PRIO_MIN || prio > FS_EVQ_PRIO_MAX)
 		return 0;
-	if ((n_entries(q) >= q->room || 2 * (q->n_live + 1) > q->mask + 1) &&
+	if ((n_entries(q) >= q->room ||
+	     (q->ring && 2 * (q->n_live + 1) > q->mask + 1)) &&
 	    !reserve(q, n_entries(q) + 1))
 		return 0;
-	/* At most half the ring is used, so this stops within a few slots. */
 	seq = q->next_seq;
-	while (q->ring[seq & q->mask] != 0)
-		seq++;
 	if (seq > SEQ_MASK)
 		return 0;
 	q->next_seq = seq + 1;
-	q->ring[seq & q->mask] = seq;
+	if (q->ring)
+		hs_insert(q, seq);
 
 	/* Fields are written straight into their slot: going through a local
 	 * struct costs a failed store-to-load forwarding on the 32-byte copy. */
 	t = (uint64_t)t_ns ^ TIME_BIAS;
 	w = (uint64_t)((int64_t)prio + PRIO_BIAS) << SEQ_BITS | seq;
-	e = place_slot(q, t);
-	if (!e)
-		e = run_slot(q, t, w);
-	if (!e)
+	if (q->heap_mode) {
 		e = &side;
+	} else {
+		e = place_slot(q, t);
+		if (!e)
+			e = run_slot(q, t, w);
+		if (!e)
+			e = &side;
+	}
 	e->t = t;
 	e->w = w;
 	e->kind = kind;
@@ -925,12 +1084,17 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
 		fill_event(&q->side[0], out);
 		side_pop(q);
 	}
-	assert(q->ring[out->id & q->mask] == out->id);
-	q->ring[out->id & q->mask] = 0;
+	if (q->ring) {
+		bool was = hs_remove(q, out->id);
+
+		assert(was);
+		(void)was;
+	}
 	q->n_live--;
 	q->n_popped++;
 	q->now_ns = out->t_ns;
-	if (q->n_stale > 0 || bottom_is_empty(q))
+	if (q->n_stale > 0 || bottom_is_empty(q) ||
+	    q->n_popped >= q->retry_at)
 		settle(q);
 	return true;
 }
@@ -943,11 +1107,43 @@ bool fs_evq_peek(const struct fs_evq *q, struct fs_event *out)
 	return true;
 }
 
+static void hs_add_entry(struct fs_evq *q, const struct ent *e, void *ctx)
+{
+	(void)ctx;
+	hs_insert(q, ent_seq(e));
+}
+
+/*
+ * Makes the handle set on the first cancellation: pushes and pops keep no
+ * record of handles until one is used. Every stored entry is live then.
+ * false when out of memory (queue unchanged).
+ */
+static bool handles_on(struct fs_evq *q)
+{
+	size_t cap = MIN_CAP;
+
+	if (q->ring)
+		return true;
+	assert(q->n_stale == 0);
+	while (cap < 2 * (q->n_live + 1))
+		cap *= 2;
+	if (!ring_resize(q, cap))
+		return false;
+	for (size_t i = q->run_pos; i < q->run_n; i++)
+		hs_add_entry(q, &q->run[i], NULL);
+	for (size_t i = 0; i < q->n_side; i++)
+		hs_add_entry(q, &q->side[i], NULL);
+	for (uint32_t i = q->cur; i < q->nb; i++)
+		list_visit(q, &q->bk[i], hs_add_entry, NULL);
+	list_visit(q, &q->top, hs_add_entry, NULL);
+	return true;
+}
+
 bool fs_evq_cancel(struct fs_evq *q, uint64_t id)
 {
-	if (id == 0 || id >= q->next_seq || q->ring[id & q->mask] != id)
+	if (id == 0 || id >= q->next_seq || !handles_on(q) ||
+	    !hs_remove(q, id))
 		return false;
-	q->ring[id & q->mask] = 0;
 	q->n_live--;
 	q->n_stale++;
 	settle(q);
@@ -967,7 +1163,7 @@ static void cancel_if_match(struct fs_evq *q, const struct ent *e, void *ctx)
 	if (e->subject == m->subject &&
 	    (m->kind == FS_KIND_ANY || e->kind == m->kind) &&
 	    ent_is_live(q, e)) {
-		q->ring[ent_seq(e) & q->mask] = 0;
+		hs_remove(q, ent_seq(e));
 		m->count++;
 	}
 }
@@ -975,6 +1171,9 @@ static void cancel_if_match(struct fs_evq *q, const struct ent *e, void *ctx)
 size_t fs_evq_cancel_subject(struct fs_evq *q, uint32_t kind, uint32_t subject)
 {
 	struct match m = { kind, subject, 0 };
+
+	if (!handles_on(q))
+		return 0;
 
 	for (size_t i = q->run_pos; i < q->run_n; i++)
 		cancel_if_match(q, &q->run[i], &m);
@@ -1028,7 +1227,7 @@ static void tally_entry(struct fs_evq *q, const struct ent *e, void *ctx)
 	    (e->w >> SEQ_BITS) > (uint64_t)(FS_EVQ_PRIO_MAX + PRIO_BIAS))
 		t->bad++;
 	else if (t->tier == TIER_BOTTOM)
-		t->bad += !in_bottom_range(q, e->t);
+		t->bad += !q->heap_mode && !in_bottom_range(q, e->t);
 	else if (e->t < q->lo)
 		t->bad++;
 	else if (t->tier == TIER_TOP)
@@ -1061,6 +1260,8 @@ static bool check_bottom(const struct fs_evq *q, struct tally *t)
 	if (q->run_pos > q->run_n || q->run_n > q->run_cap ||
 	    q->n_side > q->side_cap)
 		return false;
+	if (q->heap_mode && (q->run_n > 0 || q->nb > 0 || q->top.n > 0))
+		return false;
 	t->tier = TIER_BOTTOM;
 	for (size_t i = q->run_pos; i < q->run_n; i++) {
 		if (i > q->run_pos && !ent_less(&q->run[i - 1], &q->run[i]))
@@ -1079,12 +1280,14 @@ static bool check_ring(const struct fs_evq *q)
 {
 	size_t used = 0;
 
+	if (!q->ring)
+		return q->n_stale == 0;
 	for (uint64_t i = 0; i <= q->mask; i++) {
 		uint64_t seq = q->ring[i];
 
 		if (seq == 0)
 			continue;
-		if ((seq & q->mask) != i || seq >= q->next_seq)
+		if (hs_find(q, seq) != i || seq >= q->next_seq)
 			return false;
 		used++;
 	}
@@ -1097,7 +1300,7 @@ bool fs_evq_check(const struct fs_evq *q)
 	struct tally t = { 0, 0, 0, 0 };
 	uint32_t chunks = 0, free_chunks = 0;
 
-	if (!q || !q->ring || q->nb > q->bk_cap || q->cur > q->nb)
+	if (!q || q->nb > q->bk_cap || q->cur > q->nb)
 		return false;
 	if (!check_ring(q) || !check_bottom(q, &t))
 		return false;
