@@ -65,6 +65,8 @@
 #define WORK_PER_POP 12u   /* ladder entry moves per pop judged too many */
 #define MIN_CAP 16u
 #define ALIGN 64u
+#define SIDE_PAD 3u        /* side[0] is entry 3 of an aligned block */
+#define SIDE_ALIGN 128u    /* four 32-byte entries */
 #define NONE UINT32_MAX
 #define MAX_ENTRIES (UINT32_MAX / 4) /* list counts and chunk ids are 32-bit */
 
@@ -85,6 +87,8 @@ struct fs_evq {
 	struct ent *run;    /* run[run_pos .. run_n) sorted ascending */
 	size_t run_pos, run_n, run_cap;
 	struct ent *side;   /* 4-ary heap; children of i are 4i+1 .. 4i+4 */
+	struct ent *side_mem; /* side - SIDE_PAD: the children of any entry
+			       * share one 128-byte aligned block */
 	size_t n_side, side_cap;
 	size_t spill_at;    /* re-spread everything when side grows past this */
 	bool heap_mode;     /* every entry is in the side heap; no rung */
@@ -215,6 +219,16 @@ static void side_fill_root(struct ent *h, size_t n, struct ent e)
 	size_t i = 0, m;
 
 	while ((m = min_child(h, n, i)) != 0) {
+		/* the next level's block depends on compares: fetch the four
+		 * candidate blocks now so the misses overlap */
+		size_t g = 16 * i + 5;
+
+		if (g < n) {
+			const char *b = (const char *)&h[g];
+
+			for (int k = 0; k < 8; k++)
+				__builtin_prefetch(b + 64 * k);
+		}
 		h[i] = h[m];
 		i = m;
 	}
@@ -245,6 +259,32 @@ static void side_heapify(struct fs_evq *q)
 		}
 		h[j] = x;
 	}
+}
+
+/* Pushes straight into the side heap: the hole climbs first and the fields
+ * are written once into their final slot. */
+static inline void side_push_fields(struct fs_evq *q, uint64_t t, uint64_t w,
+				    uint32_t kind, uint32_t subject,
+				    uint64_t arg)
+{
+	struct ent *h = q->side;
+	size_t i = q->n_side++;
+	u128 key = (u128)t << 64 | w;
+
+	assert(q->n_side <= q->side_cap);
+	while (i > 0) {
+		size_t p = (i - 1) / 4;
+
+		if (key >= ((u128)h[p].t << 64 | h[p].w))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i].t = t;
+	h[i].w = w;
+	h[i].kind = kind;
+	h[i].subject = subject;
+	h[i].arg = arg;
 }
 
 static void side_push(struct fs_evq *q, const struct ent *e)
@@ -573,30 +613,44 @@ static void move_bucket(struct fs_evq *q, uint32_t d)
 }
 
 /*
- * Bucket width (log2) for n entries spanning [lo, lo + span]: sample entries
- * across the list, estimate the density over the first 1/FRONT of the span
- * (where the next buckets are) and aim at BUCKET_TARGET per bucket.
+ * Bucket width (log2) for the n entries of l from lo on: sample SAMPLES
+ * entries across the list, take the time below which a fraction 1/FRONT of
+ * them lie (a quantile, so one far entry cannot stretch the estimate, as a
+ * span would), and aim at BUCKET_TARGET entries per bucket at that density.
  */
 static unsigned pick_shift(const struct fs_evq *q, const struct list *l,
-			   uint64_t lo, uint64_t span)
+			   uint64_t lo)
 {
+	uint64_t smp[SAMPLES];
 	uint32_t n_ch = (l->n + CHUNK - 1) / CHUNK;
-	uint32_t stride = n_ch / SAMPLES + 1, c = l->head, taken = 0, near = 0;
-	double front = (double)(span / FRONT) + 1, width;
+	uint32_t stride = n_ch / SAMPLES + 1, c = l->head, taken = 0, k;
+	double width;
 	unsigned shift = 0;
 
-	for (uint32_t i = 0; i < n_ch; i++) {
+	for (uint32_t i = 0; i < n_ch && taken < SAMPLES; i++) {
 		if (i % stride == 0) {
+			const struct ent *e = chunk_at(q, c);
+			uint32_t in = i + 1 < n_ch ? CHUNK : l->n - i * CHUNK;
+
+			/* a different slot per chunk: chunks fill in order */
+			smp[taken] = e[(taken * 7u) % in].t - lo;
 			taken++;
-			if (chunk_at(q, c)->t - lo <= span / FRONT)
-				near++;
 		}
 		if (i + 1 < n_ch)
 			c = q->next[c];
 	}
-	if (near == 0)
-		near = 1;
-	width = BUCKET_TARGET * front * taken / ((double)near * l->n);
+	/* insertion sort of at most SAMPLES values */
+	for (uint32_t i = 1; i < taken; i++) {
+		uint64_t x = smp[i];
+		uint32_t j = i;
+
+		for (; j > 0 && smp[j - 1] > x; j--)
+			smp[j] = smp[j - 1];
+		smp[j] = x;
+	}
+	k = taken / FRONT;
+	width = BUCKET_TARGET * ((double)smp[k] + 1) * taken /
+		((double)(k + 1) * l->n);
 	while (shift < 62 && (double)(UINT64_C(2) << shift) <= width)
 		shift++;
 	return shift;
@@ -610,7 +664,7 @@ static void rebuild(struct fs_evq *q)
 	uint32_t c = old.head;
 
 	assert(bottom_is_empty(q) && q->cur == q->nb && old.n > 0);
-	q->shift = pick_shift(q, &old, lo, span);
+	q->shift = pick_shift(q, &old, lo);
 	full = span >> q->shift;
 	q->nb = full < q->bk_cap ? (uint32_t)full + 1 : q->bk_cap;
 	memset(q->bk, 0, (size_t)q->nb * sizeof(*q->bk));
@@ -954,12 +1008,20 @@ static bool reserve(struct fs_evq *q, size_t n_ent)
 		q->run_cap = cap;
 	}
 	if (q->side_cap < n_ent) {
+		struct ent *m;
+
 		cap = grown(q->side_cap, n_ent);
-		p = regrow(q->side, q->n_side * sizeof(*q->side),
-			   cap * sizeof(*q->side));
-		if (!p)
+		m = aligned_alloc(SIDE_ALIGN, ((cap + SIDE_PAD) * sizeof(*m) +
+					       SIDE_ALIGN - 1) /
+					      SIDE_ALIGN * SIDE_ALIGN);
+		if (!m)
 			return false;
-		q->side = p;
+		if (q->n_side > 0)
+			memcpy(m + SIDE_PAD, q->side,
+			       q->n_side * sizeof(*q->side));
+		free(q->side_mem);
+		q->side_mem = m;
+		q->side = m + SIDE_PAD;
 		q->side_cap = cap;
 	}
 	update_room(q);
@@ -997,7 +1059,7 @@ void fs_evq_destroy(struct fs_evq *q)
 	if (!q)
 		return;
 	free(q->run);
-	free(q->side);
+	free(q->side_mem);
 	free(q->bk);
 	free(q->chunk);
 	free(q->next);
@@ -1041,14 +1103,17 @@ uint64_t fs_evq_push(struct fs_evq *q, int64_t t_ns, int32_t prio,
 	t = (uint64_t)t_ns ^ TIME_BIAS;
 	w = (uint64_t)((int64_t)prio + PRIO_BIAS) << SEQ_BITS | seq;
 	if (q->heap_mode) {
-		e = &side;
-	} else {
-		e = place_slot(q, t);
-		if (!e)
-			e = run_slot(q, t, w);
-		if (!e)
-			e = &side;
+		side_push_fields(q, t, w, kind, subject, arg);
+		q->n_live++;
+		if (q->n_side > q->spill_at)
+			flatten(q); /* a small queue grew: back to the ladder */
+		return seq;
 	}
+	e = place_slot(q, t);
+	if (!e)
+		e = run_slot(q, t, w);
+	if (!e)
+		e = &side;
 	e->t = t;
 	e->w = w;
 	e->kind = kind;
