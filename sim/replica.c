@@ -296,6 +296,7 @@ static void run_unlink(struct sim *S, int32_t id)
 {
 	struct req *q = &S->r[id];
 
+	assert(S->n_running > 0);
 	if (q->prev >= 0)
 		S->r[q->prev].next = q->next;
 	else
@@ -310,12 +311,14 @@ static void run_unlink(struct sim *S, int32_t id)
 
 static void wq_push_back(struct sim *S, int32_t id)
 {
+	assert(S->wq_n < S->n);
 	S->ws->wq[(S->wq_head + S->wq_n) % S->n] = id;
 	S->wq_n++;
 }
 
 static void wq_push_front(struct sim *S, int32_t id)
 {
+	assert(S->wq_n < S->n);
 	S->wq_head = (S->wq_head + S->n - 1) % S->n;
 	S->ws->wq[S->wq_head] = id;
 	S->wq_n++;
@@ -323,11 +326,13 @@ static void wq_push_front(struct sim *S, int32_t id)
 
 static int32_t wq_front(const struct sim *S)
 {
+	assert(S->wq_n > 0);
 	return S->ws->wq[S->wq_head];
 }
 
 static void wq_pop_front(struct sim *S)
 {
+	assert(S->wq_n > 0);
 	S->wq_head = (S->wq_head + 1) % S->n;
 	S->wq_n--;
 }
@@ -350,6 +355,7 @@ static void dec_add(struct sim *S, int32_t id)
 	struct req *q = &S->r[id];
 	int64_t rel = (int64_t)q->base - q->g0;
 
+	assert(q->state == R_DECODE && S->n_heap < S->n);
 	S->sum_base += rel;
 	S->cnt[residue(rel)]++;
 	S->ws->heap[S->n_heap] = id;
@@ -363,6 +369,9 @@ static void dec_remove(struct sim *S, int32_t id)
 	struct req *q = &S->r[id];
 	int64_t rel = (int64_t)q->base - q->g0;
 
+	assert(q->heap_pos >= 0 && q->heap_pos < S->n_heap &&
+	       S->ws->heap[q->heap_pos] == id);
+	assert(S->cnt[residue(rel)] > 0);
 	S->sum_base -= rel;
 	S->cnt[residue(rel)]--;
 	heap_remove_at(S, q->heap_pos);
@@ -374,6 +383,7 @@ static void arrive(struct sim *S, int32_t id)
 {
 	struct req *q = &S->r[id];
 
+	assert(q->state == R_PENDING);
 	q->arrive_ns = S->now;
 	q->state = R_WAITING;
 	if (S->first_arrival_ns < 0)
@@ -389,7 +399,9 @@ static void finish(struct sim *S, int32_t id, long kv_len)
 	double first = (double)(q->first_ns - q->arrive_ns) / 1e9;
 	double e2e = (double)(S->now - q->arrive_ns) / 1e9;
 
+	assert(S->n_done < S->n && S->n_in_sys > 0);
 	S->free_blocks += blocks_for(kv_len);
+	assert(S->free_blocks <= S->m->n_kv_blocks);
 	run_unlink(S, id);
 	q->state = R_DONE;
 	ws->ttft[S->n_done] = first;
@@ -820,6 +832,22 @@ static enum fs_status make_requests(struct sim *S, struct fs_error *e)
 	return FS_OK;
 }
 
+/*
+ * The run's invariants, between events (O(1), asserts): every request in
+ * the system is waiting or running; decodes are running; KV blocks and
+ * counts stay in range; an iteration in flight ends no earlier than now.
+ */
+static void sim_check(const struct sim *S)
+{
+	assert(S->n_in_sys == S->wq_n + S->n_running);
+	assert(S->n_heap <= S->n_running && S->pf_n <= S->n_running);
+	assert(S->n_done + S->n_in_sys <= S->n);
+	assert(S->free_blocks >= 0 && S->free_blocks <= S->m->n_kv_blocks);
+	assert(!S->busy || S->iter_end_ns >= S->now);
+	assert(S->next_arrival < S->n);
+	(void)S;
+}
+
 /* The earliest pending event: time, then the arrival first at equal times. */
 static enum ev_kind next_event(const struct sim *S)
 {
@@ -901,6 +929,7 @@ enum fs_status fs_replica_run(struct fs_replica_ws *ws, const struct fs_serve_mo
 		}
 		if ((st = try_start(&S, e)))
 			return st;
+		sim_check(&S);
 	}
 	if (S.n_done != S.n)
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
