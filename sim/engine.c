@@ -61,8 +61,6 @@
 #define SPILL_MIN 256u     /* side heap size that may trigger a re-spread */
 #define SMALL_N 32u        /* at most this many entries at a refill: heap mode */
 #define SMALL_EXIT 128u    /* heap mode for a small queue ends past this */
-#define WINDOW_MIN 1024u   /* pops over which the ladder's work is judged */
-#define WORK_PER_POP 12u   /* ladder entry moves per pop judged too many */
 #define MIN_CAP 16u
 #define ALIGN 64u
 #define SIDE_PAD 3u        /* side[0] is entry 3 of an aligned block */
@@ -91,11 +89,7 @@ struct fs_evq {
 			       * share one 128-byte aligned block */
 	size_t n_side, side_cap;
 	size_t spill_at;    /* re-spread everything when side grows past this */
-	bool heap_mode;     /* every entry is in the side heap; no rung */
-	uint64_t retry_at;  /* n_popped at which heap mode tries the ladder */
-	uint64_t retry_len; /* pops of the next stay in heap mode, per entry */
-	uint64_t work;      /* entries moved by the ladder's tiers so far */
-	uint64_t win_pops, win_work; /* n_popped and work when the window began */
+	bool heap_mode;     /* small queue: every entry is in the side heap */
 	size_t room;        /* entries the capacities below allow (bar the ring) */
 
 	struct list *bk;    /* rung buckets; those below cur are empty */
@@ -605,11 +599,8 @@ static void move_bucket(struct fs_evq *q, uint32_t d)
 	b->n = 0;
 	q->run_pos = 0;
 	q->run_n = n;
-	q->work += n;
-	if (!insertion_sort(q->run, n, 8 * (size_t)n + 64)) {
+	if (!insertion_sort(q->run, n, 8 * (size_t)n + 64))
 		heap_sort(q->run, n);
-		q->work += (uint64_t)n * sub_bits(n) * 2;
-	}
 }
 
 /*
@@ -689,7 +680,6 @@ static void rebuild(struct fs_evq *q)
 		c = nxt;
 	}
 	q->rung_n = n_entries(q);
-	q->work += old.n;
 }
 
 static void append_top_if_kept(struct fs_evq *q, const struct ent *e,
@@ -716,7 +706,6 @@ static void spread_to_top(struct fs_evq *q)
 	q->run_pos = q->run_n = 0;
 	q->n_side = 0;
 	q->nb = q->cur = 0;
-	q->work += n_entries(q);
 }
 
 static void append_side_if_kept(struct fs_evq *q, const struct ent *e,
@@ -729,11 +718,11 @@ static void append_side_if_kept(struct fs_evq *q, const struct ent *e,
 
 /*
  * Puts every live entry into the side heap and leaves the rung unused: heap
- * mode, for a queue too small to be worth a rung, or one whose keys the rung
- * cannot spread. It ends when the side grows past exit_above entries (push)
- * or at pop number retry_at (settle), by a flatten.
+ * mode, for a queue too small to be worth a rung (rebuilding one for two
+ * entries on every pop costs several times a heap's work). A push that
+ * grows the side past SMALL_EXIT entries ends it by a flatten.
  */
-static void to_heap(struct fs_evq *q, size_t exit_above, uint64_t retry_at)
+static void to_heap(struct fs_evq *q)
 {
 	size_t k = 0;
 
@@ -749,27 +738,7 @@ static void to_heap(struct fs_evq *q, size_t exit_above, uint64_t retry_at)
 	q->nb = q->cur = 0;
 	side_heapify(q);
 	q->heap_mode = true;
-	q->spill_at = exit_above;
-	q->retry_at = retry_at;
-}
-
-/*
- * Whether the ladder moved entries more often than a heap would over the
- * last window of pops; starts a new window when one is complete.
- */
-static bool ladder_is_losing(struct fs_evq *q)
-{
-	uint64_t pops = q->n_popped - q->win_pops, work = q->work - q->win_work;
-	bool losing;
-
-	if (pops < WINDOW_MIN || pops < n_entries(q))
-		return false;
-	losing = work > WORK_PER_POP * pops;
-	q->win_pops = q->n_popped;
-	q->win_work = q->work;
-	if (!losing && q->retry_len > 1)
-		q->retry_len /= 2;
-	return losing;
+	q->spill_at = SMALL_EXIT;
 }
 
 /* Fills the empty bottom from the next non-empty bucket, or a new rung;
@@ -778,15 +747,7 @@ static void refill(struct fs_evq *q)
 {
 	assert(bottom_is_empty(q) && q->n_live > 0 && !q->heap_mode);
 	if (n_entries(q) <= SMALL_N) {
-		to_heap(q, SMALL_EXIT, UINT64_MAX);
-		return;
-	}
-	if (ladder_is_losing(q)) {
-		uint64_t stay = q->retry_len * (n_entries(q) + WINDOW_MIN);
-
-		if (q->retry_len < 64)
-			q->retry_len *= 2;
-		to_heap(q, SIZE_MAX, q->n_popped + stay);
+		to_heap(q);
 		return;
 	}
 	/* a rung sized for far fewer entries makes huge buckets: redo it */
@@ -822,20 +783,6 @@ static void drop_all(struct fs_evq *q)
 	q->n_stale = 0;
 	q->spill_at = SPILL_MIN;
 	q->heap_mode = false;
-	q->retry_at = UINT64_MAX;
-}
-
-/* Leaves heap mode (if in it): every entry goes to the top, stale ones are
- * dropped, and the ladder is judged afresh. */
-static void leave_heap(struct fs_evq *q)
-{
-	if (q->heap_mode) {
-		q->win_pops = q->n_popped;
-		q->win_work = q->work;
-	}
-	q->heap_mode = false;
-	q->retry_at = UINT64_MAX;
-	spread_to_top(q);
 }
 
 /* Restores (I) after an event left or was cancelled. */
@@ -847,8 +794,6 @@ static void settle(struct fs_evq *q)
 				drop_all(q);
 			return;
 		}
-		if (q->n_popped >= q->retry_at)
-			leave_heap(q);
 		if (bottom_is_empty(q)) {
 			refill(q);
 			continue;
@@ -868,7 +813,8 @@ static void settle(struct fs_evq *q)
  */
 static void flatten(struct fs_evq *q)
 {
-	leave_heap(q);
+	q->heap_mode = false;
+	spread_to_top(q);
 	assert(q->n_stale == 0);
 	settle(q);
 }
@@ -1042,8 +988,6 @@ enum fs_status fs_evq_create(struct fs_evq **out, size_t capacity_hint)
 	q->free_head = NONE;
 	q->next_seq = 1;
 	q->spill_at = SPILL_MIN;
-	q->retry_at = UINT64_MAX;
-	q->retry_len = 1;
 	if (hint > MAX_ENTRIES)
 		hint = MAX_ENTRIES;
 	if (!reserve(q, hint)) {
@@ -1158,8 +1102,7 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
 	q->n_live--;
 	q->n_popped++;
 	q->now_ns = out->t_ns;
-	if (q->n_stale > 0 || bottom_is_empty(q) ||
-	    q->n_popped >= q->retry_at)
+	if (q->n_stale > 0 || bottom_is_empty(q))
 		settle(q);
 	return true;
 }
