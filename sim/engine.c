@@ -53,7 +53,7 @@
 #define PRIO_BIAS (-(int64_t)FS_EVQ_PRIO_MIN)
 #define TIME_BIAS (UINT64_C(1) << 63)
 #define CHUNK 16u          /* entries per chunk (512 bytes) */
-#define BUCKET_TARGET 128u /* wanted entries per bucket when it is reached */
+#define BUCKET_TARGET 32u  /* wanted entries per bucket when it is reached */
 #define SAMPLES 64u        /* top entries sampled to choose the bucket width */
 #define FRONT 8u           /* density is estimated over the first 1/FRONT */
 #define SUB_BITS_MAX 10u   /* at most 2^10 counters in the counting sort */
