@@ -1,7 +1,8 @@
 /*
  * engine.c - the event queue: a two-tier ladder queue (a sorted bottom, one
- * rung of time buckets, an unsorted top) with a ring of handles for lazy
- * cancellation. Design, measurements and limits: docs/ENGINE.md.
+ * rung of time buckets, an unsorted top), a plain heap for small queues, and
+ * a handle set made on the first cancel. Design, measurements and limits:
+ * docs/ENGINE.md.
  *
  * Entries are 32 bytes: key { t = time biased to unsigned order,
  * w = (prio + bias) << 48 | seq } and the payload. Comparing (t, w) as one
@@ -22,22 +23,30 @@
  * (a counting sort on the time's next bits, then an insertion sort that the
  * counting leaves with little to do; heapsort if it would take long). When
  * the rung is used up it is rebuilt from the top, with a width chosen so
- * that a bucket holds about BUCKET_TARGET entries near its start. Each entry
- * is moved a few times in all, so push and pop are O(1) amortised for
- * spread-out times; events crowded into one bucket cost O(log n) each
- * (heapsort, or the side heap). A side heap grown past n / 8 by pushes, or
- * a rung built for less than half the entries now stored, is rebuilt.
+ * that a bucket holds about BUCKET_TARGET entries at the density of the
+ * first eighth of the entries (a quantile of a sample, so heavy tails and
+ * far outliers do not widen the buckets). Each entry is moved a few times
+ * in all, so push and pop are O(1) amortised for spread-out times; events
+ * crowded into one bucket cost O(log n) each (heapsort, or the side heap).
+ * A side heap grown past n / 8 by pushes, or a rung built for less than half
+ * the entries now stored, is rebuilt.
+ *
+ * Heap mode: a refill that finds at most SMALL_N entries puts them all in
+ * the side heap and leaves the rung unused; a push that grows the side past
+ * SMALL_EXIT returns to the ladder. Rebuilding a rung for one or two
+ * entries on every pop cost several times what a heap does.
  *
  * Buckets and the top are lists of CHUNK-entry chunks from one pool with a
  * free list. Push reserves every chunk, bucket and bottom slot a later pop
  * could need, so pop never allocates and never fails.
  *
- * Handles: the ring holds, in slot seq & mask, the seq of every pending event
- * (0: free). Push takes the next seq whose slot is free, so seqs increase but
- * may skip values; the ring is kept at most half full, which bounds the skip
- * to one value per push amortised. Cancelling zeroes the slot; the entry
- * stays where it is (stale) and is dropped when it reaches the head, when
- * its tier is moved, or when stale entries outnumber live ones.
+ * Handles: seqs are consecutive. Until the first cancel nothing records
+ * them (every stored entry is live). The first cancel builds a hash set of
+ * the pending seqs (open addressing, home slot seq & mask, at most half
+ * full, deletion by shifting the cluster back); from then on push inserts,
+ * pop and cancel remove. Cancelling removes the seq; the entry stays where
+ * it is (stale) and is dropped when it reaches the head, when its tier is
+ * moved, or when stale entries outnumber live ones.
  *
  * Invariant (I): whenever an event is pending, the bottom is non-empty and
  * its head is live; so peek is O(1) and const.
@@ -90,7 +99,7 @@ struct fs_evq {
 	size_t n_side, side_cap;
 	size_t spill_at;    /* re-spread everything when side grows past this */
 	bool heap_mode;     /* small queue: every entry is in the side heap */
-	size_t room;        /* entries the capacities below allow (bar the ring) */
+	size_t room;        /* entries the capacities below allow (bar the set) */
 
 	struct list *bk;    /* rung buckets; those below cur are empty */
 	uint32_t nb, cur, bk_cap;
@@ -105,7 +114,8 @@ struct fs_evq {
 	uint32_t *next;     /* next chunk in a list or in the free list */
 	uint32_t n_chunks, free_head;
 
-	uint64_t *ring;     /* seq of each pending event in slot seq & mask */
+	uint64_t *ring;     /* handle set: pending seqs, 0 = empty; NULL until
+			     * the first cancel */
 	uint64_t mask;
 	uint64_t next_seq;  /* never reset, so old handles stay stale */
 
