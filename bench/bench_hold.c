@@ -6,10 +6,10 @@
  * an increment, so the queue size stays N. The increments are drawn once per
  * distribution into a table (GSL, taus2, fixed seed) that both queues read in
  * the same order, so they see the same keys; drawing is not timed. Each
- * (distribution, N) runs the queue and the heap alternately, ROUNDS times
- * each, in this process on one core, and keeps each one's best rate (other
- * load on the machine only ever slows a round down); the ratio is the
- * queue's best rate over the heap's.
+ * (distribution, N) fills and warms up (2N holds) both, then times them in
+ * alternating rounds, ROUNDS each, in this process on one core, and keeps
+ * each one's best round (other load on the machine only ever slows a round
+ * down); the ratio is the queue's best rate over the heap's.
  *
  * Distributions of the increment (mean about 1 ms unless said):
  *   exp       Exp(mean 1 ms)
@@ -30,6 +30,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,68 +132,109 @@ static double elapsed_s(const struct timespec *a, const struct timespec *b)
 	       (double)(b->tv_nsec - a->tv_nsec) * 1e-9;
 }
 
-/* The hold model on the engine; events per second, or -1 on failure. */
-static double run_evq(size_t n, unsigned long holds, const int64_t *inc)
-{
-	struct fs_evq *q = NULL;
-	struct timespec t0, t1;
-	struct fs_event ev;
-	int64_t last = 0;
-	size_t k = 0;
-	double rate = -1;
+/*
+ * One structure's hold model: it is filled and warmed up once (2N holds),
+ * then timed in rounds that continue where the last one stopped; k indexes
+ * the draws, so both structures read the same sequence.
+ */
+struct hold_evq {
+	struct fs_evq *q;
+	size_t k;
+	int64_t last;
+};
 
-	if (fs_evq_create(&q, n) != FS_OK)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (!fs_evq_push(q, inc[k++ % TABLE], 0, 0, (uint32_t)i, 0))
-			goto out;
-	for (unsigned long i = 0; i < holds + 2 * n; i++) {
-		if (i == 2 * n)
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (!fs_evq_pop(q, &ev) || ev.t_ns < last)
-			goto out;
-		last = ev.t_ns;
-		if (!fs_evq_push(q, ev.t_ns + inc[k++ % TABLE], 0, 0,
+struct hold_heap {
+	struct bheap h;
+	size_t k;
+	int64_t last;
+};
+
+static bool evq_holds(struct hold_evq *s, unsigned long holds,
+		      const int64_t *inc)
+{
+	struct fs_event ev;
+
+	for (unsigned long i = 0; i < holds; i++) {
+		if (!fs_evq_pop(s->q, &ev) || ev.t_ns < s->last)
+			return false;
+		s->last = ev.t_ns;
+		if (!fs_evq_push(s->q, ev.t_ns + inc[s->k++ % TABLE], 0, 0,
 				 ev.subject, ev.arg + 1))
-			goto out;
+			return false;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (fs_evq_size(q) == n && fs_evq_check(q))
-		rate = (double)holds / elapsed_s(&t0, &t1);
-out:
-	fs_evq_destroy(q);
-	return rate;
+	return true;
 }
 
-/* The same on the reference heap; events per second, or -1. */
-static double run_heap(size_t n, unsigned long holds, const int64_t *inc)
+static bool heap_holds(struct hold_heap *s, unsigned long holds,
+		       const int64_t *inc)
 {
-	struct bheap h = { malloc(n * sizeof(struct hent)), 0, n, 1 };
-	struct timespec t0, t1;
-	int64_t last = 0;
-	size_t k = 0;
-	double rate = -1;
+	for (unsigned long i = 0; i < holds; i++) {
+		struct hent e = bheap_pop(&s->h);
 
-	if (!h.a)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		bheap_push(&h, inc[k++ % TABLE], (uint32_t)i, 0);
-	for (unsigned long i = 0; i < holds + 2 * n; i++) {
-		struct hent e;
-
-		if (i == 2 * n)
-			clock_gettime(CLOCK_MONOTONIC, &t0);
-		e = bheap_pop(&h);
-		if (e.t < last)
-			goto out;
-		last = e.t;
-		bheap_push(&h, e.t + inc[k++ % TABLE], e.subject, e.arg + 1);
+		if (e.t < s->last)
+			return false;
+		s->last = e.t;
+		bheap_push(&s->h, e.t + inc[s->k++ % TABLE], e.subject,
+			   e.arg + 1);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rate = (double)holds / elapsed_s(&t0, &t1);
-out:
-	free(h.a);
-	return rate;
+	return true;
+}
+
+static bool evq_start(struct hold_evq *s, size_t n, const int64_t *inc)
+{
+	if (fs_evq_create(&s->q, n) != FS_OK)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!fs_evq_push(s->q, inc[s->k++ % TABLE], 0, 0, (uint32_t)i,
+				 0))
+			return false;
+	return evq_holds(s, 2 * n, inc);
+}
+
+static bool heap_start(struct hold_heap *s, size_t n, const int64_t *inc)
+{
+	s->h.a = malloc(n * sizeof(struct hent));
+	s->h.cap = n;
+	s->h.next_seq = 1;
+	if (!s->h.a)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		bheap_push(&s->h, inc[s->k++ % TABLE], (uint32_t)i, 0);
+	return heap_holds(s, 2 * n, inc);
+}
+
+/*
+ * Rates (holds per second) of the queue and the heap at size n, each the
+ * best of ROUNDS alternating rounds; false on an engine failure (order,
+ * memory, or the final check).
+ */
+static bool measure(size_t n, unsigned long holds, const int64_t *inc,
+		    double *evq_rate, double *heap_rate)
+{
+	struct hold_evq a = { NULL, 0, 0 };
+	struct hold_heap b = { { NULL, 0, 0, 1 }, 0, 0 };
+	struct timespec t0, t1;
+	bool ok = evq_start(&a, n, inc) && heap_start(&b, n, inc);
+
+	*evq_rate = *heap_rate = 0;
+	for (int r = 0; ok && r < ROUNDS; r++) {
+		double x, y;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok = evq_holds(&a, holds, inc);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		x = (double)holds / elapsed_s(&t0, &t1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ok = ok && heap_holds(&b, holds, inc);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		y = (double)holds / elapsed_s(&t0, &t1);
+		*evq_rate = x > *evq_rate ? x : *evq_rate;
+		*heap_rate = y > *heap_rate ? y : *heap_rate;
+	}
+	ok = ok && fs_evq_size(a.q) == n && fs_evq_check(a.q);
+	fs_evq_destroy(a.q);
+	free(b.h.a);
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -231,16 +273,9 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < TABLE; i++)
 			inc[i] = draw_ns(r, (enum dist)d);
 		for (size_t i = 0; i < n_sizes; i++) {
-			double x = 0, y = 0;
+			double x, y;
 
-			for (int k = 0; k < ROUNDS && x >= 0 && y >= 0; k++) {
-				double a = run_evq(sizes[i], holds, inc);
-				double b = run_heap(sizes[i], holds, inc);
-
-				x = a < 0 || a > x ? a : x;
-				y = b < 0 || b > y ? b : y;
-			}
-			if (x < 0 || y < 0) {
+			if (!measure(sizes[i], holds, inc, &x, &y)) {
 				fprintf(stderr, "bench_hold: %s n=%zu failed "
 					"(order, memory or check)\n",
 					dist_name[d], sizes[i]);
