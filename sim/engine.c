@@ -43,8 +43,8 @@
  *
  * Handles: seqs are consecutive. Until the first cancel nothing records
  * them (every stored entry is live). The first cancel builds a hash set of
- * the pending seqs (open addressing, home slot seq & mask, at most half
- * full, deletion by shifting the cluster back); from then on push inserts,
+ * the pending seqs (open addressing, Fibonacci-hashed home slot, linear
+ * probing, at most half full, deletion by shifting the cluster back); from then on push inserts,
  * pop and cancel remove. Cancelling removes the seq; the entry stays where
  * it is (stale) and is dropped when it reaches the head, when its tier is
  * moved, or when stale entries outnumber live ones.
@@ -120,7 +120,8 @@ struct fs_evq {
 
 	uint64_t *ring;     /* handle set: pending seqs, 0 = empty; NULL until
 			     * the first cancel */
-	uint64_t mask;
+	uint64_t mask;      /* slots - 1 */
+	unsigned hs_shift;  /* 64 - log2(slots) */
 	uint64_t next_seq;  /* never reset, so old handles stay stale */
 
 	size_t n_live;      /* pending events */
@@ -146,10 +147,20 @@ static inline uint64_t ent_seq(const struct ent *e)
 
 /* ---- the handle set: pending seqs, open addressing, made on first use ---- */
 
+/*
+ * Home slot of seq: Fibonacci hashing. Not seq & mask: pending seqs are
+ * consecutive runs (recent pushes) among old long-lived ones, and with
+ * linear probing those runs made clusters as long as the queue.
+ */
+static inline uint64_t hs_home(const struct fs_evq *q, uint64_t seq)
+{
+	return (seq * UINT64_C(0x9E3779B97F4A7C15)) >> q->hs_shift;
+}
+
 /* The slot holding seq, or the empty slot where it would go. */
 static inline uint64_t hs_find(const struct fs_evq *q, uint64_t seq)
 {
-	uint64_t i = seq & q->mask;
+	uint64_t i = hs_home(q, seq);
 
 	while (q->ring[i] != 0 && q->ring[i] != seq)
 		i = (i + 1) & q->mask;
@@ -174,7 +185,7 @@ static bool hs_remove(struct fs_evq *q, uint64_t seq)
 		if (q->ring[j] == 0)
 			break;
 		/* the entry at j may fill i when i lies on its probe path */
-		if (((j - (q->ring[j] & m)) & m) >= ((j - i) & m)) {
+		if (((j - hs_home(q, q->ring[j])) & m) >= ((j - i) & m)) {
 			q->ring[i] = q->ring[j];
 			i = j;
 		}
@@ -871,6 +882,9 @@ static bool ring_resize(struct fs_evq *q, size_t cap)
 		return false;
 	q->ring = r;
 	q->mask = mask;
+	q->hs_shift = 64;
+	while (((uint64_t)1 << (64 - q->hs_shift)) < cap)
+		q->hs_shift--;
 	if (old) {
 		for (uint64_t i = 0; i <= old_mask; i++)
 			if (old[i] != 0)
