@@ -1,7 +1,8 @@
 /*
  * engine.c - the event queue: a two-tier ladder queue (a sorted bottom, one
- * rung of time buckets, an unsorted top) with a ring of handles for lazy
- * cancellation. Design, measurements and limits: docs/ENGINE.md.
+ * rung of time buckets, an unsorted top), a plain heap for small queues, and
+ * a handle set made on the first cancel. Design, measurements and limits:
+ * docs/ENGINE.md.
  *
  * Entries are 32 bytes: key { t = time biased to unsigned order,
  * w = (prio + bias) << 48 | seq } and the payload. Comparing (t, w) as one
@@ -22,22 +23,31 @@
  * (a counting sort on the time's next bits, then an insertion sort that the
  * counting leaves with little to do; heapsort if it would take long). When
  * the rung is used up it is rebuilt from the top, with a width chosen so
- * that a bucket holds about BUCKET_TARGET entries near its start. Each entry
- * is moved a few times in all, so push and pop are O(1) amortised for
- * spread-out times; events crowded into one bucket cost O(log n) each
- * (heapsort, or the side heap). A side heap grown past n / 8 by pushes, or
- * a rung built for less than half the entries now stored, is rebuilt.
+ * that a bucket holds about BUCKET_TARGET (BUCKET_WIDE when the rung is
+ * built from WIDE_FROM entries or more) entries at the density of the
+ * first eighth of the entries (a quantile of a sample, so heavy tails and
+ * far outliers do not widen the buckets). Each entry is moved a few times
+ * in all, so push and pop are O(1) amortised for spread-out times; events
+ * crowded into one bucket cost O(log n) each (heapsort, or the side heap).
+ * A side heap grown past n / 8 by pushes, or a rung built for less than half
+ * the entries now stored, is rebuilt.
+ *
+ * Heap mode: a refill that finds at most SMALL_N entries puts them all in
+ * the side heap and leaves the rung unused; a push that grows the side past
+ * SMALL_EXIT returns to the ladder. Rebuilding a rung for one or two
+ * entries on every pop cost several times what a heap does.
  *
  * Buckets and the top are lists of CHUNK-entry chunks from one pool with a
  * free list. Push reserves every chunk, bucket and bottom slot a later pop
  * could need, so pop never allocates and never fails.
  *
- * Handles: the ring holds, in slot seq & mask, the seq of every pending event
- * (0: free). Push takes the next seq whose slot is free, so seqs increase but
- * may skip values; the ring is kept at most half full, which bounds the skip
- * to one value per push amortised. Cancelling zeroes the slot; the entry
- * stays where it is (stale) and is dropped when it reaches the head, when
- * its tier is moved, or when stale entries outnumber live ones.
+ * Handles: seqs are consecutive. Until the first cancel nothing records
+ * them (every stored entry is live). The first cancel builds a hash set of
+ * the pending seqs (open addressing, Fibonacci-hashed home slot, linear
+ * probing, at most half full, deletion by shifting the cluster back); from then on push inserts,
+ * pop and cancel remove. Cancelling removes the seq; the entry stays where
+ * it is (stale) and is dropped when it reaches the head, when its tier is
+ * moved, or when stale entries outnumber live ones.
  *
  * Invariant (I): whenever an event is pending, the bottom is non-empty and
  * its head is live; so peek is O(1) and const.
@@ -53,14 +63,21 @@
 #define PRIO_BIAS (-(int64_t)FS_EVQ_PRIO_MIN)
 #define TIME_BIAS (UINT64_C(1) << 63)
 #define CHUNK 16u          /* entries per chunk (512 bytes) */
-#define BUCKET_TARGET 128u /* wanted entries per bucket when it is reached */
+#define BUCKET_TARGET 32u  /* wanted entries per bucket when it is reached */
+#define BUCKET_WIDE 128u   /* the same for a rung built from WIDE_FROM entries
+			    * on: fewer bucket tails to keep warm in cache */
+#define WIDE_FROM 4096u
 #define SAMPLES 64u        /* top entries sampled to choose the bucket width */
 #define FRONT 8u           /* density is estimated over the first 1/FRONT */
 #define SUB_BITS_MAX 10u   /* at most 2^10 counters in the counting sort */
 #define COMPACT_MIN 64u    /* stale entries tolerated before flattening */
 #define SPILL_MIN 256u     /* side heap size that may trigger a re-spread */
+#define SMALL_N 32u        /* at most this many entries at a refill: heap mode */
+#define SMALL_EXIT 128u    /* heap mode for a small queue ends past this */
 #define MIN_CAP 16u
 #define ALIGN 64u
+#define SIDE_PAD 3u        /* side[0] is entry 3 of an aligned block */
+#define SIDE_ALIGN 128u    /* four 32-byte entries */
 #define NONE UINT32_MAX
 #define MAX_ENTRIES (UINT32_MAX / 4) /* list counts and chunk ids are 32-bit */
 
@@ -81,9 +98,12 @@ struct fs_evq {
 	struct ent *run;    /* run[run_pos .. run_n) sorted ascending */
 	size_t run_pos, run_n, run_cap;
 	struct ent *side;   /* 4-ary heap; children of i are 4i+1 .. 4i+4 */
+	struct ent *side_mem; /* side - SIDE_PAD: the children of any entry
+			       * share one 128-byte aligned block */
 	size_t n_side, side_cap;
 	size_t spill_at;    /* re-spread everything when side grows past this */
-	size_t room;        /* entries the capacities below allow (bar the ring) */
+	bool heap_mode;     /* small queue: every entry is in the side heap */
+	size_t room;        /* entries the capacities below allow (bar the set) */
 
 	struct list *bk;    /* rung buckets; those below cur are empty */
 	uint32_t nb, cur, bk_cap;
@@ -98,8 +118,10 @@ struct fs_evq {
 	uint32_t *next;     /* next chunk in a list or in the free list */
 	uint32_t n_chunks, free_head;
 
-	uint64_t *ring;     /* seq of each pending event in slot seq & mask */
-	uint64_t mask;
+	uint64_t *ring;     /* handle set: pending seqs, 0 = empty; NULL until
+			     * the first cancel */
+	uint64_t mask;      /* slots - 1 */
+	unsigned hs_shift;  /* 64 - log2(slots) */
 	uint64_t next_seq;  /* never reset, so old handles stay stale */
 
 	size_t n_live;      /* pending events */
@@ -123,11 +145,61 @@ static inline uint64_t ent_seq(const struct ent *e)
 	return e->w & SEQ_MASK;
 }
 
+/* ---- the handle set: pending seqs, open addressing, made on first use ---- */
+
+/*
+ * Home slot of seq: Fibonacci hashing. Not seq & mask: pending seqs are
+ * consecutive runs (recent pushes) among old long-lived ones, and with
+ * linear probing those runs made clusters as long as the queue.
+ */
+static inline uint64_t hs_home(const struct fs_evq *q, uint64_t seq)
+{
+	return (seq * UINT64_C(0x9E3779B97F4A7C15)) >> q->hs_shift;
+}
+
+/* The slot holding seq, or the empty slot where it would go. */
+static inline uint64_t hs_find(const struct fs_evq *q, uint64_t seq)
+{
+	uint64_t i = hs_home(q, seq);
+
+	while (q->ring[i] != 0 && q->ring[i] != seq)
+		i = (i + 1) & q->mask;
+	return i;
+}
+
+static inline void hs_insert(struct fs_evq *q, uint64_t seq)
+{
+	q->ring[hs_find(q, seq)] = seq;
+}
+
+/* Removes seq; false when it was not there. Later entries of its cluster
+ * shift back into the hole, so lookups never need tombstones. */
+static bool hs_remove(struct fs_evq *q, uint64_t seq)
+{
+	uint64_t i = hs_find(q, seq), j = i, m = q->mask;
+
+	if (q->ring[i] == 0)
+		return false;
+	for (;;) {
+		j = (j + 1) & m;
+		if (q->ring[j] == 0)
+			break;
+		/* the entry at j may fill i when i lies on its probe path */
+		if (((j - hs_home(q, q->ring[j])) & m) >= ((j - i) & m)) {
+			q->ring[i] = q->ring[j];
+			i = j;
+		}
+	}
+	q->ring[i] = 0;
+	return true;
+}
+
+/* Every entry is live while no handle was ever used (no set, no stale). */
 static inline bool ent_is_live(const struct fs_evq *q, const struct ent *e)
 {
 	uint64_t seq = ent_seq(e);
 
-	return q->ring[seq & q->mask] == seq;
+	return !q->ring || q->ring[hs_find(q, seq)] == seq;
 }
 
 static inline size_t n_entries(const struct fs_evq *q)
@@ -166,6 +238,16 @@ static void side_fill_root(struct ent *h, size_t n, struct ent e)
 	size_t i = 0, m;
 
 	while ((m = min_child(h, n, i)) != 0) {
+		/* the next level's block depends on compares: fetch the four
+		 * candidate blocks now so the misses overlap */
+		size_t g = 16 * i + 5;
+
+		if (g < n) {
+			const char *b = (const char *)&h[g];
+
+			for (int k = 0; k < 8; k++)
+				__builtin_prefetch(b + 64 * k);
+		}
 		h[i] = h[m];
 		i = m;
 	}
@@ -178,6 +260,50 @@ static void side_fill_root(struct ent *h, size_t n, struct ent e)
 		i = p;
 	}
 	h[i] = e;
+}
+
+/* Floyd's heap construction over side[0 .. n_side). */
+static void side_heapify(struct fs_evq *q)
+{
+	struct ent *h = q->side;
+	size_t n = q->n_side;
+
+	for (size_t i = n > 1 ? (n - 2) / 4 + 1 : 0; i-- > 0;) {
+		struct ent x = h[i];
+		size_t j = i, m;
+
+		while ((m = min_child(h, n, j)) != 0 && ent_less(&h[m], &x)) {
+			h[j] = h[m];
+			j = m;
+		}
+		h[j] = x;
+	}
+}
+
+/* Pushes straight into the side heap: the hole climbs first and the fields
+ * are written once into their final slot. */
+static inline void side_push_fields(struct fs_evq *q, uint64_t t, uint64_t w,
+				    uint32_t kind, uint32_t subject,
+				    uint64_t arg)
+{
+	struct ent *h = q->side;
+	size_t i = q->n_side++;
+	u128 key = (u128)t << 64 | w;
+
+	assert(q->n_side <= q->side_cap);
+	while (i > 0) {
+		size_t p = (i - 1) / 4;
+
+		if (key >= ((u128)h[p].t << 64 | h[p].w))
+			break;
+		h[i] = h[p];
+		i = p;
+	}
+	h[i].t = t;
+	h[i].w = w;
+	h[i].kind = kind;
+	h[i].subject = subject;
+	h[i].arg = arg;
 }
 
 static void side_push(struct fs_evq *q, const struct ent *e)
@@ -503,30 +629,47 @@ static void move_bucket(struct fs_evq *q, uint32_t d)
 }
 
 /*
- * Bucket width (log2) for n entries spanning [lo, lo + span]: sample entries
- * across the list, estimate the density over the first 1/FRONT of the span
- * (where the next buckets are) and aim at BUCKET_TARGET per bucket.
+ * Bucket width (log2) for the n entries of l from lo on: sample SAMPLES
+ * entries across the list, take the time below which a fraction 1/FRONT of
+ * them lie (a quantile, so one far entry cannot stretch the estimate, as a
+ * span would), and aim at BUCKET_TARGET entries per bucket at that density
+ * (BUCKET_WIDE for large rungs: at N = 10^6 the wider buckets held about
+ * twice the hold rate, at N = 10^3 the narrower ones, docs/ENGINE.md).
  */
 static unsigned pick_shift(const struct fs_evq *q, const struct list *l,
-			   uint64_t lo, uint64_t span)
+			   uint64_t lo)
 {
+	uint64_t smp[SAMPLES];
 	uint32_t n_ch = (l->n + CHUNK - 1) / CHUNK;
-	uint32_t stride = n_ch / SAMPLES + 1, c = l->head, taken = 0, near = 0;
-	double front = (double)(span / FRONT) + 1, width;
+	uint32_t stride = n_ch / SAMPLES + 1, c = l->head, taken = 0, k;
+	double width;
 	unsigned shift = 0;
 
-	for (uint32_t i = 0; i < n_ch; i++) {
+	for (uint32_t i = 0; i < n_ch && taken < SAMPLES; i++) {
 		if (i % stride == 0) {
+			const struct ent *e = chunk_at(q, c);
+			uint32_t in = i + 1 < n_ch ? CHUNK : l->n - i * CHUNK;
+
+			/* a different slot per chunk: chunks fill in order */
+			smp[taken] = e[(taken * 7u) % in].t - lo;
 			taken++;
-			if (chunk_at(q, c)->t - lo <= span / FRONT)
-				near++;
 		}
 		if (i + 1 < n_ch)
 			c = q->next[c];
 	}
-	if (near == 0)
-		near = 1;
-	width = BUCKET_TARGET * front * taken / ((double)near * l->n);
+	/* insertion sort of at most SAMPLES values */
+	for (uint32_t i = 1; i < taken; i++) {
+		uint64_t x = smp[i];
+		uint32_t j = i;
+
+		for (; j > 0 && smp[j - 1] > x; j--)
+			smp[j] = smp[j - 1];
+		smp[j] = x;
+	}
+	k = taken / FRONT;
+	width = (l->n < WIDE_FROM ? BUCKET_TARGET : BUCKET_WIDE) *
+		((double)smp[k] + 1) * taken /
+		((double)(k + 1) * l->n);
 	while (shift < 62 && (double)(UINT64_C(2) << shift) <= width)
 		shift++;
 	return shift;
@@ -540,7 +683,7 @@ static void rebuild(struct fs_evq *q)
 	uint32_t c = old.head;
 
 	assert(bottom_is_empty(q) && q->cur == q->nb && old.n > 0);
-	q->shift = pick_shift(q, &old, lo, span);
+	q->shift = pick_shift(q, &old, lo);
 	full = span >> q->shift;
 	q->nb = full < q->bk_cap ? (uint32_t)full + 1 : q->bk_cap;
 	memset(q->bk, 0, (size_t)q->nb * sizeof(*q->bk));
@@ -593,10 +736,48 @@ static void spread_to_top(struct fs_evq *q)
 	q->nb = q->cur = 0;
 }
 
-/* Fills the empty bottom from the next non-empty bucket, or a new rung. */
+static void append_side_if_kept(struct fs_evq *q, const struct ent *e,
+				void *ctx)
+{
+	(void)ctx;
+	if (keep(q, e))
+		q->side[q->n_side++] = *e;
+}
+
+/*
+ * Puts every live entry into the side heap and leaves the rung unused: heap
+ * mode, for a queue too small to be worth a rung (rebuilding one for two
+ * entries on every pop costs several times a heap's work). A push that
+ * grows the side past SMALL_EXIT entries ends it by a flatten.
+ */
+static void to_heap(struct fs_evq *q)
+{
+	size_t k = 0;
+
+	for (size_t i = q->run_pos; i < q->run_n; i++)
+		if (keep(q, &q->run[i]))
+			q->run[k++] = q->run[i];
+	memcpy(q->side + q->n_side, q->run, k * sizeof(*q->run));
+	q->n_side += k;
+	q->run_pos = q->run_n = 0;
+	for (uint32_t i = q->cur; i < q->nb; i++)
+		list_drain(q, &q->bk[i], append_side_if_kept, NULL);
+	list_drain(q, &q->top, append_side_if_kept, NULL);
+	q->nb = q->cur = 0;
+	side_heapify(q);
+	q->heap_mode = true;
+	q->spill_at = SMALL_EXIT;
+}
+
+/* Fills the empty bottom from the next non-empty bucket, or a new rung;
+ * or switches to heap mode (which fills the bottom). */
 static void refill(struct fs_evq *q)
 {
-	assert(bottom_is_empty(q) && q->n_live > 0);
+	assert(bottom_is_empty(q) && q->n_live > 0 && !q->heap_mode);
+	if (n_entries(q) <= SMALL_N) {
+		to_heap(q);
+		return;
+	}
 	/* a rung sized for far fewer entries makes huge buckets: redo it */
 	if (q->nb > 0 && n_entries(q) > 2 * q->rung_n + SPILL_MIN)
 		spread_to_top(q);
@@ -629,6 +810,7 @@ static void drop_all(struct fs_evq *q)
 	q->rung_n = 0;
 	q->n_stale = 0;
 	q->spill_at = SPILL_MIN;
+	q->heap_mode = false;
 }
 
 /* Restores (I) after an event left or was cancelled. */
@@ -659,6 +841,7 @@ static void settle(struct fs_evq *q)
  */
 static void flatten(struct fs_evq *q)
 {
+	q->heap_mode = false;
 	spread_to_top(q);
 	assert(q->n_stale == 0);
 	settle(q);
@@ -693,17 +876,21 @@ static bool ring_resize(struct fs_evq *q, size_t cap)
 {
 	uint64_t *r = calloc(cap, sizeof(*r));
 	uint64_t mask = (uint64_t)cap - 1;
+	uint64_t *old = q->ring, old_mask = q->mask;
 
 	if (!r)
 		return false;
-	if (q->ring) {
-		for (uint64_t i = 0; i <= q->mask; i++)
-			if (q->ring[i] != 0)
-				r[q->ring[i] & mask] = q->ring[i];
-		free(q->ring);
-	}
 	q->ring = r;
 	q->mask = mask;
+	q->hs_shift = 64;
+	while (((uint64_t)1 << (64 - q->hs_shift)) < cap)
+		q->hs_shift--;
+	if (old) {
+		for (uint64_t i = 0; i <= old_mask; i++)
+			if (old[i] != 0)
+				hs_insert(q, old[i]);
+		free(old);
+	}
 	return true;
 }
 
@@ -773,7 +960,7 @@ static bool reserve(struct fs_evq *q, size_t n_ent)
 
 	if (n_ent > MAX_ENTRIES)
 		return false;
-	if (q->n_live + 1 > ((size_t)q->mask + 1) / 2 &&
+	if (q->ring && q->n_live + 1 > ((size_t)q->mask + 1) / 2 &&
 	    !ring_resize(q, ((size_t)q->mask + 1) * 2))
 		return false;
 	if (q->bk_cap < need_bk(n_ent)) {
@@ -798,12 +985,20 @@ static bool reserve(struct fs_evq *q, size_t n_ent)
 		q->run_cap = cap;
 	}
 	if (q->side_cap < n_ent) {
+		struct ent *m;
+
 		cap = grown(q->side_cap, n_ent);
-		p = regrow(q->side, q->n_side * sizeof(*q->side),
-			   cap * sizeof(*q->side));
-		if (!p)
+		m = aligned_alloc(SIDE_ALIGN, ((cap + SIDE_PAD) * sizeof(*m) +
+					       SIDE_ALIGN - 1) /
+					      SIDE_ALIGN * SIDE_ALIGN);
+		if (!m)
 			return false;
-		q->side = p;
+		if (q->n_side > 0)
+			memcpy(m + SIDE_PAD, q->side,
+			       q->n_side * sizeof(*q->side));
+		free(q->side_mem);
+		q->side_mem = m;
+		q->side = m + SIDE_PAD;
 		q->side_cap = cap;
 	}
 	update_room(q);
@@ -818,7 +1013,6 @@ enum fs_status fs_evq_create(struct fs_evq **out, size_t capacity_hint)
 {
 	struct fs_evq *q = calloc(1, sizeof(*q));
 	size_t hint = capacity_hint < MIN_CAP ? MIN_CAP : capacity_hint;
-	size_t ring_cap = MIN_CAP;
 
 	if (!q)
 		return FS_ERR_NOMEM;
@@ -827,9 +1021,7 @@ enum fs_status fs_evq_create(struct fs_evq **out, size_t capacity_hint)
 	q->spill_at = SPILL_MIN;
 	if (hint > MAX_ENTRIES)
 		hint = MAX_ENTRIES;
-	while (ring_cap < 2 * hint)
-		ring_cap *= 2;
-	if (!ring_resize(q, ring_cap) || !reserve(q, hint)) {
+	if (!reserve(q, hint)) {
 		fs_evq_destroy(q);
 		return FS_ERR_NOMEM;
 	}
@@ -842,7 +1034,7 @@ void fs_evq_destroy(struct fs_evq *q)
 	if (!q)
 		return;
 	free(q->run);
-	free(q->side);
+	free(q->side_mem);
 	free(q->bk);
 	free(q->chunk);
 	free(q->next);
@@ -852,7 +1044,8 @@ void fs_evq_destroy(struct fs_evq *q)
 
 void fs_evq_reset(struct fs_evq *q)
 {
-	memset(q->ring, 0, ((size_t)q->mask + 1) * sizeof(*q->ring));
+	if (q->ring)
+		memset(q->ring, 0, ((size_t)q->mask + 1) * sizeof(*q->ring));
 	q->n_live = 0;
 	drop_all(q);
 	q->now_ns = 0;
@@ -869,22 +1062,28 @@ uint64_t fs_evq_push(struct fs_evq *q, int64_t t_ns, int32_t prio,
 	assert(prio >= FS_EVQ_PRIO_MIN && prio <= FS_EVQ_PRIO_MAX);
 	if (prio < FS_EVQ_PRIO_MIN || prio > FS_EVQ_PRIO_MAX)
 		return 0;
-	if ((n_entries(q) >= q->room || 2 * (q->n_live + 1) > q->mask + 1) &&
+	if ((n_entries(q) >= q->room ||
+	     (q->ring && 2 * (q->n_live + 1) > q->mask + 1)) &&
 	    !reserve(q, n_entries(q) + 1))
 		return 0;
-	/* At most half the ring is used, so this stops within a few slots. */
 	seq = q->next_seq;
-	while (q->ring[seq & q->mask] != 0)
-		seq++;
 	if (seq > SEQ_MASK)
 		return 0;
 	q->next_seq = seq + 1;
-	q->ring[seq & q->mask] = seq;
+	if (q->ring)
+		hs_insert(q, seq);
 
 	/* Fields are written straight into their slot: going through a local
 	 * struct costs a failed store-to-load forwarding on the 32-byte copy. */
 	t = (uint64_t)t_ns ^ TIME_BIAS;
 	w = (uint64_t)((int64_t)prio + PRIO_BIAS) << SEQ_BITS | seq;
+	if (q->heap_mode) {
+		side_push_fields(q, t, w, kind, subject, arg);
+		q->n_live++;
+		if (q->n_side > q->spill_at)
+			flatten(q); /* a small queue grew: back to the ladder */
+		return seq;
+	}
 	e = place_slot(q, t);
 	if (!e)
 		e = run_slot(q, t, w);
@@ -925,8 +1124,12 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out)
 		fill_event(&q->side[0], out);
 		side_pop(q);
 	}
-	assert(q->ring[out->id & q->mask] == out->id);
-	q->ring[out->id & q->mask] = 0;
+	if (q->ring) {
+		bool was = hs_remove(q, out->id);
+
+		assert(was);
+		(void)was;
+	}
 	q->n_live--;
 	q->n_popped++;
 	q->now_ns = out->t_ns;
@@ -943,11 +1146,43 @@ bool fs_evq_peek(const struct fs_evq *q, struct fs_event *out)
 	return true;
 }
 
+static void hs_add_entry(struct fs_evq *q, const struct ent *e, void *ctx)
+{
+	(void)ctx;
+	hs_insert(q, ent_seq(e));
+}
+
+/*
+ * Makes the handle set on the first cancellation: pushes and pops keep no
+ * record of handles until one is used. Every stored entry is live then.
+ * false when out of memory (queue unchanged).
+ */
+static bool handles_on(struct fs_evq *q)
+{
+	size_t cap = MIN_CAP;
+
+	if (q->ring)
+		return true;
+	assert(q->n_stale == 0);
+	while (cap < 2 * (q->n_live + 1))
+		cap *= 2;
+	if (!ring_resize(q, cap))
+		return false;
+	for (size_t i = q->run_pos; i < q->run_n; i++)
+		hs_add_entry(q, &q->run[i], NULL);
+	for (size_t i = 0; i < q->n_side; i++)
+		hs_add_entry(q, &q->side[i], NULL);
+	for (uint32_t i = q->cur; i < q->nb; i++)
+		list_visit(q, &q->bk[i], hs_add_entry, NULL);
+	list_visit(q, &q->top, hs_add_entry, NULL);
+	return true;
+}
+
 bool fs_evq_cancel(struct fs_evq *q, uint64_t id)
 {
-	if (id == 0 || id >= q->next_seq || q->ring[id & q->mask] != id)
+	if (id == 0 || id >= q->next_seq || !handles_on(q) ||
+	    !hs_remove(q, id))
 		return false;
-	q->ring[id & q->mask] = 0;
 	q->n_live--;
 	q->n_stale++;
 	settle(q);
@@ -967,7 +1202,7 @@ static void cancel_if_match(struct fs_evq *q, const struct ent *e, void *ctx)
 	if (e->subject == m->subject &&
 	    (m->kind == FS_KIND_ANY || e->kind == m->kind) &&
 	    ent_is_live(q, e)) {
-		q->ring[ent_seq(e) & q->mask] = 0;
+		hs_remove(q, ent_seq(e));
 		m->count++;
 	}
 }
@@ -975,6 +1210,9 @@ static void cancel_if_match(struct fs_evq *q, const struct ent *e, void *ctx)
 size_t fs_evq_cancel_subject(struct fs_evq *q, uint32_t kind, uint32_t subject)
 {
 	struct match m = { kind, subject, 0 };
+
+	if (!handles_on(q))
+		return 0;
 
 	for (size_t i = q->run_pos; i < q->run_n; i++)
 		cancel_if_match(q, &q->run[i], &m);
@@ -1028,7 +1266,7 @@ static void tally_entry(struct fs_evq *q, const struct ent *e, void *ctx)
 	    (e->w >> SEQ_BITS) > (uint64_t)(FS_EVQ_PRIO_MAX + PRIO_BIAS))
 		t->bad++;
 	else if (t->tier == TIER_BOTTOM)
-		t->bad += !in_bottom_range(q, e->t);
+		t->bad += !q->heap_mode && !in_bottom_range(q, e->t);
 	else if (e->t < q->lo)
 		t->bad++;
 	else if (t->tier == TIER_TOP)
@@ -1061,6 +1299,8 @@ static bool check_bottom(const struct fs_evq *q, struct tally *t)
 	if (q->run_pos > q->run_n || q->run_n > q->run_cap ||
 	    q->n_side > q->side_cap)
 		return false;
+	if (q->heap_mode && (q->run_n > 0 || q->nb > 0 || q->top.n > 0))
+		return false;
 	t->tier = TIER_BOTTOM;
 	for (size_t i = q->run_pos; i < q->run_n; i++) {
 		if (i > q->run_pos && !ent_less(&q->run[i - 1], &q->run[i]))
@@ -1079,12 +1319,14 @@ static bool check_ring(const struct fs_evq *q)
 {
 	size_t used = 0;
 
+	if (!q->ring)
+		return q->n_stale == 0;
 	for (uint64_t i = 0; i <= q->mask; i++) {
 		uint64_t seq = q->ring[i];
 
 		if (seq == 0)
 			continue;
-		if ((seq & q->mask) != i || seq >= q->next_seq)
+		if (hs_find(q, seq) != i || seq >= q->next_seq)
 			return false;
 		used++;
 	}
@@ -1097,7 +1339,7 @@ bool fs_evq_check(const struct fs_evq *q)
 	struct tally t = { 0, 0, 0, 0 };
 	uint32_t chunks = 0, free_chunks = 0;
 
-	if (!q || !q->ring || q->nb > q->bk_cap || q->cur > q->nb)
+	if (!q || q->nb > q->bk_cap || q->cur > q->nb)
 		return false;
 	if (!check_ring(q) || !check_bottom(q, &t))
 		return false;

@@ -16,9 +16,9 @@
  * order) gives the preemption victim (its tail), as in vLLM.
  */
 #include "fleetsim/replica.h"
-#include "fleetsim/engine.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <limits.h>
@@ -28,9 +28,14 @@
 
 #define BT FS_SERVE_BLOCK_TOKENS
 
-enum { EV_ARRIVE = 1, EV_ITER_END = 2 };
-/* An arrival at the instant an iteration ends is seen by the next schedule. */
-enum { PRIO_ARRIVE = 0, PRIO_ITER = 1 };
+/*
+ * At most two events are pending: the next arrival (an open-loop workload)
+ * and the end of the iteration in flight. They are kept in two fields of
+ * struct sim rather than in an event queue; an arrival at the instant an
+ * iteration ends comes first, so the next schedule sees it (the order the
+ * queue of engine.h gave them with the arrival at the lower priority).
+ */
+enum ev_kind { EV_NONE, EV_ARRIVE, EV_ITER_END };
 enum { R_PENDING, R_WAITING, R_PREFILL, R_DECODE, R_DONE };
 
 struct req {
@@ -59,7 +64,6 @@ struct fs_replica_ws {
 	int32_t *pf;        /* requests prefilling, admission order */
 	int32_t *sid, *sc;  /* prefill chunks of the iteration in flight */
 	double *ttft, *tpot, *e2e;
-	struct fs_evq *q;
 	gsl_rng *rng_arr, *rng_len;
 };
 
@@ -89,7 +93,9 @@ struct sim {
 	int64_t blocks_allocated; /* ever, for the prefix-cache eviction estimate */
 	bool preempted_this_step;
 	/* clock and accounting */
-	bool busy;
+	bool busy;           /* an iteration is in flight, ending at iter_end_ns */
+	int64_t iter_end_ns;
+	int32_t next_arrival; /* request whose arrival is pending; -1: none */
 	int64_t now, last_ns, iter_start_ns;
 	double in_sys_ns_sum; /* integral of requests in system over time, ns */
 	long n_in_sys;
@@ -152,8 +158,6 @@ enum fs_status fs_replica_ws_create(struct fs_replica_ws **out, long max_request
 	*out = NULL;
 	if (!ws)
 		return FS_ERR_NOMEM;
-	if (fs_evq_create(&ws->q, 64) != FS_OK)
-		goto fail_ws;
 	ws->rng_arr = gsl_rng_alloc(gsl_rng_mt19937);
 	ws->rng_len = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!ws->rng_arr || !ws->rng_len)
@@ -167,8 +171,6 @@ fail_rng:
 		gsl_rng_free(ws->rng_arr);
 	if (ws->rng_len)
 		gsl_rng_free(ws->rng_len);
-	fs_evq_destroy(ws->q);
-fail_ws:
 	free(ws);
 	return FS_ERR_NOMEM;
 }
@@ -180,7 +182,6 @@ void fs_replica_ws_destroy(struct fs_replica_ws *ws)
 	ws_free_arrays(ws);
 	gsl_rng_free(ws->rng_arr);
 	gsl_rng_free(ws->rng_len);
-	fs_evq_destroy(ws->q);
 	free(ws);
 }
 
@@ -295,6 +296,7 @@ static void run_unlink(struct sim *S, int32_t id)
 {
 	struct req *q = &S->r[id];
 
+	assert(S->n_running > 0);
 	if (q->prev >= 0)
 		S->r[q->prev].next = q->next;
 	else
@@ -309,12 +311,14 @@ static void run_unlink(struct sim *S, int32_t id)
 
 static void wq_push_back(struct sim *S, int32_t id)
 {
+	assert(S->wq_n < S->n);
 	S->ws->wq[(S->wq_head + S->wq_n) % S->n] = id;
 	S->wq_n++;
 }
 
 static void wq_push_front(struct sim *S, int32_t id)
 {
+	assert(S->wq_n < S->n);
 	S->wq_head = (S->wq_head + S->n - 1) % S->n;
 	S->ws->wq[S->wq_head] = id;
 	S->wq_n++;
@@ -322,11 +326,13 @@ static void wq_push_front(struct sim *S, int32_t id)
 
 static int32_t wq_front(const struct sim *S)
 {
+	assert(S->wq_n > 0);
 	return S->ws->wq[S->wq_head];
 }
 
 static void wq_pop_front(struct sim *S)
 {
+	assert(S->wq_n > 0);
 	S->wq_head = (S->wq_head + 1) % S->n;
 	S->wq_n--;
 }
@@ -349,6 +355,7 @@ static void dec_add(struct sim *S, int32_t id)
 	struct req *q = &S->r[id];
 	int64_t rel = (int64_t)q->base - q->g0;
 
+	assert(q->state == R_DECODE && S->n_heap < S->n);
 	S->sum_base += rel;
 	S->cnt[residue(rel)]++;
 	S->ws->heap[S->n_heap] = id;
@@ -362,6 +369,9 @@ static void dec_remove(struct sim *S, int32_t id)
 	struct req *q = &S->r[id];
 	int64_t rel = (int64_t)q->base - q->g0;
 
+	assert(q->heap_pos >= 0 && q->heap_pos < S->n_heap &&
+	       S->ws->heap[q->heap_pos] == id);
+	assert(S->cnt[residue(rel)] > 0);
 	S->sum_base -= rel;
 	S->cnt[residue(rel)]--;
 	heap_remove_at(S, q->heap_pos);
@@ -373,6 +383,7 @@ static void arrive(struct sim *S, int32_t id)
 {
 	struct req *q = &S->r[id];
 
+	assert(q->state == R_PENDING);
 	q->arrive_ns = S->now;
 	q->state = R_WAITING;
 	if (S->first_arrival_ns < 0)
@@ -388,7 +399,9 @@ static void finish(struct sim *S, int32_t id, long kv_len)
 	double first = (double)(q->first_ns - q->arrive_ns) / 1e9;
 	double e2e = (double)(S->now - q->arrive_ns) / 1e9;
 
+	assert(S->n_done < S->n && S->n_in_sys > 0);
 	S->free_blocks += blocks_for(kv_len);
+	assert(S->free_blocks <= S->m->n_kv_blocks);
 	run_unlink(S, id);
 	q->state = R_DONE;
 	ws->ttft[S->n_done] = first;
@@ -619,8 +632,7 @@ static enum fs_status try_start(struct sim *S, struct fs_error *e)
 	dt = (int64_t)llround(t * 1e9);
 	if (dt < 1)
 		dt = 1;
-	if (!fs_evq_push(S->ws->q, S->now + dt, PRIO_ITER, EV_ITER_END, 0, 0))
-		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "event queue push failed");
+	S->iter_end_ns = S->now + dt;
 	S->busy = true;
 	S->busy_ns += (double)dt;
 	S->n_iter++;
@@ -820,12 +832,49 @@ static enum fs_status make_requests(struct sim *S, struct fs_error *e)
 	return FS_OK;
 }
 
+/*
+ * The run's invariants, between events (O(1), asserts): every request in
+ * the system is waiting or running; decodes are running; KV blocks and
+ * counts stay in range; an iteration in flight ends no earlier than now.
+ */
+static void sim_check(const struct sim *S)
+{
+	assert(S->n_in_sys == S->wq_n + S->n_running);
+	assert(S->n_heap <= S->n_running && S->pf_n <= S->n_running);
+	assert(S->n_done + S->n_in_sys <= S->n);
+	assert(S->free_blocks >= 0 && S->free_blocks <= S->m->n_kv_blocks);
+	assert(!S->busy || S->iter_end_ns >= S->now);
+	assert(S->next_arrival < S->n);
+	(void)S;
+}
+
+/* The earliest pending event: time, then the arrival first at equal times. */
+static enum ev_kind next_event(const struct sim *S)
+{
+	if (S->next_arrival < 0)
+		return S->busy ? EV_ITER_END : EV_NONE;
+	if (!S->busy || S->r[S->next_arrival].arrive_ns <= S->iter_end_ns)
+		return EV_ARRIVE;
+	return EV_ITER_END;
+}
+
+/* The pending arrival happens; the next request's becomes pending. */
+static void on_arrival(struct sim *S)
+{
+	int32_t id = S->next_arrival;
+
+	arrive(S, id);
+	S->next_arrival = id + 1 < S->n ? id + 1 : -1;
+	assert(S->next_arrival < 0 ||
+	       S->r[S->next_arrival].arrive_ns >= S->r[id].arrive_ns);
+}
+
 enum fs_status fs_replica_run(struct fs_replica_ws *ws, const struct fs_serve_model *m,
 			      const struct fs_replica_sched *s, const struct fs_replica_workload *w,
 			      struct fs_replica_stats *out, struct fs_error *e)
 {
 	struct sim S;
-	struct fs_event ev;
+	enum ev_kind k;
 	enum fs_status st;
 
 	if ((st = check_inputs(m, s, w, e)))
@@ -843,9 +892,9 @@ enum fs_status fs_replica_run(struct fs_replica_ws *ws, const struct fs_serve_mo
 	S.run_head = S.run_tail = -1;
 	S.free_blocks = m->n_kv_blocks;
 	S.first_arrival_ns = -1;
+	S.next_arrival = -1;
 	if ((st = make_requests(&S, e)))
 		return st;
-	fs_evq_reset(ws->q);
 
 	switch (w->arrival) {
 	case FS_ARRIVAL_CLOSED:
@@ -857,27 +906,30 @@ enum fs_status fs_replica_run(struct fs_replica_ws *ws, const struct fs_serve_mo
 			arrive(&S, (int32_t)i);
 		break;
 	default:
-		if (!fs_evq_push(ws->q, S.r[0].arrive_ns, PRIO_ARRIVE, EV_ARRIVE, 0, 0))
-			return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "event queue push failed");
+		S.next_arrival = 0;
 	}
 	if ((st = try_start(&S, e)))
 		return st;
-	while (fs_evq_pop(ws->q, &ev)) {
-		S.in_sys_ns_sum += (double)S.n_in_sys * (double)(ev.t_ns - S.now);
-		S.now = ev.t_ns;
-		if (ev.kind == EV_ARRIVE) {
-			int32_t id = (int32_t)ev.subject;
-			arrive(&S, id);
-			if (id + 1 < S.n &&
-			    !fs_evq_push(ws->q, S.r[id + 1].arrive_ns, PRIO_ARRIVE, EV_ARRIVE,
-					 (uint32_t)(id + 1), 0))
-				return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "event queue push failed");
-		} else {
+	while ((k = next_event(&S)) != EV_NONE) {
+		int64_t t = k == EV_ARRIVE ? S.r[S.next_arrival].arrive_ns : S.iter_end_ns;
+
+		assert(t >= S.now);
+		S.in_sys_ns_sum += (double)S.n_in_sys * (double)(t - S.now);
+		S.now = t;
+		switch (k) {
+		case EV_ARRIVE:
+			on_arrival(&S);
+			break;
+		case EV_ITER_END:
 			S.busy = false;
 			complete(&S);
+			break;
+		case EV_NONE:
+			break;
 		}
 		if ((st = try_start(&S, e)))
 			return st;
+		sim_check(&S);
 	}
 	if (S.n_done != S.n)
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,

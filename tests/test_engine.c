@@ -2,6 +2,7 @@
  * test_engine.c - the event queue: ordering, cancellation, clock, growth,
  * and a randomised comparison with a plain reference model.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -565,20 +566,65 @@ static size_t ref_find(const struct ref *r, uint64_t id)
 }
 
 /*
+ * Increment distributions of the hold benchmark (bench_hold.c), in ns, plus
+ * the original few-distinct-values draw and a spread over 60 binary orders.
+ */
+enum incr { I_FEW, I_EXP, I_UNIF, I_BIMODAL, I_PARETO, I_TIED, I_TWOSCALE,
+	    I_HUGE, N_INCR };
+
+/* Uniform on (0, 1]. */
+static double unit(uint64_t *s)
+{
+	return (double)((rnd(s) >> 11) + 1) * 0x1p-53;
+}
+
+static int64_t draw_incr(uint64_t *s, enum incr d, int64_t now)
+{
+	double u = unit(s);
+
+	switch (d) {
+	case I_FEW:
+		return (int64_t)(rnd(s) % 4) * (int64_t)(rnd(s) % 2 ? 1 : 100000);
+	case I_EXP:
+		return (int64_t)(-1e6 * log(u));
+	case I_UNIF:
+		return (int64_t)(2e6 * u);
+	case I_BIMODAL:
+		return u < 0.9 ? (int64_t)(2e5 * unit(s)) :
+				 (int64_t)(9e6 + 2e6 * unit(s));
+	case I_PARETO: /* alpha 1.1, minimum 1e6 / 11; capped far out */
+		return (int64_t)fmin(1e6 / 11 * pow(u, -1 / 1.1), 1e15);
+	case I_TIED:
+		return (int64_t)(rnd(s) % 4) * 1000000;
+	case I_TWOSCALE:
+		return (int64_t)(-(u < 0.99 ? 1e3 : 3.6e12) * log(unit(s)));
+	case I_HUGE: /* any binary order up to a quarter of the room left */
+		return (int64_t)(((uint64_t)(INT64_MAX - now) / 4) >>
+				 (rnd(s) % 60));
+	case N_INCR:
+		break;
+	}
+	return 0;
+}
+
+/*
  * One random operation on both; weights shift with phase so the queue
- * grows, churns under heavy cancellation, and drains.
+ * grows, churns under heavy cancellation, and drains. Without cancels,
+ * handles are never used, so the queue keeps no handle set until the first.
  */
 static void random_op(struct fs_evq *q, struct ref *r, uint64_t *s,
-		      uint64_t *ids, size_t *n_ids, int phase)
+		      uint64_t *ids, size_t *n_ids, int phase, enum incr d,
+		      bool cancels)
 {
 	unsigned op = (unsigned)(rnd(s) % 100);
 	unsigned push_w = phase == 0 ? 60 : phase == 1 ? 35 : 10;
 	struct fs_event ev, want;
 
+	if (!cancels && op >= push_w + 25 && op < push_w + 37)
+		op = push_w; /* a pop instead */
 	if (op < push_w && r->n < REF_MAX) {
-		/* few distinct times and priorities, so ties are common */
-		int64_t t = fs_evq_now(q) + (int64_t)(rnd(s) % 4) *
-			    (int64_t)(rnd(s) % 2 ? 1 : 100000);
+		/* few distinct priorities, so ties are common */
+		int64_t t = fs_evq_now(q) + draw_incr(s, d, fs_evq_now(q));
 		struct fs_event e = {
 			.t_ns = t, .prio = (int32_t)(rnd(s) % 3) - 1,
 			.kind = (uint32_t)(rnd(s) % 3),
@@ -643,10 +689,136 @@ static void test_engine_matches_reference_model(void **state)
 	for (int round = 0; round < 3; round++)
 		for (int phase = 0; phase < 3; phase++)
 			for (int i = 0; i < 3000; i++) {
-				random_op(q, &r, &s, ids, &n_ids, phase);
+				random_op(q, &r, &s, ids, &n_ids, phase, I_FEW,
+					  true);
 				if (i % 97 == 0)
 					assert_true(fs_evq_check(q));
 			}
+	assert_true(fs_evq_check(q));
+	fs_evq_destroy(q);
+}
+
+/*
+ * The reference comparison for every increment distribution: a first round
+ * without cancels (no handle set), then rounds where cancels create the set
+ * while entries sit in every tier. Growing past a few hundred entries and
+ * draining to none also crosses the small-queue heap mode both ways.
+ */
+static void test_engine_matches_reference_every_distribution(void **state)
+{
+	static struct ref r;
+	static uint64_t ids[4096];
+
+	(void)state;
+	for (int d = I_EXP; d < N_INCR; d++) {
+		struct fs_evq *q = new_queue(16);
+		uint64_t s = 0x5EED0000ULL + (uint64_t)d;
+		size_t n_ids = 0;
+
+		r.n = 0;
+		for (int round = 0; round < 2; round++)
+			for (int phase = 0; phase < 3; phase++)
+				for (int i = 0; i < 2500; i++) {
+					random_op(q, &r, &s, ids, &n_ids, phase,
+						  (enum incr)d, round > 0 ||
+						  phase > 0);
+					if (i % 251 == 0)
+						assert_true(fs_evq_check(q));
+				}
+		assert_true(fs_evq_check(q));
+		fs_evq_destroy(q);
+	}
+}
+
+/* One pending event at a time: push, peek, pop; then cancel it. */
+static void test_engine_one_element_queue(void **state)
+{
+	struct fs_evq *q = new_queue(0);
+	struct fs_event ev;
+	uint64_t id;
+
+	(void)state;
+	for (int64_t i = 0; i < 1000; i++) {
+		id = fs_evq_push(q, 7 * i, 0, 1, 2, (uint64_t)i);
+		assert_int_equal(fs_evq_size(q), 1);
+		assert_true(fs_evq_peek(q, &ev));
+		assert_int_equal(ev.id, id);
+		expect_pop(q, 7 * i, (uint64_t)i);
+		assert_int_equal(fs_evq_size(q), 0);
+	}
+	id = fs_evq_push(q, 7000, 0, 1, 2, 0);
+	assert_true(fs_evq_cancel(q, id));
+	assert_false(fs_evq_cancel(q, id));
+	assert_false(fs_evq_pop(q, &ev));
+	assert_true(fs_evq_check(q));
+	fs_evq_destroy(q);
+}
+
+/*
+ * Two pending events, the replica's case: one at a fixed step, one at a
+ * varying step, over the whole of the small-queue mode.
+ */
+static void test_engine_two_element_queue(void **state)
+{
+	struct fs_evq *q = new_queue(0);
+	int64_t a = 10, b = 15;
+	struct fs_event ev;
+
+	(void)state;
+	fs_evq_push(q, a, 0, 1, 0, 0);
+	fs_evq_push(q, b, 0, 2, 0, 0);
+	for (int i = 0; i < 5000; i++) {
+		assert_true(fs_evq_pop(q, &ev));
+		assert_int_equal(ev.t_ns, a < b ? a : b);
+		assert_int_equal(ev.kind, a < b ? 1 : 2);
+		if (ev.kind == 1)
+			a += 10;
+		else
+			b += 1 + (i * 7) % 23;
+		fs_evq_push(q, ev.kind == 1 ? a : b, 0, ev.kind, 0, 0);
+		assert_int_equal(fs_evq_size(q), 2);
+	}
+	assert_true(fs_evq_check(q));
+	fs_evq_destroy(q);
+}
+
+/*
+ * Handles are recorded only from the first cancel on: a cancel after many
+ * pushes and pops without one must still find any pending event, and reject
+ * those that fired.
+ */
+static void test_engine_first_cancel_finds_every_pending(void **state)
+{
+	enum { N = 4000 };
+	static uint64_t id[N];
+	static bool fired[N];
+	struct fs_evq *q = new_queue(16);
+	struct fs_event ev;
+	uint64_t s = 99;
+	size_t left, cancelled = 0;
+
+	(void)state;
+	memset(fired, 0, sizeof(fired));
+	for (int i = 0; i < N; i++)
+		id[i] = fs_evq_push(q, (int64_t)(rnd(&s) % 1000000) * 1000, 0,
+				    0, 0, (uint64_t)i);
+	for (int i = 0; i < N / 4; i++) {
+		assert_true(fs_evq_pop(q, &ev));
+		fired[ev.arg] = true;
+	}
+	left = fs_evq_size(q);
+	for (int i = 0; i < N; i += 4) {
+		bool got = fs_evq_cancel(q, id[i]);
+
+		assert_int_equal(got, !fired[i]);
+		cancelled += got;
+	}
+	assert_true(fs_evq_check(q));
+	assert_int_equal(fs_evq_size(q), left - cancelled);
+	while (fs_evq_pop(q, &ev)) {
+		assert_false(fired[ev.arg]);
+		assert_true(ev.arg % 4 != 0);
+	}
 	assert_true(fs_evq_check(q));
 	fs_evq_destroy(q);
 }
@@ -765,6 +937,10 @@ int main(void)
 		cmocka_unit_test(test_engine_dense_cluster_and_sparse_tail),
 		cmocka_unit_test(test_engine_grows_past_capacity_hint),
 		cmocka_unit_test(test_engine_matches_reference_model),
+		cmocka_unit_test(test_engine_matches_reference_every_distribution),
+		cmocka_unit_test(test_engine_one_element_queue),
+		cmocka_unit_test(test_engine_two_element_queue),
+		cmocka_unit_test(test_engine_first_cancel_finds_every_pending),
 		cmocka_unit_test(test_engine_mass_cancel_then_drain),
 		cmocka_unit_test(test_engine_cancel_everything),
 		cmocka_unit_test(test_engine_deterministic),

@@ -6,8 +6,8 @@
  * times), a sequence number assigned at push (ties of time and priority fire
  * in push order: FIFO), a kind and a subject chosen by the caller, and one
  * 64-bit argument. The sequence number doubles as the event's handle: it
- * increases with every push but may skip values (it also picks the handle's
- * slot in a ring), and it is never reused, not even after fs_evq_reset.
+ * increases by one with every push, and it is never reused, not even after
+ * fs_evq_reset.
  *
  * Total order: (t_ns, prio, seq). Runs are deterministic: nothing depends on
  * addresses or allocation.
@@ -21,13 +21,16 @@
  * pushes). Kind FS_KIND_ANY is reserved as the wildcard of cancel_subject.
  *
  * Structure (sim/engine.c, docs/ENGINE.md): a two-tier ladder queue. Far
- * events wait unsorted in time buckets; the next bucket is sorted when the
- * clock reaches it. Handles index a ring that records which events are
- * pending.
+ * events wait unsorted in time buckets whose width comes from a quantile of
+ * sampled times; the next bucket is sorted when the clock reaches it. A
+ * queue of at most a few dozen events is a plain 4-ary heap instead. Which
+ * handles are pending is recorded only from the first cancel on (a hash set
+ * of seqs); a queue that never cancels pays nothing for handles.
  *
  * Memory: entries live in pools that grow by doubling, reserved at push, so
  * pop never allocates or fails; in steady state (pushes balanced by pops)
- * nothing is allocated. About 60 bytes per pending event in use.
+ * nothing is allocated. About 40 bytes per pending event in use, 16 more
+ * once a cancel has been made.
  *
  * Cancellation is lazy: it frees the handle at once (size drops) and the
  * entry is discarded when the clock reaches it; everything is compacted
@@ -35,7 +38,8 @@
  *
  * Costs: push and pop O(1) amortised when times are spread out; events
  * crowded into one bucket (equal or very close times) cost O(log n) each;
- * peek, size, cancel by handle O(1) amortised; cancel of a subject O(n).
+ * peek, size, cancel by handle O(1) amortised (the first cancel O(n), to
+ * record every pending handle); cancel of a subject O(n).
  * Measured rates and their limits: docs/ENGINE.md.
  *
  * Errors: push returns 0 (queue unchanged) when out of memory, out of
@@ -99,11 +103,13 @@ bool fs_evq_pop(struct fs_evq *q, struct fs_event *out);
 bool fs_evq_peek(const struct fs_evq *q, struct fs_event *out);
 
 /* Cancels a pending event by handle. true if it was pending; false if it
- * already fired, was cancelled, or never existed. */
+ * already fired, was cancelled, or never existed, or (first cancel only)
+ * when there was no memory to record the pending handles (queue unchanged). */
 bool fs_evq_cancel(struct fs_evq *q, uint64_t id);
 
 /* Cancels every pending event of subject whose kind matches (FS_KIND_ANY:
- * all kinds). Returns how many were cancelled. */
+ * all kinds). Returns how many were cancelled (0, queue unchanged, also
+ * when a first cancel found no memory to record the pending handles). */
 size_t fs_evq_cancel_subject(struct fs_evq *q, uint32_t kind, uint32_t subject);
 
 size_t fs_evq_size(const struct fs_evq *q);  /* pending events */
@@ -111,8 +117,9 @@ int64_t fs_evq_now(const struct fs_evq *q);  /* time of the last popped event */
 uint64_t fs_evq_popped(const struct fs_evq *q); /* events popped since create/reset */
 
 /*
- * Checks every invariant (for tests; O(n)): heap order, key fields, pool
- * slots, live and cancelled counts, the head being live. true when consistent.
+ * Checks every invariant (for tests; O(n)): heap order, key fields, tier
+ * ranges, pool slots, the handle set, live and cancelled counts, the head
+ * being live. true when consistent.
  */
 bool fs_evq_check(const struct fs_evq *q);
 
