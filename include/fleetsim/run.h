@@ -63,24 +63,53 @@ struct fs_job_result {
 	const struct fs_llm *model;
 	const struct fs_train_opts *opts; /* sequence length and precision */
 	int gpus;
+	int priority;               /* from its job or stream */
+	int pool;                   /* the pool (GPU type) it ran on; -1 before it starts */
 	double tokens;
 	double submit_s;            /* on the engine's nanosecond grid */
-	double start_s;
+	double start_s;             /* first start */
 	double end_s;
 	double wait_s;              /* start - submit */
 	double tts_s;               /* time to solution: end - submit */
-	double gpu_hours;           /* gpus * (end - start) / 3600 */
-	double run_s;               /* expected run time on this fleet's GPUs (goodput included) */
+	double gpu_hours;           /* GPU-hours held while running, restarts included */
+	double gpu_hours_lost;      /* of those, work redone after failures and preemptions */
+	double run_s;               /* expected run time on its pool's GPUs (goodput included) */
 	enum fs_job_status status;
-	int restarts;               /* failures that interrupted the job */
+	int restarts;               /* failures (job or node) that interrupted the job */
+	int preemptions;            /* times a service took its GPUs back */
 };
 
+/* One series interval of a run (all pools together). GPU counts are
+ * time-averaged over the interval; installed = up + down, and
+ * up = busy_train + busy_serve + idle (tested in SQL). */
 struct fs_series_point {
 	double t_s;                 /* interval start */
-	int gpus_total;
-	double gpus_busy;           /* time-averaged over the interval */
+	int gpus_total;             /* installed at the interval's end */
+	double gpus_installed;      /* time-averaged */
+	double gpus_down;           /* installed but failed, awaiting repair */
+	double gpus_busy;           /* training */
+	double gpus_serving;        /* held by service replicas (reserved or granted) */
+	double gpus_idle;
 	int jobs_running;           /* at the interval's end */
 	int jobs_queued;            /* at the interval's end */
+	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
+	double cost_usd;            /* cost of the interval, all parts */
+	struct fs_cost_parts cost;  /* its parts */
+};
+
+/* One service in one serving interval. */
+struct fs_service_point {
+	uint32_t service;           /* index into sc->serving.services */
+	double t_s;                 /* interval start */
+	double demand_rps;          /* mean over the interval */
+	int pool;                   /* where its replicas ran (-1: none granted) */
+	int tp;                     /* GPUs per replica */
+	int replicas_wanted;
+	int replicas_granted;
+	double capacity_rps;        /* granted replicas x capacity per replica at the objectives */
+	double attainment_frac;     /* requests served within both objectives / demand */
+	double served_rps;          /* requests/s served within the objectives */
+	double output_tokens;       /* generated within the objectives over the interval */
 };
 
 struct fs_run_summary {
@@ -93,7 +122,13 @@ struct fs_run_summary {
 	double mean_util_frac;      /* busy GPU-time / fleet GPU-time over [0, horizon] */
 	double makespan_s;          /* last job end (>= 0) */
 	double gpu_hours;           /* all jobs */
-	double fleet_cost_usd;      /* fleet GPUs * horizon * cloud price per GPU-hour */
+	double gpu_hours_lost;      /* all jobs: work redone after failures and preemptions */
+	uint64_t n_preemptions;
+	uint64_t n_node_failures;
+	double fleet_cost_usd;      /* the sum of the series' costs over [0, horizon] */
+	struct fs_cost_parts cost;  /* its parts */
+	double serve_attainment_frac; /* demand served within objectives / demand, all services */
+	double serve_output_tokens; /* generated within the objectives, all services, in horizon */
 	uint64_t events;            /* events processed */
 };
 
@@ -105,6 +140,9 @@ struct fs_run_result {
 	size_t n_jobs;
 	struct fs_series_point *series;
 	size_t n_series;
+	struct fs_service_point *svc;   /* services x serving intervals, time-major */
+	size_t n_svc;
+	double usd_per_gpu_hour[FS_MAX_POOLS]; /* the prices used, per pool (cloud) */
 	struct fs_run_summary sum;
 	double wall_s;              /* host seconds spent simulating */
 };

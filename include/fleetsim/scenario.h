@@ -19,17 +19,47 @@
 #include <stdint.h>
 
 #include "fleetsim/catalog.h"
+#include "fleetsim/cost.h"
+#include "fleetsim/demand.h"
 #include "fleetsim/dist.h"
 #include "fleetsim/error.h"
+#include "fleetsim/serve.h"
 
 #define FS_MAX_MIX 16
+#define FS_MAX_POOLS 8
+
+/* The nodes of one GPU type in a fleet option. */
+struct fs_pool_spec {
+	const struct fs_gpu *gpu;   /* points into the scenario's catalog */
+	int nodes;                  /* installed at t = 0 (0 when procurement adds them later) */
+	int gpus_per_node;
+	int max_nodes;              /* the most installed at any time (t = 0 plus procurement) */
+	int line;
+};
+
+/* A procurement step: nodes of a pool added (delta_nodes > 0) or retired (< 0). */
+struct fs_procure_spec {
+	double at_s;
+	int pool;                   /* index into the fleet option's pools */
+	int delta_nodes;
+	int line;
+};
+
+struct fs_pool_choice;          /* a row of the pool-choice table (sched.h) */
 
 struct fs_fleet_opt {
 	char name[FS_NAME_MAX];
-	const struct fs_gpu *gpu;   /* points into the scenario's catalog */
+	/* pools[0], kept for callers that know one GPU type: */
+	const struct fs_gpu *gpu;
 	int nodes;
 	int gpus_per_node;
-	int n_gpus;                 /* nodes * gpus_per_node */
+	int n_gpus;                 /* all pools' GPUs installed at t = 0 */
+	int n_pools;                /* 1 .. FS_MAX_POOLS; one per GPU type */
+	struct fs_pool_spec pools[FS_MAX_POOLS];
+	struct fs_procure_spec *procure; /* sorted by at_s (ties in declaration order) */
+	size_t n_procure;
+	struct fs_cost_spec cost;   /* key `cost`; default cloud on-demand at catalog prices */
+	const struct fs_pool_choice *pool_choice; /* key `pool_choice`; never NULL once loaded */
 	int line;
 };
 
@@ -45,6 +75,8 @@ struct fs_job_spec {
 	const struct fs_llm *model;
 	double tokens;
 	int gpus;
+	int priority;               /* higher runs first under "priority"; default 0 */
+	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
 	struct fs_train_opts opts;
 	int line;
 };
@@ -63,8 +95,42 @@ struct fs_stream_spec {
 	struct fs_model_mix models[FS_MAX_MIX];
 	struct fs_dist tokens;
 	struct fs_dist gpus;        /* drawn values are rounded to whole GPUs */
+	int priority;               /* of every job it draws; default 0 */
+	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
 	struct fs_train_opts opts;
 	int line;
+};
+
+/* An inference service with growing demand, served by replicas of tp GPUs. */
+struct fs_service_spec {
+	char name[64];
+	const struct fs_llm *model;
+	enum fs_precision precision;  /* default bf16 */
+	int tp;                       /* GPUs per replica (one node); 0 = "auto" */
+	enum fs_serve_engine engine;  /* default trtllm */
+	const struct fs_gpu *gpu;     /* GPU type to serve on; NULL = the fleet's pool choice */
+	struct fs_dist input_tokens;  /* prompt tokens per request */
+	struct fs_dist output_tokens; /* generated tokens per request */
+	double ttft_p99_s;            /* objective: p99 time to first token */
+	double tpot_p99_s;            /* objective: p99 time per output token */
+	struct fs_demand_spec demand;
+	int reserved_gpus;            /* > 0: held for the service all the time; 0: shared pool */
+	int priority;                 /* against training priorities in the shared pool */
+	bool preempt_training;        /* may stop lower-priority training (resumes from checkpoint) */
+	int line;
+};
+
+struct fs_serving_opts {
+	double interval_s;            /* key `interval_hours`; default 1 h */
+	struct fs_service_spec *services;
+	size_t n_services;
+};
+
+/* Hardware failures that take a node out for repair (besides job interruptions). */
+struct fs_node_failure_opts {
+	bool enabled;                 /* the section `node_failures` is present */
+	double mtbf_s;                /* per node */
+	double repair_s;
 };
 
 /* Which training-time model the fleet uses for a job's run time. */
@@ -93,7 +159,11 @@ struct fs_scenario {
 	double series_interval_s;
 	enum fs_train_model_kind train_model;
 	const struct fs_sched_policy *scheduler; /* key `scheduler`; never NULL once loaded */
+	double estimate_noise_frac;   /* key `scheduler_estimate_noise`: sd of the log of a
+				       * user's run-time estimate / the true one; 0 = exact */
 	struct fs_failure_opts failures;
+	struct fs_node_failure_opts node_failures;
+	struct fs_serving_opts serving;
 	struct fs_catalog catalog;  /* built-ins merged with the scenario's additions */
 	struct fs_fleet_opt *fleets;
 	size_t n_fleets;
