@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 
 void fs_cost_spec_default(struct fs_cost_spec *c)
 {
@@ -20,6 +21,37 @@ void fs_cost_spec_default(struct fs_cost_spec *c)
 		.idle_power_frac = NAN,
 		.line = 0,
 	};
+}
+
+/* a number outside [lo, hi] (NAN allowed when nan_ok) -> FS_ERR_INPUT naming cost.<key> */
+static enum fs_status check_range(double v, bool nan_ok, double lo, bool lo_open, double hi,
+				  const char *key, const struct fs_cost_spec *c, const char *file,
+				  struct fs_error *e)
+{
+	char path[64];
+
+	if (nan_ok && isnan(v))
+		return FS_OK;
+	if (isfinite(v) && v >= lo && !(lo_open && v <= lo) && v <= hi)
+		return FS_OK;
+	snprintf(path, sizeof(path), "cost.%s", key);
+	return fs_error_set(e, FS_ERR_INPUT, file, c->line, path,
+			    "found %g; expected a number %s %g and <= %g", v, lo_open ? ">" : ">=",
+			    lo, hi);
+}
+
+enum fs_status fs_cost_spec_check(const struct fs_cost_spec *c, const char *file,
+				  struct fs_error *e)
+{
+	if (check_range(c->depreciation_years, false, 0, true, 50, "depreciation_years", c, file, e) ||
+	    check_range(c->pue, false, 1, false, 5, "pue", c, file, e) ||
+	    check_range(c->usd_per_kwh, false, 0, false, 10, "usd_per_kwh", c, file, e) ||
+	    check_range(c->hosting_usd_per_kw_month, false, 0, false, 1e4,
+			"hosting_usd_per_kw_month", c, file, e) ||
+	    check_range(c->usd_per_gpu_hour, true, 0, false, 1e3, "usd_per_gpu_hour", c, file, e) ||
+	    check_range(c->idle_power_frac, true, 0, false, 1, "idle_power_frac", c, file, e))
+		return FS_ERR_INPUT;
+	return FS_OK;
 }
 
 double fs_cost_usd_per_gpu_hour(const struct fs_cost_spec *c, const struct fs_gpu *g)

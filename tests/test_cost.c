@@ -329,6 +329,50 @@ static void test_cost_catalog_override(void **state)
 	assert_int_equal(e.line, 4);
 }
 
+static void test_cost_spec_check(void **state)
+{
+	struct fs_cost_spec c;
+	struct fs_error e;
+
+	(void)state;
+	fs_cost_spec_default(&c);
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_OK);
+	c.line = 17;
+	c.pue = 0.9; /* facility power below IT power */
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.pue");
+	assert_string_equal(e.file, "s.cfg");
+	assert_int_equal(e.line, 17);
+	fs_cost_spec_default(&c);
+	c.depreciation_years = 0;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.depreciation_years");
+	fs_cost_spec_default(&c);
+	c.idle_power_frac = 1.5;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.idle_power_frac");
+	fs_cost_spec_default(&c);
+	c.usd_per_gpu_hour = -2.0;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.usd_per_gpu_hour");
+	fs_cost_spec_default(&c);
+	c.usd_per_kwh = INFINITY;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.usd_per_kwh");
+	fs_cost_spec_default(&c);
+	c.hosting_usd_per_kw_month = -1;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_ERR_INPUT);
+	assert_string_equal(e.key, "cost.hosting_usd_per_kw_month");
+	/* the boundaries are accepted */
+	fs_cost_spec_default(&c);
+	c.pue = 1.0;
+	c.idle_power_frac = 0.0;
+	c.usd_per_gpu_hour = 0.0;
+	c.usd_per_kwh = 0.0;
+	c.hosting_usd_per_kw_month = 0.0;
+	assert_int_equal(fs_cost_spec_check(&c, "s.cfg", &e), FS_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_cost_catalog_prices),
 		cmocka_unit_test(test_cost_published_owned_h100),
 		cmocka_unit_test(test_cost_catalog_override),
+		cmocka_unit_test(test_cost_spec_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

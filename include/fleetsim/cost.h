@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "fleetsim/catalog.h"
+#include "fleetsim/error.h"
 
 /* Calendar: a year of 365.25 days; a month is a twelfth of it (as demand.h's 30.4375 days). */
 #define FS_COST_HOURS_PER_YEAR 8766.0
@@ -53,6 +54,16 @@ struct fs_cost_parts {
 
 /* The default spec: cloud, on-demand, catalog prices (and owned defaults filled in). */
 void fs_cost_spec_default(struct fs_cost_spec *c);
+
+/*
+ * Checks a spec's ranges: depreciation_years in (0, 50], pue in [1, 5],
+ * usd_per_kwh in [0, 10], hosting_usd_per_kw_month in [0, 10^4],
+ * usd_per_gpu_hour NAN or in [0, 10^3], idle_power_frac NAN or in [0, 1].
+ * FS_OK, or FS_ERR_INPUT with e naming file, c->line and the key as
+ * "cost.<key>" (the scenario loader calls it after reading `cost`).
+ */
+enum fs_status fs_cost_spec_check(const struct fs_cost_spec *c, const char *file,
+				  struct fs_error *e);
 
 /*
  * Cloud price per installed GPU-hour of g under c, USD: c->usd_per_gpu_hour
