@@ -170,6 +170,7 @@ static enum fs_status build_curve(struct fs_service_memo *memo, struct fs_servic
 	struct fs_replica_workload w;
 	struct fs_replica_stats st;
 	enum fs_status rc;
+	double n_within = 0, tokens_within = 0;
 	int k = 0;
 
 	replica_spec_of(p->svc, p->gpu, p->tp, &rs);
@@ -190,6 +191,10 @@ static enum fs_status build_curve(struct fs_service_memo *memo, struct fs_servic
 		if ((rc = fs_replica_run(memo->ws, &m, &rs.sched, &w, &st, e)))
 			return rc;
 		a = (double)st.n_within_slo / (double)st.n_requests;
+		if (load_fracs[i] <= 1.0) {
+			n_within += (double)st.n_within_slo;
+			tokens_within += st.output_tokens_within_slo;
+		}
 		if (k == 0) {
 			/* An idle replica serves as well as one at a quarter of its capacity. */
 			p->load_rps[k] = 0;
@@ -200,6 +205,10 @@ static enum fs_status build_curve(struct fs_service_memo *memo, struct fs_servic
 		k++;
 	}
 	p->n_points = k;
+	/* Sampled, not fs_dist_mean: draws are clamped and rounded, and served requests
+	 * are the ones the objectives let through. */
+	p->output_tokens_per_req = n_within > 0 ? tokens_within / n_within
+						: fs_dist_mean(&rs.output_tokens);
 	return FS_OK;
 }
 
@@ -256,7 +265,6 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 	en->plan.tp = rows[best].tp;
 	en->plan.capacity_rps = c->capacity_qps;
 	en->plan.saturation_rps = c->saturation_qps;
-	en->plan.output_tokens_per_req = fs_dist_mean(&svc->output_tokens);
 	if ((rc = build_curve(memo, &en->plan, e))) {
 		free(en);
 		return rc;

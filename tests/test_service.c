@@ -275,8 +275,8 @@ static void test_service_two_levels_agree(void **state)
 		      mo.within / mo.requests, si.within / si.requests, mo.tokens, si.tokens,
 		      100 * (mo.tokens / si.tokens - 1));
 	assert_true(fabs(si.requests / mo.requests - 1) < 0.01); /* Poisson counts round */
-	assert_true(fabs(mo.within / mo.requests - si.within / si.requests) < 0.03);
-	assert_true(fabs(mo.tokens / si.tokens - 1) < 0.05);
+	assert_true(fabs(mo.within / mo.requests - si.within / si.requests) < 0.01);
+	assert_true(fabs(mo.tokens / si.tokens - 1) < 0.02);
 
 	/* (2) 30 % short from 10:00 to 20:00 (the busy hours) */
 	for (int h = 10; h < 20; h++)
@@ -286,8 +286,50 @@ static void test_service_two_levels_agree(void **state)
 		      mo.within / mo.requests, si.within / si.requests, mo.tokens, si.tokens,
 		      100 * (mo.tokens / si.tokens - 1));
 	assert_true(mo.within / mo.requests < 0.97); /* the shortage shows */
-	assert_true(fabs(mo.within / mo.requests - si.within / si.requests) < 0.03);
-	assert_true(fabs(mo.tokens / si.tokens - 1) < 0.05);
+	assert_true(fabs(mo.within / mo.requests - si.within / si.requests) < 0.01);
+	assert_true(fabs(mo.tokens / si.tokens - 1) < 0.02);
+}
+
+/* estimate serve --target-qps: rows cheapest first, arithmetic consistent, errors exit 2. */
+static void test_service_cli_target_qps(void **state)
+{
+	static char out[16384];
+	char *line, *save = NULL;
+	int n = 0, last_gpus = 0;
+
+	(void)state;
+	assert_int_equal(tu_fleetsim("estimate serve --gpu H100 --model Llama-2-13B --input-tokens 128"
+				     " --output-tokens 32 --target-qps 37.5 --format csv", out, sizeof(out)), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char gpu[64], model[64], prec[16];
+		int in, outt, tp, reps, gpus;
+		double ttft, tpot, target, cap, usd_gpu, usd;
+
+		if (n++ == 0) {
+			assert_non_null(strstr(line, "tp,capacity_qps,replicas,gpus,usd_per_gpu_hour"));
+			continue;
+		}
+		assert_int_equal(sscanf(line, "%63[^,],%63[^,],%15[^,],%d,%d,%lf,%lf,%lf,%d,%lf,%d,%d,%lf,%lf",
+					gpu, model, prec, &in, &outt, &ttft, &tpot, &target, &tp, &cap,
+					&reps, &gpus, &usd_gpu, &usd), 14);
+		assert_string_equal(model, "Llama-2-13B");
+		assert_true(target == 37.5 && ttft == 2 && tpot == 0.2);
+		assert_int_equal(gpus, reps * tp);
+		/* capacity is printed to 4 digits: allow that much either side of the ceiling */
+		assert_true(reps * cap >= 37.5 * (1 - 1e-3) && (reps - 1) * cap < 37.5 * (1 + 1e-3));
+		assert_true(fabs(usd - usd_gpu * gpus) <= 0.006);
+		assert_true(gpus >= last_gpus); /* cheapest first */
+		last_gpus = gpus;
+	}
+	assert_int_equal(n, 5); /* header and TP 1, 2, 4, 8 */
+
+	assert_int_equal(tu_fleetsim("estimate serve --gpu A100-SXM4-40GB --model Llama-3-405B"
+				     " --input-tokens 128 --output-tokens 32 --target-qps 5", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "no tensor-parallel size up to 8"));
+	assert_int_equal(tu_fleetsim("estimate serve --gpu H100 --model Llama-2-13B --input-tokens 128"
+				     " --output-tokens 32 --target-qps 5 --requests 10", out, sizeof(out)), 2);
+	assert_int_equal(tu_fleetsim("estimate serve --gpu H100 --model Llama-2-13B --input-tokens 128"
+				     " --output-tokens 32 --target-qps 5 --capacity", out, sizeof(out)), 2);
 }
 
 int main(void)
@@ -298,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_service_tp_auto),
 		cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_service_two_levels_agree),
+		cmocka_unit_test(test_service_cli_target_qps),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

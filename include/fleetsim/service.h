@@ -34,7 +34,8 @@ struct fs_service_plan {
 	int tp;                      /* GPUs per replica, within one node */
 	double capacity_rps;         /* per replica at the objectives (> 0) */
 	double saturation_rps;       /* per replica with the replica kept full */
-	double output_tokens_per_req; /* mean generated tokens per request */
+	double output_tokens_per_req; /* mean generated tokens per request served within the
+				       * objectives (sampled in the curve's runs up to capacity) */
 	int n_points;                /* attainment curve: load per replica (rps) increasing */
 	double load_rps[FS_SERVICE_CURVE_MAX];
 	double attain_frac[FS_SERVICE_CURVE_MAX];
