@@ -5,8 +5,8 @@
  * and between steps, times geometric growth. Means integrate the growth in
  * closed form on each piece:
  *   int_a^b (1+g)^(t/M) dt = M / ln(1+g) * ((1+g)^(b/M) - (1+g)^(a/M)),
- * written with expm1 so that g -> 0 loses no digits (docs/MODELS.md,
- * "Demand"; docs/models/serving.md, "Services at fleet level").
+ * written with expm1 so that g -> 0 loses no digits (docs/models/serving.md,
+ * "Services at fleet level").
  */
 #include "fleetsim/demand.h"
 
