@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_interp.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
