@@ -38,7 +38,8 @@ double fs_demand_rps(const struct fs_demand_spec *d, double t_s);
 /* Mean requests per second over [t0_s, t1_s) (exact for the hourly shape). */
 double fs_demand_mean_rps(const struct fs_demand_spec *d, double t0_s, double t1_s);
 
-/* The largest hourly rate in [t0_s, t1_s): the design point of a plan. */
+/* The largest rate in [t0_s, t1_s) (the supremum of fs_demand_rps: with growth,
+ * at the end of the busiest hour): the design point of a plan. */
 double fs_demand_peak_rps(const struct fs_demand_spec *d, double t0_s, double t1_s);
 
 #endif
