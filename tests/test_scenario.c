@@ -554,6 +554,53 @@ static void test_scenario_token_range(void **state)
 }
 
 /* Exit code 2 through the command line, before any database is touched. */
+/* ---- issue 9 keys: pools, procurement, cost, priorities, services ---- */
+
+/* Every new key once; line numbers as marked. */
+static const char mixed[] =
+	"name = \"m\";\n"                                                          /* 1 */
+	"horizon_days = 365.0;\n"                                                 /* 2 */
+	"scheduler_estimate_noise = 0.3;\n"                                       /* 3 */
+	"node_failures = { mtbf_hours = 8760.0; };\n"                             /* 4 */
+	"fleets = (\n"                                                            /* 5 */
+	"  { name = \"a\"; pools = ( { gpu = \"A100\"; nodes = 64; },\n"          /* 6 */
+	"      { gpu = \"H100\"; nodes = 2; gpus_per_node = 4; } );\n"            /* 7 */
+	"    procurement = ( { day = 300.0; gpu = \"A100\"; nodes = -32; },\n"    /* 8 */
+	"      { day = 120.0; gpu = \"H100\"; nodes = 16; },\n"                   /* 9 */
+	"      { day = 120.0; gpu = \"H200\"; nodes = 2; } );\n"                  /* 10 */
+	"    cost = { mode = \"owned\"; depreciation_years = 5.0; pue = 1.3; usd_per_kwh = 0.1; "
+	"hosting_usd_per_kw_month = 200.0; idle_power_frac = 0.25; };\n"          /* 11 */
+	"    pool_choice = \"cheapest\"; },\n"                                    /* 12 */
+	"  { name = \"b\"; gpu = \"H100\"; nodes = 4;\n"                          /* 13 */
+	"    cost = { term = \"committed\"; usd_per_gpu_hour = 2.25; }; }\n"      /* 14 */
+	");\n"                                                                    /* 15 */
+	"training = {\n"                                                          /* 16 */
+	"  jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; priority = -3; gpu = \"A100\"; } );\n" /* 17 */
+	"  streams = ( { name = \"s\"; rate_per_day = 2.0; model = \"Llama-2-7B\"; tokens = 1e9; priority = 7;\n" /* 18 */
+	"    gpus = { dist = \"choice\"; values = [8, 16, 64]; weights = [0.5, 0.3, 0.2]; }; } );\n" /* 19 */
+	"};\n"                                                                    /* 20 */
+	"serving = { interval_hours = 0.5; services = (\n"                        /* 21 */
+	"  { name = \"chat\"; model = \"Llama-3-70B\"; precision = \"fp8\"; tp = 4; engine = \"vllm\"; gpu = \"H100\";\n" /* 22 */
+	"    input_tokens = { dist = \"lognormal\"; median = 1000.0; sigma = 0.5; }; output_tokens = 250.0;\n" /* 23 */
+	"    ttft_p99_s = 2.0; tpot_p99_s = 0.1;\n"                               /* 24 */
+	"    demand = { rps = 20.0; growth_per_month = 0.2; weekly = [2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0];\n" /* 25 */
+	"      steps = ( { day = 200.0; factor = 2.0; }, { day = 120.0; factor = 1.5; } ); };\n" /* 26 */
+	"    reserved_gpus = 8; priority = 10; preempt_training = true; },\n"     /* 27 */
+	"  { name = \"batch\"; model = \"Llama-2-7B\"; input_tokens = 500.0; output_tokens = 100.0;\n" /* 28 */
+	"    ttft_p99_s = 30.0; tpot_p99_s = 0.2; demand = { rps = 1.5; }; }\n"  /* 29 */
+	"); };\n";                                                                /* 30 */
+
+/* mixed with the first occurrence of `from` replaced by `to`. */
+static const char *mixed_variant(const char *from, const char *to)
+{
+	static char buf[8192];
+	const char *p = strstr(mixed, from);
+
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - mixed), mixed, to, p + strlen(from));
+	return buf;
+}
+
 static void test_scenario_cli_exit_codes(void **state)
 {
 	char out[8192], args[2048], hash[65];
@@ -589,6 +636,14 @@ static void test_scenario_cli_exit_codes(void **state)
 				     "--input-tokens 100 --output-tokens 10 --qps 100 "
 				     "--requests 10000001", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--requests"));
+	/* warnings leave the exit code 0; check prints pools, cost and services */
+	snprintf(args, sizeof(args), "check %s", tu_write("mixed.cfg", mixed));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "mixed.cfg:18: training.streams.[0].gpus: warning: 20 %"));
+	assert_non_null(strstr(out, "day    120.0 add    16 H100-SXM5-80GB nodes"));
+	assert_non_null(strstr(out, "cost: cloud, committed, $2.25/GPU-h"));
+	assert_non_null(strstr(out, "objectives: p99 TTFT 2 s, p99 TPOT 0.1 s"));
+	assert_non_null(strstr(out, "\nok\n"));
 }
 
 /*
@@ -655,53 +710,6 @@ static void test_scenario_mutations_never_crash(void **state)
 		assert_string_equal(e.file, "mutant.cfg");
 		assert_true(e.msg[0] != '\0');
 	}
-}
-
-/* ---- issue 9 keys: pools, procurement, cost, priorities, services ---- */
-
-/* Every new key once; line numbers as marked. */
-static const char mixed[] =
-	"name = \"m\";\n"                                                          /* 1 */
-	"horizon_days = 365.0;\n"                                                 /* 2 */
-	"scheduler_estimate_noise = 0.3;\n"                                       /* 3 */
-	"node_failures = { mtbf_hours = 8760.0; };\n"                             /* 4 */
-	"fleets = (\n"                                                            /* 5 */
-	"  { name = \"a\"; pools = ( { gpu = \"A100\"; nodes = 64; },\n"          /* 6 */
-	"      { gpu = \"H100\"; nodes = 2; gpus_per_node = 4; } );\n"            /* 7 */
-	"    procurement = ( { day = 300.0; gpu = \"A100\"; nodes = -32; },\n"    /* 8 */
-	"      { day = 120.0; gpu = \"H100\"; nodes = 16; },\n"                   /* 9 */
-	"      { day = 120.0; gpu = \"H200\"; nodes = 2; } );\n"                  /* 10 */
-	"    cost = { mode = \"owned\"; depreciation_years = 5.0; pue = 1.3; usd_per_kwh = 0.1; "
-	"hosting_usd_per_kw_month = 200.0; idle_power_frac = 0.25; };\n"          /* 11 */
-	"    pool_choice = \"cheapest\"; },\n"                                    /* 12 */
-	"  { name = \"b\"; gpu = \"H100\"; nodes = 4;\n"                          /* 13 */
-	"    cost = { term = \"committed\"; usd_per_gpu_hour = 2.25; }; }\n"      /* 14 */
-	");\n"                                                                    /* 15 */
-	"training = {\n"                                                          /* 16 */
-	"  jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; priority = -3; gpu = \"A100\"; } );\n" /* 17 */
-	"  streams = ( { name = \"s\"; rate_per_day = 2.0; model = \"Llama-2-7B\"; tokens = 1e9; priority = 7;\n" /* 18 */
-	"    gpus = { dist = \"choice\"; values = [8, 16, 64]; weights = [0.5, 0.3, 0.2]; }; } );\n" /* 19 */
-	"};\n"                                                                    /* 20 */
-	"serving = { interval_hours = 0.5; services = (\n"                        /* 21 */
-	"  { name = \"chat\"; model = \"Llama-3-70B\"; precision = \"fp8\"; tp = 4; engine = \"vllm\"; gpu = \"H100\";\n" /* 22 */
-	"    input_tokens = { dist = \"lognormal\"; median = 1000.0; sigma = 0.5; }; output_tokens = 250.0;\n" /* 23 */
-	"    ttft_p99_s = 2.0; tpot_p99_s = 0.1;\n"                               /* 24 */
-	"    demand = { rps = 20.0; growth_per_month = 0.2; weekly = [2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0];\n" /* 25 */
-	"      steps = ( { day = 200.0; factor = 2.0; }, { day = 120.0; factor = 1.5; } ); };\n" /* 26 */
-	"    reserved_gpus = 8; priority = 10; preempt_training = true; },\n"     /* 27 */
-	"  { name = \"batch\"; model = \"Llama-2-7B\"; input_tokens = 500.0; output_tokens = 100.0;\n" /* 28 */
-	"    ttft_p99_s = 30.0; tpot_p99_s = 0.2; demand = { rps = 1.5; }; }\n"  /* 29 */
-	"); };\n";                                                                /* 30 */
-
-/* mixed with the first occurrence of `from` replaced by `to`. */
-static const char *mixed_variant(const char *from, const char *to)
-{
-	static char buf[8192];
-	const char *p = strstr(mixed, from);
-
-	assert_non_null(p);
-	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - mixed), mixed, to, p + strlen(from));
-	return buf;
 }
 
 static void load_ok(const char *text, struct fs_scenario *sc)
