@@ -188,7 +188,9 @@ static void print_fleet_detail(const struct fs_fleet_opt *f)
 	}
 	if (c->mode == FS_COST_CLOUD) {
 		printf("    cost: cloud, %s", c->committed ? "committed" : "on-demand");
-		if (isnan(c->usd_per_gpu_hour)) {
+		if (isnan(c->usd_per_gpu_hour) && c->committed) {
+			printf(", the catalog's committed-use prices\n");
+		} else if (isnan(c->usd_per_gpu_hour)) {
 			printf(", catalog prices:");
 			for (int p = 0; p < f->n_pools; p++)
 				printf(" %s $%.2f/GPU-h", f->pools[p].gpu->name,
