@@ -4,8 +4,10 @@
  */
 #include "cli.h"
 
+#include "fleetsim/lint.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/store.h"
 #include "fleetsim/workload.h"
 
@@ -166,6 +168,106 @@ static bool job_error(const struct fs_scenario *sc, const struct fs_job_spec *j,
 	return true;
 }
 
+/* Pools, procurement, pool choice and cost of one fleet option. */
+static void print_fleet_detail(const struct fs_fleet_opt *f)
+{
+	const struct fs_cost_spec *c = &f->cost;
+
+	printf("\n  fleet %s: pool choice %s\n", f->name, f->pool_choice->name);
+	for (int p = 0; p < f->n_pools; p++) {
+		const struct fs_pool_spec *ps = &f->pools[p];
+		printf("    pool %-16s %6d nodes x %d GPUs at day 0, at most %d nodes\n",
+		       ps->gpu->name, ps->nodes, ps->gpus_per_node, ps->max_nodes);
+	}
+	for (size_t k = 0; k < f->n_procure; k++) {
+		const struct fs_procure_spec *pr = &f->procure[k];
+		printf("    day %8.1f %s %d %s nodes\n", pr->at_s / FS_SECONDS_PER_DAY,
+		       pr->delta_nodes > 0 ? "add   " : "retire",
+		       pr->delta_nodes > 0 ? pr->delta_nodes : -pr->delta_nodes,
+		       f->pools[pr->pool].gpu->name);
+	}
+	if (c->mode == FS_COST_CLOUD) {
+		printf("    cost: cloud, %s", c->committed ? "committed" : "on-demand");
+		if (isnan(c->usd_per_gpu_hour) && c->committed) {
+			printf(", the catalog's committed-use prices\n");
+		} else if (isnan(c->usd_per_gpu_hour)) {
+			printf(", catalog prices:");
+			for (int p = 0; p < f->n_pools; p++)
+				printf(" %s $%.2f/GPU-h", f->pools[p].gpu->name,
+				       f->pools[p].gpu->cloud_usd_per_gpu_hour);
+			printf("\n");
+		} else {
+			printf(", $%.2f/GPU-h\n", c->usd_per_gpu_hour);
+		}
+		return;
+	}
+	printf("    cost: owned, depreciation %g years, PUE %g, $%g/kWh, hosting $%g/kW-month, "
+	       "idle power ", c->depreciation_years, c->pue, c->usd_per_kwh,
+	       c->hosting_usd_per_kw_month);
+	if (isnan(c->idle_power_frac))
+		printf("from the catalog\n");
+	else
+		printf("%g of busy\n", c->idle_power_frac);
+	for (int p = 0; p < f->n_pools; p++)
+		printf("      %s: $%.0f per GPU slot, %.3g kW per GPU slot\n", f->pools[p].gpu->name,
+		       f->pools[p].gpu->capex_usd_per_gpu, f->pools[p].gpu->server_kw_per_gpu);
+}
+
+static void print_services(const struct fs_scenario *sc)
+{
+	if (sc->serving.n_services == 0)
+		return;
+	printf("\nservices (every %g h)\n", sc->serving.interval_s / 3600.0);
+	for (size_t i = 0; i < sc->serving.n_services; i++) {
+		const struct fs_service_spec *v = &sc->serving.services[i];
+		const struct fs_demand_spec *d = &v->demand;
+		char b1[512], b2[512], tp[16];
+
+		if (v->tp)
+			snprintf(tp, sizeof(tp), "%d", v->tp);
+		else
+			snprintf(tp, sizeof(tp), "auto");
+		printf("  %s: %s %s, tp %s, %s, on %s\n", v->name, v->model->name,
+		       fs_precision_name(v->precision), tp, fs_serve_engine_name(v->engine),
+		       v->gpu ? v->gpu->name : "the fleet's pool choice");
+		printf("    objectives: p99 TTFT %g s, p99 TPOT %g s\n", v->ttft_p99_s, v->tpot_p99_s);
+		printf("    input tokens:  %s\n    output tokens: %s\n",
+		       dist_text(&v->input_tokens, b1, sizeof(b1)),
+		       dist_text(&v->output_tokens, b2, sizeof(b2)));
+		printf("    demand: %g req/s (week mean) at day 0, %g req/s at the horizon "
+		       "(peak hour %g); growth %g%%/month, %d step%s\n",
+		       fs_demand_mean_rps(d, 0, 7 * FS_SECONDS_PER_DAY),
+		       fs_demand_mean_rps(d, fmax(0.0, sc->horizon_s - 7 * FS_SECONDS_PER_DAY),
+					  sc->horizon_s),
+		       fs_demand_peak_rps(d, 0, sc->horizon_s), 100.0 * d->growth_per_month_frac,
+		       d->n_steps, d->n_steps == 1 ? "" : "s");
+		printf("    %s, priority %d%s\n",
+		       v->reserved_gpus ? "reserved GPUs" : "shared pool", v->priority,
+		       v->preempt_training ? ", preempts lower-priority training" : "");
+		if (v->reserved_gpus)
+			printf("    reserved: %d GPUs\n", v->reserved_gpus);
+	}
+}
+
+/* Prints the scenario's warnings to stderr as file:line: key: warning: ...; 0 or 1 (memory). */
+static int print_warnings(const struct fs_scenario *sc)
+{
+	struct fs_warnings w;
+	enum fs_status st = fs_scenario_lint(sc, &w);
+
+	for (size_t i = 0; i < w.n; i++)
+		fprintf(stderr, "fleetsim: %s:%d: %s: warning: %s\n", w.file, w.items[i].line,
+			w.items[i].key, w.items[i].msg);
+	if (w.n)
+		printf("\n%zu warning%s (on stderr)\n", w.n, w.n == 1 ? "" : "s");
+	fs_warnings_fini(&w);
+	if (st) {
+		fprintf(stderr, "fleetsim: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 static const char check_help[] =
 	"usage: fleetsim check SCENARIO [--max-jobs N]\n"
 	"\n"
@@ -208,6 +310,9 @@ int fs_cli_check(int argc, char **argv)
 		printf("  %-16s %-16s %6d %5d %7d %10.1f %12.2f\n", f->name, f->gpu->name, f->nodes,
 		       f->gpus_per_node, f->n_gpus, f->gpu->bf16_tflops, f->gpu->cloud_usd_per_gpu_hour);
 	}
+	for (size_t i = 0; i < sc.n_fleets; i++)
+		print_fleet_detail(&sc.fleets[i]);
+	print_services(&sc);
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
 		bool bad = false;
@@ -264,9 +369,11 @@ int fs_cli_check(int argc, char **argv)
 		printf("\n    tokens: %s\n    gpus:   %s\n", dist_text(&s->tokens, b1, sizeof(b1)),
 		       dist_text(&s->gpus, b2, sizeof(b2)));
 	}
-	printf("\nok\n");
+	rc = print_warnings(&sc);
+	if (rc == 0)
+		printf("\nok\n");
 	fs_scenario_fini(&sc);
-	return 0;
+	return rc;
 }
 
 static const char run_help[] =

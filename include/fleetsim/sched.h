@@ -73,4 +73,23 @@ char *fs_sched_names(char *buf, size_t n);
 /* The default policy (the registry's first row, "fifo"). */
 const struct fs_sched_policy *fs_sched_default(void);
 
+/*
+ * Pool choice: which pool of a mixed fleet a job or replica that names no GPU
+ * type runs on. One row per policy (name + summary; the run's functions are
+ * FLEET9's to add); the fleet option's key `pool_choice` picks a row by name.
+ */
+struct fs_pool_choice {
+	const char *name;                 /* the scenario's `pool_choice` value */
+	const char *summary;              /* one line for docs and messages */
+};
+
+/* The pool choice named name, or NULL. */
+const struct fs_pool_choice *fs_pool_choice_find(const char *name);
+
+/* The default pool choice (the table's first row, "fastest-free"). */
+const struct fs_pool_choice *fs_pool_choice_default(void);
+
+/* Writes the known names as "\"fastest-free\", \"...\"" into buf (size n >= 1); returns buf. */
+char *fs_pool_choice_names(char *buf, size_t n);
+
 #endif
