@@ -23,6 +23,9 @@
 #include "fleetsim/store.h"
 #include "testutil.h"
 
+/* An invocation with no command line, for writes that only need a version. */
+#define INV(v) (&(struct fs_invocation){ .version = (v) })
+
 static const char text[] =
 	"name = \"st\"; seed = 3; horizon_days = 20.0;\n"
 	"fleets = ( { name = \"a\"; gpu = \"A100\"; nodes = 2; },\n"
@@ -67,9 +70,9 @@ static void test_store_round_trip(void **state)
 	(void)state;
 	run_both(&sc, r);
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
-	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, "test", ids, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, INV("test"), ids, &e), FS_OK);
 	/* the same scenario text is stored once */
-	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, "test", ids, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, INV("test"), ids, &e), FS_OK);
 	assert_int_equal(fs_store_get_run(s, ids[1], &row, &e), FS_OK);
 	assert_string_equal(row.fleet, "h");
 	assert_string_equal(row.gpu, "H100-SXM5-80GB");
@@ -137,14 +140,14 @@ static void test_store_failed_write_leaves_nothing(void **state)
 	(void)state;
 	run_both(&sc, r);
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
-	assert_int_equal(fs_store_write_runs(s, &sc, r, 1, "test", ids, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(s, &sc, r, 1, INV("test"), ids, &e), FS_OK);
 	fs_store_close(s);
 	tu_file_hash(db, before);
 	/* a job of no GPUs in the second run breaks the CHECK(gpus >= 1) of its last row */
 	assert_true(r[1].n_jobs > 3);
 	r[1].jobs[r[1].n_jobs - 1].gpus = 0;
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
-	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, "test", ids, &e), FS_ERR_DB);
+	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, INV("test"), ids, &e), FS_ERR_DB);
 	fs_store_close(s);
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 1);
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE run_id > 1"), 0);
@@ -198,7 +201,7 @@ static void test_store_killed_writer_leaves_all_or_nothing(void **state)
 			struct fs_error e;
 			int64_t id;
 			if (fs_store_open(db, FS_STORE_WRITE, &s, &e) ||
-			    fs_store_write_runs(s, &sc, r, 1, "test", &id, &e))
+			    fs_store_write_runs(s, &sc, r, 1, INV("test"), &id, &e))
 				_exit(3);
 			_exit(0);
 		}
@@ -378,7 +381,7 @@ static void test_store_migrates_v1(void **state)
 		make_v1(db);
 		assert_int_equal(fs_store_open(db, mode ? FS_STORE_READ : FS_STORE_WRITE, &s, &e), FS_OK);
 		fs_store_close(s);
-		assert_int_equal(count(db, "PRAGMA user_version"), 2);
+		assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 	}
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	/* gpu_hours compared with the hand value (8 or 16 GPUs x 10 s / 3600) as a flag */
