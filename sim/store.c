@@ -220,7 +220,7 @@ static const char migrate_v2_v3[] =
 	"  max_nodes INTEGER,"
 	"  cost_mode TEXT NOT NULL CHECK(cost_mode IN ('cloud', 'owned')),"
 	"  term TEXT,"                    /* cloud: 'on-demand' or 'committed' */
-	"  usd_per_gpu_hour REAL,"        /* cloud: the price charged */
+	"  usd_per_gpu_hour REAL,"        /* cloud: the price charged; NULL: not recorded */
 	"  capex_usd_per_gpu REAL,"       /* owned: the rest */
 	"  depreciation_years REAL,"
 	"  server_kw_per_gpu REAL,"
@@ -952,7 +952,11 @@ static int write_prices(const struct fs_run_result *r, int64_t id, sqlite3_stmt 
 		} else {
 			sqlite3_bind_text(sp, k++, c->committed ? "committed" : "on-demand", -1,
 					  SQLITE_STATIC);
-			sqlite3_bind_double(sp, k++, r->usd_per_gpu_hour[p]);
+			/* 0: a run result that does not say (not a free GPU) */
+			if (r->usd_per_gpu_hour[p] > 0)
+				sqlite3_bind_double(sp, k++, r->usd_per_gpu_hour[p]);
+			else
+				sqlite3_bind_null(sp, k++);
 			for (int i = 0; i < 7; i++)
 				sqlite3_bind_null(sp, k++);
 		}
