@@ -612,7 +612,8 @@ static enum fs_status open_checked(struct fs_store *s, enum fs_store_mode mode, 
 	enum fs_status st;
 
 reopen:
-	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+	/* a handle is used by one thread: no per-call mutex (a tenth of the write time) */
+	if ((rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) != SQLITE_OK) {
 		return sql_fail(s, e, rc, true, "cannot open the database");
 	}
 	sqlite3_busy_timeout(s->db, s->wait_s * 1000 < INT_MAX ? (int)(s->wait_s * 1000) : INT_MAX);
