@@ -563,6 +563,117 @@ static void test_store_invocation_quoting(void **state)
 	assert_string_equal(out, "");
 }
 
+/*
+ * The schema-3 fields of a run result reach their columns: series GPUs,
+ * power and cost parts, a job's pool, priority, preemptions and GPU-hours
+ * held apart from its times, the services' points, an owned fleet's prices.
+ * The values are set by hand here (the run code fills them elsewhere).
+ */
+static void test_store_writes_v3_fields(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_run_result r[2];
+	struct fs_service_spec svc[2];
+	struct fs_service_point pts[3];
+	struct fs_store *s;
+	struct fs_error e;
+	struct fs_run_row row;
+	int64_t ids[2];
+	const char *db = tu_path("v3.db");
+	struct fs_job_result *j;
+	size_t k;
+	char sql[256];
+
+	(void)state;
+	run_both(&sc, r);
+	unlink(db);
+	memset(svc, 0, sizeof(svc));
+	snprintf(svc[0].name, sizeof(svc[0].name), "chat");
+	snprintf(svc[1].name, sizeof(svc[1].name), "code");
+	svc[0].model = svc[1].model = r[0].jobs[0].model;
+	svc[0].ttft_p99_s = 0.5;
+	svc[0].tpot_p99_s = 0.05;
+	svc[1].reserved_gpus = 16;
+	svc[1].priority = 3;
+	sc.serving.services = svc;
+	sc.serving.n_services = 2;
+	/* two intervals of chat on pool 0, one of code with nothing granted */
+	pts[0] = (struct fs_service_point){ 0, 0.0, 12.5, 0, 4, 3, 2, 10.0, 0.8, 10.0, 3.6e6 };
+	pts[1] = (struct fs_service_point){ 0, 3600.0, 8.0, 0, 4, 2, 2, 10.0, 1.0, 8.0, 2.9e6 };
+	pts[2] = (struct fs_service_point){ 1, 0.0, 0.0, -1, 8, 0, 0, 0.0, NAN, 0.0, 0.0 };
+	r[0].svc = pts;
+	r[0].n_svc = 3;
+	r[0].usd_per_gpu_hour[0] = 1.75;
+	r[0].series[0].gpus_installed = 16;
+	r[0].series[0].gpus_down = 1.5;
+	r[0].series[0].gpus_serving = 4.25;
+	r[0].series[0].gpus_idle = 16 - 1.5 - 4.25 - r[0].series[0].gpus_busy;
+	r[0].series[0].power_kw = 7.125;
+	r[0].series[0].cost = (struct fs_cost_parts){ 24.5, 0, 0, 0, 0 };
+	r[0].series[0].cost_usd = 24.5;
+	for (k = 0; r[0].jobs[k].status != FS_JOB_DONE; k++)
+		assert_true(k + 1 < r[0].n_jobs);
+	j = &r[0].jobs[k];
+	j->pool = 0;
+	j->priority = 2;
+	j->preemptions = 1;
+	j->gpu_hours = 1.25;
+	j->gpu_hours_lost = 0.375;
+	r[0].sum.n_preemptions = 1;
+	r[0].sum.cost = (struct fs_cost_parts){ 100.0, 0, 0, 0, 0 };
+	r[0].sum.serve_attainment_frac = 0.9;
+	r[0].sum.serve_output_tokens = 6.5e6;
+	r[1].sum.serve_attainment_frac = NAN; /* no demand: no attainment */
+	/* the H100 fleet owned: its parameters stored, no cloud price */
+	((struct fs_fleet_opt *)r[1].fleet)->cost = (struct fs_cost_spec){
+		FS_COST_OWNED, false, NAN, 4.0, 1.3, 0.08, 150.0, 0.3, 0 };
+	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, INV("test"), ids, &e), FS_OK);
+	assert_int_equal(fs_store_get_run(s, ids[0], &row, &e), FS_OK);
+	assert_true(row.sum.serve_attainment_frac == 0.9);
+	assert_true(row.sum.cost.rent_usd == 100.0);
+	assert_int_equal(row.sum.n_preemptions, 1);
+	assert_int_equal(fs_store_get_run(s, ids[1], &row, &e), FS_OK);
+	assert_true(isnan(row.sum.serve_attainment_frac)); /* stored NULL, read as NaN */
+	fs_store_close(s);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM series WHERE run_id = 1 AND t_s = 0"
+				   " AND gpus_installed = 16 AND gpus_down = 1.5 AND gpus_serving = 4.25"
+				   " AND abs(gpus_busy + gpus_serving + gpus_idle + gpus_down - 16) < 1e-12"
+				   " AND power_kw = 7.125 AND cost_usd = 24.5 AND rent_usd = 24.5"), 1);
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM jobs WHERE run_id = 1 AND job_idx = %zu"
+		 " AND pool = 0 AND gpu = 'A100-SXM4-80GB' AND priority = 2 AND preemptions = 1"
+		 " AND gpu_hours = 1.25 AND gpu_hours_lost = 0.375", k);
+	assert_int_equal(count(db, sql), 1);
+	/* other jobs keep their derived GPU-hours (nothing stored) */
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_jobs WHERE gpu_hours IS NOT NULL"), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_services WHERE run_id = 1 AND"
+				   " ((service = 0 AND name = 'chat' AND ttft_p99_s = 0.5) OR"
+				   " (service = 1 AND name = 'code' AND reserved_gpus = 16 AND priority = 3))"), 2);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"), 3);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"
+				   " AND service = 1 AND pool IS NULL AND gpu IS NULL"
+				   " AND attainment_frac IS NULL AND tp = 8"), 1);
+	/* day 0 of chat: (10 + 8) / (12.5 + 8) of the requests within objectives */
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_days WHERE run_id = 1 AND service = 0"
+				   " AND day = 0 AND abs(attainment_frac - 18.0 / 20.5) < 1e-15"
+				   " AND output_tokens = 6.5e6 AND service_name = 'chat'"), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 1 AND"
+				   " cost_mode = 'cloud' AND term = 'on-demand' AND usd_per_gpu_hour = 1.75"
+				   " AND nodes = 2 AND gpus_per_node = 8"), 1);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 2 AND"
+				   " cost_mode = 'owned' AND term IS NULL AND usd_per_gpu_hour IS NULL"
+				   " AND depreciation_years = 4 AND pue = 1.3 AND usd_per_kwh = 0.08"
+				   " AND hosting_usd_per_kw_month = 150 AND idle_power_frac = 0.3"
+				   " AND capex_usd_per_gpu > 0"), 1);
+	r[0].svc = NULL;
+	r[0].n_svc = 0;
+	sc.serving.services = NULL;
+	sc.serving.n_services = 0;
+	fs_run_result_fini(&r[0]);
+	fs_run_result_fini(&r[1]);
+	fs_scenario_fini(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_store_migrates_v1),
 		cmocka_unit_test(test_store_migrates_v2),
 		cmocka_unit_test(test_store_invocation_quoting),
+		cmocka_unit_test(test_store_writes_v3_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
