@@ -83,6 +83,8 @@ static int bench_1m(const char *path)
 	struct fs_run_result *res = NULL;
 	struct fs_store *st = NULL;
 	struct fs_error e;
+	struct fs_invocation inv;
+	char *argv[] = { (char *)"1m", (char *)path };
 	char db[] = "/tmp/bench_fleet_XXXXXX";
 	int64_t *ids = NULL;
 	double t0, t1, t2, t3, c0, c1, c2, c3;
@@ -111,8 +113,9 @@ static int bench_1m(const char *path)
 			goto out;
 	t2 = now();
 	c2 = cpu_now();
+	fs_invocation_init(&inv, "bench_fleet", 2, argv, "bench");
 	if (fs_store_open(db, FS_STORE_WRITE, &st, &e) ||
-	    fs_store_write_runs(st, &sc, res, sc.n_fleets, "bench", ids, &e))
+	    fs_store_write_runs(st, &sc, res, sc.n_fleets, &inv, ids, &e))
 		goto out;
 	t3 = now();
 	c3 = cpu_now();

@@ -490,6 +490,7 @@ int fs_cli_run(int argc, char **argv)
 	struct fs_run_result *res = NULL;
 	struct fs_emitter em;
 	struct fs_workload wl = { 0 };
+	struct fs_invocation inv;
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
@@ -525,7 +526,8 @@ int fs_cli_run(int argc, char **argv)
 	}
 	if (simulate_fleets(&sc, seed, &wl, res, &done, &e))
 		goto fail;
-	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
+	fs_invocation_init(&inv, "fleetsim", argc, argv, FLEETSIM_VERSION);
+	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, &inv, ids, &e))
 		goto fail;
 	if (table)
 		printf("scenario '%s', seed %" PRIu64 ", horizon %g days -> %s\n\n", sc.name, seed,
