@@ -90,6 +90,7 @@ struct fs_series_point {
 	double gpus_busy;           /* training */
 	double gpus_serving;        /* held by service replicas (reserved or granted) */
 	double gpus_idle;
+	double gpus_frag;           /* free but on partly used nodes: no room for a whole-node job */
 	int jobs_running;           /* at the interval's end */
 	int jobs_queued;            /* at the interval's end */
 	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
