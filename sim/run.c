@@ -675,6 +675,8 @@ static enum fs_status on_node_fail(struct run *r, uint32_t gid, struct fs_error 
 	r->nf.n_failures++;
 	n = fs_fleet_owners_on(f, node, r->owners);
 	for (int i = 0; i < n; i++) {
+		/* owners >= n_jobs are reserved for service replicas: the service
+		 * tick must take them off the node (and re-place them) here */
 		assert((size_t)r->owners[i] < r->n_jobs);
 		if ((st = stop_job(r, (uint32_t)r->owners[i], false, e)))
 			return st;

@@ -8,12 +8,13 @@
  * estimate end before the reservation (the shadow time), or use only GPUs
  * the head will not need at the shadow time (the extra GPUs).
  *
- * Worked case (one pool of 8 GPUs, exact estimates): A (6 GPUs, 10 h) runs
- * from 0; B (4 GPUs) waits at the head: the shadow time is 10 h, when A's 6
- * GPUs come back, and the extra GPUs then are 2 + 6 - 4 = 4. C (2 GPUs, 5 h)
- * ends before 10 h and starts now; D (2 GPUs, 20 h) would run past 10 h but
- * the 2 free GPUs are within the extra 4 once C... (see test_sched.c for the
- * numbers the tests check).
+ * Worked case (one pool of 8 GPUs, exact estimates; test_sched.c checks
+ * it): A (6 GPUs, 10 h) runs from 0; B (4 GPUs, 10 h) arrives at 1 h and
+ * waits at the head: its shadow time is 10 h, when A's 6 GPUs come back, and
+ * the extra GPUs then are 2 + 6 - 4 = 4. C (2 GPUs, 20 h) arrives at 2 h: it
+ * would run past 10 h, but its 2 GPUs are within the extra 4, so it starts
+ * at once (under fifo it waits until 10 h). E (1 GPU, 1 h) at 3 h finds no
+ * GPU free and starts at 10 h beside B.
  *
  * Estimated ends already past (a job running longer than its user thought)
  * count as now. Nodes that are down are not expected back before the shadow
