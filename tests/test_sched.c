@@ -358,6 +358,18 @@ static void test_sched_node_failure_loses_work(void **state)
 	assert_true(r.sum.gpu_hours_lost > 0);
 	assert_true(r.sum.gpu_hours_lost <= r.sum.gpu_hours);
 	assert_true(a->end_s > 48 * H);
+	/* same scenario and seed, same rows bit for bit */
+	{
+		struct fs_run_result r2;
+
+		run(&sc, "easy-backfill", &r2);
+		assert_int_equal(r2.n_series, r.n_series);
+		for (size_t i = 0; i < r.n_jobs; i++)
+			assert_memory_equal(&r.jobs[i], &r2.jobs[i], sizeof(r.jobs[i]));
+		for (size_t b = 0; b < r.n_series; b++)
+			assert_memory_equal(&r.series[b], &r2.series[b], sizeof(r.series[b]));
+		fs_run_result_fini(&r2);
+	}
 	fs_run_result_fini(&r);
 	fs_scenario_fini(&sc);
 }
