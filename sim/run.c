@@ -250,8 +250,6 @@ struct job_state {
 	double seg_start_s;  /* wall time the current segment began */
 	double held_since_s; /* when it took its current GPUs */
 	double tau_s;        /* training seconds between checkpoints */
-	double est_factor;   /* the user's estimate / the model's run time */
-	const struct fs_gpu *asked; /* GPU type asked for, or NULL */
 	uint64_t ev;         /* its pending end, failure or restart while it holds GPUs */
 	int32_t placement;   /* fleet placement while it holds GPUs */
 	uint32_t n_fail_stuck; /* failures in a row that kept no work */
@@ -282,6 +280,7 @@ struct run {
 	struct shape_cache shapes;
 	struct job_state *js;
 	struct fs_job_result *jobs;
+	const struct fs_arrival *arr; /* the workload's, per job: asked GPU type, estimate factor */
 	size_t n_jobs;
 	size_t n_waiting;    /* submitted, not yet picked */
 	size_t jobs_left;    /* not yet finished or rejected */
@@ -330,7 +329,7 @@ static enum fs_status about_job(const struct run *r, uint32_t idx, struct fs_err
 static bool eligible(const struct run *r, uint32_t idx, int p)
 {
 	const struct fs_pool_spec *ps = &r->spec[p];
-	const struct fs_gpu *asked = r->js[idx].asked;
+	const struct fs_gpu *asked = r->arr[idx].gpu;
 
 	return (!asked || asked == ps->gpu) && r->jobs[idx].gpus <= ps->max_nodes * ps->gpus_per_node;
 }
@@ -358,7 +357,7 @@ static double est_left_s(const void *ctx, uint32_t idx, int p)
 	if (slot->st)
 		return INFINITY;
 	r->tm->times(&slot->t, r->jobs[idx].tokens * s->frac_left, &work, &wall);
-	return wall * s->est_factor;
+	return wall * (r->arr[idx].est_factor > 0 ? r->arr[idx].est_factor : 1.0);
 }
 
 /* The job's shape on pool p, computed once per (shape, pool). */
@@ -766,8 +765,6 @@ static enum fs_status load_jobs(struct run *r, const struct fs_workload *w, stru
 		j->priority = a->priority;
 		j->pool = -1;
 		j->tokens = a->tokens;
-		r->js[i].asked = a->gpu;
-		r->js[i].est_factor = a->est_factor > 0 ? a->est_factor : 1.0;
 		r->js[i].frac_left = 1.0;
 		r->js[i].placement = -1;
 		/* times live on the engine's nanosecond grid */
@@ -906,6 +903,7 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 	r.pol = sc->scheduler;
 	r.choice = r.fl->pool_choice ? r.fl->pool_choice : fs_pool_choice_default();
 	r.n_jobs = r.jobs_left = w->n;
+	r.arr = w->jobs;
 	r.jobs = calloc(w->n ? w->n : 1, sizeof(*r.jobs));
 	r.js = calloc(w->n ? w->n : 1, sizeof(*r.js));
 	if (!r.jobs || !r.js || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
