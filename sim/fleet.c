@@ -24,7 +24,9 @@ enum fs_status fs_fleet_init_max(struct fs_fleet *f, int n_nodes, int max_nodes,
 	f->state = calloc(m, sizeof(*f->state));
 	f->draining = calloc(m, sizeof(*f->draining));
 	f->chunks = malloc((size_t)f->n_chunks * sizeof(*f->chunks));
-	if (!f->free || !f->avail || !f->avail_pos || !f->state || !f->draining || !f->chunks) {
+	f->scratch = malloc(m * sizeof(*f->scratch));
+	if (!f->free || !f->avail || !f->avail_pos || !f->state || !f->draining || !f->chunks ||
+	    !f->scratch) {
 		fs_fleet_fini(f);
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	}
@@ -53,6 +55,7 @@ void fs_fleet_fini(struct fs_fleet *f)
 	free(f->state);
 	free(f->draining);
 	free(f->chunks);
+	free(f->scratch);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -153,6 +156,38 @@ int32_t fs_fleet_alloc_group(struct fs_fleet *f, int n_groups, int group_size, i
 		take(f, best, group_size, owner, &head);
 	}
 	return head;
+}
+
+int fs_fleet_victims(struct fs_fleet *f, int n_groups, int group_size, const int32_t *placements,
+		     int n)
+{
+	int groups = 0;
+
+	assert(n_groups >= 1 && group_size >= 1 && group_size <= f->gpus_per_node);
+	/* GPUs freed on down or draining nodes would not be usable */
+	for (int i = 0; i < f->n_nodes; i++) {
+		bool open = f->state[i] == FS_NODE_UP && !f->draining[i];
+		f->scratch[i] = open ? f->free[i] : -1;
+		if (open)
+			groups += f->free[i] / group_size;
+	}
+	if (groups >= n_groups)
+		return 0;
+	for (int k = 0; k < n; k++) {
+		for (int32_t c = placements[k]; c >= 0; c = f->chunks[c].next) {
+			int node = f->chunks[c].node;
+
+			assert(f->chunks[c].owner >= 0);
+			if (f->scratch[node] < 0)
+				continue;
+			groups -= f->scratch[node] / group_size;
+			f->scratch[node] += f->chunks[c].gpus;
+			groups += f->scratch[node] / group_size;
+		}
+		if (groups >= n_groups)
+			return k + 1;
+	}
+	return -1;
 }
 
 static void retire(struct fs_fleet *f, int node)

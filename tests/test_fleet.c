@@ -134,12 +134,46 @@ static void test_fleet_add_down_up(void **state)
 	fs_fleet_fini(&f);
 }
 
+/*
+ * 2 nodes of 8: A holds node 0 (8), B 4 and C 2 of node 1 (2 free). One
+ * group of 8 needs a whole node: stopping C leaves 4 free on node 1, then B
+ * 8: two placements. Two groups of 4 with A alone: node 0 frees 8 = two
+ * groups. Three groups of 4 with only C: 4 free on node 1, one group: no.
+ */
+static void test_fleet_victims_for_groups(void **state)
+{
+	struct fs_fleet f;
+	struct fs_error e;
+	int32_t a, b, c, order[3];
+
+	(void)state;
+	assert_int_equal(fs_fleet_init(&f, 2, 8, &e), FS_OK);
+	a = fs_fleet_alloc(&f, 8, 1);
+	b = fs_fleet_alloc(&f, 4, 2);
+	c = fs_fleet_alloc(&f, 2, 3);
+	assert_int_equal(f.free[1], 2);
+	order[0] = c, order[1] = b, order[2] = a;
+	assert_int_equal(fs_fleet_victims(&f, 1, 8, order, 3), 2);
+	assert_int_equal(fs_fleet_victims(&f, 1, 2, order, 3), 0);   /* fits already */
+	order[0] = a;
+	assert_int_equal(fs_fleet_victims(&f, 2, 4, order, 1), 1);
+	order[0] = c;
+	assert_int_equal(fs_fleet_victims(&f, 3, 4, order, 1), -1);
+	assert_int_equal(fs_fleet_gpus_free(&f), 2);                 /* nothing changed */
+	fs_fleet_check(&f);
+	fs_fleet_release(&f, a);
+	fs_fleet_release(&f, b);
+	fs_fleet_release(&f, c);
+	fs_fleet_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fleet_groups_best_fit),
 		cmocka_unit_test(test_fleet_retire_idle_first_then_drain),
 		cmocka_unit_test(test_fleet_add_down_up),
+		cmocka_unit_test(test_fleet_victims_for_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

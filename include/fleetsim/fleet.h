@@ -69,6 +69,7 @@ struct fs_fleet {
 	struct fs_fleet_chunk *chunks; /* pool of max_nodes * gpus_per_node */
 	int32_t n_chunks;
 	int32_t free_chunk;           /* head of the free chunk list, or -1 */
+	int *scratch;                 /* [max_nodes] for fs_fleet_victims */
 };
 
 /*
@@ -108,6 +109,17 @@ int fs_fleet_groups_free(const struct fs_fleet *f, int group_size);
  * fewer than n_groups groups fit.
  */
 int32_t fs_fleet_alloc_group(struct fs_fleet *f, int n_groups, int group_size, int32_t owner);
+
+/*
+ * Preemption planning (nothing changes): placements[0 .. n) are the
+ * placements a caller may stop, in the order it would stop them (e.g. lowest
+ * priority first, latest started first). Returns the smallest k such that
+ * stopping placements[0 .. k) leaves room for n_groups groups of group_size
+ * GPUs each inside one node (0 when they fit already), or -1 when stopping
+ * all n does not. O(nodes + chunks of the placements).
+ */
+int fs_fleet_victims(struct fs_fleet *f, int n_groups, int group_size, const int32_t *placements,
+		     int n);
 
 /* Gives back every GPU of placement p; a draining node left idle retires. */
 void fs_fleet_release(struct fs_fleet *f, int32_t p);
