@@ -680,8 +680,9 @@ static enum fs_status on_node_fail(struct run *r, uint32_t gid, struct fs_error 
 		if ((st = stop_job(r, (uint32_t)r->owners[i], false, e)))
 			return st;
 	}
-	if (!fs_fleet_node_down(f, node))
-		return FS_OK;       /* it was draining: retired instead */
+	/* a draining node retires when its last job leaves */
+	if (f->state[node] != FS_NODE_UP || !fs_fleet_node_down(f, node))
+		return FS_OK;
 	if (!fits_s(now_s(r), r->nf.repair_s))
 		return FS_OK;
 	if (!fs_evq_push(r->q, fs_evq_now(r->q) + to_ns(r->nf.repair_s), PRIO_END, EV_NODE_REPAIR,

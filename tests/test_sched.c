@@ -445,6 +445,65 @@ static void test_sched_asked_type_missing_is_infeasible(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/*
+ * Everything at once, for the invariants: 60 jobs of 1 to 16 GPUs with
+ * priorities, two pools (G, 2 nodes; G2, 1 node growing by 2 at 20 h and
+ * shrinking by 2 at 60 h), job failures and node failures, under every
+ * policy and pool choice. Every job ends, after its submission, and
+ * check_invariants holds (states add up, GPU-hours conserved, allocation
+ * within what is up).
+ */
+static void test_sched_invariants_under_churn(void **state)
+{
+	static const char *const policies[] = { "fifo", "priority", "easy-backfill" };
+	static const char *const choices[] = { "fastest-free", "cheapest", "as-asked" };
+	struct hjob j[60];
+	char names[60][8];
+	uint32_t x = 12345u;
+	struct fs_procure_spec plan[2] = { { 20 * H, 1, +2, 0 }, { 60 * H, 1, -2, 0 } };
+	struct fs_scenario sc;
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		x = x * 1103515245u + 12345u;
+		snprintf(names[i], sizeof(names[i]), "j%d", i);
+		j[i] = (struct hjob){ names[i], 1 + (int)((x >> 8) % 16), 1.0 + (double)((x >> 4) % 17),
+				      (double)i * 1.5, (int)((x >> 20) % 3) };
+	}
+	/* job 7 asks for G2: at most the 8 GPUs G2 keeps after 60 h, or a
+	 * node failure after the retirement could leave it nowhere to run */
+	j[7].gpus = 4;
+	load(&sc, 4.0, 2, j, 60);
+	sc.fleets[0].n_pools = 2;
+	sc.fleets[0].pools[0] = (struct fs_pool_spec){ sc.fleets[0].gpu, 2, 8, 2, 0 };
+	sc.fleets[0].pools[1] = (struct fs_pool_spec){ fs_catalog_gpu(&sc.catalog, "G2"), 1, 8, 3, 0 };
+	sc.fleets[0].n_gpus = 24;
+	sc.fleets[0].procure = plan;
+	sc.fleets[0].n_procure = 2;
+	sc.failures.enabled = true;
+	sc.failures.ckpt_interval_s = 2 * H;
+	sc.failures.ckpt_write_s = 30.0;
+	sc.node_failures = (struct fs_node_failure_opts){ true, 30 * H, 3 * H };
+	sc.estimate_noise_frac = 0.3;
+	sc.jobs[7].gpu = fs_catalog_gpu(&sc.catalog, "G2");
+	for (size_t p = 0; p < 3; p++)
+		for (size_t c = 0; c < 3; c++) {
+			struct fs_run_result r;
+
+			sc.fleets[0].pool_choice = fs_pool_choice_find(choices[c]);
+			run(&sc, policies[p], &r);
+			assert_int_equal(r.sum.n_infeasible, 0);
+			assert_true(r.sum.n_node_failures >= 1);
+			for (size_t i = 0; i < r.n_jobs; i++)
+				assert_true(r.jobs[i].pool >= 0 && r.jobs[i].end_s > r.jobs[i].submit_s);
+			assert_int_equal(r.jobs[7].pool, 1);
+			fs_run_result_fini(&r);
+		}
+	sc.fleets[0].procure = NULL;
+	sc.fleets[0].n_procure = 0;
+	fs_scenario_fini(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_sched_node_failure_loses_work),
 		cmocka_unit_test(test_sched_pools_and_choice),
 		cmocka_unit_test(test_sched_asked_type_missing_is_infeasible),
+		cmocka_unit_test(test_sched_invariants_under_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
