@@ -20,8 +20,24 @@
  * has finished, so time-to-solution is never censored. Utilization is
  * reported per series interval as time-averaged busy GPUs.
  *
- * Invariant (tested): the GPU-hours of the jobs equal the integral of the
- * busy-GPU series.
+ * A fleet option is one or more pools (one GPU type each; an option without
+ * a pool list is one pool of its gpu and nodes). A job runs within one pool,
+ * the one the option's pool choice picks (sched.h); its times come from the
+ * training model per (shape, pool). A job that asks for a GPU type the fleet
+ * lacks, or fits no pool, is infeasible. Procurement steps add nodes (free
+ * at once) or retire them (idle nodes first, oldest first; then down nodes;
+ * then busy nodes drain and retire when their last job ends). With
+ * `node_failures`, every installed node fails as a Poisson process (mean
+ * mtbf_s, draws from fs_seed_mix(seed, "node-failures")) and is down
+ * repair_s; the jobs on it stop (the work since their last checkpoint is
+ * lost, counted in gpu_hours_lost; restarts++) and wait again at the head of
+ * the queue. Once every job has ended and the horizon has passed, the node
+ * failures still pending are dropped. A one-pool fleet without procurement
+ * or node failures under "fifo" gives the same events as before pools.
+ *
+ * Invariants (tested): the GPU-hours of the jobs equal the integral of the
+ * busy-GPU series; installed = down + busy + serving + idle per interval; no
+ * job starts before its submission.
  */
 #ifndef FLEETSIM_RUN_H
 #define FLEETSIM_RUN_H
@@ -90,6 +106,7 @@ struct fs_series_point {
 	double gpus_busy;           /* training */
 	double gpus_serving;        /* held by service replicas (reserved or granted) */
 	double gpus_idle;
+	double gpus_frag;           /* free but on partly used nodes: no room for a whole-node job */
 	int jobs_running;           /* at the interval's end */
 	int jobs_queued;            /* at the interval's end */
 	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
