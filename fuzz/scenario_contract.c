@@ -6,6 +6,7 @@
 #include "scenario_contract.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,21 @@ static double dist_largest(const struct fs_dist *d)
 		return d->hi;
 	}
 	abort();
+}
+
+/* A choice's weights: each >= 0 and finite, their sum > 0 and finite (a draw divides by it). */
+static bool choice_weights_ok(const struct fs_dist *d)
+{
+	double sum = 0;
+
+	if (d->kind != FS_DIST_CHOICE)
+		return true;
+	for (int i = 0; i < d->n_values; i++) {
+		if (!(d->weights[i] >= 0) || !isfinite(d->weights[i]))
+			return false;
+		sum += d->weights[i];
+	}
+	return sum > 0 && isfinite(sum);
 }
 
 static const char *check_failure(const struct fs_scenario *sc, const struct fs_error *e,
@@ -90,6 +106,8 @@ static const char *check_work(const struct fs_scenario *sc)
 		if (st->gpus.kind == FS_DIST_CHOICE &&
 		    (st->gpus.n_values < 1 || st->gpus.n_values > FS_MAX_CHOICES))
 			return "stream GPU choice with no or too many values";
+		if (!choice_weights_ok(&st->gpus) || !choice_weights_ok(&st->tokens))
+			return "stream choice weights negative, not finite, or summing to 0 or infinity";
 		for (size_t i = 0; i < sc->n_fleets; i++)
 			if (floor(dist_largest(&st->gpus) + 0.5) > sc->fleets[i].n_gpus)
 				return "stream GPU draw larger than a fleet option";

@@ -24,7 +24,8 @@
  *     at least one fleet and some work; n_gpus = nodes x gpus_per_node;
  *     every job and every stream's largest GPU draw fits every fleet; jobs
  *     submitted before the horizon; streams with a rate, a model mix and a
- *     non-empty arrival window (start < end).
+ *     non-empty arrival window (start < end), and choice weights that are
+ *     finite, non-negative and sum to a positive, finite value.
  */
 const char *fz_scenario_contract(const struct fs_scenario *sc, const struct fs_error *e,
 				 enum fs_status st, const char *name, size_t len);
