@@ -1,12 +1,14 @@
 # Thin wrapper over CMake so that a fresh Debian machine needs two commands:
 #   make demo   install what is missing, build (Release), run the example scenario
 #   make test   install what is missing, build, run the suite, then again under ASan+UBSan
+#   make fuzz   fuzz the scenario loader for FUZZ_SECONDS (clang, libFuzzer; docs/FUZZ.md)
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD   ?= build
 ASAN    ?= build-asan
 SCENARIO ?= scenarios/example.cfg
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo test test-release test-asan bench clean
+.PHONY: all deps build demo test test-release test-asan bench fuzz clean
 
 all: build
 
@@ -32,5 +34,8 @@ test: build
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] && "$$b"; done
 
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./fuzz/run.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) build-fuzz

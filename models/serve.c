@@ -178,36 +178,16 @@ static double tp_link_bw(const struct fs_gpu *g, int tp)
 	return bidir / 2.0 * 1e9;
 }
 
-enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_serve_cfg *cfg,
-				   struct fs_error *e)
+/* Per-GPU FLOPs and weight bytes per token of the linear layers and the output head. */
+static void init_shapes(struct fs_serve_model *m, const struct fs_serve_cfg *cfg, double kvh_gpu)
 {
 	const struct fs_llm *llm = cfg->llm;
-	const struct fs_gpu *g = cfg->gpu;
-	const struct serve_engine *eng = engine_of(cfg->engine);
-	enum fs_status st;
-	double L, h, hd, f, V, tp, qh, kvh_gpu, attn_lin, mlp_one, router, wb, emb, params;
-	double e8, mem_bytes, gemm16;
-	int ne, na, kvh;
-
-	if ((st = check_cfg(cfg, e)))
-		return st;
-	*m = (struct fs_serve_model){ .cfg = *cfg };
-	if (m->cfg.mem_util_frac <= 0)
-		m->cfg.mem_util_frac = mem_util_frac_default;
-
-	L = llm->n_layers;
-	h = llm->hidden;
-	hd = h / llm->n_heads;
-	f = llm->ffn;
-	V = llm->vocab;
-	tp = cfg->tp;
-	kvh = fs_llm_kv_heads(llm);
-	qh = (double)llm->n_heads / tp;
-	/* Fewer KV heads than GPUs: each GPU keeps a replica of one KV head. */
-	kvh_gpu = kvh >= cfg->tp ? (double)kvh / tp : 1.0;
-	ne = llm->n_experts > 0 ? llm->n_experts : 1;
-	na = llm->n_experts_active > 0 ? llm->n_experts_active : 1;
-	wb = fs_serve_weight_bytes_per_param(cfg->precision);
+	double L = llm->n_layers, h = llm->hidden, hd = h / llm->n_heads, f = llm->ffn;
+	double V = llm->vocab, tp = cfg->tp, qh = (double)llm->n_heads / tp;
+	double wb = fs_serve_weight_bytes_per_param(cfg->precision);
+	double attn_lin, mlp_one, router, emb, params;
+	int ne = llm->n_experts > 0 ? llm->n_experts : 1;
+	int na = llm->n_experts_active > 0 ? llm->n_experts_active : 1;
 
 	m->n_layers = llm->n_layers;
 	m->n_experts = ne;
@@ -234,29 +214,45 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	}
 	m->weight_bytes = ((params - emb) * wb + emb * 2.0) / tp;
 
-	m->kv_bytes_per_token = 2.0 * L * kvh_gpu * hd * kv_elem_bytes(cfg->precision);
-	mem_bytes = g->mem_gb * 1e9;
-	m->usable_bytes = mem_bytes * m->cfg.mem_util_frac;
-	{
-		double free_b = m->usable_bytes - runtime_reserve_gb * 1e9 - m->weight_bytes;
-		double block_b = m->kv_bytes_per_token * FS_SERVE_BLOCK_TOKENS;
-		m->n_kv_blocks = free_b > 0 ? (long)floor(free_b / block_b) : 0;
-		if (free_b <= 0)
-			return fs_error_set(e, FS_ERR_INFEASIBLE, NULL, 0, "tp",
-					    "'%s' in %s does not fit on %d x %s: %.1f GB of weights and "
-					    "%.1f GB runtime reserve per GPU exceed the %.1f GB usable "
-					    "(%.0f%% of %.0f GB) by %.1f GB; use a larger --tp or a smaller precision",
-					    llm->name, fs_precision_name(cfg->precision), cfg->tp, g->name,
-					    m->weight_bytes / 1e9, runtime_reserve_gb,
-					    m->usable_bytes / 1e9, m->cfg.mem_util_frac * 100.0, g->mem_gb,
-					    -free_b / 1e9);
-	}
-
 	/* Decode attention: QK^T and PV, 4 FLOPs per head dim per context token. */
 	m->attn_flops_per_ctx = 4.0 * L * qh * hd;
 	m->attn_bytes_per_ctx = 2.0 * L * (cfg->legacy_gqa_attention ? qh : kvh_gpu) * hd *
 				kv_elem_bytes(cfg->precision);
 	m->pf_attn_flops_per_unit = 4.0 * L * qh * hd;
+}
+
+/* KV-cache bytes per token and the blocks left beside the weights; infeasible when none. */
+static enum fs_status init_memory(struct fs_serve_model *m, const struct fs_serve_cfg *cfg,
+				  double kvh_gpu, struct fs_error *e)
+{
+	const struct fs_llm *llm = cfg->llm;
+	const struct fs_gpu *g = cfg->gpu;
+	double hd = (double)llm->hidden / llm->n_heads;
+	double free_b, block_b;
+
+	m->kv_bytes_per_token = 2.0 * llm->n_layers * kvh_gpu * hd * kv_elem_bytes(cfg->precision);
+	m->usable_bytes = g->mem_gb * 1e9 * m->cfg.mem_util_frac;
+	free_b = m->usable_bytes - runtime_reserve_gb * 1e9 - m->weight_bytes;
+	block_b = m->kv_bytes_per_token * FS_SERVE_BLOCK_TOKENS;
+	m->n_kv_blocks = free_b > 0 ? (long)floor(free_b / block_b) : 0;
+	if (free_b <= 0)
+		return fs_error_set(e, FS_ERR_INFEASIBLE, NULL, 0, "tp",
+				    "'%s' in %s does not fit on %d x %s: %.1f GB of weights and "
+				    "%.1f GB runtime reserve per GPU exceed the %.1f GB usable "
+				    "(%.0f%% of %.0f GB) by %.1f GB; use a larger --tp or a smaller precision",
+				    llm->name, fs_precision_name(cfg->precision), cfg->tp, g->name,
+				    m->weight_bytes / 1e9, runtime_reserve_gb,
+				    m->usable_bytes / 1e9, m->cfg.mem_util_frac * 100.0, g->mem_gb,
+				    -free_b / 1e9);
+	return FS_OK;
+}
+
+/* Communication, fixed overheads, host costs of the engine, peaks and efficiencies. */
+static void init_rates(struct fs_serve_model *m, const struct fs_serve_cfg *cfg)
+{
+	const struct fs_gpu *g = cfg->gpu;
+	const struct serve_engine *eng = engine_of(cfg->engine);
+	double L = cfg->llm->n_layers, h = cfg->llm->hidden, tp = cfg->tp, e8;
 
 	if (cfg->tp > 1) {
 		/* Two all-reduces per layer (after attention and after the MLP); ring algorithm. */
@@ -274,13 +270,31 @@ enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_ser
 	m->peak16_flops = g->bf16_tflops * 1e12;
 	e8 = (cfg->precision == FS_PREC_FP8 || cfg->precision == FS_PREC_INT8) ? gemm_8bit_rel_frac
 									       : 1.0;
-	gemm16 = g->gemm_eff_frac;
-	m->gemm16_eff_max_frac = gemm16;
-	m->gemm_eff_max_frac = gemm16 * e8;
+	m->gemm16_eff_max_frac = g->gemm_eff_frac;
+	m->gemm_eff_max_frac = g->gemm_eff_frac * e8;
 	m->attn_eff_frac = g->gemm_eff_frac;
 	m->gemm_half_tokens = gemm_half_ref_tokens * tp * gemm_half_ref_hidden / h;
 	m->weight_bw = g->mem_bw_gbps * 1e9 * g->hbm_eff_frac;
 	m->kv_bw = m->weight_bw;
+}
+
+enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_serve_cfg *cfg,
+				   struct fs_error *e)
+{
+	int kvh = fs_llm_kv_heads(cfg->llm);
+	/* Fewer KV heads than GPUs: each GPU keeps a replica of one KV head. */
+	double kvh_gpu = kvh >= cfg->tp ? (double)kvh / cfg->tp : 1.0;
+	enum fs_status st;
+
+	if ((st = check_cfg(cfg, e)))
+		return st;
+	*m = (struct fs_serve_model){ .cfg = *cfg };
+	if (m->cfg.mem_util_frac <= 0)
+		m->cfg.mem_util_frac = mem_util_frac_default;
+	init_shapes(m, cfg, kvh_gpu);
+	if ((st = init_memory(m, cfg, kvh_gpu, e)))
+		return st;
+	init_rates(m, cfg);
 	return FS_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "fleetsim/csv.h"
@@ -142,13 +143,114 @@ static enum fs_status int_opt(char **f, int idx, double lo, double hi, int *out,
 	return FS_OK;
 }
 
+/* The optional whole-number plan columns: column, range, and where the value goes. */
+static const struct plan_int {
+	int col;
+	double lo, hi;
+	size_t off;                 /* offsetof in struct fs_train_plan */
+} plan_ints[] = {
+	{ C_TP, 1, 1024, offsetof(struct fs_train_plan, tp) },
+	{ C_PP, 1, 1024, offsetof(struct fs_train_plan, pp) },
+	{ C_CP, 1, 1024, offsetof(struct fs_train_plan, cp) },
+	{ C_VP, 1, 1024, offsetof(struct fs_train_plan, vp) },
+	{ C_MB, 1, 1e6, offsetof(struct fs_train_plan, micro_batch) },
+	{ C_GBS, 1, 1e9, offsetof(struct fs_train_plan, global_batch) },
+	{ C_ZERO, 0, 3, offsetof(struct fs_train_plan, zero) },
+};
+
+/* An optional named column parsed by parse (0 on success): "" leaves *out untouched. */
+static enum fs_status name_opt(char **f, int idx, int (*parse)(const char *, void *), void *out,
+			       const char *name, int line, const char *col, struct fs_error *e)
+{
+	if (idx < 0 || f[idx][0] == '\0' || parse(f[idx], out) == 0)
+		return FS_OK;
+	return fs_error_set(e, FS_ERR_INPUT, name, line, col, "unknown %s '%s'", col, f[idx]);
+}
+
+static int parse_precision(const char *s, void *out) { return fs_precision_parse(s, out); }
+static int parse_recompute(const char *s, void *out) { return fs_recompute_parse(s, out); }
+static int parse_attention(const char *s, void *out) { return fs_attention_parse(s, out); }
+static int parse_kernels(const char *s, void *out) { return fs_kernels_parse(s, out); }
+
+/* What a row asks the model: GPU, model, sizes, precision, the published plan. */
+static enum fs_status parse_request(char **f, const int *ci, const char *name, int line,
+				    const struct fs_catalog *cat, struct fs_train_calib_row *row,
+				    struct fs_error *e)
+{
+	struct fs_train_request *rq = &row->req;
+	enum fs_status st;
+	int gpus = 0, seq = 0;
+
+	rq->gpu = fs_catalog_gpu(cat, row->gpu);
+	if (!rq->gpu)
+		return fs_catalog_unknown(cat, "gpu", row->gpu, name, line, "gpu", e);
+	rq->model = fs_catalog_llm(cat, row->model);
+	if (!rq->model)
+		return fs_catalog_unknown(cat, "model", row->model, name, line, "model", e);
+	if ((st = int_opt(f, ci[C_GPUS], 1, 1e7, &gpus, name, line, "gpus", e)) ||
+	    (st = int_opt(f, ci[C_SEQ], 1, 1e8, &seq, name, line, "seq", e)))
+		return st;
+	if (gpus < 1 || seq < 1)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "gpus", "gpus and seq are required");
+	rq->n_gpus = gpus;
+	rq->seq_len = seq;
+	for (size_t k = 0; k < sizeof(plan_ints) / sizeof(plan_ints[0]); k++) {
+		const struct plan_int *pi = &plan_ints[k];
+		if ((st = int_opt(f, ci[pi->col], pi->lo, pi->hi, (int *)((char *)&rq->plan + pi->off),
+				  name, line, col_names[pi->col], e)))
+			return st;
+	}
+	if ((st = name_opt(f, ci[C_PRECISION], parse_precision, &rq->precision, name, line,
+			   "precision", e)) ||
+	    (st = name_opt(f, ci[C_RECOMPUTE], parse_recompute, &rq->plan.recompute, name, line,
+			   "recompute", e)) ||
+	    (st = name_opt(f, ci[C_ATTENTION], parse_attention, &rq->attention, name, line,
+			   "attention", e)) ||
+	    (st = name_opt(f, ci[C_KERNELS], parse_kernels, &rq->kernels, name, line, "kernels", e)))
+		return st;
+	if (ci[C_SP] >= 0 && f[ci[C_SP]][0]) {
+		int sp = 1;
+		if ((st = int_opt(f, ci[C_SP], 0, 1, &sp, name, line, "sequence_parallel", e)))
+			return st;
+		rq->no_sequence_parallel = sp == 0;
+	}
+	if (ci[C_TOKENS] >= 0 && f[ci[C_TOKENS]][0])
+		return num_field(f[ci[C_TOKENS]], 0, 1e16, &rq->tokens, name, line, "tokens", e);
+	return FS_OK;
+}
+
+/* Whether a whole-run row fits the model or is held out (defaults to holdout). */
+static enum fs_status parse_role(char **f, const int *ci, const char *name, int line,
+				 struct fs_train_calib_row *row, struct fs_error *e)
+{
+	static const char *const roles[] = { "", "fit", "holdout", "ref" };
+	bool is_run = fs_train_metric_is_run(row->metric);
+
+	if (ci[C_ROLE] >= 0 && f[ci[C_ROLE]][0]) {
+		int k;
+		for (k = 1; k < 4 && strcmp(f[ci[C_ROLE]], roles[k]) != 0; k++)
+			;
+		if (k == 4)
+			return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
+					    "unknown role '%s' (fit, holdout, ref)", f[ci[C_ROLE]]);
+		row->role = (enum fs_train_calib_role)k;
+	}
+	if (row->role != FS_CALIB_ROLE_NONE && !is_run)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
+				    "role is for whole-run rows only");
+	if (is_run && row->role == FS_CALIB_ROLE_NONE)
+		row->role = FS_CALIB_ROLE_HOLDOUT;
+	if (is_run && row->req.tokens <= 0)
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "tokens",
+				    "whole-run metric '%s' needs tokens", fs_train_metric_name(row->metric));
+	return FS_OK;
+}
+
 static enum fs_status parse_row(char **f, const int *ci, const char *name, int line,
 				const struct fs_catalog *cat, struct fs_train_calib_row *row,
 				struct fs_error *e)
 {
 	enum fs_status st;
-	double v;
-	int gpus = 0, seq = 0;
 
 	memset(row, 0, sizeof(*row));
 	row->line = line;
@@ -160,93 +262,16 @@ static enum fs_status parse_row(char **f, const int *ci, const char *name, int l
 	if (fs_train_metric_parse(f[ci[C_METRIC]], &row->metric))
 		return fs_error_set(e, FS_ERR_INPUT, name, line, "metric", "unknown metric '%s'",
 				    f[ci[C_METRIC]]);
-	st = num_field(f[ci[C_VALUE]], 0, 1e15, &row->value, name, line, "value", e);
-	if (st)
+	if ((st = num_field(f[ci[C_VALUE]], 0, 1e15, &row->value, name, line, "value", e)) ||
+	    (st = parse_request(f, ci, name, line, cat, row, e)))
 		return st;
-	row->req.gpu = fs_catalog_gpu(cat, row->gpu);
-	if (!row->req.gpu)
-		return fs_catalog_unknown(cat, "gpu", row->gpu, name, line, "gpu", e);
-	row->req.model = fs_catalog_llm(cat, row->model);
-	if (!row->req.model)
-		return fs_catalog_unknown(cat, "model", row->model, name, line, "model", e);
-	st = int_opt(f, ci[C_GPUS], 1, 1e7, &gpus, name, line, "gpus", e);
-	if (!st)
-		st = int_opt(f, ci[C_SEQ], 1, 1e8, &seq, name, line, "seq", e);
-	if (st)
+	if (ci[C_PARAMS] >= 0 && f[ci[C_PARAMS]][0] &&
+	    (st = num_field(f[ci[C_PARAMS]], 0, 1e6, &row->params_b, name, line, "params_b", e)))
 		return st;
-	if (gpus < 1 || seq < 1)
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "gpus", "gpus and seq are required");
-	row->req.n_gpus = gpus;
-	row->req.seq_len = seq;
-	if (ci[C_PRECISION] >= 0 && f[ci[C_PRECISION]][0] &&
-	    fs_precision_parse(f[ci[C_PRECISION]], &row->req.precision))
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "precision", "unknown precision '%s'",
-				    f[ci[C_PRECISION]]);
-	st = int_opt(f, ci[C_TP], 1, 1024, &row->req.plan.tp, name, line, "tp", e);
-	if (!st)
-		st = int_opt(f, ci[C_PP], 1, 1024, &row->req.plan.pp, name, line, "pp", e);
-	if (!st)
-		st = int_opt(f, ci[C_CP], 1, 1024, &row->req.plan.cp, name, line, "cp", e);
-	if (!st)
-		st = int_opt(f, ci[C_VP], 1, 1024, &row->req.plan.vp, name, line, "vp", e);
-	if (!st)
-		st = int_opt(f, ci[C_MB], 1, 1e6, &row->req.plan.micro_batch, name, line, "micro_batch", e);
-	if (!st)
-		st = int_opt(f, ci[C_GBS], 1, 1e9, &row->req.plan.global_batch, name, line, "global_batch", e);
-	if (!st)
-		st = int_opt(f, ci[C_ZERO], 0, 3, &row->req.plan.zero, name, line, "zero", e);
-	if (st)
-		return st;
-	if (ci[C_RECOMPUTE] >= 0 && f[ci[C_RECOMPUTE]][0] &&
-	    fs_recompute_parse(f[ci[C_RECOMPUTE]], &row->req.plan.recompute))
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "recompute", "unknown recompute '%s'",
-				    f[ci[C_RECOMPUTE]]);
-	if (ci[C_ATTENTION] >= 0 && f[ci[C_ATTENTION]][0] &&
-	    fs_attention_parse(f[ci[C_ATTENTION]], &row->req.attention))
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "attention", "unknown attention '%s'",
-				    f[ci[C_ATTENTION]]);
-	if (ci[C_KERNELS] >= 0 && f[ci[C_KERNELS]][0] &&
-	    fs_kernels_parse(f[ci[C_KERNELS]], &row->req.kernels))
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "kernels", "unknown kernels '%s'",
-				    f[ci[C_KERNELS]]);
-	if (ci[C_SP] >= 0 && f[ci[C_SP]][0]) {
-		int sp = 1;
-		st = int_opt(f, ci[C_SP], 0, 1, &sp, name, line, "sequence_parallel", e);
-		if (st)
-			return st;
-		row->req.no_sequence_parallel = sp == 0;
-	}
-	if (ci[C_TOKENS] >= 0 && f[ci[C_TOKENS]][0]) {
-		st = num_field(f[ci[C_TOKENS]], 0, 1e16, &v, name, line, "tokens", e);
-		if (st)
-			return st;
-		row->req.tokens = v;
-	}
-	if (ci[C_PARAMS] >= 0 && f[ci[C_PARAMS]][0]) {
-		st = num_field(f[ci[C_PARAMS]], 0, 1e6, &row->params_b, name, line, "params_b", e);
-		if (st)
-			return st;
-	}
 	if (ci[C_ADDED] >= 0 && f[ci[C_ADDED]][0])
 		row->added = strcmp(f[ci[C_ADDED]], "1") == 0;
-	if (ci[C_ROLE] >= 0 && f[ci[C_ROLE]][0]) {
-		static const char *const roles[] = { "", "fit", "holdout", "ref" };
-		int k;
-		for (k = 1; k < 4 && strcmp(f[ci[C_ROLE]], roles[k]) != 0; k++)
-			;
-		if (k == 4)
-			return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
-					    "unknown role '%s' (fit, holdout, ref)", f[ci[C_ROLE]]);
-		row->role = (enum fs_train_calib_role)k;
-	}
-	if (row->role != FS_CALIB_ROLE_NONE && !fs_train_metric_is_run(row->metric))
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
-				    "role is for whole-run rows only");
-	if (fs_train_metric_is_run(row->metric) && row->role == FS_CALIB_ROLE_NONE)
-		row->role = FS_CALIB_ROLE_HOLDOUT;
-	if (fs_train_metric_is_run(row->metric) && row->req.tokens <= 0)
-		return fs_error_set(e, FS_ERR_INPUT, name, line, "tokens",
-				    "whole-run metric '%s' needs tokens", fs_train_metric_name(row->metric));
+	if ((st = parse_role(f, ci, name, line, row, e)))
+		return st;
 	fs_failure_params_default(row->req.gpu, &row->req.failure);
 	return FS_OK;
 }

@@ -906,9 +906,11 @@ static enum fs_status load_dist(struct ld *ld, const config_setting_t *grp, cons
 			}
 			wsum += d->weights[i];
 		}
-		if (!(wsum > 0))
+		/* each weight is finite, but 1e308 + 1e308 is not: the draw divides by the sum */
+		if (!(wsum > 0) || !isfinite(wsum))
 			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(w), pw,
-					    "weights sum to 0; expected a positive sum");
+					    "weights sum to %g; expected a positive, finite sum",
+					    wsum);
 		d->lo = d->hi = d->values[0];
 		for (int i = 1; i < d->n_values; i++) {
 			if (d->values[i] < d->lo)
@@ -1452,6 +1454,27 @@ static enum fs_status load_mix(struct ld *ld, const config_setting_t *g, const c
 	return FS_OK;
 }
 
+/*
+ * A stream's arrival window [start, end) days must not be empty, in seconds
+ * as the simulator holds it. A given end_day is range-checked against
+ * start_day by get_num; the default (the horizon) is not, so start_day equal
+ * to the horizon without an end_day is caught here.
+ */
+static enum fs_status check_window(struct ld *ld, const config_setting_t *g, const char *prefix,
+				   double start, double end)
+{
+	const config_setting_t *e = config_setting_get_member(g, "end_day");
+	const config_setting_t *s = e ? e : config_setting_get_member(g, "start_day");
+	char path[128];
+
+	if (end * FS_SECONDS_PER_DAY > start * FS_SECONDS_PER_DAY)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, e ? "end_day" : "start_day");
+	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s ? s : g), path,
+			    "start_day %g and end_day %g%s leave an empty arrival window; expected "
+			    "start_day < end_day", start, end, e ? "" : " (the horizon, by default)");
+}
+
 static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
 {
 	enum fs_status st;
@@ -1480,6 +1503,7 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 		    get_num(ld, g, prefix, "growth_per_month", false, 0, -0.99, false, 10, "", &s->growth_per_month_frac) ||
 		    get_num(ld, g, prefix, "start_day", false, 0, 0, false, horizon_days, "days", &start) ||
 		    get_num(ld, g, prefix, "end_day", false, horizon_days, start, true, 36500, "days", &end) ||
+		    check_window(ld, g, prefix, start, end) ||
 		    load_mix(ld, g, prefix, &sc->catalog, s) ||
 		    load_dist(ld, g, prefix, "tokens", FS_JOB_TOKENS_MIN, FS_JOB_TOKENS_MAX, &s->tokens) ||
 		    load_dist(ld, g, prefix, "gpus", 1, 1e30, &s->gpus) ||
@@ -1931,7 +1955,7 @@ static void scenario_assert(const struct fs_scenario *sc)
 		for (int k = 0; k < st->n_models; k++)
 			assert(st->models[k].model >= cat->llms &&
 			       st->models[k].model < cat->llms + cat->n_llms);
-		assert(st->start_s >= 0 && st->start_s <= st->end_s);
+		assert(st->start_s >= 0 && st->start_s < st->end_s);
 	}
 #else
 	(void)sc;
@@ -1951,8 +1975,13 @@ void fs_scenario_fini(struct fs_scenario *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-enum fs_status fs_scenario_load_text(const char *text, const char *name,
-				     struct fs_scenario *sc, struct fs_error *e)
+/*
+ * The one loading path: builtin is the parsed built-in catalog to start
+ * from (copied), or NULL to parse the embedded catalog files here.
+ */
+static enum fs_status load_text(const char *text, const char *name,
+				const struct fs_catalog *builtin, struct fs_scenario *sc,
+				struct fs_error *e)
 {
 	struct fs_error local;
 	struct ld ld = { name, e ? e : &local };
@@ -1968,10 +1997,18 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 	fs_strlcpy(sc->file, name, sizeof(sc->file));
 	sc->source_len = strlen(text);
 	sc->source_text = malloc(sc->source_len + 1);
-	if (!sc->source_text)
-		return fs_error_set(e, FS_ERR_NOMEM, name, 0, NULL, "out of memory");
+	if (!sc->source_text) {
+		memset(sc, 0, sizeof(*sc));
+		return fs_error_set(ld.e, FS_ERR_NOMEM, name, 0, NULL, "out of memory");
+	}
 	memcpy(sc->source_text, text, sc->source_len + 1);
-	st = fs_catalog_load_builtin(&sc->catalog, ld.e);
+	if (builtin) {
+		st = fs_catalog_copy(&sc->catalog, builtin);
+		if (st)
+			fs_error_set(ld.e, st, name, 0, NULL, "out of memory");
+	} else {
+		st = fs_catalog_load_builtin(&sc->catalog, ld.e);
+	}
 	if (st) {
 		fs_scenario_fini(sc);
 		return st;
@@ -1987,6 +2024,20 @@ enum fs_status fs_scenario_load_text(const char *text, const char *name,
 	else
 		scenario_assert(sc);
 	return st;
+}
+
+enum fs_status fs_scenario_load_text(const char *text, const char *name,
+				     struct fs_scenario *sc, struct fs_error *e)
+{
+	return load_text(text, name, NULL, sc, e);
+}
+
+enum fs_status fs_scenario_load_text_with(const char *text, const char *name,
+					  const struct fs_catalog *builtin,
+					  struct fs_scenario *sc, struct fs_error *e)
+{
+	assert(builtin);
+	return load_text(text, name, builtin, sc, e);
 }
 
 /*

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleetsim/builtin.h"
 #include "fleetsim/lint.h"
+#include "fleetsim/memokey.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/sched.h"
 #include "fleetsim/workload.h"
@@ -553,6 +555,190 @@ static void test_scenario_token_range(void **state)
 	}
 }
 
+/*
+ * A stream's arrival window [start_day, end_day) is never empty: end_day
+ * defaults to the horizon, and start_day equal to the horizon with no
+ * end_day left nothing to arrive in (found by the fuzz contract,
+ * tests/data/fuzz-crash-empty-window.cfg).
+ */
+static void test_scenario_stream_window_not_empty(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+
+	(void)state;
+	expect_error(streamy_with("j", "1.0", "0.0; start_day = 365.0", "1e9", "8"), 7,
+		     "training.streams.[0].start_day", "empty arrival window");
+	/* a given end_day equal to start_day is out of its range (> start_day) */
+	expect_error(streamy_with("j", "1.0", "0.0; start_day = 12.5; end_day = 12.5", "1e9", "8"), 7,
+		     "training.streams.[0].end_day", "expected a number > 12.5");
+	/* one day before the horizon: a one-day window, 364 to 365 days */
+	assert_int_equal(fs_scenario_load_text(streamy_with("j", "1.0", "0.0; start_day = 364.0",
+							    "1e9", "8"), "w.cfg", &sc, &e), FS_OK);
+	assert_true(sc.streams[0].start_s == 364 * 86400.0 && sc.streams[0].end_s == 365 * 86400.0);
+	fs_scenario_fini(&sc);
+}
+
+/* Choice weights: each finite and >= 0, and their sum positive and finite. */
+static void test_scenario_choice_weight_sum(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+
+	(void)state;
+	/* 1e308 + 1e308 overflows to infinity (DBL_MAX is about 1.798e308) */
+	expect_error(streamy_with("j", "1.0", "0.0", "1e9",
+				  "{ dist = \"choice\"; values = [8, 16]; weights = [1e308, 1e308]; }"),
+		     8, "training.streams.[0].gpus.weights", "weights sum to inf; expected a positive, finite sum");
+	expect_error(streamy_with("j", "1.0", "0.0",
+				  "{ dist = \"choice\"; values = [1e9, 2e9, 3e9]; weights = [9e307, 9e307, 0.5]; }",
+				  "8"),
+		     8, "training.streams.[0].tokens.weights", "expected a positive, finite sum");
+	expect_error(streamy_with("j", "1.0", "0.0", "1e9",
+				  "{ dist = \"choice\"; values = [8, 16]; weights = [0.0, 0.0]; }"),
+		     8, "training.streams.[0].gpus.weights", "weights sum to 0");
+	/* a huge weight with a finite sum is fine: 1e308 + 0 */
+	assert_int_equal(fs_scenario_load_text(streamy_with("j", "1.0", "0.0", "1e9",
+		"{ dist = \"choice\"; values = [8, 16]; weights = [1e308, 0.0]; }"), "w.cfg", &sc, &e), FS_OK);
+	assert_true(sc.streams[0].gpus.weights[0] == 1e308);
+	fs_scenario_fini(&sc);
+}
+
+static void assert_same_catalog(const struct fs_catalog *a, const struct fs_catalog *b)
+{
+	uint64_t wa[FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS], wb[FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS];
+	struct fs_key ka, kb;
+
+	assert_int_equal(a->n_gpus, b->n_gpus);
+	assert_int_equal(a->n_llms, b->n_llms);
+	assert_int_equal(a->n_aliases, b->n_aliases);
+	for (size_t i = 0; i < a->n_gpus; i++) {
+		fs_key_init(&ka, wa, FS_GPU_KEY_WORDS);
+		fs_key_init(&kb, wb, FS_GPU_KEY_WORDS);
+		fs_gpu_key(&ka, &a->gpus[i]);
+		fs_gpu_key(&kb, &b->gpus[i]);
+		assert_string_equal(a->gpus[i].name, b->gpus[i].name);
+		assert_true(fs_key_equal(&ka, &kb));
+	}
+	for (size_t i = 0; i < a->n_llms; i++) {
+		fs_key_init(&ka, wa, FS_LLM_KEY_WORDS);
+		fs_key_init(&kb, wb, FS_LLM_KEY_WORDS);
+		fs_llm_key(&ka, &a->llms[i]);
+		fs_llm_key(&kb, &b->llms[i]);
+		assert_string_equal(a->llms[i].name, b->llms[i].name);
+		assert_true(fs_key_equal(&ka, &kb));
+	}
+	for (size_t i = 0; i < a->n_aliases; i++) {
+		assert_string_equal(a->aliases[i].alias, b->aliases[i].alias);
+		assert_string_equal(a->aliases[i].name, b->aliases[i].name);
+	}
+}
+
+static void assert_same_dist(const struct fs_dist *a, const struct fs_dist *b)
+{
+	assert_int_equal(a->kind, b->kind);
+	assert_true(a->a == b->a && a->b == b->b && a->lo == b->lo && a->hi == b->hi);
+	assert_int_equal(a->n_values, b->n_values);
+	for (int i = 0; i < a->n_values; i++)
+		assert_true(a->values[i] == b->values[i] && a->weights[i] == b->weights[i]);
+}
+
+/*
+ * fs_scenario_load_text_with, from a catalog parsed once, gives what
+ * fs_scenario_load gives: the example scenario field by field (the fleets,
+ * jobs and streams pointing at the same catalog entries), and the same error
+ * for a bad text; the caller's catalog is left as it was.
+ */
+static void test_scenario_load_with_parsed_catalog(void **state)
+{
+	const char *path = FLEETSIM_SOURCE_DIR "/scenarios/example.cfg";
+	struct fs_catalog builtin, fresh;
+	struct fs_scenario a, b;
+	struct fs_error e, e2;
+	char text[8192];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_int_equal(fs_catalog_load_builtin(&builtin, &e), FS_OK);
+	assert_int_equal(fs_scenario_load(path, &a, &e), FS_OK);
+	/* twice from the same catalog: a load must not change it */
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(fs_scenario_load_text_with(text, path, &builtin, &b, &e), FS_OK);
+		assert_string_equal(a.file, b.file);
+		assert_string_equal(a.name, "growing-team");
+		assert_string_equal(a.name, b.name);
+		assert_int_equal(a.source_len, b.source_len);
+		assert_memory_equal(a.source_text, b.source_text, a.source_len);
+		assert_true(a.seed == 42 && b.seed == 42);
+		assert_true(a.horizon_s == 365 * 86400.0 && b.horizon_s == a.horizon_s);
+		assert_true(a.series_interval_s == b.series_interval_s);
+		assert_int_equal(a.train_model, b.train_model);
+		assert_ptr_equal(a.scheduler, b.scheduler);
+		assert_memory_equal(&a.failures, &b.failures, sizeof(a.failures));
+		assert_same_catalog(&a.catalog, &b.catalog);
+		assert_int_equal(a.n_fleets, 4);
+		assert_int_equal(b.n_fleets, 4);
+		for (size_t i = 0; i < a.n_fleets; i++) {
+			assert_string_equal(a.fleets[i].name, b.fleets[i].name);
+			assert_true(a.fleets[i].gpu - a.catalog.gpus == b.fleets[i].gpu - b.catalog.gpus);
+			assert_int_equal(a.fleets[i].n_gpus, b.fleets[i].n_gpus);
+			assert_int_equal(a.fleets[i].line, b.fleets[i].line);
+		}
+		assert_int_equal(a.n_jobs, 2);
+		assert_int_equal(b.n_jobs, 2);
+		for (size_t i = 0; i < a.n_jobs; i++) {
+			assert_string_equal(a.jobs[i].name, b.jobs[i].name);
+			assert_true(a.jobs[i].model - a.catalog.llms == b.jobs[i].model - b.catalog.llms);
+			assert_true(a.jobs[i].tokens == b.jobs[i].tokens &&
+				    a.jobs[i].submit_s == b.jobs[i].submit_s);
+			assert_int_equal(a.jobs[i].gpus, b.jobs[i].gpus);
+			assert_memory_equal(&a.jobs[i].opts, &b.jobs[i].opts, sizeof(a.jobs[i].opts));
+		}
+		assert_int_equal(a.n_streams, 3);
+		assert_int_equal(b.n_streams, 3);
+		for (size_t i = 0; i < a.n_streams; i++) {
+			const struct fs_stream_spec *x = &a.streams[i], *y = &b.streams[i];
+			assert_string_equal(x->name, y->name);
+			assert_true(x->rate_per_s == y->rate_per_s && x->start_s == y->start_s &&
+				    x->end_s == y->end_s &&
+				    x->growth_per_month_frac == y->growth_per_month_frac);
+			assert_int_equal(x->n_models, y->n_models);
+			for (int m = 0; m < x->n_models; m++) {
+				assert_true(x->models[m].model - a.catalog.llms ==
+					    y->models[m].model - b.catalog.llms);
+				assert_true(x->models[m].weight == y->models[m].weight);
+			}
+			assert_same_dist(&x->tokens, &y->tokens);
+			assert_same_dist(&x->gpus, &y->gpus);
+			assert_memory_equal(&x->opts, &y->opts, sizeof(x->opts));
+		}
+		fs_scenario_fini(&b);
+	}
+	fs_scenario_fini(&a);
+	/* the caller's catalog still equals a fresh parse */
+	assert_int_equal(fs_catalog_load_builtin(&fresh, &e), FS_OK);
+	assert_same_catalog(&builtin, &fresh);
+	fs_catalog_fini(&fresh);
+	/* errors too: same status, line, key and message */
+	assert_int_equal(fs_scenario_load_text(variant("gpus = 8;", "gpus = 32;"), "bad.cfg", &a, &e),
+			 FS_ERR_INPUT);
+	assert_int_equal(fs_scenario_load_text_with(variant("gpus = 8;", "gpus = 32;"), "bad.cfg",
+						    &builtin, &b, &e2), FS_ERR_INPUT);
+	assert_int_equal(e.line, 9);
+	assert_int_equal(e.line, e2.line);
+	assert_string_equal(e.file, e2.file);
+	assert_string_equal(e.key, e2.key);
+	assert_string_equal(e.msg, e2.msg);
+	assert_null(b.source_text);
+	assert_null(b.catalog.gpus);
+	fs_catalog_fini(&builtin);
+}
+
 /* Exit code 2 through the command line, before any database is touched. */
 /* ---- issue 9 keys: pools, procurement, cost, priorities, services ---- */
 
@@ -1077,6 +1263,9 @@ int main(void)
 		cmocka_unit_test(test_scenario_fifo_refused),
 		cmocka_unit_test(test_scenario_work_estimate),
 		cmocka_unit_test(test_scenario_token_range),
+		cmocka_unit_test(test_scenario_stream_window_not_empty),
+		cmocka_unit_test(test_scenario_choice_weight_sum),
+		cmocka_unit_test(test_scenario_load_with_parsed_catalog),
 		cmocka_unit_test(test_scenario_cli_exit_codes),
 		cmocka_unit_test(test_scenario_mutations_never_crash),
 		cmocka_unit_test(test_scenario_new_keys_default),
