@@ -161,6 +161,7 @@ struct fs_run_result {
 	size_t n_svc;
 	double usd_per_gpu_hour[FS_MAX_POOLS]; /* the prices used, per pool (cloud) */
 	struct fs_run_summary sum;
+	char svc_warning[256];          /* services no pool of this fleet can serve ("": none) */
 	double wall_s;              /* host seconds spent simulating */
 };
 
