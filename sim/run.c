@@ -1133,7 +1133,7 @@ static enum fs_status setup_services(struct run *r, struct fs_error *e)
 	r->vic_pl = malloc((r->n_jobs ? r->n_jobs : 1) * sizeof(*r->vic_pl));
 	r->vic_job = malloc((r->n_jobs ? r->n_jobs : 1) * sizeof(*r->vic_job));
 	if (!r->svc || !r->demand || !r->pts || !r->vic_pl || !r->vic_job ||
-	    fs_service_memo_create(&r->smemo))
+	    (!r->smemo && fs_service_memo_create(&r->smemo)))
 		return nomem(e);
 	for (size_t s = 0; s < r->n_svc; s++) {
 		const struct fs_service_spec *spec = &sc->serving.services[s];
@@ -1215,7 +1215,16 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e)
 {
+	return fs_run_fleet_workload_memo(sc, w, fleet_idx, seed, NULL, out, e);
+}
+
+enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const struct fs_workload *w,
+					  size_t fleet_idx, uint64_t seed,
+					  struct fs_service_memo *smemo, struct fs_run_result *out,
+					  struct fs_error *e)
+{
 	struct run r = { 0 };
+	bool own_smemo = smemo == NULL;
 	struct fs_pool_gpus pg[FS_MAX_POOLS];
 	struct timespec t0, t1;
 	enum fs_status st;
@@ -1228,6 +1237,7 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 	r.fl = &sc->fleets[fleet_idx];
 	r.tm = train_model_of(sc);
 	r.pol = sc->scheduler;
+	r.smemo = smemo;
 	r.choice = r.fl->pool_choice ? r.fl->pool_choice : fs_pool_choice_default();
 	r.n_jobs = r.jobs_left = w->n;
 	r.arr = w->jobs;
@@ -1284,7 +1294,8 @@ out:
 	free(r.pts);
 	free(r.vic_pl);
 	free(r.vic_job);
-	fs_service_memo_destroy(r.smemo);
+	if (own_smemo)
+		fs_service_memo_destroy(r.smemo);
 	free(r.run_list);
 	free(r.run_pos);
 	free(r.owners);

@@ -180,6 +180,19 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e);
 
+/*
+ * Same, with the services' plans taken from and added to smemo (service.h;
+ * NULL: the run plans in a memo of its own). Plans are keyed by service and
+ * GPU type, so one memo serves every fleet option and seed of one loaded
+ * scenario: a command planning each (service, GPU type) once. The memo must
+ * not outlive sc.
+ */
+struct fs_service_memo;
+enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const struct fs_workload *w,
+					  size_t fleet_idx, uint64_t seed,
+					  struct fs_service_memo *smemo, struct fs_run_result *out,
+					  struct fs_error *e);
+
 /* Same, generating the workload for seed first (one fleet option only). */
 enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,
 			    struct fs_run_result *out, struct fs_error *e);
