@@ -76,6 +76,9 @@ static void close_bucket(struct fs_recorder *r, const struct fs_pool_gpus *pools
 			fs_cost_add_interval(r->cost, r->gpu[p], inst, used, r->interval_s / 3600.0,
 					     &s->cost);
 			s->power_kw += fs_cost_power_kw(r->cost, r->gpu[p], inst, used);
+			s->idle_cost_usd += fs_cost_idle_usd(r->cost, r->gpu[p],
+							     fmax(a->idle / r->interval_s, 0.0),
+							     r->interval_s / 3600.0);
 		}
 		memset(&r->acc[p], 0, sizeof(r->acc[p]));
 	}
@@ -113,6 +116,9 @@ enum fs_status fs_recorder_advance(struct fs_recorder *r, double t_s,
 			if (in_h > 0) {
 				r->installed_gpu_s_in_horizon[p] += g->installed * in_h;
 				r->used_gpu_s_in_horizon[p] += (g->busy + g->serving) * in_h;
+				r->serving_gpu_s_in_horizon[p] += g->serving * in_h;
+				r->idle_gpu_s_in_horizon[p] +=
+					(g->installed - g->down - g->busy - g->serving) * in_h;
 			}
 		}
 		r->series[b].jobs_running = running;
@@ -223,7 +229,11 @@ enum fs_status fs_recorder_summarize(struct fs_run_result *r, const struct fs_sc
 		double used_h = fmin(rec->used_gpu_s_in_horizon[p] / 3600.0, inst_h);
 
 		fs_cost_add_interval(rec->cost, rec->gpu[p], inst_h, used_h, 1.0, &s->cost);
+		s->idle_cost_usd += fs_cost_idle_usd(rec->cost, rec->gpu[p],
+						     rec->idle_gpu_s_in_horizon[p] / 3600.0, 1.0);
 	}
 	s->fleet_cost_usd = fs_cost_parts_total(&s->cost);
+	if (!rec->cost)
+		s->idle_cost_usd = NAN;
 	return FS_OK;
 }

@@ -1211,6 +1211,32 @@ static void finish_services(struct run *r, struct fs_run_result *out)
 	snprintf(out->svc_warning, sizeof(out->svc_warning), "%s", r->svc_warning);
 }
 
+/*
+ * The units of cost (docs/MODELS.md, "Cost"): the run's cost over the
+ * horizon split between training and serving by their GPU-hours within it,
+ * per training job finished in the horizon and per million output tokens
+ * served within the objectives; NAN where there is none.
+ */
+static void unit_costs(const struct run *r, struct fs_run_result *out)
+{
+	struct fs_run_summary *s = &out->sum;
+	double used = 0.0, serving = 0.0;
+
+	for (int p = 0; p < r->n_pools; p++) {
+		used += r->rec.used_gpu_s_in_horizon[p];
+		serving += r->rec.serving_gpu_s_in_horizon[p];
+	}
+	s->usd_per_training_job = s->usd_per_mtok_served = NAN;
+	if (used <= 0)
+		return;
+	if (s->n_done_in_horizon > 0)
+		s->usd_per_training_job = s->fleet_cost_usd * ((used - serving) / used) /
+					  (double)s->n_done_in_horizon;
+	if (s->serve_output_tokens > 0)
+		s->usd_per_mtok_served = s->fleet_cost_usd * (serving / used) /
+					 s->serve_output_tokens * 1e6;
+}
+
 enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e)
@@ -1271,6 +1297,7 @@ enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const st
 	}
 	r.jobs = NULL;      /* now out's */
 	finish_services(&r, out);
+	unit_costs(&r, out);
 	out->sum.events = fs_evq_popped(r.q);
 	for (int p = 0; p < r.n_pools; p++)
 		out->sum.n_failures += r.fail[p].n_failures;

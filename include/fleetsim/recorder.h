@@ -48,6 +48,8 @@ struct fs_recorder {
 	struct fs_rec_acc acc[FS_MAX_POOLS];
 	double installed_gpu_s_in_horizon[FS_MAX_POOLS]; /* over [0, horizon] */
 	double used_gpu_s_in_horizon[FS_MAX_POOLS];      /* busy + serving over [0, horizon] */
+	double serving_gpu_s_in_horizon[FS_MAX_POOLS];   /* serving over [0, horizon] */
+	double idle_gpu_s_in_horizon[FS_MAX_POOLS];      /* idle (not down) over [0, horizon] */
 	/* Set by the run after init: the cost spec and each pool's GPU type
 	 * (close_bucket prices each interval; NULL cost: no power or cost). */
 	const struct fs_cost_spec *cost;

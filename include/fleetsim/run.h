@@ -112,6 +112,8 @@ struct fs_series_point {
 	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
 	double cost_usd;            /* cost of the interval, all parts */
 	struct fs_cost_parts cost;  /* its parts */
+	double idle_cost_usd;       /* of it, what the idle GPUs account for (fs_cost_idle_usd;
+				     * down GPUs are not idle) */
 };
 
 /* One service in one serving interval. */
@@ -146,6 +148,11 @@ struct fs_run_summary {
 	struct fs_cost_parts cost;  /* its parts */
 	double serve_attainment_frac; /* demand served within objectives / demand, all services */
 	double serve_output_tokens; /* generated within the objectives, all services, in horizon */
+	/* Units of cost for reviews (docs/MODELS.md, "Cost"), NAN where undefined: */
+	double idle_cost_usd;       /* idle GPUs' share of fleet_cost_usd (fs_cost_idle_usd) */
+	double usd_per_training_job; /* fleet cost x training's share of the used GPU-hours
+				      * (training + serving) / jobs finished in the horizon */
+	double usd_per_mtok_served; /* fleet cost x serving's share / output tokens x 1e6 */
 	uint64_t events;            /* events processed */
 };
 
