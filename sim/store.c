@@ -1504,6 +1504,40 @@ enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_ut
 	return FS_OK;
 }
 
+enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
+				       fs_store_service_month_fn fn, void *ctx,
+				       struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT service_name, month, demand_rps, attainment_frac,"
+			       " replicas_wanted, replicas_granted, output_tokens"
+			       " FROM service_months WHERE run_id = ? ORDER BY service, month",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct fs_service_month_row row;
+
+		memset(&row, 0, sizeof(row));
+		text_col(st, 0, row.service, sizeof(row.service));
+		row.month = sqlite3_column_int(st, 1);
+		row.demand_rps = sqlite3_column_double(st, 2);
+		row.attainment_frac = real_or_nan(st, 3);
+		row.replicas_wanted = sqlite3_column_double(st, 4);
+		row.replicas_granted = sqlite3_column_double(st, 5);
+		row.output_tokens = sqlite3_column_double(st, 6);
+		if (fn(ctx, &row))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
+	return FS_OK;
+}
+
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
 				  void *ctx, struct fs_error *e)
 {
