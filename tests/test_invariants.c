@@ -275,6 +275,24 @@ static void test_invariants_cost(void **state)
 	     "SELECT COUNT(*) FROM runs r WHERE abs(r.fleet_cost_usd - (SELECT SUM(cost_usd)"
 	     " FROM series s WHERE s.run_id = r.id AND s.t_s < r.horizon_s))"
 	     " > 1e-9 * r.fleet_cost_usd");
+	none("the months' costs differ from the run's",
+	     "SELECT COUNT(*) FROM runs r WHERE abs(r.fleet_cost_usd - (SELECT SUM(cost_usd)"
+	     " FROM cost_by_month m WHERE m.run_id = r.id)) > 1e-9 * r.fleet_cost_usd");
+	none("training's and serving's costs exceed the cost",
+	     "SELECT COUNT(*) FROM cost_by_month WHERE COALESCE(training_cost_usd, 0) +"
+	     " COALESCE(serving_cost_usd, 0) > cost_usd * (1 + 1e-12)");
+	none("idle GPUs cost more than the interval, or less than nothing",
+	     "SELECT COUNT(*) FROM series WHERE idle_cost_usd < 0 OR"
+	     " idle_cost_usd > cost_usd * (1 + 1e-12)");
+	none("the run's idle cost differs from its series'",
+	     "SELECT COUNT(*) FROM runs r WHERE abs(r.idle_cost_usd - (SELECT SUM(idle_cost_usd)"
+	     " FROM series s WHERE s.run_id = r.id AND s.t_s < r.horizon_s))"
+	     " > 1e-9 * r.fleet_cost_usd");
+	/* the unit costs split the run's cost: jobs x per job + tokens x per token = cost */
+	none("the unit costs do not add up to the run's cost",
+	     "SELECT COUNT(*) FROM runs WHERE usd_per_training_job IS NOT NULL AND abs("
+	     " usd_per_training_job * n_done_in_horizon + COALESCE(usd_per_mtok_served, 0) *"
+	     " serve_output_tokens / 1e6 - fleet_cost_usd) > 1e-9 * fleet_cost_usd");
 	none("a cloud run without its price",
 	     "SELECT COUNT(*) FROM run_prices WHERE cost_mode = 'cloud' AND usd_per_gpu_hour IS NULL");
 	/* cloud: every installed GPU-hour at the stored price */
