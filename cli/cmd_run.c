@@ -10,6 +10,7 @@
 #include "fleetsim/sched.h"
 #include "fleetsim/service.h"
 #include "fleetsim/store.h"
+#include "fleetsim/util.h"
 #include "fleetsim/workload.h"
 
 #include <errno.h>
@@ -337,16 +338,27 @@ int fs_cli_check(int argc, char **argv)
 			       j->submit_s / FS_SECONDS_PER_DAY, j->gpus, j->tokens, seq,
 			       fs_precision_name(j->opts.precision));
 			for (size_t f = 0; f < sc.n_fleets && !bad; f++) {
-				double work_s, wall_s;
-				enum fs_status st = fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model,
-								    j->gpus, &j->opts, j->tokens,
-								    &work_s, &wall_s, &e);
-				if (st == FS_OK)
-					printf(" %12.2f", wall_s / FS_SECONDS_PER_DAY);
-				else if (st == FS_ERR_INFEASIBLE)
+				const struct fs_fleet_opt *fo = &sc.fleets[f];
+				double best = INFINITY;
+				/* the fastest pool that could run it: its asked type, big enough */
+				for (int p = 0; p < fo->n_pools && !bad; p++) {
+					const struct fs_pool_spec *ps = &fo->pools[p];
+					double work_s, wall_s;
+					enum fs_status st;
+					if ((j->gpu && ps->gpu != j->gpu) ||
+					    j->gpus > ps->max_nodes * ps->gpus_per_node)
+						continue;
+					st = fs_run_job_time(&sc, ps->gpu, memo, j->model, j->gpus, &j->opts,
+							     j->tokens, &work_s, &wall_s, &e);
+					if (st == FS_OK)
+						best = fmin(best, wall_s);
+					else if (st != FS_ERR_INFEASIBLE)
+						bad = job_error(&sc, j, fo, &e);
+				}
+				if (!bad && isfinite(best))
+					printf(" %12.2f", best / FS_SECONDS_PER_DAY);
+				else if (!bad)
 					printf(" %12s", "-");
-				else
-					bad = job_error(&sc, j, &sc.fleets[f], &e);
 			}
 			printf("\n");
 		}
@@ -430,18 +442,45 @@ static const struct fs_emit_col run_cols[] = {
 static void emit_summary(struct fs_emitter *em, const struct fs_fleet_opt *fl,
 			 const struct fs_run_summary *m, int64_t id)
 {
-	struct fs_emit_val v[N_RUN_COLS] = {
-		fs_emit_int(id), fs_emit_str(fl->name), fs_emit_str(fl->gpu->name),
-		fs_emit_int(fl->n_gpus), fs_emit_int((long long)m->n_jobs),
-		fs_emit_int((long long)m->n_done_in_horizon), fs_emit_int((long long)m->n_infeasible),
-		fs_emit_num(m->mean_wait_s), fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s),
-		fs_emit_num(m->p90_tts_s), fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
-		fs_emit_num(m->fleet_cost_usd), fs_emit_int((long long)m->n_preemptions),
-		fs_emit_num(m->serve_attainment_frac), fs_emit_num(m->usd_per_training_job),
-		fs_emit_num(m->usd_per_mtok_served),
-	};
+	char gpus[FS_MAX_POOLS * (FS_NAME_MAX + 1)];
 
-	fs_emit_row(em, v);
+	/* the GPU type, or the pools' types joined by '+' (as the runs table has it) */
+	fs_strlcpy(gpus, fl->n_pools > 0 ? fl->pools[0].gpu->name : fl->gpu->name, sizeof(gpus));
+	for (int p = 1; p < fl->n_pools; p++) {
+		size_t len = strlen(gpus);
+		snprintf(gpus + len, sizeof(gpus) - len, "+%s", fl->pools[p].gpu->name);
+	}
+	{
+		struct fs_emit_val v[N_RUN_COLS] = {
+			fs_emit_int(id), fs_emit_str(fl->name), fs_emit_str(gpus),
+			fs_emit_int(fl->n_gpus), fs_emit_int((long long)m->n_jobs),
+			fs_emit_int((long long)m->n_done_in_horizon),
+			fs_emit_int((long long)m->n_infeasible), fs_emit_num(m->mean_wait_s),
+			fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s), fs_emit_num(m->p90_tts_s),
+			fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
+			fs_emit_num(m->fleet_cost_usd), fs_emit_int((long long)m->n_preemptions),
+			fs_emit_num(m->serve_attainment_frac), fs_emit_num(m->usd_per_training_job),
+			fs_emit_num(m->usd_per_mtok_served),
+		};
+		fs_emit_row(em, v);
+	}
+}
+
+/* "512 x A100-SXM4-80GB + 32 x H100-SXM5-80GB at day 0, procurement later" */
+static const char *fleet_desc(const struct fs_fleet_opt *fl, char *buf, size_t n)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	for (int p = 0; p < fl->n_pools; p++) {
+		len = strlen(buf);
+		snprintf(buf + len, n - len, "%s%d x %s", p ? " + " : "",
+			 fl->pools[p].nodes * fl->pools[p].gpus_per_node, fl->pools[p].gpu->name);
+	}
+	len = strlen(buf);
+	if (fl->n_procure)
+		snprintf(buf + len, n - len, " at day 0, procurement later");
+	return buf;
 }
 
 /* Warns on stderr about the jobs of one fleet that do not fit on their GPUs. */
@@ -481,8 +520,9 @@ static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t see
 	if (sc->serving.n_services > 0 && fs_service_memo_create(&memo))
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	for (size_t f = 0; f < sc->n_fleets && !st; f++) {
-		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc->n_fleets,
-			sc->fleets[f].name, sc->fleets[f].n_gpus, sc->fleets[f].gpu->name);
+		char desc[FS_MAX_POOLS * (FS_NAME_MAX + 16) + 32];
+		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%s)...", f + 1, sc->n_fleets,
+			sc->fleets[f].name, fleet_desc(&sc->fleets[f], desc, sizeof(desc)));
 		fflush(stderr);
 		if (fs_run_fleet_workload_memo(sc, wl, f, seed, memo, &res[f], e)) {
 			fprintf(stderr, " failed\n");
@@ -559,7 +599,7 @@ int fs_cli_run(int argc, char **argv)
 	if (table)
 		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
 		       "every submitted job ends); infeas = jobs whose model does not fit on their GPUs;\n"
-		       "util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
+		       "util%% = busy GPU-time (training + serving) / installed GPU-time in the horizon;\n"
 		       "fleet_usd = the fleet's cost within the horizon (cost model, docs/MODELS.md);\n"
 		       "preempt = training jobs stopped by services; attain%% = requests served within\n"
 		       "the objectives / demand; usd/job = cost x training's share of used GPU-hours /\n"

@@ -210,9 +210,10 @@ enum fs_status fs_recorder_summarize(struct fs_run_result *r, const struct fs_sc
 		double t0 = r->series[b].t_s, t1 = t0 + sc->series_interval_s;
 		double part = t1 <= sc->horizon_s ? 1.0
 			    : t0 >= sc->horizon_s ? 0.0 : (sc->horizon_s - t0) / (t1 - t0);
-		/* buckets hold time-averages; the one straddling the horizon is
-		 * split assuming a uniform level inside it */
-		busy_in_horizon += r->series[b].gpus_busy * sc->series_interval_s * part;
+		/* busy = training + serving; buckets hold time-averages; the one
+		 * straddling the horizon is split assuming a uniform level inside it */
+		busy_in_horizon += (r->series[b].gpus_busy + r->series[b].gpus_serving) *
+				   sc->series_interval_s * part;
 	}
 	if (rec->n_pools == 1 && r->fleet->n_procure == 0) {
 		/* a fixed fleet: the GPU-time installed is the product (as before pools) */

@@ -148,7 +148,7 @@ struct fs_run_summary {
 	uint64_t n_failures;        /* job interruptions drawn */
 	double mean_wait_s, p90_wait_s;
 	double mean_tts_s, p90_tts_s;
-	double mean_util_frac;      /* busy GPU-time / fleet GPU-time over [0, horizon] */
+	double mean_util_frac;      /* busy GPU-time (training + serving) / installed GPU-time over [0, horizon] */
 	double makespan_s;          /* last job end (>= 0) */
 	double gpu_hours;           /* all jobs */
 	double gpu_hours_lost;      /* all jobs: work redone after failures and preemptions */
