@@ -4,9 +4,13 @@
  */
 #include "cli.h"
 
+#include "fleetsim/lint.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sched.h"
+#include "fleetsim/service.h"
 #include "fleetsim/store.h"
+#include "fleetsim/util.h"
 #include "fleetsim/workload.h"
 
 #include <errno.h>
@@ -166,6 +170,106 @@ static bool job_error(const struct fs_scenario *sc, const struct fs_job_spec *j,
 	return true;
 }
 
+/* Pools, procurement, pool choice and cost of one fleet option. */
+static void print_fleet_detail(const struct fs_fleet_opt *f)
+{
+	const struct fs_cost_spec *c = &f->cost;
+
+	printf("\n  fleet %s: pool choice %s\n", f->name, f->pool_choice->name);
+	for (int p = 0; p < f->n_pools; p++) {
+		const struct fs_pool_spec *ps = &f->pools[p];
+		printf("    pool %-16s %6d nodes x %d GPUs at day 0, at most %d nodes\n",
+		       ps->gpu->name, ps->nodes, ps->gpus_per_node, ps->max_nodes);
+	}
+	for (size_t k = 0; k < f->n_procure; k++) {
+		const struct fs_procure_spec *pr = &f->procure[k];
+		printf("    day %8.1f %s %d %s nodes\n", pr->at_s / FS_SECONDS_PER_DAY,
+		       pr->delta_nodes > 0 ? "add   " : "retire",
+		       pr->delta_nodes > 0 ? pr->delta_nodes : -pr->delta_nodes,
+		       f->pools[pr->pool].gpu->name);
+	}
+	if (c->mode == FS_COST_CLOUD) {
+		printf("    cost: cloud, %s", c->committed ? "committed" : "on-demand");
+		if (isnan(c->usd_per_gpu_hour) && c->committed) {
+			printf(", the catalog's committed-use prices\n");
+		} else if (isnan(c->usd_per_gpu_hour)) {
+			printf(", catalog prices:");
+			for (int p = 0; p < f->n_pools; p++)
+				printf(" %s $%.2f/GPU-h", f->pools[p].gpu->name,
+				       f->pools[p].gpu->cloud_usd_per_gpu_hour);
+			printf("\n");
+		} else {
+			printf(", $%.2f/GPU-h\n", c->usd_per_gpu_hour);
+		}
+		return;
+	}
+	printf("    cost: owned, depreciation %g years, PUE %g, $%g/kWh, hosting $%g/kW-month, "
+	       "idle power ", c->depreciation_years, c->pue, c->usd_per_kwh,
+	       c->hosting_usd_per_kw_month);
+	if (isnan(c->idle_power_frac))
+		printf("from the catalog\n");
+	else
+		printf("%g of busy\n", c->idle_power_frac);
+	for (int p = 0; p < f->n_pools; p++)
+		printf("      %s: $%.0f per GPU slot, %.3g kW per GPU slot\n", f->pools[p].gpu->name,
+		       f->pools[p].gpu->capex_usd_per_gpu, f->pools[p].gpu->server_kw_per_gpu);
+}
+
+static void print_services(const struct fs_scenario *sc)
+{
+	if (sc->serving.n_services == 0)
+		return;
+	printf("\nservices (every %g h)\n", sc->serving.interval_s / 3600.0);
+	for (size_t i = 0; i < sc->serving.n_services; i++) {
+		const struct fs_service_spec *v = &sc->serving.services[i];
+		const struct fs_demand_spec *d = &v->demand;
+		char b1[512], b2[512], tp[16];
+
+		if (v->tp)
+			snprintf(tp, sizeof(tp), "%d", v->tp);
+		else
+			snprintf(tp, sizeof(tp), "auto");
+		printf("  %s: %s %s, tp %s, %s, on %s\n", v->name, v->model->name,
+		       fs_precision_name(v->precision), tp, fs_serve_engine_name(v->engine),
+		       v->gpu ? v->gpu->name : "the fleet's pool choice");
+		printf("    objectives: p99 TTFT %g s, p99 TPOT %g s\n", v->ttft_p99_s, v->tpot_p99_s);
+		printf("    input tokens:  %s\n    output tokens: %s\n",
+		       dist_text(&v->input_tokens, b1, sizeof(b1)),
+		       dist_text(&v->output_tokens, b2, sizeof(b2)));
+		printf("    demand: %g req/s (week mean) at day 0, %g req/s at the horizon "
+		       "(peak hour %g); growth %g%%/month, %d step%s\n",
+		       fs_demand_mean_rps(d, 0, 7 * FS_SECONDS_PER_DAY),
+		       fs_demand_mean_rps(d, fmax(0.0, sc->horizon_s - 7 * FS_SECONDS_PER_DAY),
+					  sc->horizon_s),
+		       fs_demand_peak_rps(d, 0, sc->horizon_s), 100.0 * d->growth_per_month_frac,
+		       d->n_steps, d->n_steps == 1 ? "" : "s");
+		printf("    %s, priority %d%s\n",
+		       v->reserved_gpus ? "reserved GPUs" : "shared pool", v->priority,
+		       v->preempt_training ? ", preempts lower-priority training" : "");
+		if (v->reserved_gpus)
+			printf("    reserved: %d GPUs\n", v->reserved_gpus);
+	}
+}
+
+/* Prints the scenario's warnings to stderr as file:line: key: warning: ...; 0 or 1 (memory). */
+static int print_warnings(const struct fs_scenario *sc)
+{
+	struct fs_warnings w;
+	enum fs_status st = fs_scenario_lint(sc, &w);
+
+	for (size_t i = 0; i < w.n; i++)
+		fprintf(stderr, "fleetsim: %s:%d: %s: warning: %s\n", w.file, w.items[i].line,
+			w.items[i].key, w.items[i].msg);
+	if (w.n)
+		printf("\n%zu warning%s (on stderr)\n", w.n, w.n == 1 ? "" : "s");
+	fs_warnings_fini(&w);
+	if (st) {
+		fprintf(stderr, "fleetsim: out of memory\n");
+		return 1;
+	}
+	return 0;
+}
+
 static const char check_help[] =
 	"usage: fleetsim check SCENARIO [--max-jobs N]\n"
 	"\n"
@@ -208,6 +312,9 @@ int fs_cli_check(int argc, char **argv)
 		printf("  %-16s %-16s %6d %5d %7d %10.1f %12.2f\n", f->name, f->gpu->name, f->nodes,
 		       f->gpus_per_node, f->n_gpus, f->gpu->bf16_tflops, f->gpu->cloud_usd_per_gpu_hour);
 	}
+	for (size_t i = 0; i < sc.n_fleets; i++)
+		print_fleet_detail(&sc.fleets[i]);
+	print_services(&sc);
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
 		bool bad = false;
@@ -231,16 +338,27 @@ int fs_cli_check(int argc, char **argv)
 			       j->submit_s / FS_SECONDS_PER_DAY, j->gpus, j->tokens, seq,
 			       fs_precision_name(j->opts.precision));
 			for (size_t f = 0; f < sc.n_fleets && !bad; f++) {
-				double work_s, wall_s;
-				enum fs_status st = fs_run_job_time(&sc, sc.fleets[f].gpu, memo, j->model,
-								    j->gpus, &j->opts, j->tokens,
-								    &work_s, &wall_s, &e);
-				if (st == FS_OK)
-					printf(" %12.2f", wall_s / FS_SECONDS_PER_DAY);
-				else if (st == FS_ERR_INFEASIBLE)
+				const struct fs_fleet_opt *fo = &sc.fleets[f];
+				double best = INFINITY;
+				/* the fastest pool that could run it: its asked type, big enough */
+				for (int p = 0; p < fo->n_pools && !bad; p++) {
+					const struct fs_pool_spec *ps = &fo->pools[p];
+					double work_s, wall_s;
+					enum fs_status st;
+					if ((j->gpu && ps->gpu != j->gpu) ||
+					    j->gpus > ps->max_nodes * ps->gpus_per_node)
+						continue;
+					st = fs_run_job_time(&sc, ps->gpu, memo, j->model, j->gpus, &j->opts,
+							     j->tokens, &work_s, &wall_s, &e);
+					if (st == FS_OK)
+						best = fmin(best, wall_s);
+					else if (st != FS_ERR_INFEASIBLE)
+						bad = job_error(&sc, j, fo, &e);
+				}
+				if (!bad && isfinite(best))
+					printf(" %12.2f", best / FS_SECONDS_PER_DAY);
+				else if (!bad)
 					printf(" %12s", "-");
-				else
-					bad = job_error(&sc, j, &sc.fleets[f], &e);
 			}
 			printf("\n");
 		}
@@ -264,9 +382,11 @@ int fs_cli_check(int argc, char **argv)
 		printf("\n    tokens: %s\n    gpus:   %s\n", dist_text(&s->tokens, b1, sizeof(b1)),
 		       dist_text(&s->gpus, b2, sizeof(b2)));
 	}
-	printf("\nok\n");
+	rc = print_warnings(&sc);
+	if (rc == 0)
+		printf("\nok\n");
 	fs_scenario_fini(&sc);
-	return 0;
+	return rc;
 }
 
 static const char run_help[] =
@@ -309,22 +429,58 @@ static const struct fs_emit_col run_cols[] = {
 	{ .name = "gpu_hours", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%.0f" },
 	{ .name = "fleet_cost_usd", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 14,
 	  .header = "fleet_usd", .tfmt = "%.0f" },
+	{ .name = "n_preemptions", .type = FS_EMIT_INT, .width = 7, .header = "preempt" },
+	{ .name = "serve_attainment_frac", .type = FS_EMIT_NUM, .fmt = "%.6f", .width = 7,
+	  .header = "attain%", .tscale = 100.0, .tfmt = "%.2f" },
+	{ .name = "usd_per_training_job", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 10,
+	  .header = "usd/job", .tfmt = "%.0f" },
+	{ .name = "usd_per_mtok_served", .type = FS_EMIT_NUM, .fmt = "%.4f", .width = 9,
+	  .header = "usd/Mtok", .tfmt = "%.3f" },
 };
 #define N_RUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
 
 static void emit_summary(struct fs_emitter *em, const struct fs_fleet_opt *fl,
 			 const struct fs_run_summary *m, int64_t id)
 {
-	struct fs_emit_val v[N_RUN_COLS] = {
-		fs_emit_int(id), fs_emit_str(fl->name), fs_emit_str(fl->gpu->name),
-		fs_emit_int(fl->n_gpus), fs_emit_int((long long)m->n_jobs),
-		fs_emit_int((long long)m->n_done_in_horizon), fs_emit_int((long long)m->n_infeasible),
-		fs_emit_num(m->mean_wait_s), fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s),
-		fs_emit_num(m->p90_tts_s), fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
-		fs_emit_num(m->fleet_cost_usd),
-	};
+	char gpus[FS_MAX_POOLS * (FS_NAME_MAX + 1)];
 
-	fs_emit_row(em, v);
+	/* the GPU type, or the pools' types joined by '+' (as the runs table has it) */
+	fs_strlcpy(gpus, fl->n_pools > 0 ? fl->pools[0].gpu->name : fl->gpu->name, sizeof(gpus));
+	for (int p = 1; p < fl->n_pools; p++) {
+		size_t len = strlen(gpus);
+		snprintf(gpus + len, sizeof(gpus) - len, "+%s", fl->pools[p].gpu->name);
+	}
+	{
+		struct fs_emit_val v[N_RUN_COLS] = {
+			fs_emit_int(id), fs_emit_str(fl->name), fs_emit_str(gpus),
+			fs_emit_int(fl->n_gpus), fs_emit_int((long long)m->n_jobs),
+			fs_emit_int((long long)m->n_done_in_horizon),
+			fs_emit_int((long long)m->n_infeasible), fs_emit_num(m->mean_wait_s),
+			fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s), fs_emit_num(m->p90_tts_s),
+			fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
+			fs_emit_num(m->fleet_cost_usd), fs_emit_int((long long)m->n_preemptions),
+			fs_emit_num(m->serve_attainment_frac), fs_emit_num(m->usd_per_training_job),
+			fs_emit_num(m->usd_per_mtok_served),
+		};
+		fs_emit_row(em, v);
+	}
+}
+
+/* "512 x A100-SXM4-80GB + 32 x H100-SXM5-80GB at day 0, procurement later" */
+static const char *fleet_desc(const struct fs_fleet_opt *fl, char *buf, size_t n)
+{
+	size_t len;
+
+	buf[0] = '\0';
+	for (int p = 0; p < fl->n_pools; p++) {
+		len = strlen(buf);
+		snprintf(buf + len, n - len, "%s%d x %s", p ? " + " : "",
+			 fl->pools[p].nodes * fl->pools[p].gpus_per_node, fl->pools[p].gpu->name);
+	}
+	len = strlen(buf);
+	if (fl->n_procure)
+		snprintf(buf + len, n - len, " at day 0, procurement later");
+	return buf;
 }
 
 /* Warns on stderr about the jobs of one fleet that do not fit on their GPUs. */
@@ -354,23 +510,34 @@ static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t see
 				      struct fs_workload *wl, struct fs_run_result *res, size_t *done,
 				      struct fs_error *e)
 {
+	struct fs_service_memo *memo = NULL;
+	enum fs_status st = FS_OK;
+
 	/* generated once and shared: every fleet option sees the same jobs */
 	if (fs_workload_generate(sc, seed, wl, e))
 		return e->code;
-	for (size_t f = 0; f < sc->n_fleets; f++) {
-		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc->n_fleets,
-			sc->fleets[f].name, sc->fleets[f].n_gpus, sc->fleets[f].gpu->name);
+	/* and the services' plans: one per (service, GPU type) */
+	if (sc->serving.n_services > 0 && fs_service_memo_create(&memo))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	for (size_t f = 0; f < sc->n_fleets && !st; f++) {
+		char desc[FS_MAX_POOLS * (FS_NAME_MAX + 16) + 32];
+		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%s)...", f + 1, sc->n_fleets,
+			sc->fleets[f].name, fleet_desc(&sc->fleets[f], desc, sizeof(desc)));
 		fflush(stderr);
-		if (fs_run_fleet_workload(sc, wl, f, seed, &res[f], e)) {
+		if (fs_run_fleet_workload_memo(sc, wl, f, seed, memo, &res[f], e)) {
 			fprintf(stderr, " failed\n");
-			return e->code;
+			st = e->code;
+			break;
 		}
 		*done = f + 1;
 		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
 			res[f].sum.events, res[f].wall_s);
 		warn_infeasible(sc, &sc->fleets[f], &res[f]);
+		if (res[f].svc_warning[0])
+			fprintf(stderr, "fleetsim: warning: %s\n", res[f].svc_warning);
 	}
-	return FS_OK;
+	fs_service_memo_destroy(memo);
+	return st;
 }
 
 int fs_cli_run(int argc, char **argv)
@@ -383,6 +550,7 @@ int fs_cli_run(int argc, char **argv)
 	struct fs_run_result *res = NULL;
 	struct fs_emitter em;
 	struct fs_workload wl = { 0 };
+	struct fs_invocation inv;
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
@@ -418,7 +586,8 @@ int fs_cli_run(int argc, char **argv)
 	}
 	if (simulate_fleets(&sc, seed, &wl, res, &done, &e))
 		goto fail;
-	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, FLEETSIM_VERSION, ids, &e))
+	fs_invocation_init(&inv, "fleetsim", argc, argv, FLEETSIM_VERSION);
+	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, &inv, ids, &e))
 		goto fail;
 	if (table)
 		printf("scenario '%s', seed %" PRIu64 ", horizon %g days -> %s\n\n", sc.name, seed,
@@ -430,8 +599,12 @@ int fs_cli_run(int argc, char **argv)
 	if (table)
 		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
 		       "every submitted job ends); infeas = jobs whose model does not fit on their GPUs;\n"
-		       "util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
-		       "fleet_usd = fleet GPUs x horizon x cloud price per GPU-hour.\n");
+		       "util%% = busy GPU-time (training + serving) / installed GPU-time in the horizon;\n"
+		       "fleet_usd = the fleet's cost within the horizon (cost model, docs/MODELS.md);\n"
+		       "preempt = training jobs stopped by services; attain%% = requests served within\n"
+		       "the objectives / demand; usd/job = cost x training's share of used GPU-hours /\n"
+		       "jobs finished in the horizon; usd/Mtok = cost x serving's share / million\n"
+		       "output tokens served.\n");
 	rc = 0;
 	goto out;
 fail:
@@ -542,6 +715,24 @@ static int util_row(void *ctx, const struct fs_util_row *u)
 	return 0;
 }
 
+/* The services block of show: attainment by month (heading before the first row). */
+static int svc_month_row(void *ctx, const struct fs_service_month_row *m)
+{
+	bool *any = ctx;
+	char b1[32];
+
+	if (!*any) {
+		printf("\n  %-20s %5s %10s %8s %8s %9s %14s\n", "service", "month", "demand_rps",
+		       "wanted", "granted", "attain%", "output_tokens");
+		*any = true;
+	}
+	printf("  %-20s %5d %10.2f %8.1f %8.1f %9s %14.4g\n", m->service, m->month + 1, m->demand_rps,
+	       m->replicas_wanted, m->replicas_granted,
+	       fs_emit_table_num("%.2f", 100.0 * m->attainment_frac, b1, sizeof(b1)),
+	       m->output_tokens);
+	return 0;
+}
+
 int fs_cli_show(int argc, char **argv)
 {
 	struct fs_opt_val vals[N_SHOW_OPTS];
@@ -583,6 +774,17 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14.2f days\n", "last job ends", r.sum.makespan_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14.0f\n", "GPU-hours of jobs", r.sum.gpu_hours);
 	printf("  %-28s %14.0f USD\n", "fleet cost over horizon", r.sum.fleet_cost_usd);
+	show_line("  rent", "%.0f", r.sum.cost.rent_usd, "USD");
+	show_line("  depreciation", "%.0f", r.sum.cost.depreciation_usd, "USD");
+	show_line("  power", "%.0f", r.sum.cost.power_usd, "USD");
+	show_line("  hosting", "%.0f", r.sum.cost.hosting_usd, "USD");
+	show_line("  of it, idle GPUs", "%.0f", r.sum.idle_cost_usd, "USD");
+	show_line("per finished training job", "%.2f", r.sum.usd_per_training_job, "USD");
+	show_line("per million tokens served", "%.4f", r.sum.usd_per_mtok_served, "USD");
+	printf("  %-28s %14" PRIu64 "\n", "preemptions by services", r.sum.n_preemptions);
+	printf("  %-28s %14" PRIu64 "\n", "node failures", r.sum.n_node_failures);
+	show_line("GPU-hours lost (redone)", "%.0f", r.sum.gpu_hours_lost, "");
+	show_line("services: attainment", "%.4f", r.sum.serve_attainment_frac, "");
 	printf("\n  %-20s %8s %10s %10s %10s %14s %9s\n", "workload", "jobs", "infeasible", "wait_h",
 	       "tts_d", "gpu_hours", "restarts");
 	if (fs_store_job_kinds(store, r.id, kind_row, NULL, &e))
@@ -590,6 +792,12 @@ int fs_cli_show(int argc, char **argv)
 	printf("\n  %5s %12s %7s %10s\n", "month", "gpus_busy", "util%", "queued");
 	if (fs_store_monthly_util(store, r.id, util_row, NULL, &e))
 		goto fail;
+	{
+		bool any = false;
+
+		if (fs_store_service_months(store, r.id, svc_month_row, &any, &e))
+			goto fail;
+	}
 	fs_store_close(store);
 	return 0;
 fail:

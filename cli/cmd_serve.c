@@ -10,6 +10,7 @@
 #include "fleetsim/builtin.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/serve.h"
+#include "fleetsim/service.h"
 #include "fleetsim/util.h"
 
 #include <stdint.h>
@@ -26,7 +27,7 @@ static const char est_usage[] =
 	"         (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F]\n"
 	"          [--gated-ffn] --vocab V [--params P])\n"
 	"         --input-tokens I --output-tokens O\n"
-	"         (--batch B | --qps X | --capacity) [--ttft-slo-s S] [--tpot-slo-s S]\n"
+	"         (--batch B | --qps X | --capacity | --target-qps X) [--ttft-slo-s S] [--tpot-slo-s S]\n"
 	"         [--requests N] [--seed N] [--format table|csv|json]\n"
 	"         [--max-num-seqs N] [--max-batched-tokens N] [--no-chunked-prefill]\n"
 	"         [--engine trtllm|vllm] [--legacy-gqa-attention]\n"
@@ -41,6 +42,10 @@ static const char est_usage[] =
 	"  --capacity     the largest rate whose p99 TTFT and p99 TPOT meet the objectives\n"
 	"                 (--ttft-slo-s, default 2; --tpot-slo-s, default 0.2); latencies are\n"
 	"                 reported at that rate\n"
+	"  --target-qps X a fleet serving X requests/s: per TP size 1, 2, 4, 8 that fits one\n"
+	"                 node (only --tp when given), the capacity per replica at the\n"
+	"                 objectives, the replicas and GPUs needed and $/hour at the catalog's\n"
+	"                 cloud price, cheapest first (vLLM V1 scheduler, 4000 requests, seed 1)\n"
 	"  --precision    weights and matrix products: fp16/bf16 (default bf16), fp8 (Hopper;\n"
 	"                 fp8 KV cache too), int8 (W8A8), int4 (weight-only, 16-bit math)\n"
 	"  --engine       serving software: trtllm (default; compiled runtime, no host cost\n"
@@ -54,10 +59,14 @@ static const char est_usage[] =
 	"output_tokens_per_s,output_tokens_per_s_per_gpu,requests_per_s,capacity_qps, then\n"
 	"model,weights_gb_per_gpu,kv_cache_gb_per_gpu,e2e_p50_s,e2e_p99_s,mean_batch_seqs,\n"
 	"preemptions. Fields that do not apply to the mode are empty (csv) or null (json).\n"
+	"With --target-qps one row per TP size: gpu,model,precision,input_tokens,\n"
+	"output_tokens,ttft_slo_s,tpot_slo_s,target_qps,tp,capacity_qps,replicas,gpus,\n"
+	"usd_per_gpu_hour,usd_per_hour.\n"
 	"Exit codes: 0 ok, 1 failure, 2 bad input, a model that does not fit, or with\n"
-	"--capacity no request rate that meets the objectives (the reason on stderr).\n";
+	"--capacity no request rate that meets the objectives, or with --target-qps no TP\n"
+	"size that fits and meets them (the reason on stderr).\n";
 
-enum mode { MODE_NONE, MODE_BATCH, MODE_QPS, MODE_CAPACITY };
+enum mode { MODE_NONE, MODE_BATCH, MODE_QPS, MODE_CAPACITY, MODE_TARGET };
 
 static const char *const precision_names[] = { "fp16", "bf16", "fp8", "int8", "int4", NULL };
 
@@ -65,7 +74,7 @@ enum {
 	O_GPU, O_TP, O_PRECISION, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB,
 	O_PARAMS, O_GATED_FFN, O_INPUT_TOKENS, O_OUTPUT_TOKENS, O_BATCH, O_QPS, O_CAPACITY,
 	O_TTFT_SLO_S, O_TPOT_SLO_S, O_REQUESTS, O_SEED, O_FORMAT, O_MAX_NUM_SEQS,
-	O_MAX_BATCHED_TOKENS, O_NO_CHUNKED_PREFILL, O_ENGINE, O_LEGACY_GQA, N_OPTS
+	O_MAX_BATCHED_TOKENS, O_NO_CHUNKED_PREFILL, O_ENGINE, O_LEGACY_GQA, O_TARGET_QPS, N_OPTS
 };
 
 static const struct fs_opt opts[N_OPTS] = {
@@ -106,6 +115,8 @@ static const struct fs_opt opts[N_OPTS] = {
 		       .help = "serving software" },
 	[O_LEGACY_GQA] = { .name = "legacy-gqa-attention", .type = FS_OPT_FLAG,
 			   .help = "decode attention reads K/V per query head" },
+	[O_TARGET_QPS] = { .name = "target-qps", .type = FS_OPT_DOUBLE, .min_open = true,
+			   .unit = "requests/s", .help = "fleet mode: replicas and GPUs per TP size for this rate" },
 };
 
 struct est_opts {
@@ -118,7 +129,7 @@ struct est_opts {
 	long input_tokens, output_tokens;
 	enum mode mode;
 	long batch;
-	double qps;
+	double qps, target_qps;
 	double ttft_slo_s, tpot_slo_s;
 	long requests;
 	long long seed;
@@ -129,7 +140,7 @@ struct est_opts {
 /* Checks what the table cannot (required options, one mode, names) and fills o. */
 static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 {
-	int n_modes = v[O_BATCH].set + v[O_QPS].set + v[O_CAPACITY].set;
+	int n_modes = v[O_BATCH].set + v[O_QPS].set + v[O_CAPACITY].set + v[O_TARGET_QPS].set;
 
 	memset(o, 0, sizeof(*o));
 	o->gpu = v[O_GPU].s;
@@ -145,7 +156,9 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 	o->gated = v[O_GATED_FFN].set;
 	o->input_tokens = (long)v[O_INPUT_TOKENS].i;
 	o->output_tokens = (long)v[O_OUTPUT_TOKENS].i;
-	o->mode = v[O_BATCH].set ? MODE_BATCH : v[O_QPS].set ? MODE_QPS : v[O_CAPACITY].set ? MODE_CAPACITY : MODE_NONE;
+	o->mode = v[O_BATCH].set ? MODE_BATCH : v[O_QPS].set ? MODE_QPS : v[O_CAPACITY].set ? MODE_CAPACITY :
+		  v[O_TARGET_QPS].set ? MODE_TARGET : MODE_NONE;
+	o->target_qps = v[O_TARGET_QPS].d;
 	o->batch = (long)v[O_BATCH].i;
 	o->qps = v[O_QPS].d;
 	o->ttft_slo_s = v[O_TTFT_SLO_S].set ? v[O_TTFT_SLO_S].d : 2.0;
@@ -157,7 +170,13 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 	o->no_chunked = v[O_NO_CHUNKED_PREFILL].set;
 	o->legacy_gqa = v[O_LEGACY_GQA].set;
 	if (n_modes > 1)
-		return fs_cli_usage_error(CMD_EST, "give only one of --batch, --qps and --capacity");
+		return fs_cli_usage_error(CMD_EST, "give only one of --batch, --qps, --capacity and --target-qps");
+	if (o->mode == MODE_TARGET && (v[O_REQUESTS].set || v[O_SEED].set || v[O_MAX_NUM_SEQS].set ||
+				       v[O_MAX_BATCHED_TOKENS].set || v[O_NO_CHUNKED_PREFILL].set ||
+				       v[O_LEGACY_GQA].set))
+		return fs_cli_usage_error(CMD_EST, "--target-qps plans with the fleet's replica settings: "
+					  "--requests, --seed, --max-num-seqs, --max-batched-tokens, "
+					  "--no-chunked-prefill and --legacy-gqa-attention do not apply");
 	if (fs_precision_parse(v[O_PRECISION].set ? v[O_PRECISION].s : "bf16", &o->precision))
 		return fs_cli_usage_error(CMD_EST, "--precision '%s': unknown", v[O_PRECISION].s);
 	if (fs_serve_engine_parse(v[O_ENGINE].set ? v[O_ENGINE].s : "trtllm", &o->engine))
@@ -166,7 +185,7 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 					  fs_serve_engine_name(FS_ENGINE_VLLM));
 	if (!o->gpu)
 		return fs_cli_usage_error(CMD_EST, "--gpu is required");
-	if (!o->tp)
+	if (!o->tp && o->mode != MODE_TARGET)
 		return fs_cli_usage_error(CMD_EST, "--tp is required");
 	if (o->model && (o->layers || o->hidden || o->heads || o->vocab))
 		return fs_cli_usage_error(CMD_EST, "give either --model or a shape (--layers ...), not both");
@@ -178,7 +197,7 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 	if (!o->output_tokens)
 		return fs_cli_usage_error(CMD_EST, "--output-tokens is required");
 	if (o->mode == MODE_NONE)
-		return fs_cli_usage_error(CMD_EST, "one of --batch, --qps and --capacity is required");
+		return fs_cli_usage_error(CMD_EST, "one of --batch, --qps, --capacity and --target-qps is required");
 	return 0;
 }
 
@@ -377,6 +396,92 @@ static void print_estimate(const struct est_opts *o, const struct fs_llm *llm,
 	       "%ld preemptions\n", s->mean_batch_seqs, s->n_iterations, s->n_preemptions);
 }
 
+/* ---- fleet mode: --target-qps ------------------------------------------------------ */
+
+static const struct fs_emit_col target_cols[] = {
+	{ .name = "gpu", .type = FS_EMIT_STR },
+	{ .name = "model", .type = FS_EMIT_STR },
+	{ .name = "precision", .type = FS_EMIT_STR },
+	{ .name = "input_tokens", .type = FS_EMIT_INT },
+	{ .name = "output_tokens", .type = FS_EMIT_INT },
+	{ .name = "ttft_slo_s", .type = FS_EMIT_NUM },
+	{ .name = "tpot_slo_s", .type = FS_EMIT_NUM },
+	{ .name = "target_qps", .type = FS_EMIT_NUM },
+	{ .name = "tp", .type = FS_EMIT_INT },
+	{ .name = "capacity_qps", .type = FS_EMIT_NUM, .fmt = "%.4g" },
+	{ .name = "replicas", .type = FS_EMIT_INT },
+	{ .name = "gpus", .type = FS_EMIT_INT },
+	{ .name = "usd_per_gpu_hour", .type = FS_EMIT_NUM, .fmt = "%.4g" },
+	{ .name = "usd_per_hour", .type = FS_EMIT_NUM, .fmt = "%.2f" },
+};
+#define N_TARGET_COLS ((int)(sizeof(target_cols) / sizeof(target_cols[0])))
+
+/* Cheapest first: fewest GPUs of one type; ties keep the smaller TP. Insertion sort of <= 4. */
+static void sort_cheapest(struct fs_service_tp_row *rows, int n)
+{
+	for (int i = 1; i < n; i++) {
+		struct fs_service_tp_row x = rows[i];
+		int j = i;
+		while (j > 0 && (rows[j - 1].gpus > x.gpus ||
+				 (rows[j - 1].gpus == x.gpus && rows[j - 1].tp > x.tp))) {
+			rows[j] = rows[j - 1];
+			j--;
+		}
+		rows[j] = x;
+	}
+}
+
+/* Replicas and GPUs per TP size for o->target_qps; prints the rows. 0, or the exit code. */
+static int run_target(const struct est_opts *o, const struct fs_llm *llm, const struct fs_gpu *gpu,
+		      const struct fs_opt_val *format)
+{
+	struct fs_service_spec svc;
+	struct fs_service_memo *memo;
+	struct fs_service_tp_row rows[4];
+	struct fs_emitter em;
+	struct fs_error e;
+	int n = 0;
+	enum fs_status st;
+
+	memset(&svc, 0, sizeof(svc));
+	fs_strlcpy(svc.name, "estimate", sizeof(svc.name));
+	svc.model = llm;
+	svc.precision = o->precision;
+	svc.tp = (int)o->tp; /* 0: every size */
+	svc.engine = o->engine;
+	svc.input_tokens = fs_dist_fixed((double)o->input_tokens);
+	svc.output_tokens = fs_dist_fixed((double)o->output_tokens);
+	svc.ttft_p99_s = o->ttft_slo_s;
+	svc.tpot_p99_s = o->tpot_slo_s;
+	fs_demand_flat(&svc.demand, o->target_qps);
+	fs_error_clear(&e);
+	if (fs_service_memo_create(&memo)) {
+		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		return fs_cli_report(&e);
+	}
+	st = fs_service_tp_table(memo, &svc, gpu, gpu->gpus_per_node, o->target_qps, rows, &n, &e);
+	fs_service_memo_destroy(memo);
+	if (st)
+		return fs_cli_report(&e);
+	sort_cheapest(rows, n);
+	fs_emit_begin(&em, stdout, fs_cli_format(format), target_cols, N_TARGET_COLS, false);
+	for (int i = 0; i < n; i++) {
+		double price = gpu->cloud_usd_per_gpu_hour;
+		struct fs_emit_val v[N_TARGET_COLS] = {
+			fs_emit_str(gpu->name), fs_emit_str(llm->name),
+			fs_emit_str(fs_precision_name(o->precision)), fs_emit_int(o->input_tokens),
+			fs_emit_int(o->output_tokens), fs_emit_num(o->ttft_slo_s),
+			fs_emit_num(o->tpot_slo_s), fs_emit_num(o->target_qps), fs_emit_int(rows[i].tp),
+			fs_emit_num(rows[i].capacity_rps), fs_emit_int(rows[i].replicas),
+			fs_emit_int(rows[i].gpus), price > 0 ? fs_emit_num(price) : fs_emit_missing(),
+			price > 0 ? fs_emit_num(price * rows[i].gpus) : fs_emit_missing(),
+		};
+		fs_emit_row(&em, v);
+	}
+	fs_emit_end(&em);
+	return 0;
+}
+
 /* Fills a custom model from the shape flags. */
 static void custom_llm(const struct est_opts *o, struct fs_llm *m)
 {
@@ -443,6 +548,10 @@ int fs_cli_estimate_serve(int argc, char **argv)
 			goto out;
 		}
 		llm = &custom;
+	}
+	if (o.mode == MODE_TARGET) {
+		rc = run_target(&o, llm, gpu, &vals[O_FORMAT]);
+		goto out;
 	}
 	if (run_estimate(&o, llm, gpu, &r, &e)) {
 		rc = fs_cli_report(&e);

@@ -32,8 +32,15 @@ static const struct fs_field gpu_fields[] = {
 	GF("train_mfu_frac", FS_FIELD_DOUBLE, train_mfu_frac, 0.01, 1, true, "", "first-order model: typical BF16 training MFU"),
 	GF("mtbf_h", FS_FIELD_DOUBLE, mtbf_h, 1, 1e8, true, "h", "per-GPU mean time between job-interrupting failures"),
 	GF("cloud_usd_per_gpu_hour", FS_FIELD_DOUBLE, cloud_usd_per_gpu_hour, 0, 1e3, true, "USD/GPU-h", "reference rental price"),
+	GF("cloud_committed_usd_per_gpu_hour", FS_FIELD_DOUBLE, cloud_committed_usd_per_gpu_hour, 0.001, 1e3, false,
+	   "USD/GPU-h", "3-year committed rental price (default: on-demand x 0.40)"),
+	GF("price_year", FS_FIELD_DOUBLE, price_year, 2000, 2100, false, "year",
+	   "date of the rental prices, decimal year (2025.2 = March 2025)"),
 	GF("capex_usd_per_gpu", FS_FIELD_DOUBLE, capex_usd_per_gpu, 0, 1e7, true, "USD", "server price per GPU slot"),
+	GF("capex_year", FS_FIELD_DOUBLE, capex_year, 2000, 2100, false, "year", "date of the purchase price, decimal year"),
 	GF("server_kw_per_gpu", FS_FIELD_DOUBLE, server_kw_per_gpu, 0, 100, true, "kW", "node nameplate power / GPUs"),
+	GF("idle_power_frac", FS_FIELD_DOUBLE, idle_power_frac, 0.01, 1, false, "",
+	   "idle power / nameplate power of a GPU slot (default 0.25)"),
 	GF("source", FS_FIELD_STRING, source, 0, 0, false, "", "where the figures come from"),
 };
 

@@ -5,20 +5,28 @@
 #include "fleetsim/run.h"
 #include "fleetsim/util.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 enum fs_status fs_failures_init(struct fs_failures *f, const struct fs_scenario *sc,
-				const struct fs_gpu *g, uint64_t seed, struct fs_error *e)
+				const struct fs_gpu *g, int pool, uint64_t seed, struct fs_error *e)
 {
+	char name[32];
+
 	memset(f, 0, sizeof(*f));
 	f->enabled = sc->failures.enabled;
 	fs_run_failure_params(sc, g, &f->fp);
 	f->rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!f->rng)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	gsl_rng_set(f->rng, (unsigned long)fs_seed_mix(seed, "failures"));
+	if (pool == 0)
+		snprintf(name, sizeof(name), "failures");
+	else
+		snprintf(name, sizeof(name), "failures:%d", pool);
+	gsl_rng_set(f->rng, (unsigned long)fs_seed_mix(seed, name));
 	return FS_OK;
 }
 
@@ -55,18 +63,55 @@ double fs_failures_next_s(struct fs_failures *f, int gpus)
 	return gsl_ran_exponential(f->rng, fs_failure_job_mtbf_s(&f->fp, gpus));
 }
 
-double fs_failures_work_left_s(struct fs_failures *f, double work_left_s, double tau_s,
-			       double elapsed_s)
+double fs_failures_left_after_s(const struct fs_failures *f, double work_left_s, double tau_s,
+				double elapsed_s, double *lost_s)
 {
 	double cycles;
 
-	f->n_failures++;
 	if (!(tau_s > 0)) {
 		/* continuous, free checkpoints: all the work so far is kept */
+		*lost_s = 0.0;
 		work_left_s -= elapsed_s;
 		return work_left_s < 0 ? 0.0 : work_left_s;
 	}
 	cycles = floor(elapsed_s / (tau_s + f->fp.ckpt_write_s));
+	*lost_s = elapsed_s - cycles * (tau_s + f->fp.ckpt_write_s);
 	work_left_s -= cycles * tau_s;
 	return work_left_s < 0 ? 0.0 : work_left_s;
+}
+
+double fs_failures_work_left_s(struct fs_failures *f, double work_left_s, double tau_s,
+			       double elapsed_s, double *lost_s)
+{
+	f->n_failures++;
+	return fs_failures_left_after_s(f, work_left_s, tau_s, elapsed_s, lost_s);
+}
+
+enum fs_status fs_node_failures_init(struct fs_node_failures *nf, const struct fs_scenario *sc,
+				     uint64_t seed, struct fs_error *e)
+{
+	memset(nf, 0, sizeof(*nf));
+	nf->enabled = sc->node_failures.enabled;
+	if (!nf->enabled)
+		return FS_OK;
+	nf->mtbf_s = sc->node_failures.mtbf_s;
+	nf->repair_s = sc->node_failures.repair_s;
+	nf->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!nf->rng)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	gsl_rng_set(nf->rng, (unsigned long)fs_seed_mix(seed, "node-failures"));
+	return FS_OK;
+}
+
+void fs_node_failures_fini(struct fs_node_failures *nf)
+{
+	if (nf->rng)
+		gsl_rng_free(nf->rng);
+	memset(nf, 0, sizeof(*nf));
+}
+
+double fs_node_failures_next_s(struct fs_node_failures *nf)
+{
+	assert(nf->enabled && nf->mtbf_s > 0);
+	return gsl_ran_exponential(nf->rng, nf->mtbf_s);
 }

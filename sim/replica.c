@@ -104,6 +104,8 @@ struct sim {
 	double busy_ns, batch_seqs_sum;
 	long n_iter, n_preempt, max_running;
 	double in_tokens, out_tokens;
+	long n_within;
+	double out_within;
 };
 
 /* ---- workspace ------------------------------------------------------------ */
@@ -409,6 +411,12 @@ static void finish(struct sim *S, int32_t id, long kv_len)
 	S->n_done++;
 	if (q->out_len > 1)
 		ws->tpot[S->n_tpot++] = (double)(S->now - q->first_ns) / 1e9 / (q->out_len - 1);
+	if (S->w->count_ttft_s > 0 && first <= S->w->count_ttft_s &&
+	    (q->out_len <= 1 ||
+	     (double)(S->now - q->first_ns) / 1e9 / (q->out_len - 1) <= S->w->count_tpot_s)) {
+		S->n_within++;
+		S->out_within += q->out_len;
+	}
 	S->n_in_sys--;
 	S->last_finish_ns = S->now;
 	S->out_tokens += q->out_len;
@@ -751,6 +759,8 @@ static void fill_stats(struct sim *S, struct fs_replica_stats *o)
 	}
 	o->mean_batch_seqs = S->n_iter > 0 ? S->batch_seqs_sum / (double)S->n_iter : 0;
 	o->max_running = S->max_running;
+	o->n_within_slo = S->n_within;
+	o->output_tokens_within_slo = S->out_within;
 }
 
 /* ---- the run ------------------------------------------------------------------------ */

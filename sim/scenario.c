@@ -674,20 +674,36 @@ enum fs_status fs_catalog_load_builtin(struct fs_catalog *cat, struct fs_error *
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
-	"scheduler",
-	"failures", "fleets", "training", "gpus", "models", "aliases",
+	"scheduler", "scheduler_estimate_noise",
+	"failures", "node_failures", "fleets", "training", "serving", "gpus", "models", "aliases",
 };
 static const char *const failure_keys[] = {
 	"enabled", "checkpoint_interval_s", "checkpoint_write_s", "restart_s",
 };
-static const char *const fleet_keys[] = { "name", "gpu", "nodes", "gpus_per_node" };
+static const char *const fleet_keys[] = {
+	"name", "gpu", "nodes", "gpus_per_node", "pools", "procurement", "cost", "pool_choice",
+};
+static const char *const pool_keys[] = { "gpu", "nodes", "gpus_per_node" };
+static const char *const procure_keys[] = { "day", "gpu", "nodes" };
+static const char *const cost_keys[] = {
+	"mode", "term", "usd_per_gpu_hour", "depreciation_years", "pue", "usd_per_kwh",
+	"hosting_usd_per_kw_month", "idle_power_frac",
+};
+static const char *const node_failure_keys[] = { "mtbf_hours", "repair_hours" };
+static const char *const serving_keys[] = { "interval_hours", "services" };
+static const char *const service_keys[] = {
+	"name", "model", "precision", "tp", "engine", "gpu", "input_tokens", "output_tokens",
+	"ttft_p99_s", "tpot_p99_s", "demand", "reserved_gpus", "priority", "preempt_training",
+};
+static const char *const demand_keys[] = { "rps", "growth_per_month", "daily", "weekly", "steps" };
+static const char *const step_keys[] = { "day", "factor" };
 static const char *const training_keys[] = { "jobs", "streams" };
 static const char *const job_keys[] = {
-	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision",
+	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
 };
 static const char *const stream_keys[] = {
 	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
-	"tokens", "gpus", "seq_len", "precision",
+	"tokens", "gpus", "seq_len", "precision", "priority", "gpu",
 };
 static const char *const mix_keys[] = { "model", "weight" };
 
@@ -917,6 +933,294 @@ static double dist_max(const struct fs_dist *d)
 	return d->kind == FS_DIST_FIXED ? d->a : d->hi;
 }
 
+/* The GPU type named by key of grp (a catalog name or alias); absent: NULL, or an error when required. */
+static enum fs_status lookup_gpu(struct ld *ld, const struct fs_catalog *cat,
+				 const config_setting_t *grp, const char *prefix,
+				 const char *key, bool required, const struct fs_gpu **out)
+{
+	char name[FS_NAME_MAX], path[256];
+
+	*out = NULL;
+	if (!required && !config_setting_get_member(grp, key))
+		return FS_OK;
+	if (get_str(ld, grp, prefix, key, true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	*out = fs_catalog_gpu(cat, name);
+	if (*out)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, key);
+	return fs_catalog_unknown(cat, "gpu", name, ld->file,
+				  line_of(config_setting_get_member(grp, key)), path, ld->e);
+}
+
+/* Index of f's pool of GPU type g, or -1. */
+static int pool_of(const struct fs_fleet_opt *f, const struct fs_gpu *g)
+{
+	for (int p = 0; p < f->n_pools; p++)
+		if (f->pools[p].gpu == g)
+			return p;
+	return -1;
+}
+
+int fs_fleet_opt_max_job_gpus(const struct fs_fleet_opt *f, const struct fs_gpu *gpu)
+{
+	int best = 0;
+
+	for (int p = 0; p < f->n_pools; p++) {
+		const struct fs_pool_spec *ps = &f->pools[p];
+		if ((!gpu || ps->gpu == gpu) && ps->max_nodes * ps->gpus_per_node > best)
+			best = ps->max_nodes * ps->gpus_per_node;
+	}
+	return best;
+}
+
+/* One pool from gpu, nodes (>= min_nodes) and gpus_per_node of group g. */
+static enum fs_status load_pool(struct ld *ld, const config_setting_t *g, const char *prefix,
+				const struct fs_catalog *cat, long long min_nodes,
+				struct fs_pool_spec *p)
+{
+	long long nodes, gpn;
+
+	if (lookup_gpu(ld, cat, g, prefix, "gpu", true, &p->gpu) ||
+	    get_int(ld, g, prefix, "nodes", true, 0, min_nodes, 1000000, &nodes) ||
+	    get_int(ld, g, prefix, "gpus_per_node", false, p->gpu->gpus_per_node, 1, 64, &gpn))
+		return FS_ERR_INPUT;
+	p->nodes = p->max_nodes = (int)nodes;
+	p->gpus_per_node = (int)gpn;
+	p->line = line_of(g);
+	return FS_OK;
+}
+
+/* Either gpu/nodes/gpus_per_node (one pool) or `pools` (one per GPU type). */
+static enum fs_status load_pools(struct ld *ld, const config_setting_t *g, const char *prefix,
+				 const struct fs_catalog *cat, struct fs_fleet_opt *f)
+{
+	const config_setting_t *list = config_setting_get_member(g, "pools");
+	enum fs_status st;
+	char path[128];
+
+	if (!list) {
+		f->n_pools = 1;
+		return load_pool(ld, g, prefix, cat, 1, &f->pools[0]);
+	}
+	for (size_t k = 0; k < NKEYS(pool_keys); k++) {
+		const config_setting_t *one = config_setting_get_member(g, pool_keys[k]);
+		join_path(path, sizeof(path), prefix, pool_keys[k]);
+		if (one)
+			return fail(ld, one, path, "both '%s' and 'pools' given; expected either one "
+				    "pool as gpu, nodes, gpus_per_node or a list 'pools'", pool_keys[k]);
+	}
+	if (!(list = get_list(ld, g, prefix, "pools", true, &st)))
+		return st;
+	join_path(path, sizeof(path), prefix, "pools");
+	if (config_setting_length(list) < 1 || config_setting_length(list) > FS_MAX_POOLS)
+		return fail(ld, list, path, "'pools' holds %d entries; expected 1 to %d (one per GPU type)",
+			    config_setting_length(list), FS_MAX_POOLS);
+	for (int i = 0; i < config_setting_length(list); i++) {
+		const config_setting_t *pg = config_setting_get_elem(list, (unsigned)i);
+		struct fs_pool_spec *p = &f->pools[i];
+		char pp[128];
+		int prev;
+
+		snprintf(pp, sizeof(pp), "%s.pools.[%d]", prefix, i);
+		if (expect_group(ld, pg, pp) || check_keys(ld, pg, pp, pool_keys, NKEYS(pool_keys)) ||
+		    load_pool(ld, pg, pp, cat, 0, p))
+			return FS_ERR_INPUT;
+		if ((prev = pool_of(f, p->gpu)) >= 0) {
+			join_path(path, sizeof(path), pp, "gpu");
+			return fail(ld, config_setting_get_member(pg, "gpu"), path,
+				    "GPU type %s has a pool already (line %d); expected one pool per "
+				    "GPU type", p->gpu->name, f->pools[prev].line);
+		}
+		f->n_pools++;
+	}
+	return FS_OK;
+}
+
+/*
+ * `procurement`: steps sorted by day (ties in declaration order), a GPU type
+ * without a pool getting one of 0 nodes; replayed to refuse retiring below 0
+ * nodes and to fill each pool's max_nodes.
+ */
+static enum fs_status load_procurement(struct ld *ld, const config_setting_t *g, const char *prefix,
+				       const struct fs_catalog *cat, struct fs_fleet_opt *f)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, g, prefix, "procurement", false, &st);
+	struct fs_procure_spec *tmp;
+	int n, cur[FS_MAX_POOLS];
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	f->procure = calloc((size_t)(n ? n : 1), sizeof(*f->procure));
+	tmp = calloc((size_t)(n ? n : 1), sizeof(*tmp));
+	if (!f->procure || !tmp) {
+		free(tmp);
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	}
+	st = FS_OK;
+	for (int i = 0; i < n && !st; i++) {
+		const config_setting_t *pg = config_setting_get_elem(list, (unsigned)i);
+		char pp[128];
+		const struct fs_gpu *gpu;
+		double day;
+		long long nodes;
+		int k;
+
+		snprintf(pp, sizeof(pp), "%s.procurement.[%d]", prefix, i);
+		if (expect_group(ld, pg, pp) ||
+		    check_keys(ld, pg, pp, procure_keys, NKEYS(procure_keys)) ||
+		    get_num(ld, pg, pp, "day", true, 0, 0, false, 36500, "days", &day) ||
+		    lookup_gpu(ld, cat, pg, pp, "gpu", true, &gpu) ||
+		    get_int(ld, pg, pp, "nodes", true, 0, -1000000, 1000000, &nodes)) {
+			st = FS_ERR_INPUT;
+			break;
+		}
+		if (nodes == 0) {
+			char path[160];
+			join_path(path, sizeof(path), pp, "nodes");
+			st = fail(ld, config_setting_get_member(pg, "nodes"), path,
+				  "found 0; expected a non-zero number of nodes (> 0 adds, < 0 retires)");
+			break;
+		}
+		if ((k = pool_of(f, gpu)) < 0) {
+			if (f->n_pools == FS_MAX_POOLS) {
+				st = fail(ld, pg, pp, "a pool for %s would be pool %d; expected at most %d "
+					  "GPU types per fleet", gpu->name, FS_MAX_POOLS + 1, FS_MAX_POOLS);
+				break;
+			}
+			k = f->n_pools++;
+			f->pools[k].gpu = gpu;
+			f->pools[k].nodes = f->pools[k].max_nodes = 0;
+			f->pools[k].gpus_per_node = gpu->gpus_per_node;
+			f->pools[k].line = line_of(pg);
+		}
+		tmp[i].at_s = day * FS_SECONDS_PER_DAY;
+		tmp[i].pool = k;
+		tmp[i].delta_nodes = (int)nodes;
+		tmp[i].line = line_of(pg);
+	}
+	if (st) {
+		free(tmp);
+		return st;
+	}
+	/* stable insertion sort by time: steps on one day apply in declaration order */
+	for (int i = 0; i < n; i++) {
+		int j = (int)f->n_procure;
+		while (j > 0 && f->procure[j - 1].at_s > tmp[i].at_s) {
+			f->procure[j] = f->procure[j - 1];
+			j--;
+		}
+		f->procure[j] = tmp[i];
+		f->n_procure++;
+	}
+	free(tmp);
+	for (int p = 0; p < f->n_pools; p++)
+		cur[p] = f->pools[p].nodes;
+	for (size_t i = 0; i < f->n_procure; i++) {
+		const struct fs_procure_spec *pr = &f->procure[i];
+		struct fs_pool_spec *ps = &f->pools[pr->pool];
+		char path[160];
+
+		snprintf(path, sizeof(path), "%s.procurement", prefix);
+		cur[pr->pool] += pr->delta_nodes;
+		if (cur[pr->pool] < 0)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, pr->line, path,
+					    "retires %d %s nodes at day %g, when %d are installed; "
+					    "expected to retire at most the nodes installed",
+					    -pr->delta_nodes, ps->gpu->name, pr->at_s / FS_SECONDS_PER_DAY,
+					    cur[pr->pool] - pr->delta_nodes);
+		if (cur[pr->pool] > 1000000)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, pr->line, path,
+					    "%d %s nodes installed at day %g; expected at most 1000000",
+					    cur[pr->pool], ps->gpu->name, pr->at_s / FS_SECONDS_PER_DAY);
+		if (cur[pr->pool] > ps->max_nodes)
+			ps->max_nodes = cur[pr->pool];
+	}
+	return FS_OK;
+}
+
+/* `cost`: cloud (term, price) or owned (depreciation, power, hosting); defaults from cost.h. */
+static enum fs_status load_cost(struct ld *ld, const config_setting_t *g, const char *prefix,
+				struct fs_cost_spec *c)
+{
+	static const char *const cloud_only[] = { "term", "usd_per_gpu_hour" };
+	static const char *const owned_only[] = {
+		"depreciation_years", "pue", "usd_per_kwh", "hosting_usd_per_kw_month",
+		"idle_power_frac",
+	};
+	const config_setting_t *s = config_setting_get_member(g, "cost");
+	char path[128], mode[16], term[16];
+	bool owned;
+
+	fs_cost_spec_default(c);
+	if (!s)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, "cost");
+	if (expect_group(ld, s, path) || check_keys(ld, s, path, cost_keys, NKEYS(cost_keys)) ||
+	    get_str(ld, s, path, "mode", false, "cloud", mode, sizeof(mode)))
+		return FS_ERR_INPUT;
+	if (strcmp(mode, "cloud") != 0 && strcmp(mode, "owned") != 0) {
+		char p2[160];
+		join_path(p2, sizeof(p2), path, "mode");
+		return fail(ld, config_setting_get_member(s, "mode"), p2,
+			    "found \"%s\"; expected \"cloud\" or \"owned\"", mode);
+	}
+	owned = strcmp(mode, "owned") == 0;
+	for (size_t k = 0; k < (owned ? NKEYS(cloud_only) : NKEYS(owned_only)); k++) {
+		const char *key = owned ? cloud_only[k] : owned_only[k];
+		const config_setting_t *x = config_setting_get_member(s, key);
+		char p2[160];
+		join_path(p2, sizeof(p2), path, key);
+		if (x)
+			return fail(ld, x, p2, "'%s' applies to mode = \"%s\"; expected the keys of "
+				    "mode = \"%s\"", key, owned ? "cloud" : "owned", mode);
+	}
+	c->line = line_of(s);
+	if (owned) {
+		c->mode = FS_COST_OWNED;
+		return get_num(ld, s, path, "depreciation_years", false, c->depreciation_years, 0, true,
+			       30, "years", &c->depreciation_years) ||
+		       get_num(ld, s, path, "pue", false, c->pue, 1, false, 3, "", &c->pue) ||
+		       get_num(ld, s, path, "usd_per_kwh", false, c->usd_per_kwh, 0, false, 10,
+			       "USD/kWh", &c->usd_per_kwh) ||
+		       get_num(ld, s, path, "hosting_usd_per_kw_month", false,
+			       c->hosting_usd_per_kw_month, 0, false, 10000, "USD/kW-month",
+			       &c->hosting_usd_per_kw_month) ||
+		       get_num(ld, s, path, "idle_power_frac", false, c->idle_power_frac, 0, false, 1,
+			       "", &c->idle_power_frac)
+			       ? FS_ERR_INPUT : FS_OK;
+	}
+	c->mode = FS_COST_CLOUD;
+	if (get_str(ld, s, path, "term", false, "on-demand", term, sizeof(term)) ||
+	    get_num(ld, s, path, "usd_per_gpu_hour", false, c->usd_per_gpu_hour, 0, true, 1000,
+		    "USD/GPU-h", &c->usd_per_gpu_hour))
+		return FS_ERR_INPUT;
+	if (strcmp(term, "on-demand") == 0 || strcmp(term, "committed") == 0) {
+		c->committed = term[0] == 'c';
+		return FS_OK;
+	}
+	join_path(path, sizeof(path), prefix, "cost.term");
+	return fail(ld, config_setting_get_member(s, "term"), path,
+		    "found \"%s\"; expected \"on-demand\" or \"committed\"", term);
+}
+
+static enum fs_status load_pool_choice(struct ld *ld, const config_setting_t *g, const char *prefix,
+				       struct fs_fleet_opt *f)
+{
+	char name[32], path[128], known[256];
+
+	if (get_str(ld, g, prefix, "pool_choice", false, fs_pool_choice_default()->name, name,
+		    sizeof(name)))
+		return FS_ERR_INPUT;
+	if ((f->pool_choice = fs_pool_choice_find(name)))
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, "pool_choice");
+	return fail(ld, config_setting_get_member(g, "pool_choice"), path,
+		    "found \"%s\"; expected one of %s", name, fs_pool_choice_names(known, sizeof(known)));
+}
+
 static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
 {
 	enum fs_status st;
@@ -935,13 +1239,14 @@ static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, s
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct fs_fleet_opt *f = &sc->fleets[i];
-		char prefix[64], gpu[FS_NAME_MAX], path[128];
-		long long nodes, gpn;
+		char prefix[64];
+		long long n_now = 0, n_max = 0;
 
 		snprintf(prefix, sizeof(prefix), "fleets.[%d]", i);
+		/* counted now, so fs_scenario_fini frees a partly loaded option's procurement */
+		sc->n_fleets++;
 		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, fleet_keys, NKEYS(fleet_keys)) ||
-		    get_str(ld, g, prefix, "name", true, "", f->name, sizeof(f->name)) ||
-		    get_str(ld, g, prefix, "gpu", true, "", gpu, sizeof(gpu)))
+		    get_str(ld, g, prefix, "name", true, "", f->name, sizeof(f->name)))
 			return FS_ERR_INPUT;
 		for (int j = 0; j < i; j++)
 			if (strcmp(sc->fleets[j].name, f->name) == 0)
@@ -949,35 +1254,54 @@ static enum fs_status load_fleets(struct ld *ld, const config_setting_t *root, s
 					    "fleet name \"%s\" is declared twice (lines %d and %d); "
 					    "expected unique fleet names", f->name, sc->fleets[j].line,
 					    line_of(g));
-		f->gpu = fs_catalog_gpu(&sc->catalog, gpu);
-		if (!f->gpu) {
-			snprintf(path, sizeof(path), "%s.gpu", prefix);
-			return fs_catalog_unknown(&sc->catalog, "gpu", gpu, ld->file,
-						  line_of(config_setting_get_member(g, "gpu")), path, ld->e);
+		if (load_pools(ld, g, prefix, &sc->catalog, f) ||
+		    load_procurement(ld, g, prefix, &sc->catalog, f))
+			return ld->e->code ? ld->e->code : FS_ERR_INPUT;
+		for (int p = 0; p < f->n_pools; p++) {
+			n_now += (long long)f->pools[p].nodes * f->pools[p].gpus_per_node;
+			n_max += (long long)f->pools[p].max_nodes * f->pools[p].gpus_per_node;
 		}
-		if (get_int(ld, g, prefix, "nodes", true, 0, 1, 1000000, &nodes) ||
-		    get_int(ld, g, prefix, "gpus_per_node", false, f->gpu->gpus_per_node, 1, 64, &gpn))
-			return FS_ERR_INPUT;
-		f->nodes = (int)nodes;
-		f->gpus_per_node = (int)gpn;
-		if (nodes * gpn > 4000000)
+		if (n_max > 4000000)
 			return fail(ld, g, prefix, "fleet of more than 4,000,000 GPUs; expected at most 4,000,000");
-		f->n_gpus = (int)(nodes * gpn);
+		if (n_max == 0)
+			return fail(ld, g, prefix, "no pool ever has a node; expected nodes in a pool "
+				    "or a procurement step that adds some");
+		if (load_cost(ld, g, prefix, &f->cost) || load_pool_choice(ld, g, prefix, f))
+			return FS_ERR_INPUT;
+		f->gpu = f->pools[0].gpu;
+		f->nodes = f->pools[0].nodes;
+		f->gpus_per_node = f->pools[0].gpus_per_node;
+		f->n_gpus = (int)n_now;
 		f->line = line_of(g);
-		sc->n_fleets++;
 	}
 	return FS_OK;
 }
 
+/*
+ * Refuses a job (or an explicit shape) of gpus GPUs asking for GPU type gpu
+ * (NULL: any) that is larger than every matching pool of some fleet can ever
+ * be. A fleet with no pool of the type asked for is skipped: the job cannot
+ * run there, which `check` warns about.
+ */
 static enum fs_status check_fits_fleets(struct ld *ld, const struct fs_scenario *sc, int line,
-					const char *path, const char *what, const char *name, double gpus)
+					const char *path, const char *what, const char *name,
+					double gpus, const struct fs_gpu *gpu)
 {
-	for (size_t f = 0; f < sc->n_fleets; f++)
-		if (gpus > sc->fleets[f].n_gpus)
+	for (size_t f = 0; f < sc->n_fleets; f++) {
+		const struct fs_fleet_opt *fo = &sc->fleets[f];
+		int cap = fs_fleet_opt_max_job_gpus(fo, gpu);
+		if (cap == 0 || gpus <= cap)
+			continue;
+		if (fo->n_pools == 1 && fo->n_procure == 0)
 			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
 					    "%s '%s' needs %g GPUs but fleet '%s' has %d; expected at most %d",
-					    what, name, gpus, sc->fleets[f].name, sc->fleets[f].n_gpus,
-					    sc->fleets[f].n_gpus);
+					    what, name, gpus, fo->name, cap, cap);
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line, path,
+				    "%s '%s' needs %g GPUs but the largest %s%spool of fleet '%s' "
+				    "holds at most %d; expected at most %d (one pool per job)",
+				    what, name, gpus, gpu ? gpu->name : "", gpu ? " " : "", fo->name,
+				    cap, cap);
+	}
 	return FS_OK;
 }
 
@@ -1049,7 +1373,7 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct fs_job_spec *j = &sc->jobs[i];
 		char prefix[64], path[96];
-		long long gpus;
+		long long gpus, prio;
 		double day;
 
 		snprintf(prefix, sizeof(prefix), "training.jobs.[%d]", i);
@@ -1060,8 +1384,11 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 			    "tokens", &j->tokens) ||
 		    get_int(ld, g, prefix, "gpus", true, 0, 1, 4000000, &gpus) ||
 		    get_num(ld, g, prefix, "submit_day", false, 0, 0, false, 36500, "days", &day) ||
-		    load_train_opts(ld, g, prefix, &j->opts))
+		    load_train_opts(ld, g, prefix, &j->opts) ||
+		    get_int(ld, g, prefix, "priority", false, 0, -1000, 1000, &prio) ||
+		    lookup_gpu(ld, &sc->catalog, g, prefix, "gpu", false, &j->gpu))
 			return FS_ERR_INPUT;
+		j->priority = (int)prio;
 		snprintf(path, sizeof(path), "%s.name", prefix);
 		if (check_new_name(ld, sc, line_of(g), path, "job", j->name))
 			return FS_ERR_INPUT;
@@ -1070,7 +1397,7 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 		j->line = line_of(g);
 		snprintf(path, sizeof(path), "%s.gpus", prefix);
 		if (check_fits_fleets(ld, sc, line_of(config_setting_get_member(g, "gpus")), path,
-				      "job", j->name, j->gpus))
+				      "job", j->name, j->gpus, j->gpu))
 			return FS_ERR_INPUT;
 		if (j->submit_s >= sc->horizon_s)
 			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
@@ -1166,6 +1493,7 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 		struct fs_stream_spec *s = &sc->streams[i];
 		char prefix[64], path[96];
 		double rate, start, end;
+		long long prio;
 
 		snprintf(prefix, sizeof(prefix), "training.streams.[%d]", i);
 		if (expect_group(ld, g, prefix) ||
@@ -1179,8 +1507,11 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 		    load_mix(ld, g, prefix, &sc->catalog, s) ||
 		    load_dist(ld, g, prefix, "tokens", FS_JOB_TOKENS_MIN, FS_JOB_TOKENS_MAX, &s->tokens) ||
 		    load_dist(ld, g, prefix, "gpus", 1, 1e30, &s->gpus) ||
-		    load_train_opts(ld, g, prefix, &s->opts))
+		    load_train_opts(ld, g, prefix, &s->opts) ||
+		    get_int(ld, g, prefix, "priority", false, 0, -1000, 1000, &prio) ||
+		    lookup_gpu(ld, &sc->catalog, g, prefix, "gpu", false, &s->gpu))
 			return FS_ERR_INPUT;
+		s->priority = (int)prio;
 		snprintf(path, sizeof(path), "%s.name", prefix);
 		if (check_new_name(ld, sc, line_of(g), path, "stream", s->name))
 			return FS_ERR_INPUT;
@@ -1194,9 +1525,7 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 					    line_of(config_setting_get_member(g, "gpus")), path,
 					    "an unbounded GPU-count distribution; expected a 'max' no larger "
 					    "than the smallest fleet");
-		if (check_fits_fleets(ld, sc, line_of(config_setting_get_member(g, "gpus")), path,
-				      "stream", s->name, floor(dist_max(&s->gpus) + 0.5)))
-			return FS_ERR_INPUT;
+		/* draws larger than a fleet's pools are rejected there; `check` warns with their share */
 		sc->n_streams++;
 	}
 	return FS_OK;
@@ -1271,6 +1600,273 @@ static enum fs_status load_failures(struct ld *ld, const config_setting_t *root,
 		       ? FS_ERR_INPUT : FS_OK;
 }
 
+/*
+ * An optional array key of exactly n non-negative numbers with a positive
+ * sum, normalised to mean 1 into out; absent: every element 1.
+ */
+static enum fs_status load_shape(struct ld *ld, const config_setting_t *grp, const char *prefix,
+				 const char *key, double *out, int n)
+{
+	const config_setting_t *a = config_setting_get_member(grp, key);
+	char path[256];
+	double sum = 0;
+
+	for (int i = 0; i < n; i++)
+		out[i] = 1.0;
+	if (!a)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, key);
+	if (!config_setting_is_array(a) || config_setting_length(a) != n)
+		return fail(ld, a, path, "expected an array of %d non-negative numbers", n);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *x = config_setting_get_elem(a, (unsigned)i);
+		double v = is_number(x) ? num_of(x) : -1;
+		if (!isfinite(v) || v < 0 || v > 1e9)
+			return fail(ld, a, path, "element %d is not a number from 0 to 1e9", i);
+		out[i] = v;
+		sum += v;
+	}
+	if (!(sum > 0))
+		return fail(ld, a, path, "all %d elements are 0; expected a positive sum", n);
+	for (int i = 0; i < n; i++)
+		out[i] *= n / sum;
+	return FS_OK;
+}
+
+/* A service's `demand` group into d (rps, growth, shapes, steps sorted by day). */
+static enum fs_status load_demand(struct ld *ld, const config_setting_t *grp, const char *prefix,
+				  struct fs_demand_spec *d)
+{
+	const config_setting_t *s = config_setting_get_member(grp, "demand");
+	const config_setting_t *steps;
+	char path[160];
+	enum fs_status st;
+
+	join_path(path, sizeof(path), prefix, "demand");
+	memset(d, 0, sizeof(*d));
+	if (!s)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(grp), path,
+				    "missing required key 'demand' (a group { rps = ...; ... })");
+	if (expect_group(ld, s, path) || check_keys(ld, s, path, demand_keys, NKEYS(demand_keys)) ||
+	    get_num(ld, s, path, "rps", true, 0, 0, true, 1e7, "requests/s", &d->rps) ||
+	    get_num(ld, s, path, "growth_per_month", false, 0, -0.99, false, 10, "",
+		    &d->growth_per_month_frac) ||
+	    load_shape(ld, s, path, "daily", d->daily, 24) ||
+	    load_shape(ld, s, path, "weekly", d->weekly, 7))
+		return FS_ERR_INPUT;
+	if (!(steps = get_list(ld, s, path, "steps", false, &st)))
+		return st;
+	if (config_setting_length(steps) > FS_MAX_DEMAND_STEPS) {
+		char p2[200];
+		join_path(p2, sizeof(p2), path, "steps");
+		return fail(ld, steps, p2, "'steps' holds %d entries; expected at most %d",
+			    config_setting_length(steps), FS_MAX_DEMAND_STEPS);
+	}
+	for (int i = 0; i < config_setting_length(steps); i++) {
+		const config_setting_t *g = config_setting_get_elem(steps, (unsigned)i);
+		struct fs_demand_step one;
+		char pp[200];
+		double day;
+		int j = d->n_steps;
+
+		snprintf(pp, sizeof(pp), "%s.steps.[%d]", path, i);
+		if (expect_group(ld, g, pp) || check_keys(ld, g, pp, step_keys, NKEYS(step_keys)) ||
+		    get_num(ld, g, pp, "day", true, 0, 0, false, 36500, "days", &day) ||
+		    get_num(ld, g, pp, "factor", true, 0, 0, true, 1e6, "", &one.factor))
+			return FS_ERR_INPUT;
+		one.at_s = day * FS_SECONDS_PER_DAY;
+		/* stable insertion: steps on one day apply in declaration order */
+		while (j > 0 && d->steps[j - 1].at_s > one.at_s) {
+			d->steps[j] = d->steps[j - 1];
+			j--;
+		}
+		d->steps[j] = one;
+		d->n_steps++;
+	}
+	return FS_OK;
+}
+
+/* The largest gpus_per_node of any pool of any fleet option. */
+static int max_gpus_per_node(const struct fs_scenario *sc)
+{
+	int best = 0;
+
+	for (size_t f = 0; f < sc->n_fleets; f++)
+		for (int p = 0; p < sc->fleets[f].n_pools; p++)
+			if (sc->fleets[f].pools[p].gpus_per_node > best)
+				best = sc->fleets[f].pools[p].gpus_per_node;
+	return best;
+}
+
+static enum fs_status load_service_tp(struct ld *ld, const config_setting_t *g, const char *prefix,
+				      const struct fs_scenario *sc, int *tp)
+{
+	const config_setting_t *s = config_setting_get_member(g, "tp");
+	int gpn = max_gpus_per_node(sc);
+	char path[160], found[64];
+	long long v;
+
+	*tp = 0;
+	if (!s)
+		return FS_OK;
+	join_path(path, sizeof(path), prefix, "tp");
+	if (config_setting_type(s) == CONFIG_TYPE_STRING && strcmp(config_setting_get_string(s), "auto") == 0)
+		return FS_OK;
+	describe(s, found, sizeof(found));
+	v = is_integer(s) ? config_setting_get_int64(s) : 0;
+	if (v < 1 || v > gpn || (v & (v - 1)) != 0)
+		return fail(ld, s, path, "found %s; expected \"auto\" or a power of two from 1 to %d "
+			    "(the largest gpus_per_node of the fleets: a replica stays in one node)",
+			    found, gpn);
+	*tp = (int)v;
+	return FS_OK;
+}
+
+static enum fs_status load_service(struct ld *ld, const config_setting_t *g, const char *prefix,
+				   const struct fs_scenario *sc, struct fs_service_spec *v)
+{
+	char prec[16], eng[16], path[160];
+	long long reserved, prio;
+	const config_setting_t *pt = config_setting_get_member(g, "preempt_training");
+
+	if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, service_keys, NKEYS(service_keys)) ||
+	    get_str(ld, g, prefix, "name", true, "", v->name, sizeof(v->name)) ||
+	    lookup_model(ld, &sc->catalog, g, prefix, "model", &v->model) ||
+	    get_str(ld, g, prefix, "precision", false, "bf16", prec, sizeof(prec)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "precision");
+	if (fs_precision_parse(prec, &v->precision) ||
+	    (v->precision != FS_PREC_BF16 && v->precision != FS_PREC_FP16 &&
+	     v->precision != FS_PREC_FP8 && v->precision != FS_PREC_INT8 &&
+	     v->precision != FS_PREC_INT4))
+		return fail(ld, config_setting_get_member(g, "precision"), path,
+			    "found \"%s\"; expected \"bf16\", \"fp16\", \"fp8\", \"int8\" or \"int4\"", prec);
+	if (load_service_tp(ld, g, prefix, sc, &v->tp) ||
+	    get_str(ld, g, prefix, "engine", false, "trtllm", eng, sizeof(eng)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "engine");
+	if (fs_serve_engine_parse(eng, &v->engine))
+		return fail(ld, config_setting_get_member(g, "engine"), path,
+			    "found \"%s\"; expected \"trtllm\" or \"vllm\"", eng);
+	if (lookup_gpu(ld, &sc->catalog, g, prefix, "gpu", false, &v->gpu) ||
+	    load_dist(ld, g, prefix, "input_tokens", 1, 1e7, &v->input_tokens) ||
+	    load_dist(ld, g, prefix, "output_tokens", 1, 1e7, &v->output_tokens) ||
+	    get_num(ld, g, prefix, "ttft_p99_s", true, 0, 0, true, 86400, "s", &v->ttft_p99_s) ||
+	    get_num(ld, g, prefix, "tpot_p99_s", true, 0, 0, true, 3600, "s", &v->tpot_p99_s) ||
+	    load_demand(ld, g, prefix, &v->demand) ||
+	    get_int(ld, g, prefix, "reserved_gpus", false, 0, 0, 4000000, &reserved) ||
+	    get_int(ld, g, prefix, "priority", false, 0, -1000, 1000, &prio))
+		return FS_ERR_INPUT;
+	v->reserved_gpus = (int)reserved;
+	v->priority = (int)prio;
+	if (pt) {
+		char found[64];
+		join_path(path, sizeof(path), prefix, "preempt_training");
+		describe(pt, found, sizeof(found));
+		if (config_setting_type(pt) != CONFIG_TYPE_BOOL)
+			return fail(ld, pt, path, "found %s; expected true or false", found);
+		v->preempt_training = config_setting_get_bool(pt) != 0;
+	}
+	v->line = line_of(g);
+	join_path(path, sizeof(path), prefix, "reserved_gpus");
+	if (v->reserved_gpus > 0 && v->tp == 0)
+		return fail(ld, config_setting_get_member(g, "reserved_gpus"), path,
+			    "reserved GPUs with tp = \"auto\"; expected a fixed tp, so that the "
+			    "reservation is a whole number of replicas");
+	if (v->tp > 0 && v->reserved_gpus % v->tp != 0)
+		return fail(ld, config_setting_get_member(g, "reserved_gpus"), path,
+			    "found %d; expected a multiple of tp = %d (whole replicas)",
+			    v->reserved_gpus, v->tp);
+	for (size_t f = 0; f < sc->n_fleets; f++) {
+		const struct fs_fleet_opt *fo = &sc->fleets[f];
+		int have = fo->n_gpus;
+		if (v->gpu) {
+			int p = pool_of(fo, v->gpu);
+			have = p < 0 ? 0 : fo->pools[p].nodes * fo->pools[p].gpus_per_node;
+		}
+		if (v->reserved_gpus > have)
+			return fail(ld, config_setting_get_member(g, "reserved_gpus"), path,
+				    "found %d; fleet '%s' has %d %s%sGPUs at day 0; expected at most %d",
+				    v->reserved_gpus, fo->name, have, v->gpu ? v->gpu->name : "",
+				    v->gpu ? " " : "", have);
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_serving(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(root, "serving");
+	const config_setting_t *list;
+	enum fs_status st;
+	double interval_h;
+	int n;
+
+	sc->serving.interval_s = FS_SERVING_INTERVAL_HOURS_DEFAULT * 3600.0;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "serving") ||
+	    check_keys(ld, g, "serving", serving_keys, NKEYS(serving_keys)) ||
+	    get_num(ld, g, "serving", "interval_hours", false, FS_SERVING_INTERVAL_HOURS_DEFAULT, 0.01,
+		    false, 168, "h", &interval_h))
+		return FS_ERR_INPUT;
+	sc->serving.interval_s = interval_h * 3600.0;
+	if (sc->horizon_s / sc->serving.interval_s > 2e6)
+		return fail(ld, config_setting_get_member(g, "interval_hours"), "serving.interval_hours",
+			    "%g h gives more than 2,000,000 intervals over %g days; expected a longer "
+			    "interval", interval_h, sc->horizon_s / FS_SECONDS_PER_DAY);
+	if (!(list = get_list(ld, g, "serving", "services", true, &st)))
+		return st;
+	n = config_setting_length(list);
+	if (n < 1)
+		return fail(ld, list, "serving.services",
+			    "found an empty list; expected at least one service");
+	sc->serving.services = calloc((size_t)n, sizeof(*sc->serving.services));
+	if (!sc->serving.services)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		struct fs_service_spec *v = &sc->serving.services[i];
+		char prefix[64], path[96];
+
+		snprintf(prefix, sizeof(prefix), "serving.services.[%d]", i);
+		if (load_service(ld, config_setting_get_elem(list, (unsigned)i), prefix, sc, v))
+			return ld->e->code ? ld->e->code : FS_ERR_INPUT;
+		snprintf(path, sizeof(path), "%s.name", prefix);
+		for (size_t k = 0; k < sc->serving.n_services; k++)
+			if (strcmp(sc->serving.services[k].name, v->name) == 0)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, v->line, path,
+						    "service name \"%s\" is also the name of the service at "
+						    "line %d; expected unique service names", v->name,
+						    sc->serving.services[k].line);
+		sc->serving.n_services++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_node_failures(struct ld *ld, const config_setting_t *root,
+					 struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(root, "node_failures");
+	struct fs_node_failure_opts *nf = &sc->node_failures;
+	double mtbf_h, repair_h;
+
+	nf->enabled = false;
+	nf->mtbf_s = FS_NODE_MTBF_HOURS_DEFAULT * 3600.0;
+	nf->repair_s = FS_NODE_REPAIR_HOURS_DEFAULT * 3600.0;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "node_failures") ||
+	    check_keys(ld, g, "node_failures", node_failure_keys, NKEYS(node_failure_keys)) ||
+	    get_num(ld, g, "node_failures", "mtbf_hours", false, FS_NODE_MTBF_HOURS_DEFAULT, 0, true,
+		    1e7, "h", &mtbf_h) ||
+	    get_num(ld, g, "node_failures", "repair_hours", false, FS_NODE_REPAIR_HOURS_DEFAULT, 0,
+		    true, 1e5, "h", &repair_h))
+		return FS_ERR_INPUT;
+	nf->enabled = true;
+	nf->mtbf_s = mtbf_h * 3600.0;
+	nf->repair_s = repair_h * 3600.0;
+	return FS_OK;
+}
+
 static enum fs_status load_root(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
 {
 	long long seed;
@@ -1295,7 +1891,9 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 				    "%g h gives more than 2,000,000 series points over %g days; expected a longer interval",
 				    interval_h, horizon_days);
 	if (load_train_model(ld, root, sc) || load_scheduler(ld, root, sc) ||
-	    load_failures(ld, root, sc))
+	    get_num(ld, root, "", "scheduler_estimate_noise", false, 0, 0, false, 3, "",
+		    &sc->estimate_noise_frac) ||
+	    load_failures(ld, root, sc) || load_node_failures(ld, root, sc))
 		return FS_ERR_INPUT;
 	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
@@ -1306,6 +1904,8 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc))
 			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	}
+	if (load_serving(ld, root, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (sc->n_jobs == 0 && sc->n_streams == 0)
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(tr ? tr : root), "training",
 				    "no work: expected 'training.jobs' or 'training.streams' with at least one entry");
@@ -1327,16 +1927,27 @@ static void scenario_assert(const struct fs_scenario *sc)
 	}
 	for (size_t i = 0; i < sc->n_fleets; i++) {
 		const struct fs_fleet_opt *f = &sc->fleets[i];
-		assert(f->gpu >= cat->gpus && f->gpu < cat->gpus + cat->n_gpus);
-		assert(f->nodes >= 1 && f->gpus_per_node >= 1 &&
-		       f->n_gpus == f->nodes * f->gpus_per_node);
+		int n_now = 0;
+		assert(f->n_pools >= 1 && f->n_pools <= FS_MAX_POOLS && f->pool_choice);
+		for (int p = 0; p < f->n_pools; p++) {
+			const struct fs_pool_spec *ps = &f->pools[p];
+			assert(ps->gpu >= cat->gpus && ps->gpu < cat->gpus + cat->n_gpus);
+			assert(ps->nodes >= 0 && ps->max_nodes >= ps->nodes && ps->gpus_per_node >= 1);
+			n_now += ps->nodes * ps->gpus_per_node;
+		}
+		for (size_t k = 1; k < f->n_procure; k++)
+			assert(f->procure[k - 1].at_s <= f->procure[k].at_s);
+		assert(f->gpu == f->pools[0].gpu && f->nodes == f->pools[0].nodes &&
+		       f->gpus_per_node == f->pools[0].gpus_per_node && f->n_gpus == n_now);
 	}
 	for (size_t i = 0; i < sc->n_jobs; i++) {
 		const struct fs_job_spec *j = &sc->jobs[i];
 		assert(j->model >= cat->llms && j->model < cat->llms + cat->n_llms);
 		assert(j->submit_s >= 0 && j->submit_s < sc->horizon_s);
-		for (size_t f = 0; f < sc->n_fleets; f++)
-			assert(j->gpus >= 1 && j->gpus <= sc->fleets[f].n_gpus);
+		for (size_t f = 0; f < sc->n_fleets; f++) {
+			int cap = fs_fleet_opt_max_job_gpus(&sc->fleets[f], j->gpu);
+			assert(j->gpus >= 1 && (cap == 0 || j->gpus <= cap));
+		}
 	}
 	for (size_t i = 0; i < sc->n_streams; i++) {
 		const struct fs_stream_spec *st = &sc->streams[i];
@@ -1355,7 +1966,10 @@ void fs_scenario_fini(struct fs_scenario *sc)
 {
 	free(sc->source_text);
 	fs_catalog_fini(&sc->catalog);
+	for (size_t i = 0; sc->fleets && i < sc->n_fleets; i++)
+		free(sc->fleets[i].procure);
 	free(sc->fleets);
+	free(sc->serving.services);
 	free(sc->jobs);
 	free(sc->streams);
 	memset(sc, 0, sizeof(*sc));

@@ -8,9 +8,13 @@
 #include <string.h>
 
 extern const struct fs_sched_policy fs_sched_fifo;
+extern const struct fs_sched_policy fs_sched_priority;
+extern const struct fs_sched_policy fs_sched_easy_backfill;
 
 static const struct fs_sched_policy *const registry[] = {
 	&fs_sched_fifo,
+	&fs_sched_priority,
+	&fs_sched_easy_backfill,
 };
 
 #define N_POLICIES (sizeof(registry) / sizeof(registry[0]))

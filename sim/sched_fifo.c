@@ -44,7 +44,18 @@ static void fifo_on_free(void *state, const struct fs_sched_view *v, uint32_t jo
 	(void)job;
 }
 
-static uint32_t fifo_pick(void *state, const struct fs_sched_view *v)
+/* A stopped job goes back to the head: it had waited its turn. Every job
+ * requeued was picked before, so the slot in front of head is free. */
+static void fifo_on_requeue(void *state, const struct fs_sched_view *v, uint32_t job)
+{
+	struct fifo *f = state;
+
+	(void)v;
+	assert(f->head > 0);
+	f->q[--f->head] = job;
+}
+
+static uint32_t fifo_pick(void *state, const struct fs_sched_view *v, int *pool)
 {
 	struct fifo *f = state;
 	uint32_t j;
@@ -52,7 +63,7 @@ static uint32_t fifo_pick(void *state, const struct fs_sched_view *v)
 	if (f->head == f->tail)
 		return FS_SCHED_NONE;
 	j = f->q[f->head];
-	if (fs_sched_gpus_needed(&v->jobs[j]) > fs_fleet_gpus_free(v->fleet))
+	if ((*pool = fs_sched_pool_for(v, j)) < 0)
 		return FS_SCHED_NONE;
 	f->head++;
 	return j;
@@ -73,6 +84,7 @@ const struct fs_sched_policy fs_sched_fifo = {
 	.init = fifo_init,
 	.on_submit = fifo_on_submit,
 	.on_free = fifo_on_free,
+	.on_requeue = fifo_on_requeue,
 	.pick = fifo_pick,
 	.fini = fifo_fini,
 };

@@ -156,6 +156,188 @@ static const char migrate_v1_v2[] =
 	"DROP TABLE v1; DROP TABLE v1_base;"
 	"DROP TABLE main.jobs;";
 
+/*
+ * Version 2 -> 3 (and the last step of creating a new database): fleets of
+ * several pools, services, node failures, cost parts, invocations. Columns
+ * are added, never changed, so a version-2 row keeps its values; what a
+ * version-2 run implies is filled in (one pool, no services, no node
+ * failures, cloud rent at the price its fleet_cost_usd was computed with);
+ * what it never measured (power, per-interval cost, GPU-hours lost) stays
+ * NULL. Old runs get one invocation per (version, started_at, scenario):
+ * their command lines were not recorded.
+ */
+static const char migrate_v2_v3[] =
+	"CREATE TABLE invocations("
+	"  id INTEGER PRIMARY KEY,"
+	"  command_line TEXT,"           /* NULL: written before version 3 */
+	"  version TEXT NOT NULL,"
+	"  started_at TEXT NOT NULL,"    /* UTC, ISO 8601 */
+	"  host TEXT);"
+	"ALTER TABLE runs ADD COLUMN invocation_id INTEGER REFERENCES invocations(id);"
+	"ALTER TABLE runs ADD COLUMN n_preemptions INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_node_failures INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN gpu_hours_lost REAL;"
+	"ALTER TABLE runs ADD COLUMN rent_usd REAL;"
+	"ALTER TABLE runs ADD COLUMN depreciation_usd REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN power_usd REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN hosting_usd REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN energy_kwh REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN serve_attainment_frac REAL;"  /* NULL: no demand */
+	"ALTER TABLE runs ADD COLUMN serve_output_tokens REAL NOT NULL DEFAULT 0;"
+	/* units of cost (docs/MODELS.md, "Cost"); NULL: none (or not measured, v2) */
+	"ALTER TABLE runs ADD COLUMN idle_cost_usd REAL;"
+	"ALTER TABLE runs ADD COLUMN usd_per_training_job REAL;"
+	"ALTER TABLE runs ADD COLUMN usd_per_mtok_served REAL;"
+	"UPDATE runs SET rent_usd = fleet_cost_usd;"
+	/* an old invocation takes the id of its first run: ids stay in time order */
+	"INSERT INTO invocations(id, version, started_at)"
+	"  SELECT MIN(id), version, started_at FROM runs GROUP BY version, started_at, scenario_id;"
+	"UPDATE runs SET invocation_id = (SELECT MIN(r2.id) FROM runs r2"
+	"  WHERE r2.version = runs.version AND r2.started_at = runs.started_at"
+	"  AND r2.scenario_id = runs.scenario_id);"
+	"CREATE INDEX runs_key ON runs(scenario_id, fleet, seed);"
+	"ALTER TABLE series ADD COLUMN gpus_installed REAL;"
+	"ALTER TABLE series ADD COLUMN gpus_down REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE series ADD COLUMN gpus_serving REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE series ADD COLUMN gpus_idle REAL;"
+	"ALTER TABLE series ADD COLUMN power_kw REAL;"
+	"ALTER TABLE series ADD COLUMN cost_usd REAL;"
+	"ALTER TABLE series ADD COLUMN rent_usd REAL;"
+	"ALTER TABLE series ADD COLUMN depreciation_usd REAL;"
+	"ALTER TABLE series ADD COLUMN power_usd REAL;"
+	"ALTER TABLE series ADD COLUMN hosting_usd REAL;"
+	"ALTER TABLE series ADD COLUMN energy_kwh REAL;"
+	"ALTER TABLE series ADD COLUMN idle_cost_usd REAL;"
+	"UPDATE series SET gpus_installed = gpus_total, gpus_idle = gpus_total - gpus_busy;"
+	"ALTER TABLE run_jobs ADD COLUMN pool INTEGER;"            /* NULL: never started */
+	"ALTER TABLE run_jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE run_jobs ADD COLUMN preemptions INTEGER NOT NULL DEFAULT 0;"
+	/* GPU-hours held, when not gpus x (end - start) (a preempted job waits unheld) */
+	"ALTER TABLE run_jobs ADD COLUMN gpu_hours REAL;"
+	"ALTER TABLE run_jobs ADD COLUMN gpu_hours_lost REAL;"     /* NULL: not measured (v2) */
+	"UPDATE run_jobs SET pool = 0 WHERE start_s IS NOT NULL;"
+	"CREATE TABLE run_prices("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  pool INTEGER NOT NULL,"
+	"  gpu TEXT NOT NULL,"
+	"  nodes INTEGER,"                /* installed at t = 0 */
+	"  gpus_per_node INTEGER,"
+	"  max_nodes INTEGER,"
+	"  cost_mode TEXT NOT NULL CHECK(cost_mode IN ('cloud', 'owned')),"
+	"  term TEXT,"                    /* cloud: 'on-demand' or 'committed' */
+	"  usd_per_gpu_hour REAL,"        /* cloud: the price charged; NULL: not recorded */
+	"  capex_usd_per_gpu REAL,"       /* owned: the rest */
+	"  depreciation_years REAL,"
+	"  server_kw_per_gpu REAL,"
+	"  idle_power_frac REAL,"
+	"  pue REAL,"
+	"  usd_per_kwh REAL,"
+	"  hosting_usd_per_kw_month REAL,"
+	"  PRIMARY KEY(run_id, pool)) WITHOUT ROWID;"
+	"INSERT INTO run_prices(run_id, pool, gpu, gpus_per_node, cost_mode, term,"
+	"  usd_per_gpu_hour)"
+	"  SELECT id, 0, gpu, NULL, 'cloud', 'on-demand',"
+	"         CASE WHEN gpus > 0 AND horizon_s > 0"
+	"              THEN fleet_cost_usd / (gpus * horizon_s / 3600.0) END FROM runs;"
+	"CREATE TABLE run_services("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  service INTEGER NOT NULL,"     /* index in the scenario's serving.services */
+	"  name TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  ttft_p99_s REAL NOT NULL,"
+	"  tpot_p99_s REAL NOT NULL,"
+	"  reserved_gpus INTEGER NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, service)) WITHOUT ROWID;"
+	"CREATE TABLE service_series("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  service INTEGER NOT NULL,"     /* run_services(run_id, service) */
+	"  t_s REAL NOT NULL,"            /* interval start */
+	"  demand_rps REAL NOT NULL,"
+	"  pool INTEGER,"                 /* NULL: no replica granted */
+	"  gpu TEXT,"
+	"  tp INTEGER NOT NULL,"
+	"  replicas_wanted INTEGER NOT NULL,"
+	"  replicas_granted INTEGER NOT NULL,"
+	"  capacity_rps REAL NOT NULL,"
+	"  attainment_frac REAL,"         /* NULL: no demand in the interval */
+	"  served_rps REAL NOT NULL,"
+	"  output_tokens REAL NOT NULL,"
+	"  PRIMARY KEY(run_id, service, t_s)) WITHOUT ROWID;"
+	"DROP VIEW run_summary;"
+	"DROP VIEW jobs;";
+
+/* Views of version 3, created after every creation or migration. */
+static const char schema_views_v3[] =
+	"CREATE VIEW run_summary AS"
+	"  SELECT r.id AS run_id, s.name AS scenario, r.fleet, r.gpu, r.gpus, r.seed,"
+	"         r.n_jobs, r.n_done_in_horizon, r.n_infeasible, r.n_failures,"
+	"         r.mean_wait_s / 3600.0 AS mean_wait_h,"
+	"         r.p90_wait_s / 3600.0 AS p90_wait_h, r.mean_tts_s / 86400.0 AS mean_tts_days,"
+	"         r.p90_tts_s / 86400.0 AS p90_tts_days, r.mean_util_frac, r.gpu_hours,"
+	"         r.fleet_cost_usd, r.started_at,"
+	"         r.invocation_id, r.n_preemptions, r.n_node_failures, r.gpu_hours_lost,"
+	"         r.rent_usd, r.depreciation_usd, r.power_usd, r.hosting_usd, r.energy_kwh,"
+	"         r.serve_attainment_frac, r.serve_output_tokens, s.sha256 AS scenario_sha256,"
+	"         r.idle_cost_usd, r.usd_per_training_job, r.usd_per_mtok_served"
+	"  FROM runs r JOIN scenarios s ON s.id = r.scenario_id;"
+	"CREATE VIEW latest_runs AS"
+	"  SELECT * FROM run_summary WHERE run_id IN"
+	"    (SELECT MAX(id) FROM runs GROUP BY scenario_id, fleet, seed);"
+	"CREATE VIEW jobs AS"
+	"  SELECT j.run_id AS run_id, COALESCE(s.name, s.kind || '-' || j.seq) AS name,"
+	"         s.kind AS kind, m.name AS model, j.gpus AS gpus, j.tokens AS tokens,"
+	"         j.submit_s AS submit_s, j.start_s AS start_s, j.end_s AS end_s,"
+	"         j.start_s - j.submit_s AS wait_s, j.end_s - j.submit_s AS tts_s,"
+	"         COALESCE(j.gpu_hours, j.gpus * (j.end_s - j.start_s) / 3600.0, 0.0) AS gpu_hours,"
+	"         CASE j.status WHEN 0 THEN 'done' ELSE 'infeasible' END AS status,"
+	"         j.restarts AS restarts, j.job_idx AS job_idx,"
+	"         j.pool AS pool, p.gpu AS gpu, j.priority AS priority,"
+	"         j.preemptions AS preemptions, j.gpu_hours_lost AS gpu_hours_lost"
+	"  FROM run_jobs j JOIN job_sources s ON s.id = j.source_id"
+	"  JOIN models m ON m.id = j.model_id"
+	"  LEFT JOIN run_prices p ON p.run_id = j.run_id AND p.pool = j.pool;"
+	"CREATE VIEW service_days AS"
+	"  SELECT ss.run_id, ss.service, rs.name AS service_name,"
+	"         CAST(ss.t_s / 86400 AS INTEGER) AS day, AVG(ss.demand_rps) AS demand_rps,"
+	"         AVG(ss.served_rps) AS served_rps,"
+	"         SUM(ss.served_rps) / NULLIF(SUM(ss.demand_rps), 0) AS attainment_frac,"
+	"         AVG(ss.replicas_wanted) AS replicas_wanted,"
+	"         AVG(ss.replicas_granted) AS replicas_granted, SUM(ss.output_tokens) AS output_tokens"
+	"  FROM service_series ss JOIN run_services rs"
+	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
+	"  GROUP BY ss.run_id, ss.service, day;"
+	/* months of 30.4375 days (2,629,800 s), over the horizon; the cost units of
+	 * docs/MODELS.md ("Cost") per month: training's and serving's shares of the
+	 * cost by their GPU-hours */
+	"CREATE VIEW cost_by_month AS"
+	"  SELECT s.run_id, CAST(s.t_s / 2629800 AS INTEGER) AS month,"
+	"         AVG(s.gpus_installed) AS gpus_installed, AVG(s.gpus_busy) AS gpus_training,"
+	"         AVG(s.gpus_serving) AS gpus_serving, AVG(s.gpus_idle) AS gpus_idle,"
+	"         AVG(s.gpus_down) AS gpus_down, AVG(s.power_kw) AS power_kw,"
+	"         SUM(s.energy_kwh) AS energy_kwh, SUM(s.cost_usd) AS cost_usd,"
+	"         SUM(s.rent_usd) AS rent_usd, SUM(s.depreciation_usd) AS depreciation_usd,"
+	"         SUM(s.power_usd) AS power_usd, SUM(s.hosting_usd) AS hosting_usd,"
+	"         SUM(s.idle_cost_usd) AS idle_cost_usd,"
+	"         SUM(s.cost_usd * s.gpus_busy / NULLIF(s.gpus_busy + s.gpus_serving, 0))"
+	"           AS training_cost_usd,"
+	"         SUM(s.cost_usd * s.gpus_serving / NULLIF(s.gpus_busy + s.gpus_serving, 0))"
+	"           AS serving_cost_usd,"
+	"         (SELECT SUM(ss.output_tokens) FROM service_series ss WHERE ss.run_id = s.run_id"
+	"           AND CAST(ss.t_s / 2629800 AS INTEGER) = CAST(s.t_s / 2629800 AS INTEGER))"
+	"           AS output_tokens"
+	"  FROM series s JOIN runs r ON r.id = s.run_id WHERE s.t_s < r.horizon_s"
+	"  GROUP BY s.run_id, month;"
+	"CREATE VIEW service_months AS"
+	"  SELECT ss.run_id, ss.service, rs.name AS service_name,"
+	"         CAST(ss.t_s / 2629800 AS INTEGER) AS month, AVG(ss.demand_rps) AS demand_rps,"
+	"         SUM(ss.served_rps) / NULLIF(SUM(ss.demand_rps), 0) AS attainment_frac,"
+	"         AVG(ss.replicas_wanted) AS replicas_wanted,"
+	"         AVG(ss.replicas_granted) AS replicas_granted, SUM(ss.output_tokens) AS output_tokens"
+	"  FROM service_series ss JOIN run_services rs"
+	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
+	"  GROUP BY ss.run_id, ss.service, month;";
+
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
 			      const char *what)
 {
@@ -273,12 +455,16 @@ static int upgrade(sqlite3 *db, int v)
 
 	if (v == 0)
 		rc = exec(db, schema_base);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 2)
 		rc = exec(db, schema_jobs_v2);
 	if (rc == SQLITE_OK && v == 1)
 		rc = exec(db, migrate_v1_v2);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 2)
 		rc = exec(db, schema_jobs_view);
+	if (rc == SQLITE_OK)
+		rc = exec(db, migrate_v2_v3);
+	if (rc == SQLITE_OK)
+		rc = exec(db, schema_views_v3);
 	return rc;
 }
 
@@ -462,7 +648,8 @@ static enum fs_status open_checked(struct fs_store *s, enum fs_store_mode mode, 
 	enum fs_status st;
 
 reopen:
-	if ((rc = sqlite3_open_v2(path, &s->db, flags, NULL)) != SQLITE_OK) {
+	/* a handle is used by one thread: no per-call mutex (a tenth of the write time) */
+	if ((rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) != SQLITE_OK) {
 		return sql_fail(s, e, rc, true, "cannot open the database");
 	}
 	sqlite3_busy_timeout(s->db, s->wait_s * 1000 < INT_MAX ? (int)(s->wait_s * 1000) : INT_MAX);
@@ -630,8 +817,13 @@ static int write_sources(struct fs_store *s, const struct fs_scenario *sc, int64
 	return rc;
 }
 
-/* Rows per multi-row INSERT: fewer statement executions per job (12 values a row). */
+/* Rows per multi-row INSERT: fewer statement executions per job. */
 #define JOB_BATCH 32
+#define JOB_COLS 17
+#define JOB_INSERT "INSERT INTO run_jobs(run_id, job_idx, source_id, seq, model_id, gpus," \
+	" tokens, submit_s, start_s, end_s, status, restarts, pool, priority, preemptions," \
+	" gpu_hours, gpu_hours_lost) VALUES"
+#define JOB_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 		     const struct fs_job_result *j, int64_t source_id, int64_t model_id)
@@ -653,7 +845,20 @@ static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 		sqlite3_bind_null(sj, k++);
 	}
 	sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : 1);
-	sqlite3_bind_int(sj, k, j->restarts);
+	sqlite3_bind_int(sj, k++, j->restarts);
+	if (j->status == FS_JOB_DONE && j->pool >= 0)
+		sqlite3_bind_int(sj, k++, j->pool);
+	else
+		sqlite3_bind_null(sj, k++);
+	sqlite3_bind_int(sj, k++, j->priority);
+	sqlite3_bind_int(sj, k++, j->preemptions);
+	/* stored only when it is not what the `jobs` view derives (the same
+	 * expression, so equal bit for bit): most rows stay lean */
+	if (j->status == FS_JOB_DONE && j->gpu_hours != j->gpus * (j->end_s - j->start_s) / 3600.0)
+		sqlite3_bind_double(sj, k++, j->gpu_hours);
+	else
+		sqlite3_bind_null(sj, k++);
+	sqlite3_bind_double(sj, k, j->gpu_hours_lost);
 }
 
 /* sj inserts one row, sb JOB_BATCH rows. */
@@ -674,7 +879,7 @@ static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64
 
 			if ((rc = model_id(mids, j->model, &mid)) != SQLITE_OK)
 				return rc;
-			bind_job(st, (int)(12 * b + 1), run_id, i, j, src[j->source], mid);
+			bind_job(st, (int)(JOB_COLS * b + 1), run_id, i, j, src[j->source], mid);
 		}
 		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 			return rc;
@@ -682,26 +887,212 @@ static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64
 	return SQLITE_OK;
 }
 
-static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t sid,
+/* The statements a write reuses for every run. */
+struct write_stmts {
+	sqlite3_stmt *job, *jobs;   /* one job row, JOB_BATCH job rows */
+	sqlite3_stmt *series, *price, *svc, *svc_point;
+};
+
+/* Pools of a fleet option: a fleet loaded without pools is one pool of its GPU. */
+static int n_pools(const struct fs_fleet_opt *f)
+{
+	return f->n_pools > 0 ? f->n_pools : 1;
+}
+
+static const struct fs_gpu *pool_gpu(const struct fs_fleet_opt *f, int p)
+{
+	return f->n_pools > 0 && p >= 0 && p < f->n_pools ? f->pools[p].gpu : f->gpu;
+}
+
+/* A double that may be NaN (not applicable): NULL then. */
+static void bind_real_or_null(sqlite3_stmt *st, int k, double x)
+{
+	if (isnan(x))
+		sqlite3_bind_null(st, k);
+	else
+		sqlite3_bind_double(st, k, x);
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int write_series(const struct fs_run_result *r, int64_t id, sqlite3_stmt *ss)
+{
+	int rc;
+
+	for (size_t i = 0; i < r->n_series; i++) {
+		const struct fs_series_point *p = &r->series[i];
+		int k = 1;
+
+		sqlite3_reset(ss);
+		sqlite3_bind_int64(ss, k++, id);
+		sqlite3_bind_double(ss, k++, p->t_s);
+		sqlite3_bind_int(ss, k++, p->gpus_total);
+		sqlite3_bind_double(ss, k++, p->gpus_busy);
+		sqlite3_bind_int(ss, k++, p->jobs_running);
+		sqlite3_bind_int(ss, k++, p->jobs_queued);
+		sqlite3_bind_double(ss, k++, p->gpus_installed);
+		sqlite3_bind_double(ss, k++, p->gpus_down);
+		sqlite3_bind_double(ss, k++, p->gpus_serving);
+		sqlite3_bind_double(ss, k++, p->gpus_idle);
+		sqlite3_bind_double(ss, k++, p->power_kw);
+		sqlite3_bind_double(ss, k++, p->cost_usd);
+		sqlite3_bind_double(ss, k++, p->cost.rent_usd);
+		sqlite3_bind_double(ss, k++, p->cost.depreciation_usd);
+		sqlite3_bind_double(ss, k++, p->cost.power_usd);
+		sqlite3_bind_double(ss, k++, p->cost.hosting_usd);
+		sqlite3_bind_double(ss, k++, p->cost.energy_kwh);
+		bind_real_or_null(ss, k, p->idle_cost_usd);
+		if ((rc = step_done(ss)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* One run_prices row per pool: what the run assumed each GPU-hour costs. */
+static int write_prices(const struct fs_run_result *r, int64_t id, sqlite3_stmt *sp)
+{
+	const struct fs_fleet_opt *f = r->fleet;
+	const struct fs_cost_spec *c = &f->cost;
+	bool owned = c->mode == FS_COST_OWNED;
+	int rc;
+
+	for (int p = 0; p < n_pools(f); p++) {
+		const struct fs_gpu *g = pool_gpu(f, p);
+		int k = 1;
+
+		sqlite3_reset(sp);
+		sqlite3_bind_int64(sp, k++, id);
+		sqlite3_bind_int(sp, k++, p);
+		sqlite3_bind_text(sp, k++, g->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(sp, k++, f->n_pools > 0 ? f->pools[p].nodes : f->nodes);
+		sqlite3_bind_int(sp, k++, f->n_pools > 0 ? f->pools[p].gpus_per_node
+							  : f->gpus_per_node);
+		if (f->n_pools > 0)
+			sqlite3_bind_int(sp, k++, f->pools[p].max_nodes);
+		else
+			sqlite3_bind_int(sp, k++, f->nodes);
+		sqlite3_bind_text(sp, k++, owned ? "owned" : "cloud", -1, SQLITE_STATIC);
+		if (owned) {
+			sqlite3_bind_null(sp, k++);
+			sqlite3_bind_null(sp, k++);
+			sqlite3_bind_double(sp, k++, g->capex_usd_per_gpu);
+			sqlite3_bind_double(sp, k++, c->depreciation_years);
+			sqlite3_bind_double(sp, k++, g->server_kw_per_gpu);
+			bind_real_or_null(sp, k++, c->idle_power_frac);
+			sqlite3_bind_double(sp, k++, c->pue);
+			sqlite3_bind_double(sp, k++, c->usd_per_kwh);
+			sqlite3_bind_double(sp, k, c->hosting_usd_per_kw_month);
+		} else {
+			sqlite3_bind_text(sp, k++, c->committed ? "committed" : "on-demand", -1,
+					  SQLITE_STATIC);
+			/* 0: a run result that does not say (not a free GPU) */
+			if (r->usd_per_gpu_hour[p] > 0)
+				sqlite3_bind_double(sp, k++, r->usd_per_gpu_hour[p]);
+			else
+				sqlite3_bind_null(sp, k++);
+			for (int i = 0; i < 7; i++)
+				sqlite3_bind_null(sp, k++);
+		}
+		if ((rc = step_done(sp)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* The scenario's services (one row each) and their per-interval points. */
+static int write_services(const struct fs_scenario *sc, const struct fs_run_result *r,
+			  int64_t id, sqlite3_stmt *sv, sqlite3_stmt *sp)
+{
+	int rc;
+
+	for (size_t i = 0; i < sc->serving.n_services; i++) {
+		const struct fs_service_spec *v = &sc->serving.services[i];
+		int k = 1;
+
+		sqlite3_reset(sv);
+		sqlite3_bind_int64(sv, k++, id);
+		sqlite3_bind_int64(sv, k++, (int64_t)i);
+		sqlite3_bind_text(sv, k++, v->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(sv, k++, v->model ? v->model->name : "", -1, SQLITE_STATIC);
+		sqlite3_bind_double(sv, k++, v->ttft_p99_s);
+		sqlite3_bind_double(sv, k++, v->tpot_p99_s);
+		sqlite3_bind_int(sv, k++, v->reserved_gpus);
+		sqlite3_bind_int(sv, k, v->priority);
+		if ((rc = step_done(sv)) != SQLITE_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < r->n_svc; i++) {
+		const struct fs_service_point *q = &r->svc[i];
+		int k = 1;
+
+		assert(q->service < sc->serving.n_services);
+		sqlite3_reset(sp);
+		sqlite3_bind_int64(sp, k++, id);
+		sqlite3_bind_int64(sp, k++, q->service);
+		sqlite3_bind_double(sp, k++, q->t_s);
+		sqlite3_bind_double(sp, k++, q->demand_rps);
+		if (q->pool >= 0) {
+			sqlite3_bind_int(sp, k++, q->pool);
+			sqlite3_bind_text(sp, k++, pool_gpu(r->fleet, q->pool)->name, -1,
+					  SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(sp, k++);
+			sqlite3_bind_null(sp, k++);
+		}
+		sqlite3_bind_int(sp, k++, q->tp);
+		sqlite3_bind_int(sp, k++, q->replicas_wanted);
+		sqlite3_bind_int(sp, k++, q->replicas_granted);
+		sqlite3_bind_double(sp, k++, q->capacity_rps);
+		bind_real_or_null(sp, k++, q->attainment_frac);
+		sqlite3_bind_double(sp, k++, q->served_rps);
+		sqlite3_bind_double(sp, k, q->output_tokens);
+		if ((rc = step_done(sp)) != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* The runs.gpu text: the GPU type, or the pools' types joined by '+'. */
+static void fleet_gpus(const struct fs_fleet_opt *f, char *out, size_t n)
+{
+	fs_strlcpy(out, pool_gpu(f, 0)->name, n);
+	for (int p = 1; p < n_pools(f); p++) {
+		size_t len = strlen(out);
+		snprintf(out + len, n - len, "+%s", pool_gpu(f, p)->name);
+	}
+}
+
+static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t sid, int64_t inv,
 		     const struct fs_run_result *r, const char *version, struct model_ids *mids,
-		     int64_t *src, sqlite3_stmt *sj, sqlite3_stmt *sb, sqlite3_stmt *ss, int64_t *id)
+		     int64_t *src, const struct write_stmts *ws, int64_t *id)
 {
 	sqlite3_stmt *st;
 	const struct fs_run_summary *m = &r->sum;
+	char gpus[FS_MAX_POOLS * (FS_NAME_MAX + 1)];
 	int rc, k = 1;
 
 	rc = sqlite3_prepare_v2(s->db,
 		"INSERT INTO runs(scenario_id, fleet, gpu, gpus, seed, status, started_at, wall_s,"
 		" version, horizon_s, n_jobs, n_done_in_horizon, n_infeasible, n_failures, mean_wait_s,"
 		" p90_wait_s, mean_tts_s, p90_tts_s, mean_util_frac, makespan_s, gpu_hours,"
-		" fleet_cost_usd, events)"
+		" fleet_cost_usd, events, invocation_id, n_preemptions, n_node_failures,"
+		" gpu_hours_lost, rent_usd, depreciation_usd, power_usd, hosting_usd, energy_kwh,"
+		" serve_attainment_frac, serve_output_tokens, idle_cost_usd, usd_per_training_job,"
+		" usd_per_mtok_served)"
 		" VALUES(?, ?, ?, ?, ?, 'ok', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+		NULL);
 	if (rc != SQLITE_OK)
 		return rc;
+	fleet_gpus(r->fleet, gpus, sizeof(gpus));
 	sqlite3_bind_int64(st, k++, sid);
 	sqlite3_bind_text(st, k++, r->fleet->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, k++, r->fleet->gpu->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, gpus, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, k++, r->fleet->n_gpus);
 	sqlite3_bind_int64(st, k++, (int64_t)r->seed);
 	sqlite3_bind_double(st, k++, r->wall_s);
@@ -725,39 +1116,196 @@ static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t s
 	sqlite3_bind_double(st, k++, m->gpu_hours);
 	sqlite3_bind_double(st, k++, m->fleet_cost_usd);
 	sqlite3_bind_int64(st, k++, (int64_t)m->events);
-	rc = sqlite3_step(st);
+	sqlite3_bind_int64(st, k++, inv);
+	sqlite3_bind_int64(st, k++, (int64_t)m->n_preemptions);
+	sqlite3_bind_int64(st, k++, (int64_t)m->n_node_failures);
+	sqlite3_bind_double(st, k++, m->gpu_hours_lost);
+	sqlite3_bind_double(st, k++, m->cost.rent_usd);
+	sqlite3_bind_double(st, k++, m->cost.depreciation_usd);
+	sqlite3_bind_double(st, k++, m->cost.power_usd);
+	sqlite3_bind_double(st, k++, m->cost.hosting_usd);
+	sqlite3_bind_double(st, k++, m->cost.energy_kwh);
+	/* no services (or no demand): NULL, not a made-up attainment */
+	if (sc->serving.n_services > 0)
+		bind_real_or_null(st, k++, m->serve_attainment_frac);
+	else
+		sqlite3_bind_null(st, k++);
+	sqlite3_bind_double(st, k++, m->serve_output_tokens);
+	bind_real_or_null(st, k++, m->idle_cost_usd);
+	bind_real_or_null(st, k++, m->usd_per_training_job);
+	bind_real_or_null(st, k, m->usd_per_mtok_served);
+	rc = step_done(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if ((rc = write_sources(s, sc, *id, src)) != SQLITE_OK ||
-	    (rc = write_jobs(r, *id, src, mids, sj, sb)) != SQLITE_OK)
+	    (rc = write_jobs(r, *id, src, mids, ws->job, ws->jobs)) != SQLITE_OK ||
+	    (rc = write_series(r, *id, ws->series)) != SQLITE_OK ||
+	    (rc = write_prices(r, *id, ws->price)) != SQLITE_OK)
 		return rc;
-	for (size_t i = 0; i < r->n_series; i++) {
-		const struct fs_series_point *p = &r->series[i];
-		sqlite3_reset(ss);
-		sqlite3_bind_int64(ss, 1, *id);
-		sqlite3_bind_double(ss, 2, p->t_s);
-		sqlite3_bind_int(ss, 3, p->gpus_total);
-		sqlite3_bind_double(ss, 4, p->gpus_busy);
-		sqlite3_bind_int(ss, 5, p->jobs_running);
-		sqlite3_bind_int(ss, 6, p->jobs_queued);
-		if ((rc = sqlite3_step(ss)) != SQLITE_DONE)
-			return rc;
+	return write_services(sc, r, *id, ws->svc, ws->svc_point);
+}
+
+/* A word a POSIX shell reads as itself, unquoted. */
+static bool shell_safe(const char *w)
+{
+	if (!*w)
+		return false;
+	for (; *w; w++) {
+		unsigned char c = (unsigned char)*w;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("_@%+=:,./-", c)))
+			return false;
 	}
+	return true;
+}
+
+size_t fs_invocation_join(int argc, char *const *argv, char *out, size_t n)
+{
+	size_t len = 0;
+
+	/* appends one character, counting what does not fit */
+#define PUT(ch) do { if (len + 1 < n) out[len] = (ch); len++; } while (0)
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i] ? argv[i] : "";
+		bool quote = !shell_safe(w);
+
+		if (i)
+			PUT(' ');
+		if (quote)
+			PUT('\'');
+		for (; *w; w++) {
+			if (*w == '\'') {
+				/* close, an escaped quote, reopen */
+				PUT('\'');
+				PUT('\\');
+				PUT('\'');
+				PUT('\'');
+			} else {
+				PUT(*w);
+			}
+		}
+		if (quote)
+			PUT('\'');
+	}
+#undef PUT
+	if (n)
+		out[len < n ? len : n - 1] = '\0';
+	return len;
+}
+
+void fs_invocation_init(struct fs_invocation *inv, const char *prog, int argc,
+			char *const *argv, const char *version)
+{
+	memset(inv, 0, sizeof(*inv));
+	inv->prog = prog;
+	inv->argc = argc;
+	inv->argv = argv;
+	inv->version = version;
+	inv->started_unix_s = (int64_t)time(NULL);
+}
+
+/* The invocations row of this write; its id, or -1 with *rc set. */
+static int64_t invocation_id(struct fs_store *s, const struct fs_invocation *inv, int *rc)
+{
+	sqlite3_stmt *st;
+	size_t pre = inv->prog ? fs_invocation_join(1, (char *const *)&inv->prog, NULL, 0) + 1 : 0;
+	size_t need = pre + fs_invocation_join(inv->argc, inv->argv, NULL, 0) + 1;
+	char *line = malloc(need);
+
+	if (!line) {
+		*rc = SQLITE_NOMEM;
+		return -1;
+	}
+	if (inv->prog) {
+		fs_invocation_join(1, (char *const *)&inv->prog, line, need);
+		line[pre - 1] = ' ';
+	}
+	fs_invocation_join(inv->argc, inv->argv, line + pre, need - pre);
+	if (pre && inv->argc == 0)
+		line[pre - 1] = '\0';
+	*rc = sqlite3_prepare_v2(s->db,
+				 "INSERT INTO invocations(command_line, version, started_at, host)"
+				 " VALUES(?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', ?, 'unixepoch'), ?)",
+				 -1, &st, NULL);
+	if (*rc != SQLITE_OK) {
+		free(line);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, line, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, inv->version ? inv->version : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, inv->started_unix_s > 0 ? inv->started_unix_s
+							 : (int64_t)time(NULL));
+	if (inv->host)
+		sqlite3_bind_text(st, 4, inv->host, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	*rc = step_done(st);
+	sqlite3_finalize(st);
+	free(line);
+	return *rc == SQLITE_OK ? sqlite3_last_insert_rowid(s->db) : -1;
+}
+
+static void write_stmts_fini(struct write_stmts *ws)
+{
+	sqlite3_finalize(ws->job);
+	sqlite3_finalize(ws->jobs);
+	sqlite3_finalize(ws->series);
+	sqlite3_finalize(ws->price);
+	sqlite3_finalize(ws->svc);
+	sqlite3_finalize(ws->svc_point);
+}
+
+static int write_stmts_init(sqlite3 *db, struct write_stmts *ws)
+{
+	static const char series_sql[] =
+		"INSERT INTO series(run_id, t_s, gpus_total, gpus_busy, jobs_running, jobs_queued,"
+		" gpus_installed, gpus_down, gpus_serving, gpus_idle, power_kw, cost_usd, rent_usd,"
+		" depreciation_usd, power_usd, hosting_usd, energy_kwh, idle_cost_usd)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char price_sql[] =
+		"INSERT INTO run_prices(run_id, pool, gpu, nodes, gpus_per_node, max_nodes, cost_mode,"
+		" term, usd_per_gpu_hour, capex_usd_per_gpu, depreciation_years, server_kw_per_gpu,"
+		" idle_power_frac, pue, usd_per_kwh, hosting_usd_per_kw_month)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	static const char svc_sql[] =
+		"INSERT INTO run_services(run_id, service, name, model, ttft_p99_s, tpot_p99_s,"
+		" reserved_gpus, priority) VALUES(?,?,?,?,?,?,?,?)";
+	static const char svc_point_sql[] =
+		"INSERT INTO service_series(run_id, service, t_s, demand_rps, pool, gpu, tp,"
+		" replicas_wanted, replicas_granted, capacity_rps, attainment_frac, served_rps,"
+		" output_tokens) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	char batch_sql[sizeof(JOB_INSERT) + JOB_BATCH * (sizeof(JOB_ROW) + 1)];
+	int rc;
+
+	memset(ws, 0, sizeof(*ws));
+	fs_strlcpy(batch_sql, JOB_INSERT, sizeof(batch_sql));
+	for (int b = 0; b < JOB_BATCH; b++) {
+		if (b)
+			strcat(batch_sql, ",");
+		strcat(batch_sql, JOB_ROW);
+	}
+	if ((rc = sqlite3_prepare_v2(db, JOB_INSERT JOB_ROW, -1, &ws->job, NULL)) ||
+	    (rc = sqlite3_prepare_v2(db, batch_sql, -1, &ws->jobs, NULL)) ||
+	    (rc = sqlite3_prepare_v2(db, series_sql, -1, &ws->series, NULL)) ||
+	    (rc = sqlite3_prepare_v2(db, price_sql, -1, &ws->price, NULL)) ||
+	    (rc = sqlite3_prepare_v2(db, svc_sql, -1, &ws->svc, NULL)) ||
+	    (rc = sqlite3_prepare_v2(db, svc_point_sql, -1, &ws->svc_point, NULL)))
+		return rc;
 	return SQLITE_OK;
 }
 
 enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario *sc,
 				   const struct fs_run_result *runs, size_t n,
-				   const char *version, int64_t *run_ids, struct fs_error *e)
+				   const struct fs_invocation *inv, int64_t *run_ids,
+				   struct fs_error *e)
 {
-	sqlite3_stmt *sj = NULL, *sb = NULL, *ss = NULL;
-	char batch_sql[64 + JOB_BATCH * 26];
+	struct write_stmts ws = { 0 };
 	struct model_ids mids = { sc->catalog.llms, NULL, sc->catalog.n_llms, NULL, NULL };
 	int64_t *src = NULL;
 	int rc;
-	int64_t sid;
+	int64_t sid, iid;
 	enum fs_status st = FS_OK;
 
 	if (!s->db && (st = open_checked(s, FS_STORE_WRITE,
@@ -774,19 +1322,16 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		st = sql_fail(s, e, rc, false, "cannot start a transaction");
 		goto out;
 	}
+	if ((iid = invocation_id(s, inv, &rc)) < 0) {
+		st = sql_fail(s, e, rc, false, "cannot store the invocation");
+		goto rollback;
+	}
 	sid = scenario_id(s, sc, &rc);
 	if (sid < 0) {
 		st = db_fail(s, e, FS_ERR_DB, "cannot store the scenario");
 		goto rollback;
 	}
-	fs_strlcpy(batch_sql, "INSERT INTO run_jobs VALUES", sizeof(batch_sql));
-	for (int b = 0; b < JOB_BATCH; b++)
-		strcat(batch_sql, b ? ",(?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?)");
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO run_jobs VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-			       &sj, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, batch_sql, -1, &sb, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "INSERT INTO series VALUES(?,?,?,?,?,?)", -1, &ss, NULL) !=
-		    SQLITE_OK ||
+	if (write_stmts_init(s->db, &ws) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO models(name) VALUES(?)", -1, &mids.add,
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT id FROM models WHERE name = ?", -1, &mids.get, NULL) !=
@@ -795,8 +1340,8 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 		goto rollback;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = write_run(s, sc, sid, &runs[i], version, &mids, src, sj, sb, ss,
-				    &run_ids[i])) != SQLITE_OK) {
+		if ((rc = write_run(s, sc, sid, iid, &runs[i], inv->version ? inv->version : "",
+				    &mids, src, &ws, &run_ids[i])) != SQLITE_OK) {
 			st = sql_fail(s, e, rc, false, "cannot store the run");
 			goto rollback;
 		}
@@ -809,9 +1354,7 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 rollback:
 	exec(s->db, "ROLLBACK");
 out:
-	sqlite3_finalize(sj);
-	sqlite3_finalize(sb);
-	sqlite3_finalize(ss);
+	write_stmts_fini(&ws);
 	sqlite3_finalize(mids.add);
 	sqlite3_finalize(mids.get);
 	free(mids.id);
@@ -824,7 +1367,11 @@ static const char run_cols[] =
 	" r.wall_s, r.version, r.horizon_s, r.n_jobs, r.n_done_in_horizon, r.n_infeasible,"
 	" r.n_failures, r.mean_wait_s,"
 	" r.p90_wait_s, r.mean_tts_s, r.p90_tts_s, r.mean_util_frac, r.makespan_s, r.gpu_hours,"
-	" r.fleet_cost_usd, r.events FROM runs r JOIN scenarios s ON s.id = r.scenario_id";
+	" r.fleet_cost_usd, r.events, r.invocation_id, r.n_preemptions, r.n_node_failures,"
+	" r.gpu_hours_lost, r.rent_usd, r.depreciation_usd, r.power_usd, r.hosting_usd,"
+	" r.energy_kwh, r.serve_attainment_frac, r.serve_output_tokens, r.idle_cost_usd,"
+	" r.usd_per_training_job, r.usd_per_mtok_served"
+	" FROM runs r JOIN scenarios s ON s.id = r.scenario_id";
 
 /* A REAL column that may be NULL (a mean over no jobs): NaN for NULL, so
  * readers show it missing rather than 0. */
@@ -869,6 +1416,20 @@ static void read_run_row(sqlite3_stmt *st, struct fs_run_row *r)
 	r->sum.gpu_hours = sqlite3_column_double(st, c++);
 	r->sum.fleet_cost_usd = sqlite3_column_double(st, c++);
 	r->sum.events = (uint64_t)sqlite3_column_int64(st, c++);
+	r->invocation_id = sqlite3_column_int64(st, c++);
+	r->sum.n_preemptions = (uint64_t)sqlite3_column_int64(st, c++);
+	r->sum.n_node_failures = (uint64_t)sqlite3_column_int64(st, c++);
+	r->sum.gpu_hours_lost = real_or_nan(st, c++);
+	r->sum.cost.rent_usd = sqlite3_column_double(st, c++);
+	r->sum.cost.depreciation_usd = sqlite3_column_double(st, c++);
+	r->sum.cost.power_usd = sqlite3_column_double(st, c++);
+	r->sum.cost.hosting_usd = sqlite3_column_double(st, c++);
+	r->sum.cost.energy_kwh = sqlite3_column_double(st, c++);
+	r->sum.serve_attainment_frac = real_or_nan(st, c++);
+	r->sum.serve_output_tokens = sqlite3_column_double(st, c++);
+	r->sum.idle_cost_usd = real_or_nan(st, c++);
+	r->sum.usd_per_training_job = real_or_nan(st, c++);
+	r->sum.usd_per_mtok_served = real_or_nan(st, c++);
 }
 
 enum fs_status fs_store_list_runs(struct fs_store *s, fs_store_run_fn fn, void *ctx,
@@ -940,6 +1501,40 @@ enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_ut
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the series");
+	return FS_OK;
+}
+
+enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
+				       fs_store_service_month_fn fn, void *ctx,
+				       struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT service_name, month, demand_rps, attainment_frac,"
+			       " replicas_wanted, replicas_granted, output_tokens"
+			       " FROM service_months WHERE run_id = ? ORDER BY service, month",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct fs_service_month_row row;
+
+		memset(&row, 0, sizeof(row));
+		text_col(st, 0, row.service, sizeof(row.service));
+		row.month = sqlite3_column_int(st, 1);
+		row.demand_rps = sqlite3_column_double(st, 2);
+		row.attainment_frac = real_or_nan(st, 3);
+		row.replicas_wanted = sqlite3_column_double(st, 4);
+		row.replicas_granted = sqlite3_column_double(st, 5);
+		row.output_tokens = sqlite3_column_double(st, 6);
+		if (fn(ctx, &row))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
 	return FS_OK;
 }
 

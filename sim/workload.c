@@ -103,6 +103,8 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, size_t k_stream, 
 		/* Fixed draw order per job keeps streams reproducible: model, tokens, gpus. */
 		j->model = s->models[gsl_ran_discrete(r, mix)].model;
 		j->opts = &s->opts;
+		j->priority = s->priority;
+		j->gpu = s->gpu;
 		j->tokens = fs_dist_draw(&s->tokens, r);
 		j->gpus = (int)floor(fs_dist_draw(&s->gpus, r) + 0.5);
 		if (j->gpus < 1)
@@ -123,6 +125,26 @@ out:
 	return st;
 }
 
+/* Each job's estimate factor; no generator at all when estimates are exact. */
+static enum fs_status draw_estimates(const struct fs_scenario *sc, uint64_t seed, struct gen *g,
+				     struct fs_error *e)
+{
+	gsl_rng *r;
+
+	for (size_t i = 0; i < g->n; i++)
+		g->jobs[i].est_factor = 1.0;
+	if (!(sc->estimate_noise_frac > 0))
+		return FS_OK;
+	r = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!r)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	gsl_rng_set(r, (unsigned long)fs_seed_mix(seed, "estimates"));
+	for (size_t i = 0; i < g->n; i++)
+		g->jobs[i].est_factor = exp(gsl_ran_gaussian(r, sc->estimate_noise_frac));
+	gsl_rng_free(r);
+	return FS_OK;
+}
+
 enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 				    struct fs_workload *w, struct fs_error *e)
 {
@@ -139,6 +161,8 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 		j->model = js->model;
 		j->opts = &js->opts;
 		j->gpus = js->gpus;
+		j->priority = js->priority;
+		j->gpu = js->gpu;
 		j->tokens = js->tokens;
 		j->submit_s = js->submit_s;
 		j->source = (uint32_t)i;
@@ -148,6 +172,8 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 			goto fail;
 	if (g.n)
 		qsort(g.jobs, g.n, sizeof(*g.jobs), by_submit);
+	if ((st = draw_estimates(sc, seed, &g, e)))
+		goto fail;
 	w->jobs = g.jobs;
 	w->n = g.n;
 	return FS_OK;

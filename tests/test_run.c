@@ -382,21 +382,21 @@ static void test_run_fleet_state_alloc_free(void **state)
 	assert_int_equal(f.gpus_total, 12);
 	assert_int_equal(fs_fleet_gpus_free(&f), 12);
 	fs_fleet_check(&f);
-	a = fs_fleet_alloc(&f, 6);     /* more than a node: at least two chunks */
+	a = fs_fleet_alloc(&f, 6, 0);     /* more than a node: at least two chunks */
 	assert_int_equal(placement_gpus(&f, a, &chunks), 6);
 	assert_true(chunks >= 2);
 	assert_int_equal(fs_fleet_gpus_free(&f), 6);
 	fs_fleet_check(&f);
-	b = fs_fleet_alloc(&f, 5);
+	b = fs_fleet_alloc(&f, 5, 0);
 	assert_int_equal(placement_gpus(&f, b, &chunks), 5);
-	c = fs_fleet_alloc(&f, 1);     /* the last GPU */
+	c = fs_fleet_alloc(&f, 1, 0);     /* the last GPU */
 	assert_int_equal(fs_fleet_gpus_free(&f), 0);
 	assert_int_equal(f.n_avail, 0);
 	fs_fleet_check(&f);
 	fs_fleet_release(&f, a);
 	assert_int_equal(fs_fleet_gpus_free(&f), 6);
 	fs_fleet_check(&f);
-	a = fs_fleet_alloc(&f, 6);     /* the freed GPUs again, in whatever nodes held them */
+	a = fs_fleet_alloc(&f, 6, 0);     /* the freed GPUs again, in whatever nodes held them */
 	assert_int_equal(fs_fleet_gpus_free(&f), 0);
 	fs_fleet_release(&f, c);
 	fs_fleet_release(&f, b);
@@ -447,6 +447,15 @@ static void test_run_sched_registry(void **state)
 	assert_non_null(strstr(e.msg, "\"fifo\""));
 }
 
+/* Every pool eligible, one hour to go. */
+static double est_one(const void *ctx, uint32_t job, int pool)
+{
+	(void)ctx;
+	(void)job;
+	(void)pool;
+	return 3600.0;
+}
+
 /* FIFO picks in arrival order and never lets a later job overtake a waiting head. */
 static void test_run_sched_fifo_picks_in_order(void **state)
 {
@@ -458,6 +467,8 @@ static void test_run_sched_fifo_picks_in_order(void **state)
 	struct fs_sched_view v;
 	void *st = NULL;
 	int32_t held[5];
+	int pool = -1;
+	const double usd[1] = { 2.0 };
 
 	(void)state;
 	memset(jobs, 0, sizeof(jobs));
@@ -466,29 +477,29 @@ static void test_run_sched_fifo_picks_in_order(void **state)
 		jobs[i].status = FS_JOB_DONE;
 	}
 	assert_int_equal(fs_fleet_init(&f, 1, 4, &e), FS_OK);
-	v = (struct fs_sched_view){ jobs, 5, &f, 0.0 };
+	v = (struct fs_sched_view){ jobs, 5, &f, 1, fs_pool_choice_default(), usd, 0.0, est_one, NULL };
 	assert_int_equal(p->init(&st, 5, &e), FS_OK);
-	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* nothing waits */
+	assert_int_equal(p->pick(st, &v, &pool), FS_SCHED_NONE);   /* nothing waits */
 	for (uint32_t i = 0; i < 3; i++)
 		p->on_submit(st, &v, i);
-	assert_int_equal(p->pick(st, &v), 0);
-	held[0] = fs_fleet_alloc(&f, 4);
-	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);   /* job 1 needs 2 of 0 free */
+	assert_int_equal(p->pick(st, &v, &pool), 0);
+	held[0] = fs_fleet_alloc(&f, 4, 0);
+	assert_int_equal(p->pick(st, &v, &pool), FS_SCHED_NONE);   /* job 1 needs 2 of 0 free */
 	fs_fleet_release(&f, held[0]);
 	p->on_free(st, &v, 0);
-	assert_int_equal(p->pick(st, &v), 1);
-	held[1] = fs_fleet_alloc(&f, 2);
-	assert_int_equal(p->pick(st, &v), 2);
-	held[2] = fs_fleet_alloc(&f, 1);
+	assert_int_equal(p->pick(st, &v, &pool), 1);
+	held[1] = fs_fleet_alloc(&f, 2, 0);
+	assert_int_equal(p->pick(st, &v, &pool), 2);
+	held[2] = fs_fleet_alloc(&f, 1, 0);
 	p->on_submit(st, &v, 3);
 	p->on_submit(st, &v, 4);
 	/* one GPU is free: job 4 would fit, but job 3 (4 GPUs) is the head */
-	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	assert_int_equal(p->pick(st, &v, &pool), FS_SCHED_NONE);
 	/* a job the fleet cannot run needs no GPUs: at the head it is picked at once */
 	jobs[3].status = FS_JOB_INFEASIBLE;
-	assert_int_equal(p->pick(st, &v), 3);
-	assert_int_equal(p->pick(st, &v), 4);
-	assert_int_equal(p->pick(st, &v), FS_SCHED_NONE);
+	assert_int_equal(p->pick(st, &v, &pool), 3);
+	assert_int_equal(p->pick(st, &v, &pool), 4);
+	assert_int_equal(p->pick(st, &v, &pool), FS_SCHED_NONE);
 	fs_fleet_release(&f, held[1]);
 	fs_fleet_release(&f, held[2]);
 	fs_fleet_check(&f);

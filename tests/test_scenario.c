@@ -14,8 +14,10 @@
 #include <string.h>
 
 #include "fleetsim/builtin.h"
+#include "fleetsim/lint.h"
 #include "fleetsim/memokey.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sched.h"
 #include "fleetsim/workload.h"
 #include "testutil.h"
 
@@ -329,9 +331,17 @@ static void test_scenario_large_integers(void **state)
 	/* a stream value, and an array mixing small and large integers */
 	expect_error(streamy_with("j", "4294967297", "0.0", "1e9", "8"), 7,
 		     "training.streams.[0].rate_per_day", "found 4294967297; expected a number > 0");
-	expect_error(streamy_with("j", "1.0", "0.0", "1e9",
-				  "{ dist = \"choice\"; values = [8, 4294967304]; }"),
-		     8, "training.streams.[0].gpus", "needs 4.29497e+09 GPUs but fleet 'a' has 32");
+	{
+		/* loads (too large a draw is a warning with its share), and is not wrapped to 8 */
+		struct fs_scenario sc;
+		struct fs_error e;
+		const char *t = streamy_with("j", "1.0", "0.0", "1e9",
+					     "{ dist = \"choice\"; values = [8, 4294967304]; }");
+		assert_int_equal(fs_scenario_load(tu_write("big.cfg", t), &sc, &e), FS_OK);
+		assert_true(sc.streams[0].gpus.values[1] == 4294967304.0);
+		assert_true(fs_lint_share_above(&sc.streams[0].gpus, 32) == 0.5);
+		fs_scenario_fini(&sc);
+	}
 	/* a catalog integer */
 	expect_error(variant("fleets = (", "models = ( { name = \"Llama-2-7B\"; layers = 4294967328; } );\n"
 					   "fleets = ("),
@@ -730,6 +740,53 @@ static void test_scenario_load_with_parsed_catalog(void **state)
 }
 
 /* Exit code 2 through the command line, before any database is touched. */
+/* ---- issue 9 keys: pools, procurement, cost, priorities, services ---- */
+
+/* Every new key once; line numbers as marked. */
+static const char mixed[] =
+	"name = \"m\";\n"                                                          /* 1 */
+	"horizon_days = 365.0;\n"                                                 /* 2 */
+	"scheduler_estimate_noise = 0.3;\n"                                       /* 3 */
+	"node_failures = { mtbf_hours = 8760.0; };\n"                             /* 4 */
+	"fleets = (\n"                                                            /* 5 */
+	"  { name = \"a\"; pools = ( { gpu = \"A100\"; nodes = 64; },\n"          /* 6 */
+	"      { gpu = \"H100\"; nodes = 2; gpus_per_node = 4; } );\n"            /* 7 */
+	"    procurement = ( { day = 300.0; gpu = \"A100\"; nodes = -32; },\n"    /* 8 */
+	"      { day = 120.0; gpu = \"H100\"; nodes = 16; },\n"                   /* 9 */
+	"      { day = 120.0; gpu = \"H200\"; nodes = 2; } );\n"                  /* 10 */
+	"    cost = { mode = \"owned\"; depreciation_years = 5.0; pue = 1.3; usd_per_kwh = 0.1; "
+	"hosting_usd_per_kw_month = 200.0; idle_power_frac = 0.25; };\n"          /* 11 */
+	"    pool_choice = \"cheapest\"; },\n"                                    /* 12 */
+	"  { name = \"b\"; gpu = \"H100\"; nodes = 4;\n"                          /* 13 */
+	"    cost = { term = \"committed\"; usd_per_gpu_hour = 2.25; }; }\n"      /* 14 */
+	");\n"                                                                    /* 15 */
+	"training = {\n"                                                          /* 16 */
+	"  jobs = ( { name = \"j\"; model = \"Llama-2-7B\"; tokens = 1e9; gpus = 8; priority = -3; gpu = \"A100\"; } );\n" /* 17 */
+	"  streams = ( { name = \"s\"; rate_per_day = 2.0; model = \"Llama-2-7B\"; tokens = 1e9; priority = 7;\n" /* 18 */
+	"    gpus = { dist = \"choice\"; values = [8, 16, 64]; weights = [0.5, 0.3, 0.2]; }; } );\n" /* 19 */
+	"};\n"                                                                    /* 20 */
+	"serving = { interval_hours = 0.5; services = (\n"                        /* 21 */
+	"  { name = \"chat\"; model = \"Llama-3-70B\"; precision = \"fp8\"; tp = 4; engine = \"vllm\"; gpu = \"H100\";\n" /* 22 */
+	"    input_tokens = { dist = \"lognormal\"; median = 1000.0; sigma = 0.5; }; output_tokens = 250.0;\n" /* 23 */
+	"    ttft_p99_s = 2.0; tpot_p99_s = 0.1;\n"                               /* 24 */
+	"    demand = { rps = 20.0; growth_per_month = 0.2; weekly = [2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0];\n" /* 25 */
+	"      steps = ( { day = 200.0; factor = 2.0; }, { day = 120.0; factor = 1.5; } ); };\n" /* 26 */
+	"    reserved_gpus = 8; priority = 10; preempt_training = true; },\n"     /* 27 */
+	"  { name = \"batch\"; model = \"Llama-2-7B\"; input_tokens = 500.0; output_tokens = 100.0;\n" /* 28 */
+	"    ttft_p99_s = 30.0; tpot_p99_s = 0.2; demand = { rps = 1.5; }; }\n"  /* 29 */
+	"); };\n";                                                                /* 30 */
+
+/* mixed with the first occurrence of `from` replaced by `to`. */
+static const char *mixed_variant(const char *from, const char *to)
+{
+	static char buf[8192];
+	const char *p = strstr(mixed, from);
+
+	assert_non_null(p);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - mixed), mixed, to, p + strlen(from));
+	return buf;
+}
+
 static void test_scenario_cli_exit_codes(void **state)
 {
 	char out[8192], args[2048], hash[65];
@@ -765,6 +822,14 @@ static void test_scenario_cli_exit_codes(void **state)
 				     "--input-tokens 100 --output-tokens 10 --qps 100 "
 				     "--requests 10000001", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--requests"));
+	/* warnings leave the exit code 0; check prints pools, cost and services */
+	snprintf(args, sizeof(args), "check %s", tu_write("mixed.cfg", mixed));
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "mixed.cfg:18: training.streams.[0].gpus: warning: 20 %"));
+	assert_non_null(strstr(out, "day    120.0 add    16 H100-SXM5-80GB nodes"));
+	assert_non_null(strstr(out, "cost: cloud, committed, $2.25/GPU-h"));
+	assert_non_null(strstr(out, "objectives: p99 TTFT 2 s, p99 TPOT 0.1 s"));
+	assert_non_null(strstr(out, "\nok\n"));
 }
 
 /*
@@ -833,6 +898,345 @@ static void test_scenario_mutations_never_crash(void **state)
 	}
 }
 
+static void load_ok(const char *text, struct fs_scenario *sc)
+{
+	struct fs_error e;
+
+	if (fs_scenario_load(tu_write("m.cfg", text), sc, &e) != FS_OK) {
+		print_error("unexpected error: %s:%d: %s: %s\n", e.file, e.line, e.key, e.msg);
+		fail();
+	}
+}
+
+static void test_scenario_new_keys_default(void **state)
+{
+	struct fs_scenario sc;
+	const struct fs_fleet_opt *f;
+
+	(void)state;
+	load_ok(base, &sc);
+	f = &sc.fleets[0];
+	assert_int_equal(f->n_pools, 1);
+	assert_ptr_equal(f->pools[0].gpu, f->gpu);
+	assert_int_equal(f->pools[0].nodes, 2);
+	assert_int_equal(f->pools[0].max_nodes, 2);
+	assert_int_equal(f->pools[0].gpus_per_node, 8);
+	assert_int_equal(f->n_procure, 0);
+	assert_int_equal(f->cost.mode, FS_COST_CLOUD);
+	assert_false(f->cost.committed);
+	assert_true(isnan(f->cost.usd_per_gpu_hour));
+	assert_string_equal(f->pool_choice->name, "fastest-free");
+	assert_true(sc.estimate_noise_frac == 0.0);
+	assert_false(sc.node_failures.enabled);
+	assert_int_equal(sc.serving.n_services, 0);
+	assert_true(sc.serving.interval_s == 3600.0);
+	assert_int_equal(sc.jobs[0].priority, 0);
+	assert_null(sc.jobs[0].gpu);
+	fs_scenario_fini(&sc);
+}
+
+static void test_scenario_new_keys_loaded(void **state)
+{
+	struct fs_scenario sc;
+	const struct fs_fleet_opt *a, *b;
+	const struct fs_service_spec *v, *w;
+
+	(void)state;
+	load_ok(mixed, &sc);
+	assert_true(sc.estimate_noise_frac == 0.3);
+	assert_true(sc.node_failures.enabled);
+	assert_true(sc.node_failures.mtbf_s == 8760.0 * 3600.0);
+	assert_true(sc.node_failures.repair_s == 24.0 * 3600.0); /* default, assumed */
+	a = &sc.fleets[0];
+	assert_int_equal(a->n_pools, 3);
+	assert_string_equal(a->pools[0].gpu->name, "A100-SXM4-80GB");
+	assert_int_equal(a->pools[0].nodes, 64);
+	assert_int_equal(a->pools[0].max_nodes, 64);  /* retiring never raises it */
+	assert_string_equal(a->pools[1].gpu->name, "H100-SXM5-80GB");
+	assert_int_equal(a->pools[1].nodes, 2);
+	assert_int_equal(a->pools[1].gpus_per_node, 4);
+	assert_int_equal(a->pools[1].max_nodes, 18);  /* 2 + 16 */
+	/* H200 has no pool: procurement adds one of 0 nodes, catalog node size */
+	assert_string_equal(a->pools[2].gpu->name, "H200-SXM-141GB");
+	assert_int_equal(a->pools[2].nodes, 0);
+	assert_int_equal(a->pools[2].gpus_per_node, 8);
+	assert_int_equal(a->pools[2].max_nodes, 2);
+	assert_int_equal(a->pools[2].line, 10);
+	assert_int_equal(a->n_gpus, 64 * 8 + 2 * 4);  /* at t = 0 */
+	assert_ptr_equal(a->gpu, a->pools[0].gpu);
+	assert_int_equal(a->nodes, 64);
+	assert_int_equal(a->gpus_per_node, 8);
+	/* sorted by day; the two of day 120 in declaration order */
+	assert_int_equal(a->n_procure, 3);
+	assert_true(a->procure[0].at_s == 120.0 * 86400.0);
+	assert_int_equal(a->procure[0].pool, 1);
+	assert_int_equal(a->procure[0].delta_nodes, 16);
+	assert_int_equal(a->procure[0].line, 9);
+	assert_int_equal(a->procure[1].pool, 2);
+	assert_int_equal(a->procure[1].line, 10);
+	assert_true(a->procure[2].at_s == 300.0 * 86400.0);
+	assert_int_equal(a->procure[2].pool, 0);
+	assert_int_equal(a->procure[2].delta_nodes, -32);
+	assert_int_equal(a->cost.mode, FS_COST_OWNED);
+	assert_true(a->cost.depreciation_years == 5.0);
+	assert_true(a->cost.pue == 1.3);
+	assert_true(a->cost.usd_per_kwh == 0.1);
+	assert_true(a->cost.hosting_usd_per_kw_month == 200.0);
+	assert_true(a->cost.idle_power_frac == 0.25);
+	assert_int_equal(a->cost.line, 11);
+	assert_string_equal(a->pool_choice->name, "cheapest");
+	b = &sc.fleets[1];
+	assert_int_equal(b->n_pools, 1);
+	assert_int_equal(b->n_gpus, 32);
+	assert_int_equal(b->cost.mode, FS_COST_CLOUD);
+	assert_true(b->cost.committed);
+	assert_true(b->cost.usd_per_gpu_hour == 2.25);
+	assert_int_equal(sc.jobs[0].priority, -3);
+	assert_string_equal(sc.jobs[0].gpu->name, "A100-SXM4-80GB");
+	assert_int_equal(sc.streams[0].priority, 7);
+	assert_null(sc.streams[0].gpu);
+	assert_true(sc.serving.interval_s == 1800.0);
+	assert_int_equal(sc.serving.n_services, 2);
+	v = &sc.serving.services[0];
+	assert_string_equal(v->name, "chat");
+	assert_string_equal(v->model->name, "Llama-3-70B");
+	assert_int_equal(v->precision, FS_PREC_FP8);
+	assert_int_equal(v->tp, 4);
+	assert_int_equal(v->engine, FS_ENGINE_VLLM);
+	assert_string_equal(v->gpu->name, "H100-SXM5-80GB");
+	assert_int_equal(v->input_tokens.kind, FS_DIST_LOGNORMAL);
+	assert_true(v->input_tokens.a == 1000.0 && v->input_tokens.b == 0.5);
+	assert_true(v->output_tokens.kind == FS_DIST_FIXED && v->output_tokens.a == 250.0);
+	assert_true(v->ttft_p99_s == 2.0 && v->tpot_p99_s == 0.1);
+	assert_true(v->demand.rps == 20.0 && v->demand.growth_per_month_frac == 0.2);
+	/* weekly [2,2,2,2,2,1,1] has mean 12/7: normalised 7/6 and 7/12 */
+	assert_true(fabs(v->demand.weekly[0] - 7.0 / 6.0) < 1e-15);
+	assert_true(fabs(v->demand.weekly[6] - 7.0 / 12.0) < 1e-15);
+	for (int h = 0; h < 24; h++)
+		assert_true(v->demand.daily[h] == 1.0);
+	assert_int_equal(v->demand.n_steps, 2);
+	assert_true(v->demand.steps[0].at_s == 120.0 * 86400.0 && v->demand.steps[0].factor == 1.5);
+	assert_true(v->demand.steps[1].at_s == 200.0 * 86400.0 && v->demand.steps[1].factor == 2.0);
+	assert_int_equal(v->reserved_gpus, 8);
+	assert_int_equal(v->priority, 10);
+	assert_true(v->preempt_training);
+	assert_int_equal(v->line, 22);
+	w = &sc.serving.services[1];
+	assert_int_equal(w->precision, FS_PREC_BF16);
+	assert_int_equal(w->tp, 0);  /* "auto" */
+	assert_int_equal(w->engine, FS_ENGINE_TRTLLM);
+	assert_null(w->gpu);
+	assert_int_equal(w->reserved_gpus, 0);
+	assert_int_equal(w->priority, 0);
+	assert_false(w->preempt_training);
+	assert_int_equal(w->demand.n_steps, 0);
+	fs_scenario_fini(&sc);
+	/* tp = "auto" spelled out, daily shape normalised: 12 hours at 3, 12 at 1 -> 1.5, 0.5 */
+	load_ok(mixed_variant("demand = { rps = 1.5; }",
+			      "tp = \"auto\"; demand = { rps = 1.5; daily = [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, "
+			      "3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, "
+			      "1.0, 1.0, 1.0]; }"), &sc);
+	assert_int_equal(sc.serving.services[1].tp, 0);
+	assert_true(sc.serving.services[1].demand.daily[0] == 1.5);
+	assert_true(sc.serving.services[1].demand.daily[23] == 0.5);
+	fs_scenario_fini(&sc);
+	/* a pool of 0 nodes is allowed; node_failures without keys takes the defaults */
+	load_ok(mixed_variant("mtbf_hours = 8760.0;", ""), &sc);
+	assert_true(sc.node_failures.enabled);
+	assert_true(sc.node_failures.mtbf_s == FS_NODE_MTBF_HOURS_DEFAULT * 3600.0);
+	fs_scenario_fini(&sc);
+}
+
+static void test_scenario_new_keys_refused(void **state)
+{
+	(void)state;
+	/* fleets */
+	expect_error(mixed_variant("name = \"a\"; pools", "name = \"a\"; nodes = 3; pools"), 6,
+		     "fleets.[0].nodes", "both 'nodes' and 'pools' given");
+	expect_error(mixed_variant("gpu = \"H100\"; nodes = 2; gpus_per_node = 4;",
+				   "gpu = \"A100-SXM4-80GB\"; nodes = 2;"), 7,
+		     "fleets.[0].pools.[1].gpu", "has a pool already (line 6)");
+	expect_error(mixed_variant("nodes = -32;", "nodes = -65;"), 8, "fleets.[0].procurement",
+		     "retires 65 A100-SXM4-80GB nodes at day 300, when 64 are installed");
+	expect_error(mixed_variant("nodes = -32;", "nodes = 0;"), 8,
+		     "fleets.[0].procurement.[0].nodes", "expected a non-zero number of nodes");
+	expect_error(mixed_variant("day = 300.0;", "day = -1.0;"), 8,
+		     "fleets.[0].procurement.[0].day", "found -1");
+	expect_error(mixed_variant("gpu = \"H200\";", "gpu = \"Z9\";"), 10,
+		     "fleets.[0].procurement.[2].gpu", "Z9");
+	expect_error(mixed_variant("nodes = 64;", "nodes = -1;"), 6, "fleets.[0].pools.[0].nodes",
+		     "expected an integer from 0 to 1000000");
+	expect_error(mixed_variant("mode = \"owned\";", "mode = \"leased\";"), 11,
+		     "fleets.[0].cost.mode", "expected \"cloud\" or \"owned\"");
+	expect_error(mixed_variant("pue = 1.3;", "pue = 1.3; term = \"committed\";"), 11,
+		     "fleets.[0].cost.term", "'term' applies to mode = \"cloud\"");
+	expect_error(mixed_variant("term = \"committed\";", "term = \"committed\"; pue = 1.2;"), 14,
+		     "fleets.[1].cost.pue", "'pue' applies to mode = \"owned\"");
+	expect_error(mixed_variant("pue = 1.3;", "pue = 0.9;"), 11, "fleets.[0].cost.pue",
+		     "found 0.9");
+	expect_error(mixed_variant("term = \"committed\";", "term = \"spot\";"), 14,
+		     "fleets.[1].cost.term", "expected \"on-demand\" or \"committed\"");
+	expect_error(mixed_variant("usd_per_gpu_hour = 2.25;", "usd_per_gpu_hour = 0.0;"), 14,
+		     "fleets.[1].cost.usd_per_gpu_hour", "found 0");
+	expect_error(mixed_variant("\"cheapest\"", "\"random\""), 12, "fleets.[0].pool_choice",
+		     "expected one of \"fastest-free\", \"cheapest\", \"as-asked\"");
+	/* jobs and streams */
+	expect_error(mixed_variant("priority = -3;", "priority = 1001;"), 17,
+		     "training.jobs.[0].priority", "expected an integer from -1000 to 1000");
+	expect_error(mixed_variant("priority = 7;", "priority = 2.5;"), 18,
+		     "training.streams.[0].priority", "found 2.5");
+	expect_error(mixed_variant("gpu = \"A100\"; } );", "gpu = \"Q7\"; } );"), 17,
+		     "training.jobs.[0].gpu", "Q7");
+	/* larger than the largest A100 pool (512) of fleet a; fleet b has none, so skipped */
+	expect_error(mixed_variant("gpus = 8; priority", "gpus = 520; priority"), 17,
+		     "training.jobs.[0].gpus",
+		     "needs 520 GPUs but the largest A100-SXM4-80GB pool of fleet 'a' holds at most 512");
+	/* top level */
+	expect_error(mixed_variant("noise = 0.3;", "noise = 3.5;"), 3, "scheduler_estimate_noise",
+		     "found 3.5");
+	expect_error(mixed_variant("mtbf_hours = 8760.0;", "mtbf_hours = 0.0;"), 4,
+		     "node_failures.mtbf_hours", "expected a number > 0");
+	expect_error(mixed_variant("mtbf_hours = 8760.0;", "mtbf_h = 8760.0;"), 4,
+		     "node_failures.mtbf_h", "unknown key 'mtbf_h'");
+	/* services */
+	expect_error(mixed_variant("interval_hours = 0.5;", "interval_hours = 0.0;"), 21,
+		     "serving.interval_hours", "found 0");
+	expect_error(mixed_variant("tp = 4;", "tp = 3;"), 22, "serving.services.[0].tp",
+		     "expected \"auto\" or a power of two from 1 to 8");
+	expect_error(mixed_variant("tp = 4;", "tp = 16;"), 22, "serving.services.[0].tp", "found 16");
+	expect_error(mixed_variant("tp = 4;", "tp = \"max\";"), 22, "serving.services.[0].tp",
+		     "found \"max\"");
+	expect_error(mixed_variant("\"vllm\"", "\"tgi\""), 22, "serving.services.[0].engine",
+		     "expected \"trtllm\" or \"vllm\"");
+	expect_error(mixed_variant("\"fp8\"", "\"fp32\""), 22, "serving.services.[0].precision",
+		     "found \"fp32\"");
+	expect_error(mixed_variant("Llama-3-70B", "Llama-9-1T"), 22, "serving.services.[0].model",
+		     "Llama-9-1T");
+	expect_error(mixed_variant("ttft_p99_s = 2.0;", "ttft_p99_s = 0.0;"), 24,
+		     "serving.services.[0].ttft_p99_s", "expected a number > 0");
+	expect_error(mixed_variant("tpot_p99_s = 0.1;", "tpot_p99_s = -1.0;"), 24,
+		     "serving.services.[0].tpot_p99_s", "found -1");
+	expect_error(mixed_variant("tpot_p99_s = 0.2; demand = { rps = 1.5; }; }",
+				   "tpot_p99_s = 0.2; }"), 28, "serving.services.[1].demand",
+		     "missing required key 'demand'");
+	expect_error(mixed_variant("rps = 20.0;", "rps = 0.0;"), 25,
+		     "serving.services.[0].demand.rps", "expected a number > 0");
+	expect_error(mixed_variant("weekly = [2.0, 2.0,", "weekly = [2.0,"), 25,
+		     "serving.services.[0].demand.weekly", "expected an array of 7 non-negative numbers");
+	expect_error(mixed_variant("[2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0]",
+				   "[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]"), 25,
+		     "serving.services.[0].demand.weekly", "expected a positive sum");
+	expect_error(mixed_variant("factor = 2.0;", "factor = 0.0;"), 26,
+		     "serving.services.[0].demand.steps.[0].factor", "expected a number > 0");
+	expect_error(mixed_variant("reserved_gpus = 8;", "reserved_gpus = 6;"), 27,
+		     "serving.services.[0].reserved_gpus", "expected a multiple of tp = 4");
+	/* fleet a has 2 nodes x 4 H100 at day 0 */
+	expect_error(mixed_variant("reserved_gpus = 8;", "reserved_gpus = 12;"), 27,
+		     "serving.services.[0].reserved_gpus",
+		     "fleet 'a' has 8 H100-SXM5-80GB GPUs at day 0; expected at most 8");
+	expect_error(mixed_variant("demand = { rps = 1.5; }",
+				   "demand = { rps = 1.5; }; reserved_gpus = 8"), 29,
+		     "serving.services.[1].reserved_gpus", "expected a fixed tp");
+	expect_error(mixed_variant("preempt_training = true;", "preempt_training = 1;"), 27,
+		     "serving.services.[0].preempt_training", "expected true or false");
+	expect_error(mixed_variant("name = \"batch\";", "name = \"chat\";"), 28,
+		     "serving.services.[1].name", "also the name of the service at line 22");
+	expect_error(mixed_variant("services = (\n  { name = \"chat\"", "services = ( );\n x = ( { name = \"chat\""),
+		     22, "serving.x", "unknown key 'x'");
+	expect_error(variant("};\n", "};\nserving = { services = ( ); };\n"), 12,
+		     "serving.services", "found an empty list; expected at least one service");
+}
+
+static void test_scenario_lint_warnings(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_warnings w;
+
+	(void)state;
+	load_ok(mixed, &sc);
+	assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
+	/* choice [8, 16, 64] weights [0.5, 0.3, 0.2] on fleet b (32 GPUs): the 64s, 20 % */
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.items[0].key, "training.streams.[0].gpus");
+	assert_int_equal(w.items[0].line, 18);
+	assert_true(fabs(w.items[0].share_frac - 0.2) < 1e-15);
+	assert_non_null(strstr(w.items[0].msg, "20 % of the jobs of stream 's'"));
+	assert_non_null(strstr(w.items[0].msg, "fleet 'b'"));
+	/* the job asks for A100 and fleet b has none */
+	assert_string_equal(w.items[1].key, "training.jobs.[0].gpu");
+	assert_int_equal(w.items[1].line, 17);
+	assert_string_equal(w.file, sc.file);
+	fs_warnings_fini(&w);
+	fs_scenario_fini(&sc);
+
+	/* implausible objectives, lengths and growth */
+	load_ok(mixed_variant("ttft_p99_s = 2.0; tpot_p99_s = 0.1;",
+			      "ttft_p99_s = 1000.0; tpot_p99_s = 0.0005;"), &sc);
+	assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.items[2].key, "serving.services.[0].ttft_p99_s");
+	assert_int_equal(w.items[2].line, 22);
+	assert_string_equal(w.items[3].key, "serving.services.[0].tpot_p99_s");
+	fs_warnings_fini(&w);
+	fs_scenario_fini(&sc);
+	load_ok(mixed_variant("output_tokens = 250.0;", "output_tokens = 2.0;"), &sc);
+	assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.items[2].key, "serving.services.[0].output_tokens");
+	fs_warnings_fini(&w);
+	fs_scenario_fini(&sc);
+	/* (1 + 2)^(365 / 30.4375) = 3^11.99 = 5.2e5 > 1000; with 0.2: 8.9 x 1.5 x 2 = 27, none */
+	load_ok(mixed_variant("growth_per_month = 0.2;", "growth_per_month = 2.0;"), &sc);
+	assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.items[2].key, "serving.services.[0].demand");
+	fs_warnings_fini(&w);
+	fs_scenario_fini(&sc);
+	/* a procurement step after the horizon changes nothing */
+	load_ok(mixed_variant("day = 300.0;", "day = 400.0;"), &sc);
+	assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.items[0].key, "fleets.[0].procurement");
+	assert_int_equal(w.items[0].line, 8);
+	fs_warnings_fini(&w);
+	fs_scenario_fini(&sc);
+}
+
+static void test_scenario_lint_share_above(void **state)
+{
+	struct fs_dist d;
+	double z;
+
+	(void)state;
+	/* fixed: rounds to whole GPUs as the workload does */
+	d = fs_dist_fixed(33.0);
+	assert_true(fs_lint_share_above(&d, 32) == 1.0);
+	d = fs_dist_fixed(32.4);
+	assert_true(fs_lint_share_above(&d, 32) == 0.0);
+	/* uniform 1..100 over 32: P(X >= 32.5) = 67.5 / 99 */
+	memset(&d, 0, sizeof(d));
+	d.kind = FS_DIST_UNIFORM;
+	d.a = d.lo = 1;
+	d.b = d.hi = 100;
+	assert_true(fabs(fs_lint_share_above(&d, 32) - 67.5 / 99.0) < 1e-15);
+	/* exponential mean 10, unclamped: exp(-3.25) */
+	memset(&d, 0, sizeof(d));
+	d.kind = FS_DIST_EXPONENTIAL;
+	d.a = 10;
+	d.lo = 1;
+	d.hi = 1e30;
+	assert_true(fabs(fs_lint_share_above(&d, 32) - exp(-3.25)) < 1e-12);
+	/* lognormal median 16 sigma 1: 1 - Phi(ln(32.5 / 16)) by erfc */
+	d.kind = FS_DIST_LOGNORMAL;
+	d.a = 16;
+	d.b = 1;
+	z = log(32.5 / 16.0);
+	assert_true(fabs(fs_lint_share_above(&d, 32) - 0.5 * erfc(z / sqrt(2.0))) < 1e-12);
+	/* clamped to max 30: no draw above 32 */
+	d.hi = 30;
+	assert_true(fs_lint_share_above(&d, 32) == 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -864,6 +1268,11 @@ int main(void)
 		cmocka_unit_test(test_scenario_load_with_parsed_catalog),
 		cmocka_unit_test(test_scenario_cli_exit_codes),
 		cmocka_unit_test(test_scenario_mutations_never_crash),
+		cmocka_unit_test(test_scenario_new_keys_default),
+		cmocka_unit_test(test_scenario_new_keys_loaded),
+		cmocka_unit_test(test_scenario_new_keys_refused),
+		cmocka_unit_test(test_scenario_lint_warnings),
+		cmocka_unit_test(test_scenario_lint_share_above),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

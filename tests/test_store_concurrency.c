@@ -28,6 +28,9 @@
 #include "fleetsim/store.h"
 #include "testutil.h"
 
+/* An invocation with no command line, for writes that only need a version. */
+#define INV(v) (&(struct fs_invocation){ .version = (v) })
+
 static const char text[] =
 	"name = \"cc\"; seed = 5; horizon_days = 15.0;\n"
 	"fleets = ( { name = \"a\"; gpu = \"A100\"; nodes = 2; },\n"
@@ -122,7 +125,7 @@ static void start_writers(struct fixture *fx, const char *db, int n, pid_t *pids
 				_exit(4);
 			snprintf(version, sizeof(version), "w%d", k);
 			if (fs_store_open(db, FS_STORE_WRITE, &s, &e) ||
-			    fs_store_write_runs(s, &fx->sc, fx->r, 2, version, ids, &e)) {
+			    fs_store_write_runs(s, &fx->sc, fx->r, 2, INV(version), ids, &e)) {
 				fprintf(stderr, "writer %d: %s\n", k, e.msg);
 				_exit(3);
 			}
@@ -291,7 +294,7 @@ static void test_store_busy_past_the_wait(void **state)
 	assert_int_equal(fs_store_open_wait(db, FS_STORE_WRITE, 0.3, &w, &e), FS_OK);
 	/* a new file is made by the first write */
 	assert_int_equal(access(db, F_OK), -1);
-	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, "first", ids, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, INV("first"), ids, &e), FS_OK);
 	assert_int_equal(sqlite3_open(db, &holder), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(holder, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
 	t0 = mono_s();
@@ -302,11 +305,11 @@ static void test_store_busy_past_the_wait(void **state)
 	assert_non_null(strstr(e.msg, "locked by another process"));
 	assert_true(dt >= 0.3 && dt < 5.0);
 	/* the writer opened before the lock was taken waits its bound, then gives up whole */
-	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, "late", ids, &e), FS_ERR_DB);
+	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, INV("late"), ids, &e), FS_ERR_DB);
 	assert_non_null(strstr(e.msg, "busy"));
 	assert_int_equal(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	/* once the lock is released the same handle writes */
-	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, "late", ids, &e), FS_OK);
+	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, INV("late"), ids, &e), FS_OK);
 	fs_store_close(w);
 	sqlite3_close(holder);
 	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 4);

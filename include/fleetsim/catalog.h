@@ -54,9 +54,13 @@ struct fs_gpu {
 	double hbm_eff_frac;        /* measured streaming bandwidth / spec */
 	double train_mfu_frac;      /* first-order model: typical BF16 training MFU */
 	double mtbf_h;              /* mean time between failures interrupting a job, per GPU */
-	double cloud_usd_per_gpu_hour;  /* reference rental price */
+	double cloud_usd_per_gpu_hour;  /* reference rental price, on-demand */
+	double cloud_committed_usd_per_gpu_hour; /* 3-year committed rental; 0 = unknown (cost.h derives it) */
+	double price_year;              /* date of the rental prices as a decimal year (2025.2 = March 2025); 0 = undated */
 	double capex_usd_per_gpu;       /* server price per GPU slot */
+	double capex_year;              /* date of the purchase price, decimal year; 0 = undated */
 	double server_kw_per_gpu;       /* node nameplate power / GPUs */
+	double idle_power_frac;         /* idle power / nameplate power of a slot; 0 = unknown (cost.h default) */
 	char source[FS_SOURCE_MAX];
 };
 

@@ -74,6 +74,9 @@ struct fs_replica_workload {
 	long n_requests;         /* requests to simulate (>= 1) */
 	struct fs_dist input_tokens, output_tokens; /* drawn per request, rounded, >= 1 */
 	uint64_t seed;
+	/* Objectives a request is counted against (fs_replica_stats.n_within_slo);
+	 * 0 = none counted. */
+	double count_ttft_s, count_tpot_s;
 };
 
 /* Results of one run; latencies in seconds over all requests. */
@@ -89,6 +92,11 @@ struct fs_replica_stats {
 	double mean_batch_seqs;       /* sequences per iteration, mean */
 	double busy_frac;             /* share of the makespan spent in iterations */
 	long max_running;             /* most sequences running at once */
+	/* Requests whose own TTFT <= count_ttft_s and TPOT <= count_tpot_s (a
+	 * request with one output token has no TPOT), and their output tokens;
+	 * 0 when the workload sets no objectives. */
+	long n_within_slo;
+	double output_tokens_within_slo;
 };
 
 struct fs_replica_ws; /* workspace: request arrays, heaps, event queue, generators */

@@ -20,8 +20,34 @@
  * has finished, so time-to-solution is never censored. Utilization is
  * reported per series interval as time-averaged busy GPUs.
  *
- * Invariant (tested): the GPU-hours of the jobs equal the integral of the
- * busy-GPU series.
+ * A fleet option is one or more pools (one GPU type each; an option without
+ * a pool list is one pool of its gpu and nodes). A job runs within one pool,
+ * the one the option's pool choice picks (sched.h); its times come from the
+ * training model per (shape, pool). A job that asks for a GPU type the fleet
+ * lacks, or fits no pool, is infeasible. Procurement steps add nodes (free
+ * at once) or retire them (idle nodes first, oldest first; then down nodes;
+ * then busy nodes drain and retire when their last job ends). With
+ * `node_failures`, every installed node fails as a Poisson process (mean
+ * mtbf_s, draws from fs_seed_mix(seed, "node-failures")) and is down
+ * repair_s; the jobs on it stop (the work since their last checkpoint is
+ * lost, counted in gpu_hours_lost; restarts++) and wait again at the head of
+ * the queue. Once every job has ended and the horizon has passed, the node
+ * failures still pending are dropped. A one-pool fleet without procurement
+ * or node failures under "fifo" gives the same events as before pools.
+ *
+ * Services (scenario key `serving`) are re-planned every serving interval
+ * from t = 0 to the horizon on one pool each (their `gpu` type's, else the
+ * first pool whose GPU can serve them): reserved services hold their
+ * replicas, shared ones take free GPUs and, with preempt_training, stop
+ * running jobs of lower priority (stop and resume as after a node failure,
+ * counted as preemptions); a node failure takes the replicas on it until the
+ * next interval (docs/MODELS.md, "Fleet run"). Every series interval is
+ * priced per pool with the option's cost spec (cost.h). A scenario without
+ * services adds no event and no draw.
+ *
+ * Invariants (tested): the GPU-hours of the jobs equal the integral of the
+ * busy-GPU series; installed = down + busy + serving + idle per interval; no
+ * job starts before its submission.
  */
 #ifndef FLEETSIM_RUN_H
 #define FLEETSIM_RUN_H
@@ -63,24 +89,56 @@ struct fs_job_result {
 	const struct fs_llm *model;
 	const struct fs_train_opts *opts; /* sequence length and precision */
 	int gpus;
+	int priority;               /* from its job or stream */
+	int pool;                   /* the pool (GPU type) it ran on; -1 before it starts */
 	double tokens;
 	double submit_s;            /* on the engine's nanosecond grid */
-	double start_s;
+	double start_s;             /* first start */
 	double end_s;
 	double wait_s;              /* start - submit */
 	double tts_s;               /* time to solution: end - submit */
-	double gpu_hours;           /* gpus * (end - start) / 3600 */
-	double run_s;               /* expected run time on this fleet's GPUs (goodput included) */
+	double gpu_hours;           /* GPU-hours held while running, restarts included */
+	double gpu_hours_lost;      /* of those, work redone after failures and preemptions */
+	double run_s;               /* expected run time on its pool's GPUs (goodput included) */
 	enum fs_job_status status;
-	int restarts;               /* failures that interrupted the job */
+	int restarts;               /* failures (job or node) that interrupted the job */
+	int preemptions;            /* times a service took its GPUs back */
 };
 
+/* One series interval of a run (all pools together). GPU counts are
+ * time-averaged over the interval; installed = up + down, and
+ * up = busy_train + busy_serve + idle (tested in SQL). */
 struct fs_series_point {
 	double t_s;                 /* interval start */
-	int gpus_total;
-	double gpus_busy;           /* time-averaged over the interval */
+	int gpus_total;             /* installed at the interval's end */
+	double gpus_installed;      /* time-averaged */
+	double gpus_down;           /* installed but failed, awaiting repair */
+	double gpus_busy;           /* training */
+	double gpus_serving;        /* held by service replicas (reserved or granted) */
+	double gpus_idle;
+	double gpus_frag;           /* free but on partly used nodes: no room for a whole-node job */
 	int jobs_running;           /* at the interval's end */
 	int jobs_queued;            /* at the interval's end */
+	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
+	double cost_usd;            /* cost of the interval, all parts */
+	struct fs_cost_parts cost;  /* its parts */
+	double idle_cost_usd;       /* of it, what the idle GPUs account for (fs_cost_idle_usd;
+				     * down GPUs are not idle) */
+};
+
+/* One service in one serving interval. */
+struct fs_service_point {
+	uint32_t service;           /* index into sc->serving.services */
+	double t_s;                 /* interval start */
+	double demand_rps;          /* mean over the interval */
+	int pool;                   /* where its replicas ran (-1: none granted) */
+	int tp;                     /* GPUs per replica */
+	int replicas_wanted;
+	int replicas_granted;
+	double capacity_rps;        /* granted replicas x capacity per replica at the objectives */
+	double attainment_frac;     /* requests served within both objectives / demand */
+	double served_rps;          /* requests/s served within the objectives */
+	double output_tokens;       /* generated within the objectives over the interval */
 };
 
 struct fs_run_summary {
@@ -90,10 +148,21 @@ struct fs_run_summary {
 	uint64_t n_failures;        /* job interruptions drawn */
 	double mean_wait_s, p90_wait_s;
 	double mean_tts_s, p90_tts_s;
-	double mean_util_frac;      /* busy GPU-time / fleet GPU-time over [0, horizon] */
+	double mean_util_frac;      /* busy GPU-time (training + serving) / installed GPU-time over [0, horizon] */
 	double makespan_s;          /* last job end (>= 0) */
 	double gpu_hours;           /* all jobs */
-	double fleet_cost_usd;      /* fleet GPUs * horizon * cloud price per GPU-hour */
+	double gpu_hours_lost;      /* all jobs: work redone after failures and preemptions */
+	uint64_t n_preemptions;
+	uint64_t n_node_failures;
+	double fleet_cost_usd;      /* the sum of the series' costs over [0, horizon] */
+	struct fs_cost_parts cost;  /* its parts */
+	double serve_attainment_frac; /* demand served within objectives / demand, all services */
+	double serve_output_tokens; /* generated within the objectives, all services, in horizon */
+	/* Units of cost for reviews (docs/MODELS.md, "Cost"), NAN where undefined: */
+	double idle_cost_usd;       /* idle GPUs' share of fleet_cost_usd (fs_cost_idle_usd) */
+	double usd_per_training_job; /* fleet cost x training's share of the used GPU-hours
+				      * (training + serving) / jobs finished in the horizon */
+	double usd_per_mtok_served; /* fleet cost x serving's share / output tokens x 1e6 */
 	uint64_t events;            /* events processed */
 };
 
@@ -105,7 +174,11 @@ struct fs_run_result {
 	size_t n_jobs;
 	struct fs_series_point *series;
 	size_t n_series;
+	struct fs_service_point *svc;   /* services x serving intervals, time-major */
+	size_t n_svc;
+	double usd_per_gpu_hour[FS_MAX_POOLS]; /* the prices used, per pool (cloud) */
 	struct fs_run_summary sum;
+	char svc_warning[256];          /* services no pool of this fleet can serve ("": none) */
 	double wall_s;              /* host seconds spent simulating */
 };
 
@@ -123,6 +196,19 @@ struct fs_run_result {
 enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e);
+
+/*
+ * Same, with the services' plans taken from and added to smemo (service.h;
+ * NULL: the run plans in a memo of its own). Plans are keyed by service and
+ * GPU type, so one memo serves every fleet option and seed of one loaded
+ * scenario: a command planning each (service, GPU type) once. The memo must
+ * not outlive sc.
+ */
+struct fs_service_memo;
+enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const struct fs_workload *w,
+					  size_t fleet_idx, uint64_t seed,
+					  struct fs_service_memo *smemo, struct fs_run_result *out,
+					  struct fs_error *e);
 
 /* Same, generating the workload for seed first (one fleet option only). */
 enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,

@@ -19,17 +19,47 @@
 #include <stdint.h>
 
 #include "fleetsim/catalog.h"
+#include "fleetsim/cost.h"
+#include "fleetsim/demand.h"
 #include "fleetsim/dist.h"
 #include "fleetsim/error.h"
+#include "fleetsim/serve.h"
 
 #define FS_MAX_MIX 16
+#define FS_MAX_POOLS 8
+
+/* The nodes of one GPU type in a fleet option. */
+struct fs_pool_spec {
+	const struct fs_gpu *gpu;   /* points into the scenario's catalog */
+	int nodes;                  /* installed at t = 0 (0 when procurement adds them later) */
+	int gpus_per_node;
+	int max_nodes;              /* the most installed at any time (t = 0 plus procurement) */
+	int line;
+};
+
+/* A procurement step: nodes of a pool added (delta_nodes > 0) or retired (< 0). */
+struct fs_procure_spec {
+	double at_s;
+	int pool;                   /* index into the fleet option's pools */
+	int delta_nodes;
+	int line;
+};
+
+struct fs_pool_choice;          /* a row of the pool-choice table (sched.h) */
 
 struct fs_fleet_opt {
 	char name[FS_NAME_MAX];
-	const struct fs_gpu *gpu;   /* points into the scenario's catalog */
+	/* pools[0], kept for callers that know one GPU type: */
+	const struct fs_gpu *gpu;
 	int nodes;
 	int gpus_per_node;
-	int n_gpus;                 /* nodes * gpus_per_node */
+	int n_gpus;                 /* all pools' GPUs installed at t = 0 */
+	int n_pools;                /* 1 .. FS_MAX_POOLS; one per GPU type */
+	struct fs_pool_spec pools[FS_MAX_POOLS];
+	struct fs_procure_spec *procure; /* sorted by at_s (ties in declaration order) */
+	size_t n_procure;
+	struct fs_cost_spec cost;   /* key `cost`; default cloud on-demand at catalog prices */
+	const struct fs_pool_choice *pool_choice; /* key `pool_choice`; never NULL once loaded */
 	int line;
 };
 
@@ -45,6 +75,8 @@ struct fs_job_spec {
 	const struct fs_llm *model;
 	double tokens;
 	int gpus;
+	int priority;               /* higher runs first under "priority"; default 0 */
+	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
 	struct fs_train_opts opts;
 	int line;
 };
@@ -63,8 +95,42 @@ struct fs_stream_spec {
 	struct fs_model_mix models[FS_MAX_MIX];
 	struct fs_dist tokens;
 	struct fs_dist gpus;        /* drawn values are rounded to whole GPUs */
+	int priority;               /* of every job it draws; default 0 */
+	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
 	struct fs_train_opts opts;
 	int line;
+};
+
+/* An inference service with growing demand, served by replicas of tp GPUs. */
+struct fs_service_spec {
+	char name[64];
+	const struct fs_llm *model;
+	enum fs_precision precision;  /* default bf16 */
+	int tp;                       /* GPUs per replica (one node); 0 = "auto" */
+	enum fs_serve_engine engine;  /* default trtllm */
+	const struct fs_gpu *gpu;     /* GPU type to serve on; NULL = the fleet's pool choice */
+	struct fs_dist input_tokens;  /* prompt tokens per request */
+	struct fs_dist output_tokens; /* generated tokens per request */
+	double ttft_p99_s;            /* objective: p99 time to first token */
+	double tpot_p99_s;            /* objective: p99 time per output token */
+	struct fs_demand_spec demand;
+	int reserved_gpus;            /* > 0: held for the service all the time; 0: shared pool */
+	int priority;                 /* against training priorities in the shared pool */
+	bool preempt_training;        /* may stop lower-priority training (resumes from checkpoint) */
+	int line;
+};
+
+struct fs_serving_opts {
+	double interval_s;            /* key `interval_hours`; default 1 h */
+	struct fs_service_spec *services;
+	size_t n_services;
+};
+
+/* Hardware failures that take a node out for repair (besides job interruptions). */
+struct fs_node_failure_opts {
+	bool enabled;                 /* the section `node_failures` is present */
+	double mtbf_s;                /* per node */
+	double repair_s;
 };
 
 /* Which training-time model the fleet uses for a job's run time. */
@@ -93,7 +159,11 @@ struct fs_scenario {
 	double series_interval_s;
 	enum fs_train_model_kind train_model;
 	const struct fs_sched_policy *scheduler; /* key `scheduler`; never NULL once loaded */
+	double estimate_noise_frac;   /* key `scheduler_estimate_noise`: sd of the log of a
+				       * user's run-time estimate / the true one; 0 = exact */
 	struct fs_failure_opts failures;
+	struct fs_node_failure_opts node_failures;
+	struct fs_serving_opts serving;
 	struct fs_catalog catalog;  /* built-ins merged with the scenario's additions */
 	struct fs_fleet_opt *fleets;
 	size_t n_fleets;
@@ -114,6 +184,18 @@ struct fs_scenario {
 
 /* The largest scenario file the loader reads (1 MiB); a larger one is refused. */
 #define FS_SCENARIO_MAX_BYTES (1u << 20)
+
+/*
+ * Node failures (key `node_failures`) when the section leaves a value out
+ * (docs/SCENARIO.md): Llama 3 saw 419 unexpected interruptions in 54 days on
+ * 2,048 nodes of 8 H100, 78 % of them hardware: 2048 x 54 x 24 h /
+ * (0.78 x 419) = 8,121 h per node. The repair time is assumed.
+ */
+#define FS_NODE_MTBF_HOURS_DEFAULT 8121.0
+#define FS_NODE_REPAIR_HOURS_DEFAULT 24.0
+
+/* The serving interval when `serving.interval_hours` is left out. */
+#define FS_SERVING_INTERVAL_HOURS_DEFAULT 1.0
 
 #define FS_SECONDS_PER_DAY 86400.0
 #define FS_SECONDS_PER_MONTH (30.4375 * 86400.0)
@@ -150,5 +232,12 @@ enum fs_status fs_scenario_load_text_with(const char *text, const char *name,
 					  struct fs_scenario *sc, struct fs_error *e);
 
 void fs_scenario_fini(struct fs_scenario *sc);
+
+/*
+ * The largest training job fleet option f can ever hold for a job asking for
+ * GPU type gpu (NULL: any type): the largest matching pool's max_nodes x
+ * gpus_per_node; 0 when no pool is of that type.
+ */
+int fs_fleet_opt_max_job_gpus(const struct fs_fleet_opt *f, const struct fs_gpu *gpu);
 
 #endif

@@ -7,23 +7,35 @@
  * policy names. A new policy is one new file (sim/sched_<name>.c) with its
  * row, plus one line in the registry.
  *
- * The run owns the jobs and the fleet; a policy owns only its own state (its
- * view of the waiting queue). The run calls:
- *   init      once, before any job arrives (state sized for n_jobs; the
- *             policy must not allocate afterwards);
- *   on_submit when job j arrives (its expected run time is already known);
- *   on_free   when job j ends and its GPUs are back in the fleet;
- *   pick      after every event, repeatedly, until it returns FS_SCHED_NONE:
- *             each job returned is started at once by the run, so it must
- *             have been submitted, not yet picked, and fit
- *             (fs_sched_gpus_needed(j) <= GPUs free);
- *   fini      once at the end, also after a failed init or none (state NULL).
+ * The run owns the jobs and the pools (one struct fs_fleet per GPU type); a
+ * policy owns only its own state (its view of the waiting queue). The run
+ * calls:
+ *   init       once, before any job arrives (state sized for n_jobs; the
+ *              policy must not allocate afterwards);
+ *   on_submit  when job j arrives (its expected run times are already known);
+ *   on_free    when job j ends and its GPUs are back in its pool;
+ *   on_requeue when running job j was stopped (a node under it failed, or a
+ *              service took its GPUs back): its GPUs are back and it waits
+ *              again, at the head of its class (it waited its turn before);
+ *   pick       after every event that frees or adds GPUs or jobs, repeatedly,
+ *              until it returns FS_SCHED_NONE: each job returned is started
+ *              at once by the run on *pool, so it must be waiting and fit
+ *              there (fs_sched_gpus_needed(j) <= GPUs free in the pool);
+ *   fini       once at the end, also after a failed init or none (state NULL).
  * A job the fleet cannot run (FS_JOB_INFEASIBLE) needs no GPUs; a policy
  * picks it like any other and the run rejects it at that moment.
  *
+ * Which pool a job goes to is the fleet option's pool choice (a row of the
+ * table in sim/pool_choice.c: "fastest-free", "cheapest", "as-asked"), which
+ * policies reach through fs_sched_pool_for. A pool is eligible for a job
+ * when the job's asked GPU type (if any) is the pool's and its model fits
+ * there: fs_sched_est_left_s is then finite.
+ *
  * Policies see everything through struct fs_sched_view: every job's size,
- * submit time and expected run time, the free GPUs per node, and the clock.
- * They must be deterministic (no addresses, no hash iteration order).
+ * priority, submit time and the user's estimate of its remaining run time
+ * per pool (the model's time times a per-job noise factor, scenario key
+ * `scheduler_estimate_noise`), the free GPUs per node of each pool, and the
+ * clock. They must be deterministic (no addresses, no hash iteration order).
  */
 #ifndef FLEETSIM_SCHED_H
 #define FLEETSIM_SCHED_H
@@ -40,8 +52,15 @@
 struct fs_sched_view {
 	const struct fs_job_result *jobs; /* all jobs, in workload order (index = job id) */
 	size_t n_jobs;
-	const struct fs_fleet *fleet;     /* free GPUs, per node and in all */
+	const struct fs_fleet *pools;     /* [n_pools]: free GPUs, per node and in all */
+	int n_pools;
+	const struct fs_pool_choice *choice; /* never NULL */
+	const double *usd_per_gpu_hour;   /* [n_pools]: price per GPU-hour ("cheapest") */
 	double now_s;
+	/* The user's estimate of the wall seconds job still needs on pool, from
+	 * now if it started now; INFINITY when the pool is not eligible. */
+	double (*est_left_s)(const void *ctx, uint32_t job, int pool);
+	const void *ctx;                  /* the run's, for est_left_s */
 };
 
 struct fs_sched_policy {
@@ -50,8 +69,17 @@ struct fs_sched_policy {
 	enum fs_status (*init)(void **state, size_t n_jobs, struct fs_error *e);
 	void (*on_submit)(void *state, const struct fs_sched_view *v, uint32_t job);
 	void (*on_free)(void *state, const struct fs_sched_view *v, uint32_t job);
-	uint32_t (*pick)(void *state, const struct fs_sched_view *v);
+	void (*on_requeue)(void *state, const struct fs_sched_view *v, uint32_t job);
+	uint32_t (*pick)(void *state, const struct fs_sched_view *v, int *pool);
 	void (*fini)(void *state);
+};
+
+/* A row of the pool-choice table: which eligible pool a job starts on now. */
+struct fs_pool_choice {
+	const char *name;                 /* the fleet option's `pool_choice` value */
+	const char *summary;
+	/* An eligible pool with at least the job's GPUs free now, or -1. */
+	int (*choose)(const struct fs_sched_view *v, uint32_t job);
 };
 
 /* GPUs job j needs to start: its size, or 0 when it will be rejected. */
@@ -72,5 +100,26 @@ char *fs_sched_names(char *buf, size_t n);
 
 /* The default policy (the registry's first row, "fifo"). */
 const struct fs_sched_policy *fs_sched_default(void);
+
+static inline double fs_sched_est_left_s(const struct fs_sched_view *v, uint32_t job, int pool)
+{
+	return v->est_left_s(v->ctx, job, pool);
+}
+
+/*
+ * The pool job starts on now under the view's pool choice: an eligible pool
+ * with enough free GPUs, or -1 when none has them. An infeasible job (it
+ * needs no GPUs) goes to pool 0.
+ */
+int fs_sched_pool_for(const struct fs_sched_view *v, uint32_t job);
+
+/* The pool choice named name ("fastest-free", "cheapest", "as-asked"), or NULL. */
+const struct fs_pool_choice *fs_pool_choice_find(const char *name);
+
+/* The default pool choice, "fastest-free". */
+const struct fs_pool_choice *fs_pool_choice_default(void);
+
+/* Writes the known pool-choice names as "\"a\", \"b\"" into buf (size n >= 1); returns buf. */
+char *fs_pool_choice_names(char *buf, size_t n);
 
 #endif

@@ -21,7 +21,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 2
+#define FS_STORE_SCHEMA_VERSION 3
 
 struct fs_store; /* opaque */
 
@@ -58,15 +58,45 @@ enum fs_status fs_store_open(const char *path, enum fs_store_mode mode, struct f
 void fs_store_close(struct fs_store *s);
 
 /*
- * Writes the scenario (once per distinct text, keyed by SHA-256) and the n
- * runs with their jobs and series, all in one transaction. run_ids[i]
- * receives the id of runs[i]. Waits for other writers (the open's wait_s
- * per lock). FS_OK, or FS_ERR_DB (the lock held past the wait, or SQLite
- * failed) or FS_ERR_NOMEM with nothing written.
+ * The command that produced a batch of runs: one `invocations` row per
+ * fs_store_write_runs call, shared by its runs, so a rerun of the same
+ * scenario and seed is told apart (view latest_runs). All pointers are
+ * borrowed for the call.
+ */
+struct fs_invocation {
+	const char *prog;           /* a first word before argv ("fleetsim"); NULL = none */
+	int argc;
+	char *const *argv;          /* the command line, joined with POSIX shell quoting */
+	const char *version;        /* fleetsim version (also runs.version) */
+	const char *host;           /* optional host name; NULL = not recorded */
+	int64_t started_unix_s;     /* when the command started (UTC); 0 = at the write */
+};
+
+/* An invocation "prog argv..." started now, without host name. */
+void fs_invocation_init(struct fs_invocation *inv, const char *prog, int argc,
+			char *const *argv, const char *version);
+
+/*
+ * Joins argv into out (size n, NUL-terminated) so that a POSIX shell splits
+ * it back into the same words: a word of only [A-Za-z0-9_@%+=:,./-] stays as
+ * it is, any other (or an empty one) is single-quoted with ' as '\''.
+ * Returns the length the whole line needs (like snprintf); out is cut
+ * short when that is >= n.
+ */
+size_t fs_invocation_join(int argc, char *const *argv, char *out, size_t n);
+
+/*
+ * Writes the invocation inv, the scenario (once per distinct text, keyed by
+ * SHA-256) and the n runs with their jobs, series, services' series and
+ * prices, all in one transaction. run_ids[i] receives the id of runs[i].
+ * Waits for other writers (the open's wait_s per lock). FS_OK, or
+ * FS_ERR_DB (the lock held past the wait, or SQLite failed) or
+ * FS_ERR_NOMEM with nothing written.
  */
 enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario *sc,
 				   const struct fs_run_result *runs, size_t n,
-				   const char *version, int64_t *run_ids, struct fs_error *e);
+				   const struct fs_invocation *inv, int64_t *run_ids,
+				   struct fs_error *e);
 
 struct fs_run_row {
 	int64_t id;
@@ -81,7 +111,10 @@ struct fs_run_row {
 	double wall_s;
 	char version[16];
 	double horizon_s;
-	struct fs_run_summary sum;  /* a NULL mean or p90 (no job ran) reads as NaN */
+	int64_t invocation_id;
+	/* a NULL mean or p90 (no job ran), serve attainment (no services) or
+	 * GPU-hours lost (a run of schema 2) reads as NaN */
+	struct fs_run_summary sum;
 };
 
 typedef int (*fs_store_run_fn)(void *ctx, const struct fs_run_row *row);
@@ -114,6 +147,21 @@ struct fs_kind_row {
 	double mean_wait_s, mean_tts_s, gpu_hours;  /* over the jobs that ran; NaN when none did */
 };
 typedef int (*fs_store_kind_fn)(void *ctx, const struct fs_kind_row *row);
+
+struct fs_service_month_row {
+	char service[64];
+	int month;             /* 0-based 30.4375-day month since t = 0 */
+	double demand_rps;     /* mean */
+	double attainment_frac; /* served within objectives / demand; NaN without demand */
+	double replicas_wanted, replicas_granted; /* means */
+	double output_tokens;  /* served within the objectives */
+};
+typedef int (*fs_store_service_month_fn)(void *ctx, const struct fs_service_month_row *row);
+
+/* A run's services month by month (view service_months), by service then month. */
+enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
+				       fs_store_service_month_fn fn, void *ctx,
+				       struct fs_error *e);
 
 /* Per-kind (explicit jobs, each stream) job statistics of a run. */
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,

@@ -31,6 +31,11 @@ struct fs_arrival {
 	const struct fs_llm *model;       /* points into the scenario's catalog */
 	const struct fs_train_opts *opts; /* points into the scenario's job or stream */
 	int gpus;                         /* 1 .. the largest fleet (the loader checks it) */
+	int priority;                     /* its job's or stream's (higher first under "priority") */
+	const struct fs_gpu *gpu;         /* the GPU type asked for; NULL = any */
+	double est_factor;                /* the user's run-time estimate / the model's: 1, or
+					   * exp(N(0, scheduler_estimate_noise)) drawn per job in
+					   * workload order from fs_seed_mix(seed, "estimates") */
 	uint32_t source;                  /* see the header comment */
 	uint32_t seq;                     /* 0 for explicit jobs, 1.. within a stream */
 };
