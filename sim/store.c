@@ -448,7 +448,7 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 	return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
-static int migrate_v3_v4(sqlite3 *db); /* analyses (at the end of this file) */
+static int migrate_v3_v4(sqlite3 *db, int v); /* analyses (at the end of this file) */
 
 /* Brings a database of version v (0: new, empty) to FS_STORE_SCHEMA_VERSION; in a transaction. */
 static int upgrade(sqlite3 *db, int v)
@@ -468,7 +468,7 @@ static int upgrade(sqlite3 *db, int v)
 	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, schema_views_v3);
 	if (rc == SQLITE_OK && v < 4)
-		rc = migrate_v3_v4(db);
+		rc = migrate_v3_v4(db, v);
 	return rc;
 }
 
@@ -1670,9 +1670,21 @@ static const char schema_v4[] =
 	"  WHERE ar.scale = 1.0"
 	"  GROUP BY ar.analysis_id, r.fleet ORDER BY ar.analysis_id, MIN(r.id);";
 
-static int migrate_v3_v4(sqlite3 *db)
+/*
+ * From version 3 the views of version 3 are made again as well: a database
+ * written before cost_by_month and service_months existed gains them.
+ */
+static int migrate_v3_v4(sqlite3 *db, int v)
 {
-	return exec(db, schema_v4);
+	int rc = SQLITE_OK;
+
+	if (v == 3)
+		rc = exec(db, "DROP VIEW IF EXISTS run_summary; DROP VIEW IF EXISTS latest_runs;"
+			      "DROP VIEW IF EXISTS jobs; DROP VIEW IF EXISTS service_days;"
+			      "DROP VIEW IF EXISTS cost_by_month; DROP VIEW IF EXISTS service_months;");
+	if (rc == SQLITE_OK && v == 3)
+		rc = exec(db, schema_views_v3);
+	return rc == SQLITE_OK ? exec(db, schema_v4) : rc;
 }
 
 static int bind_step(sqlite3_stmt *st)
