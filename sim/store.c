@@ -1637,7 +1637,7 @@ static const char schema_v4[] =
 	"  gpu_group INTEGER NOT NULL,"
 	"  longest_in_budget INTEGER NOT NULL,"
 	"  longest_in_gpus INTEGER NOT NULL,"
-	"  PRIMARY KEY(analysis_id, fleet)) WITHOUT ROWID;"
+	"  PRIMARY KEY(analysis_id, fleet));"    /* rowid order is the scenario's fleet order */
 	"CREATE TABLE criteria_monthly("
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	"  criterion TEXT NOT NULL,"
