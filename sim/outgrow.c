@@ -751,21 +751,28 @@ static const char *unit_of(enum fs_criterion_kind k)
 	return "";
 }
 
-/* The mean of criterion c in month m over fleet f's replications that measured it. */
-static double mean_value(const struct fs_outgrow_result *r, size_t f, int c, int m)
+/* The mean value of criterion c at the first failing month of fleet f's
+ * replications that failed on c first; NaN when none did. */
+static double mean_failing_value(const struct fs_outgrow_result *r, size_t f, int c)
 {
 	int R = r->params.replications, n = 0;
 	double sum = 0;
 
 	for (int i = 0; i < R; i++) {
 		const struct fs_criteria_eval *ev = &r->reps[f * (size_t)R + (size_t)i].ev;
-		double v = ev->value[(size_t)c * (size_t)ev->n_months + (size_t)m];
-		if (!isnan(v)) {
-			sum += v;
-			n++;
-		}
+		if (ev->first_fail_criterion != c)
+			continue;
+		sum += ev->value[(size_t)c * (size_t)ev->n_months + (size_t)ev->first_fail_month];
+		n++;
 	}
 	return n ? sum / n : NAN;
+}
+
+/* true when every replication of fl failed by month M even at the smallest scale. */
+static bool fails_at_any_scale(const struct fs_outgrow_fleet *fl)
+{
+	return fl->scale.n && fl->n_scale_bound == (int)fl->scale.n &&
+	       fl->scale.max <= FS_OUTGROW_SCALE_MIN;
 }
 
 static void fleet_words(const struct fs_outgrow_result *r, size_t f, char *buf, size_t n)
@@ -781,8 +788,8 @@ static void scale_words(const struct fs_outgrow_fleet *fl, char *buf, size_t n)
 	if (fl->n_scale_bound == (int)fl->scale.n && fl->scale.n && fl->scale.min == fl->scale.max)
 		snprintf(buf, n, "%s %.3gx", fl->scale.mean > 1 ? "beyond" : "below", fl->scale.mean);
 	else
-		snprintf(buf, n, "%.2fx (95 %% CI %.2f-%.2f%s)", fl->scale.mean, fl->scale.lo,
-			 fl->scale.hi, fl->n_scale_bound ? ", some replications at the search's bound"
+		snprintf(buf, n, "%.2fx (95 %% CI %.2f to %.2f%s)", fl->scale.mean, fl->scale.lo,
+			 fl->scale.hi, fl->n_scale_bound ? "; some replications at the search's bound"
 							 : "");
 }
 
@@ -800,24 +807,28 @@ static void summary_fleet(const struct fs_outgrow_result *r, size_t f, struct te
 		    "replications, at $%.0f per month.\n", who, r->n_months, R, fl->usd_per_month);
 	} else {
 		const struct fs_criterion *c = &sc->criteria[fl->criterion];
-		int m = (int)lround(fl->first_fail_month.min);
-		/* the month the most frequent criterion first failed in the earliest replication */
-		say(t, "- %s first fails in month %.1f on average (range %.0f-%.0f, 95 %% CI "
-		    "%.1f-%.1f; month 0 is the first; %d of %d replications held to the horizon); "
+		say(t, "- %s first fails in month %.1f on average (range %.0f to %.0f, 95 %% CI "
+		    "%.1f to %.1f; month 0 is the first; %d of %d replications held to the horizon); "
 		    "the criterion that breaks first is '%s' (%s %s %g%s) in %d of %d "
 		    "replications: %s is its bottleneck.", who, fl->first_fail_month.mean,
 		    fl->first_fail_month.min, fl->first_fail_month.max, fl->first_fail_month.lo,
 		    fl->first_fail_month.hi, fl->n_held, R, c->name, fs_criterion_kind_name(c->kind),
 		    c->kind == FS_CRIT_ATTAINMENT ? ">=" : "<=", c->limit, unit_of(c->kind),
 		    fl->n_criterion, R, bottleneck(c->kind));
-		if (m >= 0 && m < r->n_months)
-			say(t, " In month %d it measures %.3g%s on average.", m,
-			    mean_value(r, f, fl->criterion, m), unit_of(c->kind));
+		say(t, " In the month it first breaks it measures %.3g%s on average.",
+		    mean_failing_value(r, f, fl->criterion), unit_of(c->kind));
 		say(t, "\n");
 	}
-	say(t, "  Demand can grow to %s of today's before a criterion fails by month %d. Until "
-	    "its first failure it costs $%.0f per month, $%.0f per training run and $%.2f per "
-	    "million tokens.\n", k, M, fl->usd_per_month, fl->usd_per_training_run, fl->usd_per_mtok);
+	if (fails_at_any_scale(fl))
+		say(t, "  It fails by month %d even at %.3gx of today's stream and service demand: "
+		    "the explicit jobs, which do not scale, break a criterion by themselves.", M,
+		    FS_OUTGROW_SCALE_MIN);
+	else
+		say(t, "  Demand can grow to %s of today's before a criterion fails by month %d.", k,
+		    M);
+	say(t, " Until its first failure it costs $%.0f per month, $%.0f per training run and "
+	    "$%.2f per million tokens.\n", fl->usd_per_month, fl->usd_per_training_run,
+	    fl->usd_per_mtok);
 }
 
 size_t fs_outgrow_summary(const struct fs_outgrow_result *r, char *buf, size_t n)
@@ -836,9 +847,14 @@ size_t fs_outgrow_summary(const struct fs_outgrow_result *r, char *buf, size_t n
 			cheapest = f;
 	fc = &r->fleets[cheapest];
 	fleet_words(r, cheapest, who, sizeof(who));
-	say(&t, "- The cheapest option, %s, is enough while demand stays below %.2fx of today's "
-	    "(through month %d) and, under the scenario's growth, until month %.1f.\n", who,
-	    fc->scale.mean, r->params.month, fc->first_fail_month.mean);
+	if (fails_at_any_scale(fc))
+		say(&t, "- The cheapest option, %s, is enough under the scenario's growth until month "
+		    "%.1f, and at no demand through month %d.\n", who, fc->first_fail_month.mean,
+		    r->params.month);
+	else
+		say(&t, "- The cheapest option, %s, is enough while demand stays below %.2fx of "
+		    "today's (through month %d) and, under the scenario's growth, until month "
+		    "%.1f.\n", who, fc->scale.mean, r->params.month, fc->first_fail_month.mean);
 	for (size_t f = 0; f < r->n_fleets; f++) {
 		const struct fs_outgrow_fleet *fl = &r->fleets[f];
 		double extra;
@@ -849,12 +865,17 @@ size_t fs_outgrow_summary(const struct fs_outgrow_result *r, char *buf, size_t n
 		extra = 100.0 * (fl->usd_per_month / fc->usd_per_month - 1);
 		if (holds_longer(fl, fc) && (fl->scale.lo > fc->scale.hi ||
 					     fl->first_fail_month.lo > fc->first_fail_month.hi)) {
-			say(&t, "- %s becomes worth it when demand passes %.2fx of today's or the "
-			    "calendar passes month %.1f: it holds to %.2fx (month %.1f) for %+.0f %% "
-			    "cost per month ($%.0f vs $%.0f), at $%.0f vs $%.0f per training run.\n",
-			    other, fc->scale.mean, fc->first_fail_month.mean, fl->scale.mean,
-			    fl->first_fail_month.mean, extra, fl->usd_per_month, fc->usd_per_month,
-			    fl->usd_per_training_run, fc->usd_per_training_run);
+			say(&t, "- %s becomes worth it ", other);
+			if (!fails_at_any_scale(fc))
+				say(&t, "when demand passes %.2fx of today's or ", fc->scale.mean);
+			say(&t, "when the calendar passes month %.1f: it holds to %.2fx (month %.1f) for "
+			    "%+.0f %% cost per month ($%.0f vs $%.0f), at $%.0f vs $%.0f per training "
+			    "run; %s was the cheaper option's bottleneck.\n",
+			    fc->first_fail_month.mean, fl->scale.mean, fl->first_fail_month.mean, extra,
+			    fl->usd_per_month, fc->usd_per_month, fl->usd_per_training_run,
+			    fc->usd_per_training_run,
+			    fc->criterion >= 0 ? bottleneck(r->sc->criteria[fc->criterion].kind)
+					       : "nothing");
 		} else if (holds_longer(fl, fc)) {
 			say(&t, "- %s holds a little longer (scale %.2fx vs %.2fx, month %.1f vs %.1f) "
 			    "but the confidence intervals overlap: not shown to be worth %+.0f %% "
