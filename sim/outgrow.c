@@ -171,13 +171,12 @@ static enum fs_status search_scale(struct search *s, const struct fs_outgrow_par
 }
 
 /* Costs and work over [0, until_s) of rep's run at scale 1. */
-static void rep_costs(const struct fs_scenario *sc, struct fs_outgrow_rep *rep, int n_months)
+static void rep_costs(const struct fs_scenario *sc, struct fs_outgrow_rep *rep)
 {
 	const struct fs_run_result *r = &rep->run;
 	int m = rep->ev.first_fail_month;
 	double until = m < 0 ? sc->horizon_s : fmin(sc->horizon_s, fmax(1, m) * FS_SECONDS_PER_MONTH);
 
-	(void)n_months;
 	rep->until_s = until;
 	rep->cost_usd = rep->n_training_runs = rep->tokens = 0;
 	for (size_t i = 0; i < r->n_series; i++)
@@ -678,7 +677,7 @@ enum fs_status fs_outgrow_run(const struct fs_scenario *sc, const struct fs_outg
 		return st;
 	}
 	for (size_t i = 0; i < n_reps; i++)
-		rep_costs(sc, &out->reps[i], out->n_months);
+		rep_costs(sc, &out->reps[i]);
 	for (size_t f = 0; f < sc->n_fleets; f++)
 		summarize_fleet(sc, out, f, scratch);
 	free(scratch);
@@ -853,8 +852,11 @@ size_t fs_outgrow_summary(const struct fs_outgrow_result *r, char *buf, size_t n
 		    r->params.month);
 	else
 		say(&t, "- The cheapest option, %s, is enough while demand stays below %.2fx of "
-		    "today's (through month %d) and, under the scenario's growth, until month "
-		    "%.1f.\n", who, fc->scale.mean, r->params.month, fc->first_fail_month.mean);
+		    "today's (through month %d) and, under the scenario's growth, %s %.1f.\n", who,
+		    fc->scale.mean, r->params.month,
+		    fc->n_held == r->params.replications ? "through the horizon: month"
+							  : "until month",
+		    fc->first_fail_month.mean);
 	for (size_t f = 0; f < r->n_fleets; f++) {
 		const struct fs_outgrow_fleet *fl = &r->fleets[f];
 		double extra;
