@@ -1646,7 +1646,10 @@ static const char schema_v4[] =
 	"  value REAL,"                      /* NULL: nothing to measure that month */
 	"  \"limit\" REAL NOT NULL,"
 	"  ok INTEGER NOT NULL,"
-	"  PRIMARY KEY(run_id, criterion, month)) WITHOUT ROWID;"
+	"  PRIMARY KEY(run_id, criterion, month)) WITHOUT ROWID;";
+
+/* The views of version 4 (kept apart: one literal of C99's 4095 characters at most). */
+static const char schema_v4_views[] =
 	"CREATE VIEW outgrow_table AS"
 	"  SELECT a.id AS analysis_id, s.name AS scenario, a.month, a.replications, o.fleet, o.gpu,"
 	"         o.gpus, o.criterion, o.criterion_replications, o.first_fail_month_mean,"
@@ -1668,7 +1671,30 @@ static const char schema_v4[] =
 	"  FROM analysis_runs ar JOIN runs r ON r.id = ar.run_id"
 	"  LEFT JOIN outgrow o ON o.analysis_id = ar.analysis_id AND o.fleet = r.fleet"
 	"  WHERE ar.scale = 1.0"
-	"  GROUP BY ar.analysis_id, r.fleet ORDER BY ar.analysis_id, MIN(r.id);";
+	"  GROUP BY ar.analysis_id, r.fleet ORDER BY ar.analysis_id, MIN(r.id);"
+	/* as the utilization criterion: intervals by their start, weighted by their length */
+	"CREATE VIEW monthly_utilization AS"
+	"  SELECT run_id, fleet, CAST(t_s / 2629800.0 AS INTEGER) AS month,"
+	"         SUM((gpus_busy + gpus_serving) * dt) / NULLIF(SUM(gpus_installed * dt), 0)"
+	"           AS util_frac,"
+	"         SUM(gpus_busy * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS train_frac,"
+	"         SUM(gpus_serving * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS serve_frac,"
+	"         SUM(gpus_installed * dt) / NULLIF(SUM(dt), 0) AS gpus_installed"
+	"  FROM (SELECT s.run_id, r.fleet, s.t_s, s.gpus_busy, s.gpus_serving,"
+	"               COALESCE(s.gpus_installed, s.gpus_total) AS gpus_installed,"
+	"               MIN(LEAD(s.t_s, 1, r.horizon_s) OVER (PARTITION BY s.run_id ORDER BY s.t_s),"
+	"                   r.horizon_s) - s.t_s AS dt"
+	"        FROM series s JOIN runs r ON r.id = s.run_id)"
+	"  WHERE dt > 0 GROUP BY run_id, month;"
+	/* the criteria of an analysis month by month, over its replications */
+	"CREATE VIEW outgrow_monthly AS"
+	"  SELECT ar.analysis_id, r.fleet, c.criterion, c.kind, c.month, c.\"limit\","
+	"         AVG(c.value) AS value_mean, MIN(c.value) AS value_min, MAX(c.value) AS value_max,"
+	"         COUNT(c.value) AS n_measured, SUM(c.ok) AS n_ok, COUNT(*) AS replications"
+	"  FROM criteria_monthly c JOIN analysis_runs ar ON ar.run_id = c.run_id"
+	"  JOIN runs r ON r.id = c.run_id"
+	"  GROUP BY ar.analysis_id, r.fleet, c.criterion, c.month"
+	"  ORDER BY ar.analysis_id, MIN(r.id), c.criterion, c.month;";
 
 /*
  * From version 3 the views of version 3 are made again as well: a database
@@ -1684,7 +1710,9 @@ static int migrate_v3_v4(sqlite3 *db, int v)
 			      "DROP VIEW IF EXISTS cost_by_month; DROP VIEW IF EXISTS service_months;");
 	if (rc == SQLITE_OK && v == 3)
 		rc = exec(db, schema_views_v3);
-	return rc == SQLITE_OK ? exec(db, schema_v4) : rc;
+	if (rc == SQLITE_OK)
+		rc = exec(db, schema_v4);
+	return rc == SQLITE_OK ? exec(db, schema_v4_views) : rc;
 }
 
 static int bind_step(sqlite3_stmt *st)
