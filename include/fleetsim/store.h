@@ -18,10 +18,11 @@
 #include <stdint.h>
 
 #include "fleetsim/error.h"
+#include "fleetsim/outgrow.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 3
+#define FS_STORE_SCHEMA_VERSION 4
 
 struct fs_store; /* opaque */
 
@@ -166,5 +167,55 @@ enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
 /* Per-kind (explicit jobs, each stream) job statistics of a run. */
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
 				  void *ctx, struct fs_error *e);
+
+/*
+ * Writes an outgrow analysis in one transaction: its invocation, the
+ * scenario, every replication's run at scale 1 (in replication order, the
+ * fleets of a replication together), the analyses row with the decision
+ * summary (borrowed text), analysis_runs (one per run: its seed is the run's,
+ * its first failing month and bisected scale), criteria_monthly (every
+ * criterion in every month of every run) and outgrow (one row per fleet).
+ * *analysis_id receives the analysis's id. FS_OK, or FS_ERR_DB /
+ * FS_ERR_NOMEM with nothing written.
+ */
+enum fs_status fs_store_write_outgrow(struct fs_store *s, const struct fs_outgrow_result *r,
+				      const struct fs_invocation *inv, const char *summary,
+				      int64_t *analysis_id, struct fs_error *e);
+
+struct fs_analysis_row {
+	int64_t id;
+	char kind[16];
+	char scenario[64];
+	int month, n_months, replications;
+	int64_t seed;
+	char started_at[32];
+	double wall_s;
+	int64_t points;
+	char summary[8192];
+};
+
+/* One analysis by id: FS_OK; FS_ERR_INPUT when there is none (or the
+ * database holds no analyses); FS_ERR_DB. */
+enum fs_status fs_store_get_analysis(struct fs_store *s, int64_t id, struct fs_analysis_row *out,
+				     struct fs_error *e);
+
+struct fs_outgrow_row {
+	char fleet[FS_NAME_MAX];
+	char gpu[FS_NAME_MAX];
+	int gpus;
+	char criterion[64];         /* "" when none failed */
+	double first_fail_month_mean, first_fail_month_lo, first_fail_month_hi;
+	double first_fail_month_min, first_fail_month_max;
+	int n_held;
+	double scale_mean, scale_lo, scale_hi;
+	int n_scale_bound;
+	double usd_per_month, usd_per_training_run, usd_per_mtok; /* NaN when NULL */
+	int longest_in_budget, longest_in_gpus;
+};
+typedef int (*fs_store_outgrow_fn)(void *ctx, const struct fs_outgrow_row *row);
+
+/* The outgrow rows of analysis id in fleet order; fn returning non-zero stops. */
+enum fs_status fs_store_outgrow_rows(struct fs_store *s, int64_t id, fs_store_outgrow_fn fn,
+				     void *ctx, struct fs_error *e);
 
 #endif
