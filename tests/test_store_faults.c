@@ -40,7 +40,7 @@ static int run_db(const char *prefix, const char *db)
 	size_t n;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s %s run %s --db '%s' 2>&1", prefix ? prefix : "", FLEETSIM_BIN,
+	snprintf(cmd, sizeof(cmd), "%s %s run %s --progress --db '%s' 2>&1", prefix ? prefix : "", FLEETSIM_BIN,
 		 tu_path("ft.cfg"), db);
 	p = popen(cmd, "r");
 	assert_non_null(p);
