@@ -302,6 +302,110 @@ static const char schema_views_v3[] =
 	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
 	"  GROUP BY ss.run_id, ss.service, day;";
 
+/*
+ * Version 3 -> 4: views for the questions asked in planning reviews, by
+ * 30.4375-day month since t = 0 (docs/QUERIES.md): utilization per fleet,
+ * wait and time to solution by month of submission per stream (kind
+ * '(all)' for every job; p50 and p90 interpolated between order statistics
+ * as fs_quantile does), service attainment, cost and its units of work, and
+ * the fleet options of one command side by side. Views only: no row changes.
+ */
+static const char view_monthly_utilization[] =
+	"CREATE VIEW monthly_utilization AS "
+	"  SELECT s.run_id, r.fleet, r.gpu, CAST(s.t_s / 2629800.0 AS INTEGER) AS month, "
+	"         AVG(s.gpus_installed) AS gpus_installed, AVG(s.gpus_busy) AS gpus_busy, "
+	"         AVG(s.gpus_serving) AS gpus_serving, AVG(s.gpus_down) AS gpus_down, "
+	"         SUM(s.gpus_busy + s.gpus_serving) / NULLIF(SUM(s.gpus_installed), 0) AS util_frac, "
+	"         AVG(s.jobs_running) AS jobs_running, AVG(s.jobs_queued) AS jobs_queued, "
+	"         MIN(s.t_s) < r.horizon_s AS in_horizon "
+	"  FROM series s JOIN runs r ON r.id = s.run_id "
+	"  GROUP BY s.run_id, month; ";
+static const char view_job_months[] =
+	"CREATE VIEW job_months AS "
+	"  WITH j AS ( "
+	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status "
+	"    FROM jobs "
+	"    UNION ALL "
+	"    SELECT run_id, '(all)', CAST(submit_s / 2629800.0 AS INTEGER), wait_s, tts_s, status FROM jobs), "
+	"  o AS ( "
+	"    SELECT run_id, kind, month, wait_s, tts_s, status, "
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month ORDER BY wait_s) - 1 AS wi, "
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month ORDER BY tts_s) - 1 AS ti, "
+	"           COUNT(wait_s) OVER (PARTITION BY run_id, kind, month) AS n "
+	"    FROM j WHERE status = 'done'), "
+	"  q AS ( "
+	"    SELECT run_id, kind, month, n, wait_s, tts_s, wi, ti, "
+	"           (n - 1) * 0.5 AS h50, CAST((n - 1) * 0.5 AS INTEGER) AS l50, "
+	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90 "
+	"    FROM o) "
+	"  SELECT a.run_id, a.kind, a.month, a.n_jobs, a.n_infeasible, q.n AS n_ran, "
+	"         AVG(q.wait_s) / 3600.0 AS mean_wait_h, "
+	"         SUM(CASE q.wi WHEN q.l50 THEN q.wait_s * (1 - (q.h50 - q.l50)) "
+	"                       WHEN q.l50 + 1 THEN q.wait_s * (q.h50 - q.l50) END) / 3600.0 AS p50_wait_h, "
+	"         SUM(CASE q.wi WHEN q.l90 THEN q.wait_s * (1 - (q.h90 - q.l90)) "
+	"                       WHEN q.l90 + 1 THEN q.wait_s * (q.h90 - q.l90) END) / 3600.0 AS p90_wait_h, "
+	"         AVG(q.tts_s) / 86400.0 AS mean_tts_days, "
+	"         SUM(CASE q.ti WHEN q.l50 THEN q.tts_s * (1 - (q.h50 - q.l50)) "
+	"                       WHEN q.l50 + 1 THEN q.tts_s * (q.h50 - q.l50) END) / 86400.0 AS p50_tts_days, "
+	"         SUM(CASE q.ti WHEN q.l90 THEN q.tts_s * (1 - (q.h90 - q.l90)) "
+	"                       WHEN q.l90 + 1 THEN q.tts_s * (q.h90 - q.l90) END) / 86400.0 AS p90_tts_days "
+	"  FROM (SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible "
+	"        FROM j GROUP BY run_id, kind, month) a "
+	"  LEFT JOIN q ON q.run_id = a.run_id AND q.kind = a.kind AND q.month = a.month "
+	"  GROUP BY a.run_id, a.kind, a.month; ";
+static const char view_service_months[] =
+	"CREATE VIEW service_months AS "
+	"  SELECT ss.run_id, ss.service, rs.name AS service_name, "
+	"         CAST(ss.t_s / 2629800.0 AS INTEGER) AS month, AVG(ss.demand_rps) AS demand_rps, "
+	"         AVG(ss.served_rps) AS served_rps, AVG(ss.capacity_rps) AS capacity_rps, "
+	"         SUM(ss.served_rps) / NULLIF(SUM(ss.demand_rps), 0) AS attainment_frac, "
+	"         AVG(ss.attainment_frac >= 0.99) AS hours_met_frac, "
+	"         AVG(ss.replicas_wanted) AS replicas_wanted, AVG(ss.replicas_granted) AS replicas_granted, "
+	"         SUM(ss.output_tokens) AS output_tokens "
+	"  FROM service_series ss JOIN run_services rs ON rs.run_id = ss.run_id AND rs.service = ss.service "
+	"  GROUP BY ss.run_id, ss.service, month; ";
+static const char view_cost_months[] =
+	"CREATE VIEW cost_months AS "
+	"  WITH s AS ( "
+	"    SELECT run_id, t_s, gpus_busy, cost_usd, rent_usd, depreciation_usd, power_usd, hosting_usd, "
+	"           energy_kwh, COALESCE(LEAD(t_s) OVER w - t_s, t_s - LAG(t_s) OVER w, 0) AS dt_s "
+	"    FROM series WINDOW w AS (PARTITION BY run_id ORDER BY t_s)), "
+	"  m AS ( "
+	"    SELECT run_id, CAST(t_s / 2629800.0 AS INTEGER) AS month, SUM(cost_usd) AS cost_usd, "
+	"           SUM(rent_usd) AS rent_usd, SUM(depreciation_usd) AS depreciation_usd, "
+	"           SUM(power_usd) AS power_usd, SUM(hosting_usd) AS hosting_usd, "
+	"           SUM(energy_kwh) AS energy_kwh, SUM(gpus_busy * dt_s) / 3600.0 AS busy_gpu_hours "
+	"    FROM s GROUP BY run_id, month), "
+	"  d AS ( "
+	"    SELECT run_id, CAST(end_s / 2629800.0 AS INTEGER) AS month, COUNT(*) AS jobs_done "
+	"    FROM run_jobs WHERE status = 0 GROUP BY run_id, month), "
+	"  t AS ( "
+	"    SELECT run_id, CAST(t_s / 2629800.0 AS INTEGER) AS month, SUM(output_tokens) AS output_tokens "
+	"    FROM service_series GROUP BY run_id, month) "
+	"  SELECT m.run_id, m.month, m.cost_usd, m.rent_usd, m.depreciation_usd, m.power_usd, "
+	"         m.hosting_usd, m.energy_kwh, m.busy_gpu_hours, COALESCE(d.jobs_done, 0) AS jobs_done, "
+	"         COALESCE(t.output_tokens, 0) AS output_tokens, "
+	"         m.cost_usd / NULLIF(m.busy_gpu_hours, 0) AS usd_per_busy_gpu_hour, "
+	"         m.cost_usd / NULLIF(d.jobs_done, 0) AS usd_per_job, "
+	"         m.cost_usd / NULLIF(t.output_tokens / 1e6, 0) AS usd_per_m_tokens "
+	"  FROM m LEFT JOIN d ON d.run_id = m.run_id AND d.month = m.month "
+	"  LEFT JOIN t ON t.run_id = m.run_id AND t.month = m.month; ";
+static const char view_fleet_comparison[] =
+	"CREATE VIEW fleet_comparison AS "
+	"  SELECT invocation_id, scenario, seed, run_id, fleet, gpu, gpus, mean_wait_h, p90_wait_h, "
+	"         mean_tts_days, p90_tts_days, mean_util_frac, serve_attainment_frac, fleet_cost_usd, "
+	"         fleet_cost_usd / NULLIF(gpu_hours, 0) AS usd_per_job_gpu_hour, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY p90_tts_days) AS p90_tts_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY mean_wait_h) AS mean_wait_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY fleet_cost_usd) AS cost_rank, "
+	"         fleet_cost_usd / MIN(fleet_cost_usd) OVER (PARTITION BY invocation_id) AS cost_vs_cheapest "
+	"  FROM run_summary;";
+
+
+static const char *const migrate_v3_v4[] = {
+	view_monthly_utilization, view_job_months, view_service_months, view_cost_months, view_fleet_comparison,
+};
+
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
 			      const char *what)
 {
@@ -425,10 +529,12 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, migrate_v1_v2);
 	if (rc == SQLITE_OK && v < 2)
 		rc = exec(db, schema_jobs_view);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, migrate_v2_v3);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, schema_views_v3);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(migrate_v3_v4) / sizeof(*migrate_v3_v4); i++)
+		rc = exec(db, migrate_v3_v4[i]);
 	return rc;
 }
 

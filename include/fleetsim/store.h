@@ -21,7 +21,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 3
+#define FS_STORE_SCHEMA_VERSION 4
 
 struct fs_store; /* opaque */
 
