@@ -1595,3 +1595,209 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
 	return FS_OK;
 }
+
+/* Reading tables for reports: named queries and whole-table reads by key. */
+
+static const struct {
+	const char *name;
+	const char *sql; /* one parameter: the id */
+} queries[FS_Q_N] = {
+	[FS_Q_SERIES] = { "series",
+		"SELECT t_s, gpus_total, gpus_installed, gpus_busy, gpus_serving, gpus_down,"
+		" gpus_idle, jobs_running, jobs_queued, power_kw, cost_usd, rent_usd,"
+		" depreciation_usd, power_usd, hosting_usd, energy_kwh"
+		" FROM series WHERE run_id = ? ORDER BY t_s" },
+	[FS_Q_SERVICE_SERIES] = { "service_series",
+		"SELECT ss.service, rs.name AS service_name, ss.t_s, ss.demand_rps, ss.pool, ss.gpu,"
+		" ss.tp, ss.replicas_wanted, ss.replicas_granted, ss.capacity_rps,"
+		" ss.attainment_frac, ss.served_rps, ss.output_tokens"
+		" FROM service_series ss JOIN run_services rs"
+		" ON rs.run_id = ss.run_id AND rs.service = ss.service"
+		" WHERE ss.run_id = ? ORDER BY ss.service, ss.t_s" },
+	[FS_Q_UTIL_MONTHS] = { "util_months",
+		"SELECT month, gpus_installed, gpus_busy, gpus_serving, gpus_down, util_frac,"
+		" jobs_running, jobs_queued, in_horizon"
+		" FROM monthly_utilization WHERE run_id = ? ORDER BY month" },
+	[FS_Q_JOB_MONTHS] = { "job_months",
+		"SELECT kind, month, n_jobs, n_infeasible, n_ran, mean_wait_h, p50_wait_h, p90_wait_h,"
+		" mean_tts_days, p50_tts_days, p90_tts_days"
+		" FROM job_months WHERE run_id = ? ORDER BY kind <> '(all)', kind, month" },
+	[FS_Q_SERVICE_MONTHS] = { "service_months",
+		"SELECT service, service_name, month, demand_rps, served_rps, capacity_rps,"
+		" attainment_frac, hours_met_frac, replicas_wanted, replicas_granted, output_tokens"
+		" FROM service_months WHERE run_id = ? ORDER BY service, month" },
+	[FS_Q_COST_MONTHS] = { "cost_months",
+		"SELECT month, cost_usd, rent_usd, depreciation_usd, power_usd, hosting_usd,"
+		" energy_kwh, busy_gpu_hours, jobs_done, output_tokens, usd_per_busy_gpu_hour,"
+		" usd_per_job, usd_per_m_tokens"
+		" FROM cost_months WHERE run_id = ? ORDER BY month" },
+	[FS_Q_JOB_KINDS] = { "job_kinds",
+		"SELECT kind, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible,"
+		" AVG(wait_s) / 3600.0 AS mean_wait_h, AVG(tts_s) / 86400.0 AS mean_tts_days,"
+		" SUM(gpu_hours) AS gpu_hours, SUM(restarts) AS restarts"
+		" FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)" },
+};
+
+const char *fs_store_query_name(enum fs_store_query q)
+{
+	assert(q < FS_Q_N);
+	return queries[q].name;
+}
+
+void fs_store_table_fini(struct fs_store_table *t)
+{
+	if (!t)
+		return;
+	for (int c = 0; c < t->n_cols; c++)
+		free(t->names[c]);
+	if (t->txt)
+		for (size_t i = 0; i < t->n_rows * (size_t)t->n_cols; i++)
+			free(t->txt[i]);
+	free(t->names);
+	free(t->is_text);
+	free(t->num);
+	free(t->txt);
+	memset(t, 0, sizeof(*t));
+}
+
+int fs_store_table_col(const struct fs_store_table *t, const char *name)
+{
+	for (int c = 0; c < t->n_cols; c++)
+		if (strcmp(t->names[c], name) == 0)
+			return c;
+	return -1;
+}
+
+/* Grows t to hold one more row; SQLITE_OK or SQLITE_NOMEM. */
+static int table_grow(struct fs_store_table *t, size_t *cap)
+{
+	size_t nc = (size_t)t->n_cols;
+	double *num;
+	char **txt;
+
+	if (t->n_rows < *cap)
+		return SQLITE_OK;
+	*cap = *cap ? 2 * *cap : 64;
+	if (!(num = realloc(t->num, *cap * nc * sizeof(*num))))
+		return SQLITE_NOMEM;
+	t->num = num;
+	if (!(txt = realloc(t->txt, *cap * nc * sizeof(*txt))))
+		return SQLITE_NOMEM;
+	t->txt = txt;
+	return SQLITE_OK;
+}
+
+/* Steps st to the end, collecting its rows into t; an SQLite result code. */
+static int table_collect(sqlite3_stmt *st, struct fs_store_table *t)
+{
+	size_t cap = 0;
+	int rc, nc = sqlite3_column_count(st);
+
+	t->n_cols = nc;
+	t->names = calloc((size_t)(nc ? nc : 1), sizeof(*t->names));
+	t->is_text = calloc((size_t)(nc ? nc : 1), sizeof(*t->is_text));
+	if (!t->names || !t->is_text)
+		return SQLITE_NOMEM;
+	for (int c = 0; c < nc; c++) {
+		const char *n = sqlite3_column_name(st, c);
+		if (!(t->names[c] = strdup(n ? n : "")))
+			return SQLITE_NOMEM;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t base;
+
+		if (table_grow(t, &cap) != SQLITE_OK)
+			return SQLITE_NOMEM;
+		base = t->n_rows * (size_t)nc;
+		for (int c = 0; c < nc; c++) {
+			int type = sqlite3_column_type(st, c);
+
+			t->num[base + c] = NAN;
+			t->txt[base + c] = NULL;
+			if (type == SQLITE_TEXT || type == SQLITE_BLOB)
+				t->is_text[c] = true;
+			if (type == SQLITE_NULL)
+				continue;
+			if (t->is_text[c]) {
+				const unsigned char *v = sqlite3_column_text(st, c);
+				if (!(t->txt[base + c] = strdup(v ? (const char *)v : "")))
+					return SQLITE_NOMEM;
+			} else {
+				t->num[base + c] = sqlite3_column_double(st, c);
+			}
+		}
+		t->n_rows++;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs sql with ?1 = id into out; the status of fs_store_table_read. */
+static enum fs_status table_query(struct fs_store *s, const char *sql, int64_t id,
+				  struct fs_store_table *out, const char *what, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, what);
+	sqlite3_bind_int64(st, 1, id);
+	rc = table_collect(st, out);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		fs_store_table_fini(out);
+		return rc == SQLITE_NOMEM ? fs_error_set(e, FS_ERR_NOMEM, s->path, 0, NULL,
+							 "%s: out of memory", what)
+					  : sql_fail(s, e, rc, false, what);
+	}
+	return FS_OK;
+}
+
+enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
+				   struct fs_store_table *out, struct fs_error *e)
+{
+	char what[64];
+
+	assert(q < FS_Q_N);
+	snprintf(what, sizeof(what), "cannot read %s", queries[q].name);
+	return table_query(s, queries[q].sql, id, out, what, e);
+}
+
+bool fs_store_has_table(struct fs_store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	bool has;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')"
+			       " AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has;
+}
+
+/* A name made of [a-z_0-9] only: safe to put into SQL text. */
+static bool plain_name(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
+enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, const char *key,
+					 int64_t id, struct fs_store_table *out, struct fs_error *e)
+{
+	char sql[256], what[128];
+
+	memset(out, 0, sizeof(*out));
+	if (!plain_name(table) || !plain_name(key) || !fs_store_has_table(s, table))
+		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				    "the database has no table '%s'", table);
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s = ?", table, key);
+	snprintf(what, sizeof(what), "cannot read %s (no column %s?)", table, key);
+	return table_query(s, sql, id, out, what, e);
+}
