@@ -125,7 +125,7 @@ static void util_script(const struct rdata *d, FILE *f)
 	fputs("set yrange [0:105]\n", f);
 	if (d->run)
 		fprintf(f, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb '#888888'\n"
-			   "set label 'horizon' at %.6g, graph 0.97 right offset -0.5,0 tc rgb '#555555'\n",
+			   "set label 'horizon' at %.6g, graph 0.05 right offset -0.5,0 tc rgb '#555555'\n",
 			d->run->horizon_s / DAY_S, d->run->horizon_s / DAY_S, d->run->horizon_s / DAY_S);
 	fputs("plot 'utilization.dat' u 1:2 w l lw 2 lc rgb '#1f77b4' t 'in use (training + serving)',"
 	      " '' u 1:4 w l lw 1 lc rgb '#2ca02c' t 'serving'\n", f);
