@@ -10,9 +10,15 @@
  *   fleet case=1m workload_s=<s> run_s=<s> store_s=<s> total_s=<s> jobs=<n>
  *   fleet case=1m-cpu ... (the same phases in process CPU seconds, steadier
  *   than wall time on a shared machine)
+ * and for bench/fleet_services.cfg (a year of 4,096 H100 with 3 hourly
+ * services and about 20,000 training jobs), with the services' plans made
+ * once (plan_s, the first run's planning) and the training-only variant of
+ * the same scenario for comparison (its services removed):
+ *   fleet case=<name> sim_years_per_s=<n> cpu_years_per_s=<n> jobs=<n> plan_s=<s>
  */
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/service.h"
 #include "fleetsim/store.h"
 #include "fleetsim/workload.h"
 
@@ -63,6 +69,73 @@ static int bench(const char *name, const struct fs_scenario *sc, size_t fleet)
 	printf("fleet case=%s events_per_s=%.0f fleet_years_per_s=%.1f jobs=%zu\n", name,
 	       events / wall, years / wall, jobs);
 	return 0;
+}
+
+/*
+ * Simulated years per second of fleet option 0 of sc over repeated runs
+ * (at least 1 s; workload generated once, service plans memoised across
+ * runs after the first, which is timed apart as plan_s).
+ */
+static int bench_years(const char *name, const struct fs_scenario *sc)
+{
+	struct fs_workload w;
+	struct fs_service_memo *memo;
+	struct fs_run_result r;
+	struct fs_error e;
+	double t0, c0, wall, cpu, plan_s, years = 0;
+	int reps = 0, rc = 1;
+
+	if (fs_workload_generate(sc, sc->seed, &w, &e)) {
+		fprintf(stderr, "%s: %s\n", name, e.msg);
+		return 1;
+	}
+	if (fs_service_memo_create(&memo)) {
+		fs_workload_fini(&w);
+		return 1;
+	}
+	t0 = now();
+	if (fs_run_fleet_workload_memo(sc, &w, 0, sc->seed, memo, &r, &e))
+		goto out;
+	plan_s = now() - t0;    /* less a planned run's time, below */
+	fs_run_result_fini(&r);
+	t0 = now();
+	c0 = cpu_now();
+	do {
+		if (fs_run_fleet_workload_memo(sc, &w, 0, sc->seed, memo, &r, &e))
+			goto out;
+		years += sc->horizon_s / (365.25 * 86400.0);
+		fs_run_result_fini(&r);
+		reps++;
+		wall = now() - t0;
+	} while (wall < 1.0);
+	cpu = cpu_now() - c0;
+	plan_s -= wall / reps;
+	printf("fleet case=%s sim_years_per_s=%.1f cpu_years_per_s=%.1f jobs=%zu plan_s=%.3f\n",
+	       name, years / wall, years / cpu, w.n, plan_s > 0 ? plan_s : 0.0);
+	rc = 0;
+out:
+	if (rc)
+		fprintf(stderr, "%s: %s\n", name, e.msg);
+	fs_service_memo_destroy(memo);
+	fs_workload_fini(&w);
+	return rc;
+}
+
+static int bench_services(const char *path)
+{
+	struct fs_scenario sc;
+	struct fs_error e;
+	int rc;
+
+	if (fs_scenario_load(path, &sc, &e)) {
+		fprintf(stderr, "bench_fleet: %s\n", e.msg);
+		return 1;
+	}
+	rc = bench_years("services-4096-3svc-20k-jobs", &sc);
+	sc.serving.n_services = 0;  /* the same fleet and training, no services */
+	rc |= bench_years("services-4096-training-only", &sc);
+	fs_scenario_fini(&sc);
+	return rc;
 }
 
 static const char big[] =
@@ -147,6 +220,8 @@ int main(int argc, char **argv)
 	fs_gsl_errors_off(); /* library code checks every GSL status (error.h) */
 	if (argc > 1 && strcmp(argv[1], "1m") == 0)
 		return bench_1m("bench/fleet_1m.cfg");
+	if (argc > 1 && strcmp(argv[1], "services") == 0)
+		return bench_services("bench/fleet_services.cfg");
 
 	if (fs_scenario_load("scenarios/example.cfg", &sc, &e) == FS_OK) {
 		for (size_t f = 0; f < sc.n_fleets; f++) {
@@ -166,5 +241,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_fleet: %s\n", e.msg);
 		rc = 1;
 	}
+	rc |= bench_services("bench/fleet_services.cfg");
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/sched.h"
+#include "fleetsim/service.h"
 #include "fleetsim/store.h"
 #include "fleetsim/workload.h"
 
@@ -416,6 +417,13 @@ static const struct fs_emit_col run_cols[] = {
 	{ .name = "gpu_hours", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%.0f" },
 	{ .name = "fleet_cost_usd", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 14,
 	  .header = "fleet_usd", .tfmt = "%.0f" },
+	{ .name = "n_preemptions", .type = FS_EMIT_INT, .width = 7, .header = "preempt" },
+	{ .name = "serve_attainment_frac", .type = FS_EMIT_NUM, .fmt = "%.6f", .width = 7,
+	  .header = "attain%", .tscale = 100.0, .tfmt = "%.2f" },
+	{ .name = "usd_per_training_job", .type = FS_EMIT_NUM, .fmt = "%.2f", .width = 10,
+	  .header = "usd/job", .tfmt = "%.0f" },
+	{ .name = "usd_per_mtok_served", .type = FS_EMIT_NUM, .fmt = "%.4f", .width = 9,
+	  .header = "usd/Mtok", .tfmt = "%.3f" },
 };
 #define N_RUN_COLS ((int)(sizeof(run_cols) / sizeof(run_cols[0])))
 
@@ -428,7 +436,9 @@ static void emit_summary(struct fs_emitter *em, const struct fs_fleet_opt *fl,
 		fs_emit_int((long long)m->n_done_in_horizon), fs_emit_int((long long)m->n_infeasible),
 		fs_emit_num(m->mean_wait_s), fs_emit_num(m->p90_wait_s), fs_emit_num(m->mean_tts_s),
 		fs_emit_num(m->p90_tts_s), fs_emit_num(m->mean_util_frac), fs_emit_num(m->gpu_hours),
-		fs_emit_num(m->fleet_cost_usd),
+		fs_emit_num(m->fleet_cost_usd), fs_emit_int((long long)m->n_preemptions),
+		fs_emit_num(m->serve_attainment_frac), fs_emit_num(m->usd_per_training_job),
+		fs_emit_num(m->usd_per_mtok_served),
 	};
 
 	fs_emit_row(em, v);
@@ -461,23 +471,33 @@ static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t see
 				      struct fs_workload *wl, struct fs_run_result *res, size_t *done,
 				      struct fs_error *e)
 {
+	struct fs_service_memo *memo = NULL;
+	enum fs_status st = FS_OK;
+
 	/* generated once and shared: every fleet option sees the same jobs */
 	if (fs_workload_generate(sc, seed, wl, e))
 		return e->code;
-	for (size_t f = 0; f < sc->n_fleets; f++) {
+	/* and the services' plans: one per (service, GPU type) */
+	if (sc->serving.n_services > 0 && fs_service_memo_create(&memo))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	for (size_t f = 0; f < sc->n_fleets && !st; f++) {
 		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%d x %s)...", f + 1, sc->n_fleets,
 			sc->fleets[f].name, sc->fleets[f].n_gpus, sc->fleets[f].gpu->name);
 		fflush(stderr);
-		if (fs_run_fleet_workload(sc, wl, f, seed, &res[f], e)) {
+		if (fs_run_fleet_workload_memo(sc, wl, f, seed, memo, &res[f], e)) {
 			fprintf(stderr, " failed\n");
-			return e->code;
+			st = e->code;
+			break;
 		}
 		*done = f + 1;
 		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
 			res[f].sum.events, res[f].wall_s);
 		warn_infeasible(sc, &sc->fleets[f], &res[f]);
+		if (res[f].svc_warning[0])
+			fprintf(stderr, "fleetsim: warning: %s\n", res[f].svc_warning);
 	}
-	return FS_OK;
+	fs_service_memo_destroy(memo);
+	return st;
 }
 
 int fs_cli_run(int argc, char **argv)
@@ -540,7 +560,11 @@ int fs_cli_run(int argc, char **argv)
 		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
 		       "every submitted job ends); infeas = jobs whose model does not fit on their GPUs;\n"
 		       "util%% = busy GPU-time / fleet GPU-time within the horizon;\n"
-		       "fleet_usd = fleet GPUs x horizon x cloud price per GPU-hour.\n");
+		       "fleet_usd = the fleet's cost within the horizon (cost model, docs/MODELS.md);\n"
+		       "preempt = training jobs stopped by services; attain%% = requests served within\n"
+		       "the objectives / demand; usd/job = cost x training's share of used GPU-hours /\n"
+		       "jobs finished in the horizon; usd/Mtok = cost x serving's share / million\n"
+		       "output tokens served.\n");
 	rc = 0;
 	goto out;
 fail:
@@ -651,6 +675,24 @@ static int util_row(void *ctx, const struct fs_util_row *u)
 	return 0;
 }
 
+/* The services block of show: attainment by month (heading before the first row). */
+static int svc_month_row(void *ctx, const struct fs_service_month_row *m)
+{
+	bool *any = ctx;
+	char b1[32];
+
+	if (!*any) {
+		printf("\n  %-20s %5s %10s %8s %8s %9s %14s\n", "service", "month", "demand_rps",
+		       "wanted", "granted", "attain%", "output_tokens");
+		*any = true;
+	}
+	printf("  %-20s %5d %10.2f %8.1f %8.1f %9s %14.4g\n", m->service, m->month + 1, m->demand_rps,
+	       m->replicas_wanted, m->replicas_granted,
+	       fs_emit_table_num("%.2f", 100.0 * m->attainment_frac, b1, sizeof(b1)),
+	       m->output_tokens);
+	return 0;
+}
+
 int fs_cli_show(int argc, char **argv)
 {
 	struct fs_opt_val vals[N_SHOW_OPTS];
@@ -692,6 +734,17 @@ int fs_cli_show(int argc, char **argv)
 	printf("  %-28s %14.2f days\n", "last job ends", r.sum.makespan_s / FS_SECONDS_PER_DAY);
 	printf("  %-28s %14.0f\n", "GPU-hours of jobs", r.sum.gpu_hours);
 	printf("  %-28s %14.0f USD\n", "fleet cost over horizon", r.sum.fleet_cost_usd);
+	show_line("  rent", "%.0f", r.sum.cost.rent_usd, "USD");
+	show_line("  depreciation", "%.0f", r.sum.cost.depreciation_usd, "USD");
+	show_line("  power", "%.0f", r.sum.cost.power_usd, "USD");
+	show_line("  hosting", "%.0f", r.sum.cost.hosting_usd, "USD");
+	show_line("  of it, idle GPUs", "%.0f", r.sum.idle_cost_usd, "USD");
+	show_line("per finished training job", "%.2f", r.sum.usd_per_training_job, "USD");
+	show_line("per million tokens served", "%.4f", r.sum.usd_per_mtok_served, "USD");
+	printf("  %-28s %14" PRIu64 "\n", "preemptions by services", r.sum.n_preemptions);
+	printf("  %-28s %14" PRIu64 "\n", "node failures", r.sum.n_node_failures);
+	show_line("GPU-hours lost (redone)", "%.0f", r.sum.gpu_hours_lost, "");
+	show_line("services: attainment", "%.4f", r.sum.serve_attainment_frac, "");
 	printf("\n  %-20s %8s %10s %10s %10s %14s %9s\n", "workload", "jobs", "infeasible", "wait_h",
 	       "tts_d", "gpu_hours", "restarts");
 	if (fs_store_job_kinds(store, r.id, kind_row, NULL, &e))
@@ -699,6 +752,12 @@ int fs_cli_show(int argc, char **argv)
 	printf("\n  %5s %12s %7s %10s\n", "month", "gpus_busy", "util%", "queued");
 	if (fs_store_monthly_util(store, r.id, util_row, NULL, &e))
 		goto fail;
+	{
+		bool any = false;
+
+		if (fs_store_service_months(store, r.id, svc_month_row, &any, &e))
+			goto fail;
+	}
 	fs_store_close(store);
 	return 0;
 fail:

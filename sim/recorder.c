@@ -69,8 +69,20 @@ static void close_bucket(struct fs_recorder *r, const struct fs_pool_gpus *pools
 		s->gpus_idle += a->idle;
 		s->gpus_frag += a->frag;
 		s->gpus_total += pools[p].installed;
+		if (r->cost) {
+			double used = (a->busy + a->serving) / r->interval_s;
+			double inst = a->installed / r->interval_s;
+
+			fs_cost_add_interval(r->cost, r->gpu[p], inst, used, r->interval_s / 3600.0,
+					     &s->cost);
+			s->power_kw += fs_cost_power_kw(r->cost, r->gpu[p], inst, used);
+			s->idle_cost_usd += fs_cost_idle_usd(r->cost, r->gpu[p],
+							     fmax(a->idle / r->interval_s, 0.0),
+							     r->interval_s / 3600.0);
+		}
 		memset(&r->acc[p], 0, sizeof(r->acc[p]));
 	}
+	s->cost_usd = fs_cost_parts_total(&s->cost);
 }
 
 enum fs_status fs_recorder_advance(struct fs_recorder *r, double t_s,
@@ -101,8 +113,13 @@ enum fs_status fs_recorder_advance(struct fs_recorder *r, double t_s,
 			a->serving += g->serving * dt;
 			a->idle += (g->installed - g->down - g->busy - g->serving) * dt;
 			a->frag += g->frag * dt;
-			if (in_h > 0)
+			if (in_h > 0) {
 				r->installed_gpu_s_in_horizon[p] += g->installed * in_h;
+				r->used_gpu_s_in_horizon[p] += (g->busy + g->serving) * in_h;
+				r->serving_gpu_s_in_horizon[p] += g->serving * in_h;
+				r->idle_gpu_s_in_horizon[p] +=
+					(g->installed - g->down - g->busy - g->serving) * in_h;
+			}
 		}
 		r->series[b].jobs_running = running;
 		r->series[b].jobs_queued = (int)queued;
@@ -200,14 +217,23 @@ enum fs_status fs_recorder_summarize(struct fs_run_result *r, const struct fs_sc
 	if (rec->n_pools == 1 && r->fleet->n_procure == 0) {
 		/* a fixed fleet: the GPU-time installed is the product (as before pools) */
 		s->mean_util_frac = busy_in_horizon / ((double)r->fleet->n_gpus * sc->horizon_s);
-		s->fleet_cost_usd = (double)r->fleet->n_gpus * sc->horizon_s / 3600.0 *
-				    r->usd_per_gpu_hour[0];
-		return FS_OK;
+	} else {
+		for (int p = 0; p < rec->n_pools; p++)
+			installed += rec->installed_gpu_s_in_horizon[p];
+		s->mean_util_frac = installed > 0 ? busy_in_horizon / installed : 0.0;
 	}
-	for (int p = 0; p < rec->n_pools; p++) {
-		installed += rec->installed_gpu_s_in_horizon[p];
-		s->fleet_cost_usd += rec->installed_gpu_s_in_horizon[p] / 3600.0 * r->usd_per_gpu_hour[p];
+	/* the cost is linear in GPU-hours: the horizon's integrals price it exactly */
+	memset(&s->cost, 0, sizeof(s->cost));
+	for (int p = 0; p < rec->n_pools && rec->cost; p++) {
+		double inst_h = rec->installed_gpu_s_in_horizon[p] / 3600.0;
+		double used_h = fmin(rec->used_gpu_s_in_horizon[p] / 3600.0, inst_h);
+
+		fs_cost_add_interval(rec->cost, rec->gpu[p], inst_h, used_h, 1.0, &s->cost);
+		s->idle_cost_usd += fs_cost_idle_usd(rec->cost, rec->gpu[p],
+						     rec->idle_gpu_s_in_horizon[p] / 3600.0, 1.0);
 	}
-	s->mean_util_frac = installed > 0 ? busy_in_horizon / installed : 0.0;
+	s->fleet_cost_usd = fs_cost_parts_total(&s->cost);
+	if (!rec->cost)
+		s->idle_cost_usd = NAN;
 	return FS_OK;
 }

@@ -10,6 +10,8 @@
 #include "fleetsim/fleet.h"
 #include "fleetsim/recorder.h"
 #include "fleetsim/sched.h"
+#include "fleetsim/service.h"
+#include "fleetsim/demand.h"
 #include "fleetsim/train.h"
 #include "fleetsim/train_simple.h"
 #include "fleetsim/util.h"
@@ -25,7 +27,7 @@
 
 enum {
 	EV_JOB_END = 1, EV_JOB_SUBMIT, EV_JOB_FAIL, EV_JOB_RESTART,
-	EV_PROCURE, EV_NODE_FAIL, EV_NODE_REPAIR
+	EV_PROCURE, EV_NODE_FAIL, EV_NODE_REPAIR, EV_SVC_TICK
 };
 /* At equal times, ends free GPUs before submissions look for them; nodes
  * and procurement change capacity before jobs look at it. */
@@ -242,6 +244,17 @@ static int shape_cache_grow(struct shape_cache *c, const struct fs_llm *base)
 
 /* ---- the run ------------------------------------------------------------- */
 
+/* A service while the run lasts: its pool, its plan there, its replicas. */
+struct svc_run {
+	const struct fs_service_spec *spec;
+	const struct fs_service_plan *plan; /* on pool; NULL: no pool can serve it */
+	int pool;            /* -1: none */
+	int hold;            /* reserved: replicas held (reserved_gpus / tp); shared: 0 */
+	int max_rep;         /* room in pl: the pool's most GPUs / tp */
+	int n_pl;            /* replicas placed */
+	int32_t *pl;         /* one fleet placement per replica (a TP group in one node) */
+};
+
 /* Per-job state while it waits and runs. */
 struct job_state {
 	double work_s;       /* useful training seconds the whole job needs on its pool */
@@ -270,7 +283,7 @@ struct run {
 	struct fs_pool_spec spec[FS_MAX_POOLS];
 	struct fs_fleet fleet[FS_MAX_POOLS];
 	struct fs_failures fail[FS_MAX_POOLS];
-	int serving[FS_MAX_POOLS];     /* GPUs held by service replicas (none yet) */
+	int serving[FS_MAX_POOLS];     /* GPUs held by service replicas */
 	double usd_per_gpu_hour[FS_MAX_POOLS];
 	int node_base[FS_MAX_POOLS + 1]; /* global node ids (node events' subject) */
 	int32_t *owners;               /* scratch: owners on one node */
@@ -286,6 +299,18 @@ struct run {
 	size_t jobs_left;    /* not yet finished or rejected */
 	size_t procure_left; /* procurement steps still to come */
 	int running;
+	uint32_t *run_list;  /* running jobs (holding GPUs), [0, running); order of starts and swaps */
+	uint32_t *run_pos;   /* [n_jobs] index in run_list */
+	/* services (none: every field below stays 0) */
+	struct svc_run *svc;
+	size_t n_svc;
+	size_t n_ticks;      /* serving intervals in [0, horizon) */
+	double *demand;      /* [n_ticks x n_svc], time-major: mean rps of each interval */
+	struct fs_service_point *pts; /* [n_ticks x n_svc] */
+	struct fs_service_memo *smemo;
+	int32_t *vic_pl;     /* scratch [n_jobs]: preemption candidates' placements */
+	uint32_t *vic_job;   /* scratch [n_jobs]: and their jobs */
+	char svc_warning[256];
 };
 
 /* Seconds to the engine's nanoseconds; s is finite and within the limit
@@ -501,7 +526,8 @@ static enum fs_status begin_run(struct run *r, uint32_t idx, int p, struct fs_er
 	s->held_since_s = now;
 	s->n_fail_stuck = 0;
 	s->tau_s = fs_failures_tau_s(&r->fail[p], j->gpus);
-	r->running++;
+	r->run_pos[idx] = (uint32_t)r->running;
+	r->run_list[r->running++] = idx;
 	return run_segment(r, idx, e);
 }
 
@@ -555,6 +581,12 @@ static void release_gpus(struct run *r, uint32_t idx)
 	s->placement = -1;
 	r->running--;
 	assert(r->running >= 0);
+	{
+		uint32_t pos = r->run_pos[idx], last = r->run_list[r->running];
+
+		r->run_list[pos] = last;
+		r->run_pos[last] = pos;
+	}
 }
 
 static enum fs_status on_end(struct run *r, uint32_t idx)
@@ -636,6 +668,183 @@ static enum fs_status stop_job(struct run *r, uint32_t idx, bool preempted, stru
 	return FS_OK;
 }
 
+/* ---- services --------------------------------------------------------------- */
+
+/* Gives back replica i of service s (the last one unless a node failed under it). */
+static void svc_release(struct run *r, struct svc_run *v, int i)
+{
+	fs_fleet_release(&r->fleet[v->pool], v->pl[i]);
+	r->serving[v->pool] -= v->plan->tp;
+	v->pl[i] = v->pl[--v->n_pl];
+	assert(r->serving[v->pool] >= 0);
+}
+
+/* Places up to k replicas of service s from free GPUs; returns how many. */
+static int svc_place_free(struct run *r, size_t s, int k)
+{
+	struct svc_run *v = &r->svc[s];
+	struct fs_fleet *f = &r->fleet[v->pool];
+	int tp = v->plan->tp, fit = fs_fleet_groups_free(f, tp), n = 0;
+
+	for (; n < k && n < fit; n++) {
+		int32_t h = fs_fleet_alloc_group(f, 1, tp, (int32_t)(r->n_jobs + s));
+
+		assert(h >= 0);
+		v->pl[v->n_pl++] = h;
+		r->serving[v->pool] += tp;
+	}
+	return n;
+}
+
+/* Preemption order: lowest priority first, then the latest to take its GPUs. */
+static int victim_cmp(const void *a, const void *b, const struct run *r)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int px = r->jobs[x].priority, py = r->jobs[y].priority;
+	double hx = r->js[x].held_since_s, hy = r->js[y].held_since_s;
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (hx != hy)
+		return hx > hy ? -1 : 1;
+	return x > y ? -1 : (x < y ? 1 : 0);
+}
+
+/* Insertion sort (deterministic, no allocation; candidate lists are short). */
+static void sort_victims(const struct run *r, uint32_t *v, int n)
+{
+	for (int i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		int k = i;
+
+		while (k > 0 && victim_cmp(&v[k - 1], &x, r) > 0) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = x;
+	}
+}
+
+/*
+ * Service s still lacks `need` replicas and may preempt: stops the fewest
+ * running jobs of lower priority on its pool (fs_fleet_victims) that make
+ * room for as many of them as stopping can, then places them.
+ */
+static enum fs_status svc_preempt(struct run *r, size_t s, int need, struct fs_error *e)
+{
+	struct svc_run *v = &r->svc[s];
+	struct fs_fleet *f = &r->fleet[v->pool];
+	int n = 0, k = -1;
+	enum fs_status st;
+
+	for (int i = 0; i < r->running; i++) {
+		uint32_t idx = r->run_list[i];
+
+		if (r->jobs[idx].pool == v->pool && r->jobs[idx].priority < v->spec->priority)
+			r->vic_job[n++] = idx;
+	}
+	if (n == 0)
+		return FS_OK;
+	sort_victims(r, r->vic_job, n);
+	for (int i = 0; i < n; i++)
+		r->vic_pl[i] = r->js[r->vic_job[i]].placement;
+	for (; need > 0 && (k = fs_fleet_victims(f, need, v->plan->tp, r->vic_pl, n)) < 0; need--)
+		;
+	if (need <= 0 || k <= 0)
+		return FS_OK;
+	for (int i = 0; i < k; i++)
+		if ((st = stop_job(r, r->vic_job[i], true, e)))
+			return st;
+	n = svc_place_free(r, s, need);
+	assert(n == need);
+	(void)n;
+	return FS_OK;
+}
+
+/* Length of serving interval k: the last one ends at the horizon. */
+static double tick_len_s(const struct run *r, size_t k)
+{
+	double t0 = (double)k * r->sc->serving.interval_s;
+
+	return fmin(t0 + r->sc->serving.interval_s, r->sc->horizon_s) - t0;
+}
+
+/*
+ * Serving interval k: each service (in scenario order) sizes its replicas
+ * for the interval's mean demand; reserved services hold their replicas,
+ * shared ones take free GPUs and, when allowed, preempt lower-priority
+ * training; replicas no longer wanted go back. Tick n_ticks (at the
+ * horizon) gives every replica back.
+ */
+static enum fs_status on_svc_tick(struct run *r, uint32_t k, struct fs_error *e)
+{
+	enum fs_status st;
+
+	for (size_t s = 0; s < r->n_svc; s++) {
+		struct svc_run *v = &r->svc[s];
+		struct fs_service_point *pt;
+		double demand, len_s;
+		int wanted, target;
+
+		if (k >= r->n_ticks) {
+			while (v->n_pl > 0)
+				svc_release(r, v, v->n_pl - 1);
+			continue;
+		}
+		demand = r->demand[k * r->n_svc + s];
+		len_s = tick_len_s(r, k);
+		pt = &r->pts[k * r->n_svc + s];
+		*pt = (struct fs_service_point){ (uint32_t)s, (double)k * r->sc->serving.interval_s,
+						 demand, -1, 0, 0, 0, 0.0,
+						 demand > 0 ? 0.0 : 1.0, 0.0, 0.0 };
+		if (!v->plan)
+			continue;
+		wanted = fs_service_replicas_needed(v->plan, demand);
+		target = v->hold > 0 ? v->hold : wanted;
+		if (target > v->max_rep)
+			target = v->max_rep;
+		while (v->n_pl > target)
+			svc_release(r, v, v->n_pl - 1);
+		if (v->n_pl < target) {
+			int short_by = target - v->n_pl - svc_place_free(r, s, target - v->n_pl);
+
+			if (short_by > 0 && v->spec->preempt_training &&
+			    (st = svc_preempt(r, s, short_by, e)))
+				return st;
+		}
+		pt->pool = v->pool;
+		pt->tp = v->plan->tp;
+		pt->replicas_wanted = wanted;
+		pt->replicas_granted = v->n_pl < wanted ? v->n_pl : wanted;
+		pt->capacity_rps = v->n_pl * v->plan->capacity_rps;
+		pt->attainment_frac = fs_service_attainment(v->plan, demand, v->n_pl);
+		pt->served_rps = pt->attainment_frac * demand;
+		pt->output_tokens = pt->served_rps * len_s * v->plan->output_tokens_per_req;
+	}
+	if (k >= r->n_ticks)
+		return FS_OK;
+	{
+		double next = fmin((double)(k + 1) * r->sc->serving.interval_s, r->sc->horizon_s);
+
+		if (!fs_evq_push(r->q, to_ns(next), PRIO_END, EV_SVC_TICK, k + 1, 0))
+			return nomem(e);
+	}
+	return FS_OK;
+}
+
+/* Node `node` of pool p failed under service s's replicas: they are lost
+ * until the next tick places them again. */
+static void svc_node_fail(struct run *r, size_t s, int p, int node)
+{
+	struct svc_run *v = &r->svc[s];
+
+	assert(v->pool == p);
+	(void)p;
+	for (int i = v->n_pl - 1; i >= 0; i--)
+		if (r->fleet[v->pool].chunks[v->pl[i]].node == node)
+			svc_release(r, v, i);
+}
+
 /* Schedules the next failure of node `gid` (global id), if node failures are on. */
 static enum fs_status arm_node(struct run *r, uint32_t gid, struct fs_error *e)
 {
@@ -674,9 +883,11 @@ static enum fs_status on_node_fail(struct run *r, uint32_t gid, struct fs_error 
 	r->nf.n_failures++;
 	n = fs_fleet_owners_on(f, node, r->owners);
 	for (int i = 0; i < n; i++) {
-		/* owners >= n_jobs are reserved for service replicas: the service
-		 * tick must take them off the node (and re-place them) here */
-		assert((size_t)r->owners[i] < r->n_jobs);
+		/* owners >= n_jobs are service replicas: lost until the next tick */
+		if ((size_t)r->owners[i] >= r->n_jobs) {
+			svc_node_fail(r, (size_t)r->owners[i] - r->n_jobs, p, node);
+			continue;
+		}
 		if ((st = stop_job(r, (uint32_t)r->owners[i], false, e)))
 			return st;
 	}
@@ -743,6 +954,8 @@ static enum fs_status dispatch(struct run *r, const struct fs_event *ev, struct 
 		return on_node_fail(r, ev->subject, e);
 	case EV_NODE_REPAIR:
 		return on_node_repair(r, ev->subject, e);
+	case EV_SVC_TICK:
+		return on_svc_tick(r, ev->subject, e);
 	default:
 		assert(!"unknown event kind");
 		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "internal: event kind %u",
@@ -845,6 +1058,15 @@ static enum fs_status run_events(struct run *r, struct fs_error *e)
 	return FS_OK;
 }
 
+/* The recorder prices each interval with the option's cost spec. */
+static enum fs_status price_pools(struct run *r)
+{
+	r->rec.cost = &r->fl->cost;
+	for (int p = 0; p < r->n_pools; p++)
+		r->rec.gpu[p] = r->spec[p].gpu;
+	return FS_OK;
+}
+
 /* The fleet option's pools; an option without a pool list is its one GPU type. */
 static enum fs_status setup_pools(struct run *r, struct fs_error *e)
 {
@@ -875,7 +1097,7 @@ static enum fs_status setup_pools(struct run *r, struct fs_error *e)
 		r->node_base[p + 1] = r->node_base[p] + (ps->max_nodes > 0 ? ps->max_nodes : 1);
 		if (ps->gpus_per_node > gpn_max)
 			gpn_max = ps->gpus_per_node;
-		r->usd_per_gpu_hour[p] = ps->gpu->cloud_usd_per_gpu_hour;
+		r->usd_per_gpu_hour[p] = fs_cost_usd_per_gpu_hour(&fl->cost, ps->gpu);
 		if ((st = fs_fleet_init_max(&r->fleet[p], ps->nodes, ps->max_nodes > 0 ? ps->max_nodes : 1,
 					    ps->gpus_per_node, e)) ||
 		    (st = fs_failures_init(&r->fail[p], r->sc, ps->gpu, p, r->seed, e)))
@@ -885,11 +1107,150 @@ static enum fs_status setup_pools(struct run *r, struct fs_error *e)
 	return r->owners ? FS_OK : nomem(e);
 }
 
+/*
+ * The scenario's services on this fleet: each one's pool (its `gpu` type's
+ * pool, else the first pool in the option's order whose GPUs can serve it)
+ * and plan there, designed for its peak demand over [0, horizon); the mean
+ * demand of every serving interval; the first tick at t = 0. A service no
+ * pool can serve gets no replicas (its demand goes unserved) and is named in
+ * svc_warning.
+ */
+static enum fs_status setup_services(struct run *r, struct fs_error *e)
+{
+	const struct fs_scenario *sc = r->sc;
+	enum fs_status st;
+
+	r->n_svc = sc->serving.n_services;
+	if (r->n_svc == 0)
+		return FS_OK;
+	assert(sc->serving.interval_s > 0);
+	r->n_ticks = (size_t)ceil(sc->horizon_s / sc->serving.interval_s);
+	if (r->n_ticks == 0)
+		r->n_ticks = 1;
+	r->svc = calloc(r->n_svc, sizeof(*r->svc));
+	r->demand = malloc(r->n_ticks * r->n_svc * sizeof(*r->demand));
+	r->pts = calloc(r->n_ticks * r->n_svc, sizeof(*r->pts));
+	r->vic_pl = malloc((r->n_jobs ? r->n_jobs : 1) * sizeof(*r->vic_pl));
+	r->vic_job = malloc((r->n_jobs ? r->n_jobs : 1) * sizeof(*r->vic_job));
+	if (!r->svc || !r->demand || !r->pts || !r->vic_pl || !r->vic_job ||
+	    (!r->smemo && fs_service_memo_create(&r->smemo)))
+		return nomem(e);
+	for (size_t s = 0; s < r->n_svc; s++) {
+		const struct fs_service_spec *spec = &sc->serving.services[s];
+		struct svc_run *v = &r->svc[s];
+		double design = fs_demand_peak_rps(&spec->demand, 0.0, sc->horizon_s);
+		char why[sizeof(e->msg)] = "no pool of its GPU type";
+
+		v->spec = spec;
+		v->pool = -1;
+		for (int p = 0; p < r->n_pools && !v->plan; p++) {
+			const struct fs_pool_spec *ps = &r->spec[p];
+
+			if (spec->gpu && spec->gpu != ps->gpu)
+				continue;
+			st = fs_service_plan_get(r->smemo, spec, ps->gpu, ps->gpus_per_node, design,
+						 &v->plan, e);
+			if (st == FS_ERR_INFEASIBLE) {
+				snprintf(why, sizeof(why), "%s", e->msg);
+				fs_error_clear(e);
+				v->plan = NULL;
+				continue;
+			}
+			if (st)
+				return st;
+			v->pool = p;
+		}
+		for (size_t k = 0; k < r->n_ticks; k++) {
+			double t0 = (double)k * sc->serving.interval_s;
+
+			r->demand[k * r->n_svc + s] =
+				fs_demand_mean_rps(&spec->demand, t0, t0 + tick_len_s(r, k));
+		}
+		if (!v->plan) {
+			size_t len = strlen(r->svc_warning);
+
+			snprintf(r->svc_warning + len, sizeof(r->svc_warning) - len,
+				 "%sservice '%s' has no replicas on fleet '%s': %s", len ? "; " : "",
+				 spec->name, r->fl->name, why);
+			continue;
+		}
+		v->max_rep = r->spec[v->pool].max_nodes * r->spec[v->pool].gpus_per_node / v->plan->tp;
+		if (spec->reserved_gpus > 0)
+			v->hold = spec->reserved_gpus / v->plan->tp > 0 ? spec->reserved_gpus / v->plan->tp
+									: 1;
+		v->pl = malloc((size_t)(v->max_rep > 0 ? v->max_rep : 1) * sizeof(*v->pl));
+		if (!v->pl)
+			return nomem(e);
+	}
+	if (!fs_evq_push(r->q, 0, PRIO_END, EV_SVC_TICK, 0, 0))
+		return nomem(e);
+	return FS_OK;
+}
+
+/* The services' points and totals into out (which takes the points). */
+static void finish_services(struct run *r, struct fs_run_result *out)
+{
+	double demand = 0.0, served = 0.0;
+
+	out->sum.serve_attainment_frac = NAN;
+	if (r->n_svc == 0)
+		return;
+	for (size_t i = 0; i < r->n_ticks * r->n_svc; i++) {
+		const struct fs_service_point *pt = &r->pts[i];
+		double len_s = tick_len_s(r, i / r->n_svc);
+
+		demand += pt->demand_rps * len_s;
+		served += pt->served_rps * len_s;
+		out->sum.serve_output_tokens += pt->output_tokens;
+	}
+	if (demand > 0)
+		out->sum.serve_attainment_frac = served / demand;
+	out->svc = r->pts;
+	out->n_svc = r->n_ticks * r->n_svc;
+	r->pts = NULL;
+	snprintf(out->svc_warning, sizeof(out->svc_warning), "%s", r->svc_warning);
+}
+
+/*
+ * The units of cost (docs/MODELS.md, "Cost"): the run's cost over the
+ * horizon split between training and serving by their GPU-hours within it,
+ * per training job finished in the horizon and per million output tokens
+ * served within the objectives; NAN where there is none.
+ */
+static void unit_costs(const struct run *r, struct fs_run_result *out)
+{
+	struct fs_run_summary *s = &out->sum;
+	double used = 0.0, serving = 0.0;
+
+	for (int p = 0; p < r->n_pools; p++) {
+		used += r->rec.used_gpu_s_in_horizon[p];
+		serving += r->rec.serving_gpu_s_in_horizon[p];
+	}
+	s->usd_per_training_job = s->usd_per_mtok_served = NAN;
+	if (used <= 0)
+		return;
+	if (s->n_done_in_horizon > 0)
+		s->usd_per_training_job = s->fleet_cost_usd * ((used - serving) / used) /
+					  (double)s->n_done_in_horizon;
+	if (s->serve_output_tokens > 0)
+		s->usd_per_mtok_served = s->fleet_cost_usd * (serving / used) /
+					 s->serve_output_tokens * 1e6;
+}
+
 enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e)
 {
+	return fs_run_fleet_workload_memo(sc, w, fleet_idx, seed, NULL, out, e);
+}
+
+enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const struct fs_workload *w,
+					  size_t fleet_idx, uint64_t seed,
+					  struct fs_service_memo *smemo, struct fs_run_result *out,
+					  struct fs_error *e)
+{
 	struct run r = { 0 };
+	bool own_smemo = smemo == NULL;
 	struct fs_pool_gpus pg[FS_MAX_POOLS];
 	struct timespec t0, t1;
 	enum fs_status st;
@@ -902,20 +1263,24 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 	r.fl = &sc->fleets[fleet_idx];
 	r.tm = train_model_of(sc);
 	r.pol = sc->scheduler;
+	r.smemo = smemo;
 	r.choice = r.fl->pool_choice ? r.fl->pool_choice : fs_pool_choice_default();
 	r.n_jobs = r.jobs_left = w->n;
 	r.arr = w->jobs;
 	r.jobs = calloc(w->n ? w->n : 1, sizeof(*r.jobs));
 	r.js = calloc(w->n ? w->n : 1, sizeof(*r.js));
-	if (!r.jobs || !r.js || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
+	r.run_list = malloc((w->n ? w->n : 1) * sizeof(*r.run_list));
+	r.run_pos = malloc((w->n ? w->n : 1) * sizeof(*r.run_pos));
+	if (!r.jobs || !r.js || !r.run_list || !r.run_pos || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
 	    shape_cache_init(&r.shapes, 64)) {
 		st = nomem(e);
 		goto out;
 	}
 	if ((st = setup_pools(&r, e)) || (st = fs_node_failures_init(&r.nf, sc, seed, e)) ||
-	    (st = fs_recorder_init(&r.rec, sc, r.n_pools, e)) ||
+	    (st = fs_recorder_init(&r.rec, sc, r.n_pools, e)) || (st = price_pools(&r)) ||
 	    (st = r.pol->init(&r.pol_state, w->n, e)) || (st = load_jobs(&r, w, e)) ||
-	    (st = load_fleet_events(&r, e)) || (st = run_events(&r, e)))
+	    (st = load_fleet_events(&r, e)) || (st = setup_services(&r, e)) ||
+	    (st = run_events(&r, e)))
 		goto out;
 	out->fleet = r.fl;
 	out->seed = seed;
@@ -931,6 +1296,8 @@ enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct 
 		goto out;
 	}
 	r.jobs = NULL;      /* now out's */
+	finish_services(&r, out);
+	unit_costs(&r, out);
 	out->sum.events = fs_evq_popped(r.q);
 	for (int p = 0; p < r.n_pools; p++)
 		out->sum.n_failures += r.fail[p].n_failures;
@@ -947,6 +1314,17 @@ out:
 		if (r.fleet[p].free)
 			fs_fleet_fini(&r.fleet[p]);
 	}
+	for (size_t s = 0; s < r.n_svc && r.svc; s++)
+		free(r.svc[s].pl);
+	free(r.svc);
+	free(r.demand);
+	free(r.pts);
+	free(r.vic_pl);
+	free(r.vic_job);
+	if (own_smemo)
+		fs_service_memo_destroy(r.smemo);
+	free(r.run_list);
+	free(r.run_pos);
 	free(r.owners);
 	free(r.shapes.slots);
 	fs_train_memo_destroy(r.memo);

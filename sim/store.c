@@ -184,6 +184,10 @@ static const char migrate_v2_v3[] =
 	"ALTER TABLE runs ADD COLUMN energy_kwh REAL NOT NULL DEFAULT 0;"
 	"ALTER TABLE runs ADD COLUMN serve_attainment_frac REAL;"  /* NULL: no demand */
 	"ALTER TABLE runs ADD COLUMN serve_output_tokens REAL NOT NULL DEFAULT 0;"
+	/* units of cost (docs/MODELS.md, "Cost"); NULL: none (or not measured, v2) */
+	"ALTER TABLE runs ADD COLUMN idle_cost_usd REAL;"
+	"ALTER TABLE runs ADD COLUMN usd_per_training_job REAL;"
+	"ALTER TABLE runs ADD COLUMN usd_per_mtok_served REAL;"
 	"UPDATE runs SET rent_usd = fleet_cost_usd;"
 	/* an old invocation takes the id of its first run: ids stay in time order */
 	"INSERT INTO invocations(id, version, started_at)"
@@ -203,6 +207,7 @@ static const char migrate_v2_v3[] =
 	"ALTER TABLE series ADD COLUMN power_usd REAL;"
 	"ALTER TABLE series ADD COLUMN hosting_usd REAL;"
 	"ALTER TABLE series ADD COLUMN energy_kwh REAL;"
+	"ALTER TABLE series ADD COLUMN idle_cost_usd REAL;"
 	"UPDATE series SET gpus_installed = gpus_total, gpus_idle = gpus_total - gpus_busy;"
 	"ALTER TABLE run_jobs ADD COLUMN pool INTEGER;"            /* NULL: never started */
 	"ALTER TABLE run_jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
@@ -273,7 +278,8 @@ static const char schema_views_v3[] =
 	"         r.fleet_cost_usd, r.started_at,"
 	"         r.invocation_id, r.n_preemptions, r.n_node_failures, r.gpu_hours_lost,"
 	"         r.rent_usd, r.depreciation_usd, r.power_usd, r.hosting_usd, r.energy_kwh,"
-	"         r.serve_attainment_frac, r.serve_output_tokens, s.sha256 AS scenario_sha256"
+	"         r.serve_attainment_frac, r.serve_output_tokens, s.sha256 AS scenario_sha256,"
+	"         r.idle_cost_usd, r.usd_per_training_job, r.usd_per_mtok_served"
 	"  FROM runs r JOIN scenarios s ON s.id = r.scenario_id;"
 	"CREATE VIEW latest_runs AS"
 	"  SELECT * FROM run_summary WHERE run_id IN"
@@ -300,7 +306,37 @@ static const char schema_views_v3[] =
 	"         AVG(ss.replicas_granted) AS replicas_granted, SUM(ss.output_tokens) AS output_tokens"
 	"  FROM service_series ss JOIN run_services rs"
 	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
-	"  GROUP BY ss.run_id, ss.service, day;";
+	"  GROUP BY ss.run_id, ss.service, day;"
+	/* months of 30.4375 days (2,629,800 s), over the horizon; the cost units of
+	 * docs/MODELS.md ("Cost") per month: training's and serving's shares of the
+	 * cost by their GPU-hours */
+	"CREATE VIEW cost_by_month AS"
+	"  SELECT s.run_id, CAST(s.t_s / 2629800 AS INTEGER) AS month,"
+	"         AVG(s.gpus_installed) AS gpus_installed, AVG(s.gpus_busy) AS gpus_training,"
+	"         AVG(s.gpus_serving) AS gpus_serving, AVG(s.gpus_idle) AS gpus_idle,"
+	"         AVG(s.gpus_down) AS gpus_down, AVG(s.power_kw) AS power_kw,"
+	"         SUM(s.energy_kwh) AS energy_kwh, SUM(s.cost_usd) AS cost_usd,"
+	"         SUM(s.rent_usd) AS rent_usd, SUM(s.depreciation_usd) AS depreciation_usd,"
+	"         SUM(s.power_usd) AS power_usd, SUM(s.hosting_usd) AS hosting_usd,"
+	"         SUM(s.idle_cost_usd) AS idle_cost_usd,"
+	"         SUM(s.cost_usd * s.gpus_busy / NULLIF(s.gpus_busy + s.gpus_serving, 0))"
+	"           AS training_cost_usd,"
+	"         SUM(s.cost_usd * s.gpus_serving / NULLIF(s.gpus_busy + s.gpus_serving, 0))"
+	"           AS serving_cost_usd,"
+	"         (SELECT SUM(ss.output_tokens) FROM service_series ss WHERE ss.run_id = s.run_id"
+	"           AND CAST(ss.t_s / 2629800 AS INTEGER) = CAST(s.t_s / 2629800 AS INTEGER))"
+	"           AS output_tokens"
+	"  FROM series s JOIN runs r ON r.id = s.run_id WHERE s.t_s < r.horizon_s"
+	"  GROUP BY s.run_id, month;"
+	"CREATE VIEW service_months AS"
+	"  SELECT ss.run_id, ss.service, rs.name AS service_name,"
+	"         CAST(ss.t_s / 2629800 AS INTEGER) AS month, AVG(ss.demand_rps) AS demand_rps,"
+	"         SUM(ss.served_rps) / NULLIF(SUM(ss.demand_rps), 0) AS attainment_frac,"
+	"         AVG(ss.replicas_wanted) AS replicas_wanted,"
+	"         AVG(ss.replicas_granted) AS replicas_granted, SUM(ss.output_tokens) AS output_tokens"
+	"  FROM service_series ss JOIN run_services rs"
+	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
+	"  GROUP BY ss.run_id, ss.service, month;";
 
 /*
  * Version 3 -> 4: views for the questions asked in planning reviews, by
@@ -1015,7 +1051,8 @@ static int write_series(const struct fs_run_result *r, int64_t id, sqlite3_stmt 
 		sqlite3_bind_double(ss, k++, p->cost.depreciation_usd);
 		sqlite3_bind_double(ss, k++, p->cost.power_usd);
 		sqlite3_bind_double(ss, k++, p->cost.hosting_usd);
-		sqlite3_bind_double(ss, k, p->cost.energy_kwh);
+		sqlite3_bind_double(ss, k++, p->cost.energy_kwh);
+		bind_real_or_null(ss, k, p->idle_cost_usd);
 		if ((rc = step_done(ss)) != SQLITE_OK)
 			return rc;
 	}
@@ -1151,9 +1188,11 @@ static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t s
 		" p90_wait_s, mean_tts_s, p90_tts_s, mean_util_frac, makespan_s, gpu_hours,"
 		" fleet_cost_usd, events, invocation_id, n_preemptions, n_node_failures,"
 		" gpu_hours_lost, rent_usd, depreciation_usd, power_usd, hosting_usd, energy_kwh,"
-		" serve_attainment_frac, serve_output_tokens)"
+		" serve_attainment_frac, serve_output_tokens, idle_cost_usd, usd_per_training_job,"
+		" usd_per_mtok_served)"
 		" VALUES(?, ?, ?, ?, ?, 'ok', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL);
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+		NULL);
 	if (rc != SQLITE_OK)
 		return rc;
 	fleet_gpus(r->fleet, gpus, sizeof(gpus));
@@ -1197,7 +1236,10 @@ static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t s
 		bind_real_or_null(st, k++, m->serve_attainment_frac);
 	else
 		sqlite3_bind_null(st, k++);
-	sqlite3_bind_double(st, k, m->serve_output_tokens);
+	sqlite3_bind_double(st, k++, m->serve_output_tokens);
+	bind_real_or_null(st, k++, m->idle_cost_usd);
+	bind_real_or_null(st, k++, m->usd_per_training_job);
+	bind_real_or_null(st, k, m->usd_per_mtok_served);
 	rc = step_done(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
@@ -1326,8 +1368,8 @@ static int write_stmts_init(sqlite3 *db, struct write_stmts *ws)
 	static const char series_sql[] =
 		"INSERT INTO series(run_id, t_s, gpus_total, gpus_busy, jobs_running, jobs_queued,"
 		" gpus_installed, gpus_down, gpus_serving, gpus_idle, power_kw, cost_usd, rent_usd,"
-		" depreciation_usd, power_usd, hosting_usd, energy_kwh)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" depreciation_usd, power_usd, hosting_usd, energy_kwh, idle_cost_usd)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	static const char price_sql[] =
 		"INSERT INTO run_prices(run_id, pool, gpu, nodes, gpus_per_node, max_nodes, cost_mode,"
 		" term, usd_per_gpu_hour, capex_usd_per_gpu, depreciation_years, server_kw_per_gpu,"
@@ -1433,7 +1475,8 @@ static const char run_cols[] =
 	" r.p90_wait_s, r.mean_tts_s, r.p90_tts_s, r.mean_util_frac, r.makespan_s, r.gpu_hours,"
 	" r.fleet_cost_usd, r.events, r.invocation_id, r.n_preemptions, r.n_node_failures,"
 	" r.gpu_hours_lost, r.rent_usd, r.depreciation_usd, r.power_usd, r.hosting_usd,"
-	" r.energy_kwh, r.serve_attainment_frac, r.serve_output_tokens"
+	" r.energy_kwh, r.serve_attainment_frac, r.serve_output_tokens, r.idle_cost_usd,"
+	" r.usd_per_training_job, r.usd_per_mtok_served"
 	" FROM runs r JOIN scenarios s ON s.id = r.scenario_id";
 
 /* A REAL column that may be NULL (a mean over no jobs): NaN for NULL, so
@@ -1490,6 +1533,9 @@ static void read_run_row(sqlite3_stmt *st, struct fs_run_row *r)
 	r->sum.cost.energy_kwh = sqlite3_column_double(st, c++);
 	r->sum.serve_attainment_frac = real_or_nan(st, c++);
 	r->sum.serve_output_tokens = sqlite3_column_double(st, c++);
+	r->sum.idle_cost_usd = real_or_nan(st, c++);
+	r->sum.usd_per_training_job = real_or_nan(st, c++);
+	r->sum.usd_per_mtok_served = real_or_nan(st, c++);
 }
 
 enum fs_status fs_store_list_runs(struct fs_store *s, fs_store_run_fn fn, void *ctx,
@@ -1561,6 +1607,40 @@ enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_ut
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the series");
+	return FS_OK;
+}
+
+enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
+				       fs_store_service_month_fn fn, void *ctx,
+				       struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT service_name, month, demand_rps, attainment_frac,"
+			       " replicas_wanted, replicas_granted, output_tokens"
+			       " FROM service_months WHERE run_id = ? ORDER BY service, month",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct fs_service_month_row row;
+
+		memset(&row, 0, sizeof(row));
+		text_col(st, 0, row.service, sizeof(row.service));
+		row.month = sqlite3_column_int(st, 1);
+		row.demand_rps = sqlite3_column_double(st, 2);
+		row.attainment_frac = real_or_nan(st, 3);
+		row.replicas_wanted = sqlite3_column_double(st, 4);
+		row.replicas_granted = sqlite3_column_double(st, 5);
+		row.output_tokens = sqlite3_column_double(st, 6);
+		if (fn(ctx, &row))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
 	return FS_OK;
 }
 

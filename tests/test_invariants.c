@@ -39,20 +39,51 @@ static const char text[] =
 	"    tokens = { dist = \"lognormal\"; median = 2e9; sigma = 0.8; };\n"
 	"    gpus = { dist = \"choice\"; values = [1, 2, 4, 8]; }; } ); };\n";
 
+/*
+ * A 7B chat service on a 64-GPU H100 fleet, served hourly for 30 days
+ * (series in 6-hour intervals), sharing the pool with training streams of
+ * lower priority that it preempts; node failures and a procurement step
+ * that adds two nodes on day 10. Every invariant check runs on it.
+ */
+static const char svc_text[] =
+	"name = \"inv-svc\"; seed = 7; horizon_days = 30.0; series_interval_hours = 6.0;\n"
+	"node_failures = { mtbf_hours = 2000.0; repair_hours = 12.0; };\n"
+	"fleets = ( { name = \"h\"; gpu = \"H100\"; nodes = 8;\n"
+	"  procurement = ( { day = 10.0; gpu = \"H100\"; nodes = 2; } ); } );\n"
+	"serving = { interval_hours = 1.0; services = (\n"
+	"  { name = \"chat\"; model = \"Llama-2-7B\"; tp = 1;\n"
+	"    input_tokens = { dist = \"lognormal\"; median = 500.0; sigma = 0.5; max = 4000.0; };\n"
+	"    output_tokens = { dist = \"lognormal\"; median = 200.0; sigma = 0.5; max = 1000.0; };\n"
+	"    ttft_p99_s = 2.0; tpot_p99_s = 0.1;\n"
+	"    demand = { rps = 150.0; growth_per_month = 0.2;\n"
+	"      daily = [0.4, 0.3, 0.3, 0.3, 0.4, 0.5, 0.7, 0.9, 1.1, 1.3, 1.4, 1.5,\n"
+	"               1.5, 1.5, 1.5, 1.4, 1.4, 1.3, 1.3, 1.2, 1.1, 0.9, 0.7, 0.5]; };\n"
+	"    priority = 10; preempt_training = true; },\n"
+	"  { name = \"batch\"; model = \"Llama-2-7B\"; tp = 2; reserved_gpus = 4;\n"
+	"    input_tokens = { dist = \"lognormal\"; median = 1000.0; sigma = 0.5; max = 4000.0; };\n"
+	"    output_tokens = { dist = \"lognormal\"; median = 300.0; sigma = 0.5; max = 1000.0; };\n"
+	"    ttft_p99_s = 5.0; tpot_p99_s = 0.2; demand = { rps = 20.0; }; } ); };\n"
+	"training = {\n"
+	"  jobs = ( { name = \"pre\"; model = \"Llama-3-8B\"; tokens = 5e10; gpus = 16; submit_day = 1.5; } );\n"
+	"  streams = ( { name = \"ft\"; rate_per_day = 8.0; model = \"Llama-2-7B\";\n"
+	"    tokens = { dist = \"lognormal\"; median = 8e9; sigma = 0.8; };\n"
+	"    gpus = { dist = \"choice\"; values = [2, 4, 8]; }; } ); };\n";
+
 /* Relative tolerance of the conservation checks (sums of time-averaged doubles). */
 #define REL_TOL 1e-9
 
 struct fixture {
-	struct fs_scenario sc;
+	struct fs_scenario sc, svc;
 	const char *db;
-	int64_t ids[4];             /* fleets a, h; then a, h again with the same seed */
+	int64_t ids[6];             /* fleets a, h; then a, h again with the same seed;
+				     * the services scenario twice */
 };
 
 static struct fixture fx;
 
 static int setup(void **state)
 {
-	struct fs_run_result r[4];
+	struct fs_run_result r[6];
 	struct fs_store *s;
 	struct fs_error e;
 	char *argv[] = { (char *)"run", (char *)"inv.cfg" };
@@ -65,20 +96,27 @@ static int setup(void **state)
 		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
-	for (int k = 0; k < 4; k++)
-		if (fs_run_fleet(&fx.sc, (size_t)(k % 2), fx.sc.seed, &r[k], &e)) {
+	if (fs_scenario_load_text(svc_text, "inv-svc.cfg", &fx.svc, &e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	for (int k = 0; k < 6; k++)
+		if (fs_run_fleet(k < 4 ? &fx.sc : &fx.svc, (size_t)(k < 4 ? k % 2 : 0),
+				 k < 4 ? fx.sc.seed : fx.svc.seed, &r[k], &e)) {
 			fprintf(stderr, "%s\n", e.msg);
 			return -1;
 		}
 	fs_invocation_init(&inv, "fleetsim", 2, argv, "test");
 	if (fs_store_open(fx.db, FS_STORE_WRITE, &s, &e) ||
 	    fs_store_write_runs(s, &fx.sc, r, 2, &inv, fx.ids, &e) ||
-	    fs_store_write_runs(s, &fx.sc, r + 2, 2, &inv, fx.ids + 2, &e)) {
+	    fs_store_write_runs(s, &fx.sc, r + 2, 2, &inv, fx.ids + 2, &e) ||
+	    fs_store_write_runs(s, &fx.svc, r + 4, 1, &inv, fx.ids + 4, &e) ||
+	    fs_store_write_runs(s, &fx.svc, r + 5, 1, &inv, fx.ids + 5, &e)) {
 		fprintf(stderr, "%s\n", e.msg);
 		return -1;
 	}
 	fs_store_close(s);
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 6; k++)
 		fs_run_result_fini(&r[k]);
 	return 0;
 }
@@ -87,6 +125,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	fs_scenario_fini(&fx.sc);
+	fs_scenario_fini(&fx.svc);
 	return 0;
 }
 
@@ -114,8 +153,10 @@ static void none(const char *what, const char *sql)
 {
 	double n = q(sql);
 
-	if (n != 0)
+	if (n != 0) {
 		fprintf(stderr, "invariant broken: %s (%g rows)\n", what, n);
+		fail();
+	}
 	assert_true(n == 0);
 }
 
@@ -137,7 +178,13 @@ static void test_invariants_sanity(void **state)
 	(void)state;
 	/* the fixture is not vacuous: jobs ran and queued on both fleets */
 	assert_true(q("SELECT COUNT(*) FROM jobs WHERE status = 'done'") > 4 * 20);
-	assert_true(q("SELECT COUNT(DISTINCT run_id) FROM jobs WHERE wait_s > 0") == 4);
+	assert_true(q("SELECT COUNT(DISTINCT run_id) FROM jobs WHERE wait_s > 0") >= 4);
+	/* and the services scenario is not either: it served, preempted, lost nodes */
+	assert_true(q("SELECT COUNT(*) FROM service_series WHERE replicas_granted > 0") > 1000);
+	assert_true(q("SELECT MIN(n_preemptions) FROM runs WHERE n_preemptions > 0") > 0);
+	assert_true(q("SELECT COUNT(*) FROM runs WHERE n_preemptions > 0 AND n_node_failures > 0")
+		    == 2);
+	assert_true(q("SELECT COUNT(*) FROM series WHERE gpus_serving > 0") >= 2 * 120);
 	assert_true(q("SELECT COUNT(*) FROM series") >= 4 * 120);
 }
 
@@ -191,10 +238,13 @@ static void test_invariants_allocation_within_up(void **state)
 	/* holds with the fixed fleets of today: gpus_total is what is installed */
 	none("busy GPUs exceed the fleet",
 	     "SELECT COUNT(*) FROM series WHERE gpus_busy > gpus_total * (1 + 1e-12)");
+	/* by the jobs' own first start and end: only where no job was stopped
+	 * and started again (a node failure or a service in between) */
 	none("running jobs hold more GPUs than the fleet (by the jobs' own times)",
 	     "SELECT COUNT(*) FROM series s JOIN runs r ON r.id = s.run_id WHERE"
+	     " r.n_node_failures = 0 AND r.n_preemptions = 0 AND"
 	     " (SELECT COALESCE(SUM(j.gpus), 0) FROM run_jobs j WHERE j.run_id = s.run_id"
-	     "  AND j.start_s <= s.t_s AND j.end_s > s.t_s AND j.preemptions = 0) > r.gpus");
+	     "  AND j.start_s <= s.t_s AND j.end_s > s.t_s) > r.gpus");
 	if (!filled("gpus_installed"))
 		skip();
 	none("busy + serving exceed installed and up",
@@ -225,6 +275,24 @@ static void test_invariants_cost(void **state)
 	     "SELECT COUNT(*) FROM runs r WHERE abs(r.fleet_cost_usd - (SELECT SUM(cost_usd)"
 	     " FROM series s WHERE s.run_id = r.id AND s.t_s < r.horizon_s))"
 	     " > 1e-9 * r.fleet_cost_usd");
+	none("the months' costs differ from the run's",
+	     "SELECT COUNT(*) FROM runs r WHERE abs(r.fleet_cost_usd - (SELECT SUM(cost_usd)"
+	     " FROM cost_by_month m WHERE m.run_id = r.id)) > 1e-9 * r.fleet_cost_usd");
+	none("training's and serving's costs exceed the cost",
+	     "SELECT COUNT(*) FROM cost_by_month WHERE COALESCE(training_cost_usd, 0) +"
+	     " COALESCE(serving_cost_usd, 0) > cost_usd * (1 + 1e-12)");
+	none("idle GPUs cost more than the interval, or less than nothing",
+	     "SELECT COUNT(*) FROM series WHERE idle_cost_usd < 0 OR"
+	     " idle_cost_usd > cost_usd * (1 + 1e-12)");
+	none("the run's idle cost differs from its series'",
+	     "SELECT COUNT(*) FROM runs r WHERE abs(r.idle_cost_usd - (SELECT SUM(idle_cost_usd)"
+	     " FROM series s WHERE s.run_id = r.id AND s.t_s < r.horizon_s))"
+	     " > 1e-9 * r.fleet_cost_usd");
+	/* the unit costs split the run's cost: jobs x per job + tokens x per token = cost */
+	none("the unit costs do not add up to the run's cost",
+	     "SELECT COUNT(*) FROM runs WHERE usd_per_training_job IS NOT NULL AND abs("
+	     " usd_per_training_job * n_done_in_horizon + COALESCE(usd_per_mtok_served, 0) *"
+	     " serve_output_tokens / 1e6 - fleet_cost_usd) > 1e-9 * fleet_cost_usd");
 	none("a cloud run without its price",
 	     "SELECT COUNT(*) FROM run_prices WHERE cost_mode = 'cloud' AND usd_per_gpu_hour IS NULL");
 	/* cloud: every installed GPU-hour at the stored price */
@@ -307,14 +375,16 @@ static void test_invariants_same_seed_same_rows(void **state)
 	};
 
 	(void)state;
-	for (int f = 0; f < 2; f++) {
+	static const int pairs[3][2] = { { 0, 2 }, { 1, 3 }, { 4, 5 } };
+
+	for (int f = 0; f < 3; f++) {
 		for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
 			char sql[1024];
 			char *a, *b;
 
-			snprintf(sql, sizeof(sql), tables[t], (long long)fx.ids[f]);
+			snprintf(sql, sizeof(sql), tables[t], (long long)fx.ids[pairs[f][0]]);
 			a = rows(sql, t > 0);
-			snprintf(sql, sizeof(sql), tables[t], (long long)fx.ids[f + 2]);
+			snprintf(sql, sizeof(sql), tables[t], (long long)fx.ids[pairs[f][1]]);
 			b = rows(sql, t > 0);
 			assert_string_equal(a, b);
 			free(a);
@@ -322,7 +392,7 @@ static void test_invariants_same_seed_same_rows(void **state)
 		}
 	}
 	/* and the two writes are told apart: two invocations, the second the latest */
-	assert_true(q("SELECT COUNT(DISTINCT invocation_id) FROM runs") == 2);
+	assert_true(q("SELECT COUNT(DISTINCT invocation_id) FROM runs") == 4);
 	assert_true(q("SELECT MIN(run_id) FROM latest_runs") == (double)fx.ids[2]);
 }
 

@@ -47,6 +47,13 @@ struct fs_recorder {
 	size_t cur;                 /* the open interval */
 	struct fs_rec_acc acc[FS_MAX_POOLS];
 	double installed_gpu_s_in_horizon[FS_MAX_POOLS]; /* over [0, horizon] */
+	double used_gpu_s_in_horizon[FS_MAX_POOLS];      /* busy + serving over [0, horizon] */
+	double serving_gpu_s_in_horizon[FS_MAX_POOLS];   /* serving over [0, horizon] */
+	double idle_gpu_s_in_horizon[FS_MAX_POOLS];      /* idle (not down) over [0, horizon] */
+	/* Set by the run after init: the cost spec and each pool's GPU type
+	 * (close_bucket prices each interval; NULL cost: no power or cost). */
+	const struct fs_cost_spec *cost;
+	const struct fs_gpu *gpu[FS_MAX_POOLS];
 	struct fs_series_point *series;
 	size_t n, cap;
 };
@@ -78,8 +85,10 @@ enum fs_status fs_recorder_finish(struct fs_recorder *r, const struct fs_pool_gp
  * jobs and series and r's totals: counts, GPU-hours (and lost), preemptions,
  * makespan, mean and p90 (fs_quantile) of wait and time to solution over the
  * jobs that ran, utilization within the horizon (busy / installed
- * GPU-time), fleet cost (installed GPU-hours x each pool's cloud price, until
- * the cost model is wired). FS_OK or FS_ERR_NOMEM (scratch for the quantiles).
+ * GPU-time), fleet cost over [0, horizon] and its parts (fs_cost_add_interval
+ * over each pool's installed and used GPU-seconds within the horizon: linear,
+ * so it equals the sum of the series' costs when the horizon is a whole number
+ * of intervals). FS_OK or FS_ERR_NOMEM (scratch for the quantiles).
  */
 enum fs_status fs_recorder_summarize(struct fs_run_result *out, const struct fs_scenario *sc,
 				     const struct fs_recorder *r, struct fs_error *e);

@@ -112,6 +112,8 @@ struct fs_series_point {
 	double power_kw;            /* facility power, time-averaged (fs_cost_power_kw) */
 	double cost_usd;            /* cost of the interval, all parts */
 	struct fs_cost_parts cost;  /* its parts */
+	double idle_cost_usd;       /* of it, what the idle GPUs account for (fs_cost_idle_usd;
+				     * down GPUs are not idle) */
 };
 
 /* One service in one serving interval. */
@@ -146,6 +148,11 @@ struct fs_run_summary {
 	struct fs_cost_parts cost;  /* its parts */
 	double serve_attainment_frac; /* demand served within objectives / demand, all services */
 	double serve_output_tokens; /* generated within the objectives, all services, in horizon */
+	/* Units of cost for reviews (docs/MODELS.md, "Cost"), NAN where undefined: */
+	double idle_cost_usd;       /* idle GPUs' share of fleet_cost_usd (fs_cost_idle_usd) */
+	double usd_per_training_job; /* fleet cost x training's share of the used GPU-hours
+				      * (training + serving) / jobs finished in the horizon */
+	double usd_per_mtok_served; /* fleet cost x serving's share / output tokens x 1e6 */
 	uint64_t events;            /* events processed */
 };
 
@@ -161,6 +168,7 @@ struct fs_run_result {
 	size_t n_svc;
 	double usd_per_gpu_hour[FS_MAX_POOLS]; /* the prices used, per pool (cloud) */
 	struct fs_run_summary sum;
+	char svc_warning[256];          /* services no pool of this fleet can serve ("": none) */
 	double wall_s;              /* host seconds spent simulating */
 };
 
@@ -178,6 +186,19 @@ struct fs_run_result {
 enum fs_status fs_run_fleet_workload(const struct fs_scenario *sc, const struct fs_workload *w,
 				     size_t fleet_idx, uint64_t seed, struct fs_run_result *out,
 				     struct fs_error *e);
+
+/*
+ * Same, with the services' plans taken from and added to smemo (service.h;
+ * NULL: the run plans in a memo of its own). Plans are keyed by service and
+ * GPU type, so one memo serves every fleet option and seed of one loaded
+ * scenario: a command planning each (service, GPU type) once. The memo must
+ * not outlive sc.
+ */
+struct fs_service_memo;
+enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const struct fs_workload *w,
+					  size_t fleet_idx, uint64_t seed,
+					  struct fs_service_memo *smemo, struct fs_run_result *out,
+					  struct fs_error *e);
 
 /* Same, generating the workload for seed first (one fleet option only). */
 enum fs_status fs_run_fleet(const struct fs_scenario *sc, size_t fleet_idx, uint64_t seed,

@@ -149,6 +149,21 @@ struct fs_kind_row {
 };
 typedef int (*fs_store_kind_fn)(void *ctx, const struct fs_kind_row *row);
 
+struct fs_service_month_row {
+	char service[64];
+	int month;             /* 0-based 30.4375-day month since t = 0 */
+	double demand_rps;     /* mean */
+	double attainment_frac; /* served within objectives / demand; NaN without demand */
+	double replicas_wanted, replicas_granted; /* means */
+	double output_tokens;  /* served within the objectives */
+};
+typedef int (*fs_store_service_month_fn)(void *ctx, const struct fs_service_month_row *row);
+
+/* A run's services month by month (view service_months), by service then month. */
+enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
+				       fs_store_service_month_fn fn, void *ctx,
+				       struct fs_error *e);
+
 /* Per-kind (explicit jobs, each stream) job statistics of a run. */
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
 				  void *ctx, struct fs_error *e);
