@@ -135,9 +135,9 @@ static const struct fs_emit_col compare_cols[] = {
 	{ .name = "metric", .type = FS_EMIT_STR, .width = -22 },
 	{ .name = "unit", .type = FS_EMIT_STR, .width = -9 },
 	{ .name = "better_is", .type = FS_EMIT_STR, .width = -9, .header = "better_is" },
-	{ .name = "a", .type = FS_EMIT_NUM, .width = 14, .tfmt = "%.4g" },
-	{ .name = "b", .type = FS_EMIT_NUM, .width = 14, .tfmt = "%.4g" },
-	{ .name = "b_minus_a", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%+.4g" },
+	{ .name = "a", .type = FS_EMIT_NUM, .width = 14, .tfmt = "%.8g" },
+	{ .name = "b", .type = FS_EMIT_NUM, .width = 14, .tfmt = "%.8g" },
+	{ .name = "b_minus_a", .type = FS_EMIT_NUM, .width = 14, .tfmt = "%+.8g" },
 	{ .name = "b_vs_a_pct", .type = FS_EMIT_NUM, .width = 10, .header = "b/a-1 %", .tfmt = "%+.1f" },
 	{ .name = "better", .type = FS_EMIT_STR, .width = -6 },
 };

@@ -246,7 +246,8 @@ static void attain_script(const struct rdata *d, FILE *f)
 
 	script_head(f, "attainment", "service objective attainment by month", "month (30.4-day months)",
 		    "requests served within objectives (%)");
-	fprintf(f, "set xtics 1\nset yrange [0:105]\n"
+	/* the low end from the data: 99 % and 95 % must look different */
+	fprintf(f, "set xtics 1\nset yrange [*:100.5]\n"
 		   "plot for [c=2:%d] 'attainment.dat' u 1:c w lp lw 2 pt 7 ps 0.6\n", ns + 1);
 }
 
@@ -284,27 +285,57 @@ static long cost_data(const struct rdata *d, FILE *f)
 
 static void cost_script(const struct rdata *d, FILE *f)
 {
-	(void)d;
+	static const char *const parts[] = { "rent_usd", "depreciation_usd", "power_usd",
+					     "hosting_usd" };
+	static const char *const titles[] = { "rent", "depreciation", "power", "hosting" };
+	const struct fs_store_table *t = &d->t[FS_Q_COST_MONTHS];
+	bool first = true;
+
 	script_head(f, "cost_by_month", "fleet cost per month", "month (30.4-day months)",
 		    "cost (thousand USD)");
-	fputs("set xtics 1\nset yrange [0:*]\nset style data histograms\n"
+	fputs("set yrange [0:*]\nset style data histograms\n"
 	      "set style histogram rowstacked\nset style fill solid 0.8 border -1\nset boxwidth 0.7\n"
-	      "plot 'cost_by_month.dat' u 2:xtic(1) t 'rent', '' u 3 t 'depreciation',"
-	      " '' u 4 t 'power', '' u 5 t 'hosting'\n", f);
+	      "plot", f);
+	/* only the parts this fleet pays: a rented fleet has no depreciation */
+	for (int p = 0; p < 4; p++) {
+		bool any = false;
+		for (size_t i = 0; i < t->n_rows; i++)
+			any |= cell(t, i, fs_store_table_col(t, parts[p])) > 0;
+		if (!any)
+			continue;
+		fprintf(f, "%s 'cost_by_month.dat' u %d%s t '%s'", first ? "" : ",", p + 2,
+			first ? ":xtic(1)" : "", titles[p]);
+		first = false;
+	}
+	if (first)
+		fputs(" 'cost_by_month.dat' u 6:xtic(1) t 'total'", f);
+	fputc('\n', f);
+}
+
+/* Whether column col of the cost months has a finite value. */
+static bool has_col(const struct rdata *d, const char *col)
+{
+	const struct fs_store_table *t = &d->t[FS_Q_COST_MONTHS];
+	int c = fs_store_table_col(t, col);
+
+	for (size_t i = 0; i < t->n_rows; i++)
+		if (isfinite(cell(t, i, c)))
+			return true;
+	return false;
 }
 
 static long unit_data(const struct rdata *d, FILE *f)
 {
 	const struct fs_store_table *t = &d->t[FS_Q_COST_MONTHS];
 
-	if (!has_cost(d))
+	if (!has_cost(d) || (!has_col(d, "usd_per_training_job") && !has_col(d, "usd_per_mtok")))
 		return 0;
-	fputs("month usd_per_busy_gpu_hour usd_per_job usd_per_m_tokens\n", f);
+	fputs("month usd_per_training_job usd_per_mtok jobs_done\n", f);
 	for (size_t i = 0; i < t->n_rows; i++) {
 		fprintf(f, "%.0f", cell(t, i, fs_store_table_col(t, "month")) + 1);
-		dat_num(f, cell(t, i, fs_store_table_col(t, "usd_per_busy_gpu_hour")));
-		dat_num(f, cell(t, i, fs_store_table_col(t, "usd_per_job")));
-		dat_num(f, cell(t, i, fs_store_table_col(t, "usd_per_m_tokens")));
+		dat_num(f, cell(t, i, fs_store_table_col(t, "usd_per_training_job")));
+		dat_num(f, cell(t, i, fs_store_table_col(t, "usd_per_mtok")));
+		dat_num(f, cell(t, i, fs_store_table_col(t, "jobs_done")));
 		fputc('\n', f);
 	}
 	return (long)t->n_rows;
@@ -312,13 +343,19 @@ static long unit_data(const struct rdata *d, FILE *f)
 
 static void unit_script(const struct rdata *d, FILE *f)
 {
-	(void)d;
+	bool tok = has_col(d, "usd_per_mtok"), job = has_col(d, "usd_per_training_job");
+
 	script_head(f, "cost_per_unit", "cost per unit of work by month", "month (30.4-day months)",
-		    "USD per busy GPU-hour");
-	fputs("set xtics 1\nset yrange [0:*]\nset y2range [0:*]\nset y2tics\n"
-	      "set y2label 'USD per finished training job'\n"
-	      "plot 'cost_per_unit.dat' u 1:2 w lp lw 2 pt 7 ps 0.6 t 'per busy GPU-hour (left)',"
-	      " '' u 1:3 axes x1y2 w lp lw 2 pt 5 ps 0.6 dt 2 t 'per finished job (right)'\n", f);
+		    job ? "USD per finished training job" : "USD per million output tokens");
+	fputs("set xtics 1\nset yrange [0:*]\n", f);
+	if (job && tok)
+		fputs("set y2range [0:*]\nset y2tics\nset ytics nomirror\n"
+		      "set y2label 'USD per million output tokens'\n"
+		      "plot 'cost_per_unit.dat' u 1:2 w lp lw 2 pt 7 ps 0.6 t 'per training job (left)',"
+		      " '' u 1:3 axes x1y2 w lp lw 2 pt 5 ps 0.6 dt 2 t 'per million tokens (right)'\n", f);
+	else
+		fprintf(f, "plot 'cost_per_unit.dat' u 1:%d w lp lw 2 pt 7 ps 0.6 t '%s'\n", job ? 2 : 3,
+			job ? "per finished training job" : "per million output tokens served");
 }
 
 /* Analysis: utilization per fleet, outgrow months marked. */
@@ -418,7 +455,8 @@ static const struct chart_kind run_charts[] = {
 	{ "cost_by_month", "Cost per month", "Fleet cost per month by part.", cost_data,
 	  cost_script },
 	{ "cost_per_unit", "Cost per unit of work",
-	  "Monthly cost divided by the busy GPU-hours and by the training jobs finished that month.",
+	  "Training's share of the month's cost (by GPU-hours) per training job finished that "
+	  "month, and serving's share per million output tokens served.",
 	  unit_data, unit_script },
 };
 
@@ -813,6 +851,9 @@ static void run_summary_text(FILE *f, const struct rdata *d, const struct chart_
 	summary_line(f, "fleet cost over horizon", "%.0f", r->sum.fleet_cost_usd, "USD");
 	summary_line(f, "cost per job GPU-hour", "%.3f",
 		     r->sum.gpu_hours > 0 ? r->sum.fleet_cost_usd / r->sum.gpu_hours : NAN, "USD");
+	summary_line(f, "cost of idle GPUs", "%.0f", r->sum.idle_cost_usd, "USD");
+	summary_line(f, "cost per finished training job", "%.0f", r->sum.usd_per_training_job, "USD");
+	summary_line(f, "cost per million tokens served", "%.3f", r->sum.usd_per_mtok_served, "USD");
 	fprintf(f, "\n  %-20s %8s %10s %10s %10s %14s\n", "workload", "jobs", "infeasible",
 		"wait_h", "tts_days", "gpu_hours");
 	for (size_t i = 0; i < jk->n_rows; i++) {
@@ -1078,6 +1119,9 @@ static double m_gpu_hours(const struct fs_run_row *r) { return r->sum.gpu_hours;
 static double m_makespan(const struct fs_run_row *r) { return r->sum.makespan_s / DAY_S; }
 static double m_energy(const struct fs_run_row *r) { return r->sum.cost.energy_kwh; }
 static double m_lost(const struct fs_run_row *r) { return r->sum.gpu_hours_lost; }
+static double m_per_job(const struct fs_run_row *r) { return r->sum.usd_per_training_job; }
+static double m_per_mtok(const struct fs_run_row *r) { return r->sum.usd_per_mtok_served; }
+static double m_idle(const struct fs_run_row *r) { return r->sum.idle_cost_usd; }
 
 static double m_usd_per_gpu_hour(const struct fs_run_row *r)
 {
@@ -1099,6 +1143,9 @@ static const struct fs_compare_metric metrics[] = {
 	{ "gpu_hours_lost", "GPU-h", FS_BETTER_LOWER, m_lost },
 	{ "fleet_cost_usd", "USD", FS_BETTER_LOWER, m_cost },
 	{ "usd_per_job_gpu_hour", "USD/GPU-h", FS_BETTER_LOWER, m_usd_per_gpu_hour },
+	{ "usd_per_training_job", "USD/job", FS_BETTER_LOWER, m_per_job },
+	{ "usd_per_mtok_served", "USD/Mtok", FS_BETTER_LOWER, m_per_mtok },
+	{ "idle_cost_usd", "USD", FS_BETTER_LOWER, m_idle },
 	{ "energy_kwh", "kWh", FS_BETTER_LOWER, m_energy },
 };
 

@@ -339,15 +339,17 @@ static const char schema_views_v3[] =
 	"  GROUP BY ss.run_id, ss.service, month;";
 
 /*
- * Version 3 -> 4: views for the questions asked in planning reviews, by
- * 30.4375-day month since t = 0 (docs/QUERIES.md): utilization per fleet,
- * wait and time to solution by month of submission per stream (kind
- * '(all)' for every job; p50 and p90 interpolated between order statistics
- * as fs_quantile does), service attainment, cost and its units of work, and
- * the fleet options of one command side by side. Views only: no row changes.
+ * Views for the questions asked in planning reviews (docs/QUERIES.md), by
+ * 30.4375-day month since t = 0: utilization per fleet, wait and time to
+ * solution by month of submission per stream (kind '(all)' for every job;
+ * p50 and p90 interpolated between order statistics as fs_quantile does),
+ * and the fleet options of one command side by side. Views only, made with
+ * IF NOT EXISTS as the last step of every creation or migration, so they
+ * join whichever schema version is current; cost and attainment by month
+ * are the views cost_by_month and service_months above.
  */
 static const char view_monthly_utilization[] =
-	"CREATE VIEW monthly_utilization AS "
+	"CREATE VIEW IF NOT EXISTS monthly_utilization AS "
 	"  SELECT s.run_id, r.fleet, r.gpu, CAST(s.t_s / 2629800.0 AS INTEGER) AS month, "
 	"         AVG(s.gpus_installed) AS gpus_installed, AVG(s.gpus_busy) AS gpus_busy, "
 	"         AVG(s.gpus_serving) AS gpus_serving, AVG(s.gpus_down) AS gpus_down, "
@@ -357,7 +359,7 @@ static const char view_monthly_utilization[] =
 	"  FROM series s JOIN runs r ON r.id = s.run_id "
 	"  GROUP BY s.run_id, month; ";
 static const char view_job_months[] =
-	"CREATE VIEW job_months AS "
+	"CREATE VIEW IF NOT EXISTS job_months AS "
 	"  WITH j AS ( "
 	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status "
 	"    FROM jobs "
@@ -389,48 +391,12 @@ static const char view_job_months[] =
 	"        FROM j GROUP BY run_id, kind, month) a "
 	"  LEFT JOIN q ON q.run_id = a.run_id AND q.kind = a.kind AND q.month = a.month "
 	"  GROUP BY a.run_id, a.kind, a.month; ";
-static const char view_service_months[] =
-	"CREATE VIEW service_months AS "
-	"  SELECT ss.run_id, ss.service, rs.name AS service_name, "
-	"         CAST(ss.t_s / 2629800.0 AS INTEGER) AS month, AVG(ss.demand_rps) AS demand_rps, "
-	"         AVG(ss.served_rps) AS served_rps, AVG(ss.capacity_rps) AS capacity_rps, "
-	"         SUM(ss.served_rps) / NULLIF(SUM(ss.demand_rps), 0) AS attainment_frac, "
-	"         AVG(ss.attainment_frac >= 0.99) AS hours_met_frac, "
-	"         AVG(ss.replicas_wanted) AS replicas_wanted, AVG(ss.replicas_granted) AS replicas_granted, "
-	"         SUM(ss.output_tokens) AS output_tokens "
-	"  FROM service_series ss JOIN run_services rs ON rs.run_id = ss.run_id AND rs.service = ss.service "
-	"  GROUP BY ss.run_id, ss.service, month; ";
-static const char view_cost_months[] =
-	"CREATE VIEW cost_months AS "
-	"  WITH s AS ( "
-	"    SELECT run_id, t_s, gpus_busy, cost_usd, rent_usd, depreciation_usd, power_usd, hosting_usd, "
-	"           energy_kwh, COALESCE(LEAD(t_s) OVER w - t_s, t_s - LAG(t_s) OVER w, 0) AS dt_s "
-	"    FROM series WINDOW w AS (PARTITION BY run_id ORDER BY t_s)), "
-	"  m AS ( "
-	"    SELECT run_id, CAST(t_s / 2629800.0 AS INTEGER) AS month, SUM(cost_usd) AS cost_usd, "
-	"           SUM(rent_usd) AS rent_usd, SUM(depreciation_usd) AS depreciation_usd, "
-	"           SUM(power_usd) AS power_usd, SUM(hosting_usd) AS hosting_usd, "
-	"           SUM(energy_kwh) AS energy_kwh, SUM(gpus_busy * dt_s) / 3600.0 AS busy_gpu_hours "
-	"    FROM s GROUP BY run_id, month), "
-	"  d AS ( "
-	"    SELECT run_id, CAST(end_s / 2629800.0 AS INTEGER) AS month, COUNT(*) AS jobs_done "
-	"    FROM run_jobs WHERE status = 0 GROUP BY run_id, month), "
-	"  t AS ( "
-	"    SELECT run_id, CAST(t_s / 2629800.0 AS INTEGER) AS month, SUM(output_tokens) AS output_tokens "
-	"    FROM service_series GROUP BY run_id, month) "
-	"  SELECT m.run_id, m.month, m.cost_usd, m.rent_usd, m.depreciation_usd, m.power_usd, "
-	"         m.hosting_usd, m.energy_kwh, m.busy_gpu_hours, COALESCE(d.jobs_done, 0) AS jobs_done, "
-	"         COALESCE(t.output_tokens, 0) AS output_tokens, "
-	"         m.cost_usd / NULLIF(m.busy_gpu_hours, 0) AS usd_per_busy_gpu_hour, "
-	"         m.cost_usd / NULLIF(d.jobs_done, 0) AS usd_per_job, "
-	"         m.cost_usd / NULLIF(t.output_tokens / 1e6, 0) AS usd_per_m_tokens "
-	"  FROM m LEFT JOIN d ON d.run_id = m.run_id AND d.month = m.month "
-	"  LEFT JOIN t ON t.run_id = m.run_id AND t.month = m.month; ";
 static const char view_fleet_comparison[] =
-	"CREATE VIEW fleet_comparison AS "
+	"CREATE VIEW IF NOT EXISTS fleet_comparison AS "
 	"  SELECT invocation_id, scenario, seed, run_id, fleet, gpu, gpus, mean_wait_h, p90_wait_h, "
 	"         mean_tts_days, p90_tts_days, mean_util_frac, serve_attainment_frac, fleet_cost_usd, "
 	"         fleet_cost_usd / NULLIF(gpu_hours, 0) AS usd_per_job_gpu_hour, "
+	"         usd_per_training_job, usd_per_mtok_served, "
 	"         RANK() OVER (PARTITION BY invocation_id ORDER BY p90_tts_days) AS p90_tts_rank, "
 	"         RANK() OVER (PARTITION BY invocation_id ORDER BY mean_wait_h) AS mean_wait_rank, "
 	"         RANK() OVER (PARTITION BY invocation_id ORDER BY fleet_cost_usd) AS cost_rank, "
@@ -438,8 +404,8 @@ static const char view_fleet_comparison[] =
 	"  FROM run_summary;";
 
 
-static const char *const migrate_v3_v4[] = {
-	view_monthly_utilization, view_job_months, view_service_months, view_cost_months, view_fleet_comparison,
+static const char *const report_views[] = {
+	view_monthly_utilization, view_job_months, view_fleet_comparison,
 };
 
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
@@ -569,8 +535,8 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, migrate_v2_v3);
 	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, schema_views_v3);
-	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(migrate_v3_v4) / sizeof(*migrate_v3_v4); i++)
-		rc = exec(db, migrate_v3_v4[i]);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
+		rc = exec(db, report_views[i]);
 	return rc;
 }
 
@@ -1703,14 +1669,21 @@ static const struct {
 		" mean_tts_days, p50_tts_days, p90_tts_days"
 		" FROM job_months WHERE run_id = ? ORDER BY kind <> '(all)', kind, month" },
 	[FS_Q_SERVICE_MONTHS] = { "service_months",
-		"SELECT service, service_name, month, demand_rps, served_rps, capacity_rps,"
-		" attainment_frac, hours_met_frac, replicas_wanted, replicas_granted, output_tokens"
+		"SELECT service, service_name, month, demand_rps, attainment_frac, replicas_wanted,"
+		" replicas_granted, output_tokens"
 		" FROM service_months WHERE run_id = ? ORDER BY service, month" },
+	/* the units of work of a month: training jobs that ended in it, output tokens served */
 	[FS_Q_COST_MONTHS] = { "cost_months",
-		"SELECT month, cost_usd, rent_usd, depreciation_usd, power_usd, hosting_usd,"
-		" energy_kwh, busy_gpu_hours, jobs_done, output_tokens, usd_per_busy_gpu_hour,"
-		" usd_per_job, usd_per_m_tokens"
-		" FROM cost_months WHERE run_id = ? ORDER BY month" },
+		"SELECT c.month, c.cost_usd, c.rent_usd, c.depreciation_usd, c.power_usd,"
+		" c.hosting_usd, c.idle_cost_usd, c.training_cost_usd, c.serving_cost_usd,"
+		" c.energy_kwh, c.gpus_installed, c.gpus_training, c.gpus_serving, c.gpus_idle,"
+		" c.output_tokens, COALESCE(d.jobs_done, 0) AS jobs_done,"
+		" c.training_cost_usd / NULLIF(d.jobs_done, 0) AS usd_per_training_job,"
+		" c.serving_cost_usd / NULLIF(c.output_tokens / 1e6, 0) AS usd_per_mtok"
+		" FROM cost_by_month c LEFT JOIN"
+		" (SELECT CAST(end_s / 2629800 AS INTEGER) AS month, COUNT(*) AS jobs_done"
+		"  FROM run_jobs WHERE run_id = ?1 AND status = 0 GROUP BY month) d"
+		" ON d.month = c.month WHERE c.run_id = ?1 ORDER BY c.month" },
 	[FS_Q_JOB_KINDS] = { "job_kinds",
 		"SELECT kind, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible,"
 		" AVG(wait_s) / 3600.0 AS mean_wait_h, AVG(tts_s) / 86400.0 AS mean_tts_days,"

@@ -153,7 +153,7 @@ static void test_report_from_copied_database(void **state)
 	(void)state;
 	snprintf(args, sizeof(args), "report 1 --out %s --db %s", dir, db);
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
-	contains(out, "3 charts (3 rendered), 7 CSV files");
+	contains(out, "5 charts (5 rendered), 7 CSV files");
 	for (size_t i = 0; i < 10; i++) {
 		static const char *const files[] = { "summary.txt", "report.html", "series.csv",
 						     "job_months.csv", "util_months.csv",
@@ -165,7 +165,7 @@ static void test_report_from_copied_database(void **state)
 			fail();
 		}
 	}
-	/* no chart kind without data: the example has no services and no per-interval cost yet */
+	/* no chart kind without data: the example has no services */
 	assert_false(exists(dir, "attainment.dat"));
 	html = slurp(tu_path("rep1/report.html"));
 	assert_well_formed(html);
@@ -174,7 +174,7 @@ static void test_report_from_copied_database(void **state)
 	assert_null(strstr(html, " src="));
 	assert_null(strstr(html, "<link"));
 	n = check_sections(html, true);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 5);
 	contains(html, "id=\"utilization\"");
 	contains(html, "id=\"tts_by_month\"");
 	free(html);
@@ -224,7 +224,7 @@ static void test_report_without_gnuplot(void **state)
 	free(path);
 	assert_int_equal(rc, 0);
 	contains(out, "gnuplot (gnuplot) was not found on PATH: no charts were rendered");
-	contains(out, "3 charts (0 rendered), 7 CSV files");
+	contains(out, "5 charts (0 rendered), 7 CSV files");
 	assert_true(exists(dir, "summary.txt") && exists(dir, "series.csv") &&
 		    exists(dir, "job_months.csv") && exists(dir, "utilization.gp") &&
 		    exists(dir, "utilization.dat") && exists(dir, "report.html"));
@@ -232,7 +232,7 @@ static void test_report_without_gnuplot(void **state)
 	html = slurp(tu_path("nognuplot/report.html"));
 	assert_well_formed(html);
 	contains(html, "was not found on PATH");
-	assert_int_equal(check_sections(html, false), 3);
+	assert_int_equal(check_sections(html, false), 5);
 	free(html);
 }
 
@@ -334,15 +334,22 @@ static void test_views_percentiles_by_hand(void **state)
 	assert_true(fabs(one(h, JM("p90_tts_days", 2)) - 1.0) < 1e-12);
 	assert_true(isnan(one(h, JM("p50_wait_h", 1))));                 /* no row for month 1 */
 #undef JM
-	/* a view per question exists and answers */
+	/* the other views of the review questions answer for the example's runs */
 	assert_true(one(h, "SELECT COUNT(*) FROM monthly_utilization WHERE run_id = 2") == 13);
-	assert_true(one(h, "SELECT COUNT(*) FROM cost_months WHERE run_id = 2") == 13);
-	assert_true(one(h, "SELECT COUNT(*) FROM fleet_comparison") == 4);
-	assert_true(one(h, "SELECT COUNT(*) FROM service_months") == 0);
-	/* busy GPU-hours of the months add up to the series' GPU-time */
-	assert_true(fabs(one(h, "SELECT SUM(busy_gpu_hours) FROM cost_months WHERE run_id = 2") -
-			 one(h, "SELECT SUM(gpus_busy * 86400.0) / 3600 FROM series WHERE run_id = 2"))
-		    < 1e-6 * one(h, "SELECT gpu_hours FROM runs WHERE id = 2"));
+	assert_true(one(h, "SELECT COUNT(*) FROM monthly_utilization WHERE run_id = 2"
+			   " AND in_horizon") == 12);
+	/* a month's utilization is its GPU-time in use over its installed GPU-time */
+	assert_true(fabs(one(h, "SELECT util_frac FROM monthly_utilization WHERE run_id = 2"
+				" AND month = 3") -
+			 one(h, "SELECT SUM(gpus_busy + gpus_serving) / SUM(gpus_installed) FROM series"
+				" WHERE run_id = 2 AND t_s >= 3 * 2629800 AND t_s < 4 * 2629800")) < 1e-12);
+	/* fleets side by side: the four options of the one command, ranked */
+	assert_true(one(h, "SELECT COUNT(*) FROM fleet_comparison WHERE invocation_id = 1") == 4);
+	assert_true(one(h, "SELECT run_id FROM fleet_comparison WHERE cost_rank = 1") ==
+		    one(h, "SELECT id FROM runs ORDER BY fleet_cost_usd LIMIT 1"));
+	assert_true(one(h, "SELECT MIN(cost_vs_cheapest) FROM fleet_comparison") == 1.0);
+	assert_true(one(h, "SELECT run_id FROM fleet_comparison WHERE p90_tts_rank = 1") ==
+		    one(h, "SELECT id FROM runs ORDER BY p90_tts_s LIMIT 1"));
 	sqlite3_close(h);
 }
 
