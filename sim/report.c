@@ -32,8 +32,7 @@ struct rdata {
 	int n_fleets;
 	struct fs_store_table *fleet_series;
 	const char **fleet_names;
-	double *fleet_mark_month;          /* 1-based outgrow month, NaN = held */
-	struct fs_store_table scale;       /* months held vs demand scale */
+	double *fleet_mark_month;          /* mean first failing month (0-based), NaN = held */
 };
 
 /* A chart kind: writes its data (returns the number of points; 0 = no chart) and script. */
@@ -384,59 +383,53 @@ static void fleets_script(const struct rdata *d, FILE *f)
 			fprintf(f, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lw 1.5 "
 				   "lc %d\nset label \"%s outgrown\" at %.6g, graph %.2f left offset "
 				   "0.5,0 tc lt %d\n",
-				(d->fleet_mark_month[k] - 1) * 30.4375, (d->fleet_mark_month[k] - 1) * 30.4375,
-				k + 1, d->fleet_names[k], (d->fleet_mark_month[k] - 1) * 30.4375,
+				d->fleet_mark_month[k] * 30.4375, d->fleet_mark_month[k] * 30.4375,
+				k + 1, d->fleet_names[k], d->fleet_mark_month[k] * 30.4375,
 				0.95 - 0.06 * k, k + 1);
 	fprintf(f, "plot for [i=0:%d] 'fleet_utilization.dat' index i u 1:2 w l lw 2 lt i+1\n",
 		d->n_fleets - 1);
 }
 
-/* Analysis: months held vs demand scale, per fleet, with the CI as error bars. */
+/*
+ * Analysis: months held vs demand scale, per fleet: at scale 1 the mean first
+ * failing month (months held; its 95 % interval as y error), and the scale
+ * at which the analysis month fails (its 95 % interval as x error).
+ */
 static long scale_data(const struct rdata *d, FILE *f)
 {
-	const struct fs_store_table *t = &d->scale;
-	int cf = fs_store_table_col(t, "fleet"), cs = fs_store_table_col(t, "scale"),
-	    cm = fs_store_table_col(t, "months_held_mean"), cl = fs_store_table_col(t, "ci_lo"),
-	    ch = fs_store_table_col(t, "ci_hi");
-	const char *prev = NULL;
+	const struct fs_store_table *t = &d->t[FS_Q_OUTGROW], *a = &d->t[FS_Q_ANALYSIS];
+	int cf = fs_store_table_col(t, "fleet");
+	double month = cell(a, 0, fs_store_table_col(a, "month"));
 	long n = 0;
 
-	if (cs < 0 || cm < 0 || t->n_rows == 0)
-		return 0;
 	for (size_t i = 0; i < t->n_rows; i++) {
-		const char *fl = text_cell(t, i, cf);
-		if (!prev || strcmp(prev, fl) != 0) {
-			if (prev)
-				fputs("\n\n", f);
-			fputs("scale", f);
-			dat_word(f, fl);
-			fputs(" ci_lo ci_hi\n", f);
-			prev = fl;
-		}
-		fprintf(f, "%.6g", cell(t, i, cs));
-		dat_num(f, cell(t, i, cm));
-		dat_num(f, cell(t, i, cl));
-		dat_num(f, cell(t, i, ch));
-		fputc('\n', f);
-		n++;
+		double m = cell(t, i, fs_store_table_col(t, "first_fail_month_mean"));
+		double sc = cell(t, i, fs_store_table_col(t, "scale_at_month_mean"));
+
+		if (i)
+			fputs("\n\n", f);
+		fputs("scale", f);
+		dat_word(f, text_cell(t, i, cf));
+		fputs(" scale_lo scale_hi months_lo months_hi\n", f);
+		fprintf(f, "1 %.6g 1 1", m);
+		dat_num(f, cell(t, i, fs_store_table_col(t, "first_fail_month_lo")));
+		dat_num(f, cell(t, i, fs_store_table_col(t, "first_fail_month_hi")));
+		fprintf(f, "\n%.6g %.6g", sc, month);
+		dat_num(f, cell(t, i, fs_store_table_col(t, "scale_at_month_ci_lo")));
+		dat_num(f, cell(t, i, fs_store_table_col(t, "scale_at_month_ci_hi")));
+		fprintf(f, " %.6g %.6g\n", month, month);
+		n += 2;
 	}
 	return n;
 }
 
 static void scale_script(const struct rdata *d, FILE *f)
 {
-	int nf = 0;
-	const struct fs_store_table *t = &d->scale;
-	int cf = fs_store_table_col(t, "fleet");
-
-	for (size_t i = 0; i < t->n_rows; i++)
-		if (i == 0 || strcmp(text_cell(t, i, cf), text_cell(t, i - 1, cf)) != 0)
-			nf++;
 	script_head(f, "months_held", "months held vs demand scale (95 % confidence intervals)",
-		    "demand scale (x the scenario's workloads)", "months until a criterion fails");
-	fprintf(f, "set yrange [0:*]\n"
-		   "plot for [i=0:%d] 'months_held.dat' index i u 1:2:3:4 w yerrorlines lw 2 pt 7 "
-		   "lt i+1\n", nf - 1);
+		    "demand scale k (all workloads x k)", "months until a criterion fails");
+	fprintf(f, "set yrange [0:*]\nset xrange [0:*]\n"
+		   "plot for [i=0:%d] 'months_held.dat' index i u 1:2:3:4:5:6 w xyerrorlines lw 2 "
+		   "pt 7 lt i+1\n", (int)d->t[FS_Q_OUTGROW].n_rows - 1);
 }
 
 static const struct chart_kind run_charts[] = {
@@ -465,9 +458,9 @@ static const struct chart_kind analysis_charts[] = {
 	  "GPUs in use over time for each fleet option (first replication); a dashed line marks the "
 	  "month a criterion first fails.", fleets_data, fleets_script },
 	{ "months_held", "Months held vs demand scale",
-	  "How many months each option meets every criterion when all workloads are scaled by k; "
-	  "error bars are 95 % confidence intervals over the replications.", scale_data,
-	  scale_script },
+	  "For each option: at the scenario's demand (k = 1), the months until a criterion first "
+	  "fails; at the analysis month, the demand scale k at which it fails. Error bars are 95 % "
+	  "confidence intervals over the replications.", scale_data, scale_script },
 };
 
 /* ---- files ---- */
@@ -923,7 +916,6 @@ static void rdata_fini(struct rdata *d)
 	free(d->fleet_series);
 	free(d->fleet_names);
 	free(d->fleet_mark_month);
-	fs_store_table_fini(&d->scale);
 }
 
 static enum fs_status write_summary(const char *dir, const struct rdata *d,
@@ -965,7 +957,7 @@ enum fs_status fs_report_run(struct fs_store *s, int64_t run_id, const struct fs
 	d.run = &run;
 	if ((st = make_dir(o->out_dir, e)))
 		return st;
-	for (int q = 0; q < FS_Q_N; q++) {
+	for (int q = 0; q < FS_Q_RUN_N; q++) {
 		if ((st = fs_store_table_read(s, (enum fs_store_query)q, run_id, &d.t[q], e)))
 			goto out;
 		if ((st = write_csv(o->out_dir, fs_store_query_name((enum fs_store_query)q), &d.t[q], e)))
@@ -983,27 +975,82 @@ out:
 
 /* ---- the analysis report ---- */
 
-/* The analysis tables of `fleetsim outgrow` (docs/ARCHITECTURE.md), read by analysis_id. */
-static const char *const analysis_tables[] = { "analyses", "analysis_runs", "outgrow_results",
-					       "outgrow_scale" };
-
 static void analysis_summary_text(FILE *f, const struct rdata *d, const struct chart_kind *kinds,
 				  int n_kinds, const struct chart_state *cs)
 {
+	const struct fs_store_table *a = &d->t[FS_Q_ANALYSIS], *o = &d->t[FS_Q_OUTGROW];
+	int cs_ = fs_store_table_col(a, "summary");
+
 	fprintf(f, "fleetsim report: %s\n\n", d->title);
-	for (int k = 0; k < d->n_fleets; k++) {
-		if (isfinite(d->fleet_mark_month[k]))
-			fprintf(f, "  %-24s first fails in month %.0f\n", d->fleet_names[k],
-				d->fleet_mark_month[k]);
-		else
-			fprintf(f, "  %-24s holds every criterion over the horizon\n",
-				d->fleet_names[k]);
+	fprintf(f, "  %-20s %-10s %24s %22s %12s\n", "fleet", "criterion", "first fail month (95% CI)",
+		"scale at month (95% CI)", "usd/month");
+	for (size_t i = 0; i < o->n_rows; i++) {
+		char b1[64], b2[64], b3[32];
+		snprintf(b1, sizeof(b1), "%.1f [%.1f, %.1f]",
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_mean")) + 1,
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_lo")) + 1,
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_hi")) + 1);
+		snprintf(b2, sizeof(b2), "%.2f [%.2f, %.2f]",
+			 cell(o, i, fs_store_table_col(o, "scale_at_month_mean")),
+			 cell(o, i, fs_store_table_col(o, "scale_at_month_ci_lo")),
+			 cell(o, i, fs_store_table_col(o, "scale_at_month_ci_hi")));
+		if (cell(o, i, fs_store_table_col(o, "n_held")) >=
+		    cell(a, 0, fs_store_table_col(a, "replications")))
+			fs_strlcpy(b1, "holds to the horizon", sizeof(b1));
+		fmt_or_dash(b3, sizeof(b3), "%.0f", cell(o, i, fs_store_table_col(o, "usd_per_month")));
+		fprintf(f, "  %-20s %-10s %24s %22s %12s\n",
+			text_cell(o, i, fs_store_table_col(o, "fleet")),
+			*text_cell(o, i, fs_store_table_col(o, "criterion")) ?
+				text_cell(o, i, fs_store_table_col(o, "criterion")) : "(none)",
+			b1, b2, b3);
 	}
+	fputs("\n  months counted from 1; a replication that holds counts as the whole horizon.\n", f);
+	if (*text_cell(a, 0, cs_))
+		fprintf(f, "\n%s\n", text_cell(a, 0, cs_));
 	fputs("\ncharts:", f);
 	for (int k = 0; k < n_kinds; k++)
 		fprintf(f, "\n  %s: %ld points%s", kinds[k].name, cs[k].points,
 			cs[k].points == 0 ? " (no data)" : cs[k].rendered ? "" : " (not rendered)");
-	fputs("\n\nthe tables of the analysis are in the CSV files beside this summary.\n", f);
+	fputs("\n\nthe analysis's tables are in the CSV files beside this summary.\n", f);
+}
+
+/* One run per fleet option (the first replication at scale 1) and its outgrow month. */
+static enum fs_status analysis_fleets(struct fs_store *s, struct rdata *d, struct fs_error *e)
+{
+	const struct fs_store_table *runs = &d->t[FS_Q_ANALYSIS_RUNS], *o = &d->t[FS_Q_OUTGROW];
+	int cf = fs_store_table_col(runs, "fleet"), cr = fs_store_table_col(runs, "run_id"),
+	    of = fs_store_table_col(o, "fleet");
+	double reps = cell(&d->t[FS_Q_ANALYSIS], 0, fs_store_table_col(&d->t[FS_Q_ANALYSIS],
+									 "replications"));
+	enum fs_status st;
+
+	d->fleet_series = calloc(runs->n_rows + 1, sizeof(*d->fleet_series));
+	d->fleet_names = calloc(runs->n_rows + 1, sizeof(*d->fleet_names));
+	d->fleet_mark_month = calloc(runs->n_rows + 1, sizeof(*d->fleet_mark_month));
+	if (!d->fleet_series || !d->fleet_names || !d->fleet_mark_month)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	for (size_t i = 0; cf >= 0 && cr >= 0 && i < runs->n_rows; i++) {
+		const char *fl = text_cell(runs, i, cf);
+		bool seen = false;
+		int k;
+
+		for (k = 0; k < d->n_fleets; k++)
+			seen |= strcmp(d->fleet_names[k], fl) == 0;
+		if (seen || cell(runs, i, fs_store_table_col(runs, "scale")) != 1.0)
+			continue;
+		k = d->n_fleets++;
+		d->fleet_names[k] = fl;
+		d->fleet_mark_month[k] = NAN;
+		for (size_t j = 0; of >= 0 && j < o->n_rows; j++)
+			if (strcmp(text_cell(o, j, of), fl) == 0 &&
+			    cell(o, j, fs_store_table_col(o, "n_held")) < reps)
+				d->fleet_mark_month[k] = cell(o, j, fs_store_table_col(o,
+								"first_fail_month_mean"));
+		if ((st = fs_store_table_read(s, FS_Q_SERIES, (int64_t)cell(runs, i, cr),
+					      &d->fleet_series[k], e)))
+			return st;
+	}
+	return FS_OK;
 }
 
 enum fs_status fs_report_analysis(struct fs_store *s, int64_t analysis_id,
@@ -1012,7 +1059,6 @@ enum fs_status fs_report_analysis(struct fs_store *s, int64_t analysis_id,
 {
 	enum { N_KINDS = sizeof(analysis_charts) / sizeof(analysis_charts[0]) };
 	struct chart_state cs[N_KINDS];
-	struct fs_store_table t = { 0 }, runs = { 0 }, res = { 0 };
 	struct rdata d;
 	char title[64];
 	enum fs_status st;
@@ -1024,82 +1070,36 @@ enum fs_status fs_report_analysis(struct fs_store *s, int64_t analysis_id,
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL,
 				    "no analysis with id %lld: the database holds no analyses (run "
 				    "'fleetsim outgrow' first)", (long long)analysis_id);
-	if ((st = fs_store_table_read_where(s, "analyses", "id", analysis_id, &t, e)))
+	if ((st = fs_store_table_read(s, FS_Q_ANALYSIS, analysis_id, &d.t[FS_Q_ANALYSIS], e)))
 		return st;
-	if (t.n_rows == 0) {
-		fs_store_table_fini(&t);
+	if (d.t[FS_Q_ANALYSIS].n_rows == 0) {
+		rdata_fini(&d);
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "no analysis with id %lld",
 				    (long long)analysis_id);
 	}
 	snprintf(title, sizeof(title), "analysis %lld", (long long)analysis_id);
 	d.title = title;
-	if ((st = make_dir(o->out_dir, e)) || (st = write_csv(o->out_dir, "analyses", &t, e)))
+	if ((st = make_dir(o->out_dir, e)))
 		goto out;
-	info->n_csv++;
-	for (size_t k = 1; k < sizeof(analysis_tables) / sizeof(*analysis_tables); k++) {
-		struct fs_store_table x;
-
-		if (!fs_store_has_table(s, analysis_tables[k]))
+	for (int q = FS_Q_RUN_N; q < FS_Q_N; q++) {
+		/* a table of the analysis this database lacks is left out (not written yet) */
+		if (q != FS_Q_ANALYSIS && !fs_store_has_table(s, fs_store_query_name((enum fs_store_query)q)))
 			continue;
-		if ((st = fs_store_table_read_where(s, analysis_tables[k], "analysis_id", analysis_id,
-						    &x, e)))
+		if (q != FS_Q_ANALYSIS &&
+		    (st = fs_store_table_read(s, (enum fs_store_query)q, analysis_id, &d.t[q], e)))
 			goto out;
-		st = write_csv(o->out_dir, analysis_tables[k], &x, e);
-		if (!st)
-			info->n_csv++;
-		if (!st && strcmp(analysis_tables[k], "analysis_runs") == 0)
-			runs = x;
-		else if (!st && strcmp(analysis_tables[k], "outgrow_results") == 0)
-			res = x;
-		else if (!st && strcmp(analysis_tables[k], "outgrow_scale") == 0)
-			d.scale = x;
-		else
-			fs_store_table_fini(&x);
-		if (st)
+		if ((st = write_csv(o->out_dir, fs_store_query_name((enum fs_store_query)q), &d.t[q], e)))
 			goto out;
+		info->n_csv++;
 	}
-	/* one run per fleet option (its first replication), its month of outgrowing */
-	{
-		int cf = fs_store_table_col(&runs, "fleet"), cr = fs_store_table_col(&runs, "run_id");
-		int rf = fs_store_table_col(&res, "fleet"), rm = fs_store_table_col(&res, "month_mean");
-
-		d.fleet_series = calloc(runs.n_rows + 1, sizeof(*d.fleet_series));
-		d.fleet_names = calloc(runs.n_rows + 1, sizeof(*d.fleet_names));
-		d.fleet_mark_month = calloc(runs.n_rows + 1, sizeof(*d.fleet_mark_month));
-		if (!d.fleet_series || !d.fleet_names || !d.fleet_mark_month) {
-			st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-			goto out;
-		}
-		for (size_t i = 0; cf >= 0 && cr >= 0 && i < runs.n_rows; i++) {
-			const char *fl = text_cell(&runs, i, cf);
-			bool seen = false;
-			int k;
-
-			for (k = 0; k < d.n_fleets; k++)
-				seen |= strcmp(d.fleet_names[k], fl) == 0;
-			if (seen)
-				continue;
-			k = d.n_fleets++;
-			d.fleet_names[k] = fl;
-			d.fleet_mark_month[k] = NAN;
-			for (size_t j = 0; rf >= 0 && j < res.n_rows; j++)
-				if (strcmp(text_cell(&res, j, rf), fl) == 0)
-					d.fleet_mark_month[k] = cell(&res, j, rm);
-			if ((st = fs_store_table_read(s, FS_Q_SERIES, (int64_t)cell(&runs, i, cr),
-						      &d.fleet_series[k], e)))
-				goto out;
-		}
-	}
-	if ((st = make_charts(o->out_dir, &d, analysis_charts, N_KINDS, o, cs, info, e)) ||
+	if ((st = analysis_fleets(s, &d, e)) ||
+	    (st = make_charts(o->out_dir, &d, analysis_charts, N_KINDS, o, cs, info, e)) ||
 	    (st = write_summary(o->out_dir, &d, analysis_charts, N_KINDS, cs, analysis_summary_text,
 				e)))
 		goto out;
 	st = write_html(o->out_dir, &d, analysis_charts, N_KINDS, cs, info, e);
 out:
 	rdata_fini(&d);
-	fs_store_table_fini(&t);
-	fs_store_table_fini(&res);
-	fs_store_table_fini(&runs);
 	return st;
 }
 

@@ -1689,6 +1689,16 @@ static const struct {
 		" AVG(wait_s) / 3600.0 AS mean_wait_h, AVG(tts_s) / 86400.0 AS mean_tts_days,"
 		" SUM(gpu_hours) AS gpu_hours, SUM(restarts) AS restarts"
 		" FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)" },
+	[FS_Q_ANALYSIS] = { "analyses", "SELECT * FROM analyses WHERE id = ?" },
+	[FS_Q_ANALYSIS_RUNS] = { "analysis_runs",
+		"SELECT ar.*, r.fleet FROM analysis_runs ar JOIN runs r ON r.id = ar.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY ar.replication, ar.run_id" },
+	[FS_Q_OUTGROW] = { "outgrow", "SELECT * FROM outgrow WHERE analysis_id = ?" },
+	[FS_Q_FLEETS_SIDE] = { "fleets_side_by_side",
+		"SELECT * FROM fleets_side_by_side WHERE analysis_id = ?" },
+	[FS_Q_CRITERIA] = { "criteria_monthly",
+		"SELECT cm.* FROM criteria_monthly cm JOIN analysis_runs ar ON ar.run_id = cm.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY cm.run_id, cm.criterion, cm.month" },
 };
 
 const char *fs_store_query_name(enum fs_store_query q)

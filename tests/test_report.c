@@ -353,6 +353,68 @@ static void test_views_percentiles_by_hand(void **state)
 	sqlite3_close(h);
 }
 
+/*
+ * A hand-made analysis on the tables of `fleetsim outgrow`
+ * (tests/data/outgrow_tables.sql): two fleet options of the example, one
+ * replication each. a100-512 first fails in month index 4.5 on average
+ * (CI 3.9 to 5.1) and at month 6 at scale 0.8; h100-512 holds.
+ */
+static void test_report_analysis(void **state)
+{
+	const char *db = tu_path("analysis.db");
+	const char *dir = tu_path("arep");
+	char args[1024], *sql, *html;
+	sqlite3 *h;
+
+	(void)state;
+	snprintf(args, sizeof(args), "run %s --db %s", EXAMPLE, db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	sql = slurp(FLEETSIM_SOURCE_DIR "/tests/data/outgrow_tables.sql");
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	exec_sql(h, sql);
+	free(sql);
+	exec_sql(h, "INSERT INTO analyses VALUES(7, 1, 1, 'outgrow', 6, 12, 1, 42, 8.0, 0.02, 2,"
+		    " 20, 3.5, '2026-11-28T00:00:00Z', 4.0, 'A100 is enough until month 5.')");
+	exec_sql(h, "INSERT INTO analysis_runs VALUES(7, 1, 0, 1.0, 4, 'tts-p90', 0.8, 0, 8, 1.0),"
+		    " (7, 3, 0, 1.0, NULL, NULL, 1.9, 0, 8, 1.0)");
+	exec_sql(h, "INSERT INTO outgrow VALUES(7, 'a100-512', 'A100', 512, 'tts-p90', 1, 4.5, 3.9,"
+		    " 5.1, 4, 5, 0, 0.8, 0.7, 0.9, 0.7, 0.9, 0, 700000, 1200, NULL, 0, 0, 0, 1),"
+		    " (7, 'h100-512', 'H100', 512, NULL, 0, 12, 12, 12, 12, 12, 1, 1.9, 1.7, 2.1,"
+		    " 1.7, 2.1, 0, 1100000, 1900, NULL, 1, 0, 1, 0)");
+	exec_sql(h, "INSERT INTO criteria_monthly VALUES(1, 'tts-p90', 'tts', 4, 12.5, 10, 0)");
+	sqlite3_close(h);
+	snprintf(args, sizeof(args), "report a7 --out %s --db %s", dir, db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	contains(out, "2 charts (2 rendered), 5 CSV files");
+	assert_true(exists(dir, "outgrow.csv") && exists(dir, "analysis_runs.csv") &&
+		    exists(dir, "criteria_monthly.csv") && exists(dir, "fleets_side_by_side.csv") &&
+		    exists(dir, "months_held.svg") && exists(dir, "fleet_utilization.svg"));
+	html = slurp(tu_path("arep/summary.txt"));
+	/* months counted from 1: index 4.5 [3.9, 5.1] is 5.5 [4.9, 6.1] */
+	contains(html, "a100-512             tts-p90              5.5 [4.9, 6.1]      0.80 [0.70, 0.90]");
+	contains(html, "h100-512             (none)         holds to the horizon");
+	contains(html, "A100 is enough until month 5.");
+	free(html);
+	/* the outgrow month is marked on the a100's utilization (day 4.5 x 30.4375), not the h100's */
+	html = slurp(tu_path("arep/fleet_utilization.gp"));
+	contains(html, "set arrow from 136.969, graph 0");
+	contains(html, "a100-512 outgrown");
+	assert_null(strstr(html, "h100-512 outgrown"));
+	free(html);
+	html = slurp(tu_path("arep/months_held.dat"));
+	contains(html, "scale a100-512 scale_lo scale_hi months_lo months_hi\n1 4.5 1 1 3.9 5.1\n"
+		       "0.8 6 0.7 0.9 6 6\n");
+	free(html);
+	html = slurp(tu_path("arep/report.html"));
+	assert_well_formed(html);
+	assert_null(strstr(html, "http"));
+	assert_int_equal(check_sections(html, true), 2);
+	free(html);
+	snprintf(args, sizeof(args), "report analysis:8 --out %s --db %s", dir, db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	contains(out, "no analysis with id 8");
+}
+
 static void test_compare(void **state)
 {
 	const char *db = copied_db();
@@ -407,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_report_without_gnuplot),
 		cmocka_unit_test(test_report_bad_ids),
 		cmocka_unit_test(test_views_percentiles_by_hand),
+		cmocka_unit_test(test_report_analysis),
 		cmocka_unit_test(test_compare),
 	};
 

@@ -194,6 +194,12 @@ enum fs_store_query {
 	FS_Q_SERVICE_MONTHS,   /* view service_months */
 	FS_Q_COST_MONTHS,      /* view cost_months */
 	FS_Q_JOB_KINDS,        /* per kind: counts, mean wait and tts, GPU-hours */
+	FS_Q_RUN_N,            /* the queries above are of a run; those below of an analysis */
+	FS_Q_ANALYSIS = FS_Q_RUN_N, /* its analyses row */
+	FS_Q_ANALYSIS_RUNS,    /* analysis_runs with each run's fleet, replication order */
+	FS_Q_OUTGROW,          /* the outgrow rows, one per fleet option */
+	FS_Q_FLEETS_SIDE,      /* view fleets_side_by_side */
+	FS_Q_CRITERIA,         /* criteria_monthly of its runs */
 	FS_Q_N
 };
 
@@ -202,7 +208,10 @@ const char *fs_store_query_name(enum fs_store_query q);
 
 /*
  * Reads query q for id into out (zeroed first). FS_OK (possibly no rows),
- * FS_ERR_DB, FS_ERR_NOMEM; out is empty on failure.
+ * FS_ERR_DB (an analysis query on a database without analyses included),
+ * FS_ERR_NOMEM; out is empty on failure. The analysis queries read the
+ * tables of `fleetsim outgrow` (analyses, analysis_runs, outgrow,
+ * criteria_monthly): check fs_store_has_table(s, "analyses") first.
  */
 enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
 				   struct fs_store_table *out, struct fs_error *e);
