@@ -358,39 +358,45 @@ static const char view_monthly_utilization[] =
 	"         MIN(s.t_s) < r.horizon_s AS in_horizon "
 	"  FROM series s JOIN runs r ON r.id = s.run_id "
 	"  GROUP BY s.run_id, month; ";
+/*
+ * Wait and time to solution by month of submission, per (run, kind) and for
+ * kind '(all)', with filter (a WHERE clause on `jobs`, or "") applied before
+ * the window functions: SQLite does not push a run_id condition into them.
+ * Order statistics are numbered per (month, status); p = x[l] (1 - (h - l)) +
+ * x[l + 1] (h - l) with h = (n - 1) p, l = floor(h), as fs_quantile.
+ */
+#define JOB_MONTHS_SQL(filter) \
+	"  WITH j AS ( " \
+	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status " \
+	"    FROM jobs " filter \
+	"    UNION ALL " \
+	"    SELECT run_id, '(all)', CAST(submit_s / 2629800.0 AS INTEGER), wait_s, tts_s, status FROM jobs " filter "), " \
+	"  o AS ( " \
+	"    SELECT run_id, kind, month, wait_s, tts_s, status, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY wait_s) - 1 AS wi, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY tts_s) - 1 AS ti, " \
+	"           SUM(status = 'done') OVER (PARTITION BY run_id, kind, month) AS n " \
+	"    FROM j), " \
+	"  q AS ( " \
+	"    SELECT *, (n - 1) * 0.5 AS h50, CAST((n - 1) * 0.5 AS INTEGER) AS l50, " \
+	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90, " \
+	"           status = 'done' AS ran " \
+	"    FROM o) " \
+	"  SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(NOT ran) AS n_infeasible, MAX(n) AS n_ran, " \
+	"         AVG(wait_s) / 3600.0 AS mean_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l50 THEN wait_s * (1 - (h50 - l50)) " \
+	"                  WHEN wi = l50 + 1 THEN wait_s * (h50 - l50) END) / 3600.0 AS p50_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l90 THEN wait_s * (1 - (h90 - l90)) " \
+	"                  WHEN wi = l90 + 1 THEN wait_s * (h90 - l90) END) / 3600.0 AS p90_wait_h, " \
+	"         AVG(tts_s) / 86400.0 AS mean_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l50 THEN tts_s * (1 - (h50 - l50)) " \
+	"                  WHEN ti = l50 + 1 THEN tts_s * (h50 - l50) END) / 86400.0 AS p50_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l90 THEN tts_s * (1 - (h90 - l90)) " \
+	"                  WHEN ti = l90 + 1 THEN tts_s * (h90 - l90) END) / 86400.0 AS p90_tts_days " \
+	"  FROM q GROUP BY run_id, kind, month "
+
 static const char view_job_months[] =
-	"CREATE VIEW IF NOT EXISTS job_months AS "
-	"  WITH j AS ( "
-	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status "
-	"    FROM jobs "
-	"    UNION ALL "
-	"    SELECT run_id, '(all)', CAST(submit_s / 2629800.0 AS INTEGER), wait_s, tts_s, status FROM jobs), "
-	"  o AS ( "
-	"    SELECT run_id, kind, month, wait_s, tts_s, status, "
-	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month ORDER BY wait_s) - 1 AS wi, "
-	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month ORDER BY tts_s) - 1 AS ti, "
-	"           COUNT(wait_s) OVER (PARTITION BY run_id, kind, month) AS n "
-	"    FROM j WHERE status = 'done'), "
-	"  q AS ( "
-	"    SELECT run_id, kind, month, n, wait_s, tts_s, wi, ti, "
-	"           (n - 1) * 0.5 AS h50, CAST((n - 1) * 0.5 AS INTEGER) AS l50, "
-	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90 "
-	"    FROM o) "
-	"  SELECT a.run_id, a.kind, a.month, a.n_jobs, a.n_infeasible, q.n AS n_ran, "
-	"         AVG(q.wait_s) / 3600.0 AS mean_wait_h, "
-	"         SUM(CASE q.wi WHEN q.l50 THEN q.wait_s * (1 - (q.h50 - q.l50)) "
-	"                       WHEN q.l50 + 1 THEN q.wait_s * (q.h50 - q.l50) END) / 3600.0 AS p50_wait_h, "
-	"         SUM(CASE q.wi WHEN q.l90 THEN q.wait_s * (1 - (q.h90 - q.l90)) "
-	"                       WHEN q.l90 + 1 THEN q.wait_s * (q.h90 - q.l90) END) / 3600.0 AS p90_wait_h, "
-	"         AVG(q.tts_s) / 86400.0 AS mean_tts_days, "
-	"         SUM(CASE q.ti WHEN q.l50 THEN q.tts_s * (1 - (q.h50 - q.l50)) "
-	"                       WHEN q.l50 + 1 THEN q.tts_s * (q.h50 - q.l50) END) / 86400.0 AS p50_tts_days, "
-	"         SUM(CASE q.ti WHEN q.l90 THEN q.tts_s * (1 - (q.h90 - q.l90)) "
-	"                       WHEN q.l90 + 1 THEN q.tts_s * (q.h90 - q.l90) END) / 86400.0 AS p90_tts_days "
-	"  FROM (SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible "
-	"        FROM j GROUP BY run_id, kind, month) a "
-	"  LEFT JOIN q ON q.run_id = a.run_id AND q.kind = a.kind AND q.month = a.month "
-	"  GROUP BY a.run_id, a.kind, a.month; ";
+	"CREATE VIEW IF NOT EXISTS job_months AS " JOB_MONTHS_SQL("");
 static const char view_fleet_comparison[] =
 	"CREATE VIEW IF NOT EXISTS fleet_comparison AS "
 	"  SELECT invocation_id, scenario, seed, run_id, fleet, gpu, gpus, mean_wait_h, p90_wait_h, "
@@ -1666,8 +1672,8 @@ static const struct {
 		" FROM monthly_utilization WHERE run_id = ? ORDER BY month" },
 	[FS_Q_JOB_MONTHS] = { "job_months",
 		"SELECT kind, month, n_jobs, n_infeasible, n_ran, mean_wait_h, p50_wait_h, p90_wait_h,"
-		" mean_tts_days, p50_tts_days, p90_tts_days"
-		" FROM job_months WHERE run_id = ? ORDER BY kind <> '(all)', kind, month" },
+		" mean_tts_days, p50_tts_days, p90_tts_days FROM ("
+		JOB_MONTHS_SQL("WHERE run_id = ?1") ") ORDER BY kind <> '(all)', kind, month" },
 	[FS_Q_SERVICE_MONTHS] = { "service_months",
 		"SELECT service, service_name, month, demand_rps, attainment_frac, replicas_wanted,"
 		" replicas_granted, output_tokens"
