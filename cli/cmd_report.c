@@ -20,7 +20,7 @@
 		 .help = "results database" }
 
 static const struct fs_opt report_opts[] = {
-	{ .name = "out", .aliases = "o", .type = FS_OPT_STRING, .metavar = "DIR",
+	{ .name = "out", .type = FS_OPT_STRING, .metavar = "DIR",
 	  .help = "report directory (made when missing; files in it are replaced)" },
 	OPT_DB,
 };
@@ -40,13 +40,15 @@ static const char report_help[] =
 	"Without gnuplot the text, CSV, data and scripts are still written.\n";
 
 static const char compare_help[] =
-	"usage: fleetsim compare RUN_A RUN_B [--db PATH] [--format table|csv|json]\n"
+	"usage: fleetsim compare RUN_A RUN_B | analysis:A analysis:B [--db PATH] [--format F]\n"
 	"\n"
 	"Two stored runs side by side: each summary metric of A and B, the difference\n"
 	"B - A, and which is better. Lower is better for wait, time to solution,\n"
 	"infeasible jobs, GPU-hours lost, cost and energy; higher is better for jobs\n"
 	"finished and service attainment; utilization, GPUs and GPU-hours have no\n"
-	"better direction ('-').\n";
+	"better direction ('-'). Two analyses (analysis:N or aN) are compared fleet by\n"
+	"fleet: months held and the demand scale at the analysis month (higher better),\n"
+	"cost per month, per training run and per million tokens (lower better).\n";
 
 /* What a RUN|ANALYSIS argument names. */
 struct target {
@@ -156,6 +158,62 @@ static const char *better_is(enum fs_better b)
 	return "-";
 }
 
+static const struct fs_emit_col compare_a_cols[] = {
+	{ .name = "fleet", .type = FS_EMIT_STR, .width = -16 },
+	{ .name = "metric", .type = FS_EMIT_STR, .width = -22 },
+	{ .name = "unit", .type = FS_EMIT_STR, .width = -9 },
+	{ .name = "better_is", .type = FS_EMIT_STR, .width = -9 },
+	{ .name = "a", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%.8g" },
+	{ .name = "b", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%.8g" },
+	{ .name = "b_minus_a", .type = FS_EMIT_NUM, .width = 12, .tfmt = "%+.8g" },
+	{ .name = "better", .type = FS_EMIT_STR, .width = -6 },
+};
+#define N_COMPARE_A_COLS ((int)(sizeof(compare_a_cols) / sizeof(compare_a_cols[0])))
+
+static int analysis_row(void *ctx, const char *fleet, const struct fs_compare_metric *m, double a,
+			double b)
+{
+	struct fs_emit_val v[N_COMPARE_A_COLS] = {
+		fs_emit_str(fleet), fs_emit_str(m->name), fs_emit_str(m->unit),
+		fs_emit_str(better_is(m->better)), fs_emit_num(a), fs_emit_num(b), fs_emit_num(b - a),
+		fs_emit_str(fs_compare_winner(m, a, b)),
+	};
+
+	fs_emit_row(ctx, v);
+	return 0;
+}
+
+static int no_row(void *ctx, const char *fleet, const struct fs_compare_metric *m, double a,
+		  double b)
+{
+	(void)ctx, (void)fleet, (void)m, (void)a, (void)b;
+	return 0;
+}
+
+/* Two analyses, fleet by fleet; closes s. The exit code. */
+static int compare_analyses(struct fs_store *s, int64_t a, int64_t b, const struct fs_opt_val *fmt)
+{
+	struct fs_emitter em;
+	struct fs_error e;
+	int rc;
+
+	fs_error_clear(&e);
+	/* a bad id fails before anything is printed */
+	if (fs_compare_analyses(s, a, b, no_row, NULL, &e)) {
+		fs_store_close(s);
+		return fs_cli_report(&e);
+	}
+	if (!fmt->set || strcmp(fmt->s, "table") == 0)
+		printf("a = analysis %lld, b = analysis %lld; first_fail_month_mean counts from 0 (a "
+		       "replication that holds counts as the horizon)\nbetter: more months held, a "
+		       "higher demand scale, lower cost\n\n", (long long)a, (long long)b);
+	fs_emit_begin(&em, stdout, fs_cli_format(fmt), compare_a_cols, N_COMPARE_A_COLS, false);
+	rc = fs_compare_analyses(s, a, b, analysis_row, &em, &e);
+	fs_emit_end(&em);
+	fs_store_close(s);
+	return rc ? fs_cli_report(&e) : 0;
+}
+
 int fs_cli_compare(int argc, char **argv)
 {
 	struct fs_opt_val vals[N_COMPARE_OPTS];
@@ -181,14 +239,15 @@ int fs_cli_compare(int argc, char **argv)
 		return fs_cli_usage_error("compare", "give two run ids, RUN_A RUN_B");
 	for (int k = 0; k < 2; k++) {
 		if (parse_target(pos[k], &t[k]))
-			return fs_cli_usage_error("compare", "'%s' is not a run id", pos[k]);
-		if (t[k].analysis)
-			return fs_cli_usage_error("compare", "'%s': comparing analyses is not supported "
-						  "yet; compare their runs, or 'fleetsim report' each",
-						  pos[k]);
+			return fs_cli_usage_error("compare", "'%s' is not a run id (N or run:N) or an "
+						  "analysis id (analysis:N or aN)", pos[k]);
 	}
+	if (t[0].analysis != t[1].analysis)
+		return fs_cli_usage_error("compare", "compare two runs or two analyses, not one of each");
 	if ((rc = open_read(&vals[C_DB], &s, &e)))
 		return rc;
+	if (t[0].analysis)
+		return compare_analyses(s, t[0].id, t[1].id, &vals[C_FORMAT]);
 	for (int k = 0; k < 2; k++)
 		if (fs_store_get_run(s, t[k].id, &r[k], &e)) {
 			fs_store_close(s);

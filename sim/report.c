@@ -771,6 +771,11 @@ static enum fs_status make_charts(const char *dir, const struct rdata *d,
 		if (fclose(f) != 0)
 			return io_fail(e, path, "cannot write");
 		if (cs[k].points == 0) {
+			/* no stale chart of an earlier report in the same directory */
+			unlink(path);
+			path_in(path, sizeof(path), dir, kinds[k].name, ".gp");
+			unlink(path);
+			path_in(path, sizeof(path), dir, kinds[k].name, ".svg");
 			unlink(path);
 			continue;
 		}
@@ -1166,4 +1171,64 @@ const char *fs_compare_winner(const struct fs_compare_metric *m, double a, doubl
 	if (m->better == FS_BETTER_LOWER)
 		return a < b ? "a" : "b";
 	return a > b ? "a" : "b";
+}
+
+/* The outgrow metrics of an analysis comparison; name is the outgrow table's column. */
+static const struct fs_compare_metric outgrow_metrics[] = {
+	{ "first_fail_month_mean", "month", FS_BETTER_HIGHER, NULL },
+	{ "n_held", "reps", FS_BETTER_HIGHER, NULL },
+	{ "scale_at_month_mean", "x demand", FS_BETTER_HIGHER, NULL },
+	{ "usd_per_month", "USD", FS_BETTER_LOWER, NULL },
+	{ "usd_per_training_run", "USD", FS_BETTER_LOWER, NULL },
+	{ "usd_per_mtok", "USD/Mtok", FS_BETTER_LOWER, NULL },
+};
+
+enum fs_status fs_compare_analyses(struct fs_store *s, int64_t a, int64_t b, fs_compare_fn fn,
+				   void *ctx, struct fs_error *e)
+{
+	struct fs_store_table t[2] = { { 0 }, { 0 } }, an = { 0 };
+	int64_t ids[2] = { a, b };
+	enum fs_status st = FS_OK;
+	int n_common = 0;
+
+	if (!fs_store_has_table(s, "analyses") || !fs_store_has_table(s, "outgrow"))
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "no analysis with id %lld: the "
+				    "database holds no analyses (run 'fleetsim outgrow' first)",
+				    (long long)a);
+	for (int k = 0; k < 2; k++) {
+		if ((st = fs_store_table_read(s, FS_Q_ANALYSIS, ids[k], &an, e)))
+			goto out;
+		if (an.n_rows == 0) {
+			st = fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "no analysis with id %lld",
+					  (long long)ids[k]);
+			goto out;
+		}
+		fs_store_table_fini(&an);
+		if ((st = fs_store_table_read(s, FS_Q_OUTGROW, ids[k], &t[k], e)))
+			goto out;
+	}
+	for (size_t i = 0; i < t[0].n_rows; i++) {
+		const char *fl = text_cell(&t[0], i, fs_store_table_col(&t[0], "fleet"));
+
+		for (size_t j = 0; j < t[1].n_rows; j++) {
+			if (strcmp(fl, text_cell(&t[1], j, fs_store_table_col(&t[1], "fleet"))) != 0)
+				continue;
+			n_common++;
+			for (size_t m = 0; m < sizeof(outgrow_metrics) / sizeof(*outgrow_metrics); m++) {
+				const char *col = outgrow_metrics[m].name;
+				if (fn(ctx, fl, &outgrow_metrics[m],
+				       cell(&t[0], i, fs_store_table_col(&t[0], col)),
+				       cell(&t[1], j, fs_store_table_col(&t[1], col))))
+					goto out;
+			}
+		}
+	}
+	if (n_common == 0)
+		st = fs_error_set(e, FS_ERR_INPUT, NULL, 0, NULL, "analyses %lld and %lld have no fleet "
+				  "option of the same name to compare", (long long)a, (long long)b);
+out:
+	fs_store_table_fini(&an);
+	fs_store_table_fini(&t[0]);
+	fs_store_table_fini(&t[1]);
+	return st;
 }

@@ -413,6 +413,33 @@ static void test_report_analysis(void **state)
 	snprintf(args, sizeof(args), "report analysis:8 --out %s --db %s", dir, db);
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
 	contains(out, "no analysis with id 8");
+	/* analysis 8: the a100s hold half a month longer and cost 10 % more per training run */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	exec_sql(h, "INSERT INTO analyses SELECT 8, invocation_id, scenario_id, kind, month, n_months,"
+		    " replications, 43, scale_max, scale_tol_frac, jobs, points, points_wall_s,"
+		    " started_at, wall_s, '' FROM analyses WHERE id = 7");
+	exec_sql(h, "INSERT INTO outgrow SELECT 8, fleet, gpu, gpus, criterion, criterion_replications,"
+		    " first_fail_month_mean + 0.5, first_fail_month_lo, first_fail_month_hi,"
+		    " first_fail_month_min, first_fail_month_max, n_held, scale_at_month_mean,"
+		    " scale_at_month_ci_lo, scale_at_month_ci_hi, scale_at_month_min, scale_at_month_max,"
+		    " n_scale_bound, usd_per_month, usd_per_training_run * 1.1, usd_per_mtok, budget_group,"
+		    " gpu_group, longest_in_budget, longest_in_gpus FROM outgrow WHERE analysis_id = 7"
+		    " AND fleet = 'a100-512'");
+	sqlite3_close(h);
+	snprintf(args, sizeof(args), "compare a7 analysis:8 --db %s --format csv", db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	contains(out, "fleet,metric,unit,better_is,a,b,b_minus_a,better\n"
+		      "a100-512,first_fail_month_mean,month,higher,4.5,5,0.5,b\n");
+	contains(out, "a100-512,scale_at_month_mean,x demand,higher,0.8,0.8,0,same\n");
+	contains(out, "a100-512,usd_per_training_run,USD,lower,1200,1320");
+	assert_null(strstr(out, "h100-512"));  /* only in analysis 7 */
+	snprintf(args, sizeof(args), "compare a7 a9 --db %s", db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	contains(out, "no analysis with id 9");
+	assert_null(strstr(out, "better:"));
+	snprintf(args, sizeof(args), "compare a7 3 --db %s", db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	contains(out, "not one of each");
 }
 
 static void test_compare(void **state)

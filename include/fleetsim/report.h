@@ -79,4 +79,20 @@ const struct fs_compare_metric *fs_compare_metrics(int *n);
  */
 const char *fs_compare_winner(const struct fs_compare_metric *m, double a, double b);
 
+/* One row of an analysis comparison: a fleet option present in both, one metric. */
+typedef int (*fs_compare_fn)(void *ctx, const char *fleet, const struct fs_compare_metric *m,
+			     double a, double b);
+
+/*
+ * Compares analyses a and b fleet by fleet (options of the same name in both,
+ * in a's order) on the outgrow metrics: first failing month (months held,
+ * higher better), the demand scale at the analysis month (higher better) and
+ * the cost per month, per training run and per million tokens until then
+ * (lower better). m->get is NULL for these metrics. FS_OK; FS_ERR_INPUT when
+ * the database has no analyses, either id is missing, or no fleet option is
+ * in both; FS_ERR_DB, FS_ERR_NOMEM.
+ */
+enum fs_status fs_compare_analyses(struct fs_store *s, int64_t a, int64_t b, fs_compare_fn fn,
+				   void *ctx, struct fs_error *e);
+
 #endif
