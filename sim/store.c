@@ -340,7 +340,7 @@ static const char schema_views_v3[] =
 
 /*
  * Views for the questions asked in planning reviews (docs/QUERIES.md), by
- * 30.4375-day month since t = 0: utilization per fleet, wait and time to
+ * 30.4375-day month since t = 0: GPUs and queue per fleet, wait and time to
  * solution by month of submission per stream (kind '(all)' for every job;
  * p50 and p90 interpolated between order statistics as fs_quantile does),
  * and the fleet options of one command side by side. Views only, made with
@@ -348,16 +348,30 @@ static const char schema_views_v3[] =
  * join whichever schema version is current; cost and attainment by month
  * are the views cost_by_month and service_months above.
  */
-static const char view_monthly_utilization[] =
-	"CREATE VIEW IF NOT EXISTS monthly_utilization AS "
-	"  SELECT s.run_id, r.fleet, r.gpu, CAST(s.t_s / 2629800.0 AS INTEGER) AS month, "
-	"         AVG(s.gpus_installed) AS gpus_installed, AVG(s.gpus_busy) AS gpus_busy, "
-	"         AVG(s.gpus_serving) AS gpus_serving, AVG(s.gpus_down) AS gpus_down, "
-	"         SUM(s.gpus_busy + s.gpus_serving) / NULLIF(SUM(s.gpus_installed), 0) AS util_frac, "
-	"         AVG(s.jobs_running) AS jobs_running, AVG(s.jobs_queued) AS jobs_queued, "
-	"         MIN(s.t_s) < r.horizon_s AS in_horizon "
-	"  FROM series s JOIN runs r ON r.id = s.run_id "
-	"  GROUP BY s.run_id, month; ";
+/*
+ * fleet_months: per run and month, the fleet's GPUs and queue, the months of
+ * the drain past the horizon included (in_horizon 0). Means and util_frac
+ * weight each interval by its length (the last one by the one before it), as
+ * the outgrow analyses' view monthly_utilization does within the horizon.
+ */
+static const char view_fleet_months[] =
+	"CREATE VIEW IF NOT EXISTS fleet_months AS "
+	"  SELECT run_id, fleet, gpu, CAST(t_s / 2629800.0 AS INTEGER) AS month, "
+	"         SUM(gpus_installed * dt) / SUM(dt) AS gpus_installed, "
+	"         SUM(gpus_busy * dt) / SUM(dt) AS gpus_busy, "
+	"         SUM(gpus_serving * dt) / SUM(dt) AS gpus_serving, "
+	"         SUM(gpus_down * dt) / SUM(dt) AS gpus_down, "
+	"         SUM((gpus_busy + gpus_serving) * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS util_frac, "
+	"         SUM(jobs_running * dt) / SUM(dt) AS jobs_running, "
+	"         SUM(jobs_queued * dt) / SUM(dt) AS jobs_queued, "
+	"         MIN(t_s) < horizon_s AS in_horizon "
+	"  FROM (SELECT s.run_id, r.fleet, r.gpu, r.horizon_s, s.t_s, s.gpus_busy, s.gpus_serving, "
+	"               s.gpus_down, s.jobs_running, s.jobs_queued, "
+	"               COALESCE(s.gpus_installed, s.gpus_total) AS gpus_installed, "
+	"               COALESCE(LEAD(s.t_s) OVER w - s.t_s, s.t_s - LAG(s.t_s) OVER w, 1.0) AS dt "
+	"        FROM series s JOIN runs r ON r.id = s.run_id "
+	"        WINDOW w AS (PARTITION BY s.run_id ORDER BY s.t_s)) "
+	"  WHERE dt > 0 GROUP BY run_id, month";
 /*
  * Wait and time to solution by month of submission, per (run, kind) and for
  * kind '(all)', with filter (a WHERE clause on `jobs`, or "") applied before
@@ -411,7 +425,7 @@ static const char view_fleet_comparison[] =
 
 
 static const char *const report_views[] = {
-	view_monthly_utilization, view_job_months, view_fleet_comparison,
+	view_fleet_months, view_job_months, view_fleet_comparison,
 };
 
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
@@ -1669,7 +1683,7 @@ static const struct {
 	[FS_Q_UTIL_MONTHS] = { "util_months",
 		"SELECT month, gpus_installed, gpus_busy, gpus_serving, gpus_down, util_frac,"
 		" jobs_running, jobs_queued, in_horizon"
-		" FROM monthly_utilization WHERE run_id = ? ORDER BY month" },
+		" FROM fleet_months WHERE run_id = ? ORDER BY month" },
 	[FS_Q_JOB_MONTHS] = { "job_months",
 		"SELECT kind, month, n_jobs, n_infeasible, n_ran, mean_wait_h, p50_wait_h, p90_wait_h,"
 		" mean_tts_days, p50_tts_days, p90_tts_days FROM ("

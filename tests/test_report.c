@@ -335,14 +335,18 @@ static void test_views_percentiles_by_hand(void **state)
 	assert_true(isnan(one(h, JM("p50_wait_h", 1))));                 /* no row for month 1 */
 #undef JM
 	/* the other views of the review questions answer for the example's runs */
-	assert_true(one(h, "SELECT COUNT(*) FROM monthly_utilization WHERE run_id = 2") == 13);
-	assert_true(one(h, "SELECT COUNT(*) FROM monthly_utilization WHERE run_id = 2"
+	assert_true(one(h, "SELECT COUNT(*) FROM fleet_months WHERE run_id = 2") == 13);
+	assert_true(one(h, "SELECT COUNT(*) FROM fleet_months WHERE run_id = 2"
 			   " AND in_horizon") == 12);
 	/* a month's utilization is its GPU-time in use over its installed GPU-time */
-	assert_true(fabs(one(h, "SELECT util_frac FROM monthly_utilization WHERE run_id = 2"
+	assert_true(fabs(one(h, "SELECT util_frac FROM fleet_months WHERE run_id = 2"
 				" AND month = 3") -
 			 one(h, "SELECT SUM(gpus_busy + gpus_serving) / SUM(gpus_installed) FROM series"
 				" WHERE run_id = 2 AND t_s >= 3 * 2629800 AND t_s < 4 * 2629800")) < 1e-12);
+	/* its queue over the month: the series' samples of that month (equal intervals) */
+	assert_true(fabs(one(h, "SELECT jobs_queued FROM fleet_months WHERE run_id = 1 AND month = 4") -
+			 one(h, "SELECT AVG(jobs_queued) FROM series WHERE run_id = 1"
+				" AND t_s >= 4 * 2629800 AND t_s < 5 * 2629800")) < 1e-9);
 	/* fleets side by side: the four options of the one command, ranked */
 	assert_true(one(h, "SELECT COUNT(*) FROM fleet_comparison WHERE invocation_id = 1") == 4);
 	assert_true(one(h, "SELECT run_id FROM fleet_comparison WHERE cost_rank = 1") ==

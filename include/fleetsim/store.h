@@ -189,7 +189,7 @@ struct fs_store_table {
 enum fs_store_query {
 	FS_Q_SERIES,           /* series: one row per interval, t_s order */
 	FS_Q_SERVICE_SERIES,   /* service_series with the service's name, (service, t_s) order */
-	FS_Q_UTIL_MONTHS,      /* view monthly_utilization */
+	FS_Q_UTIL_MONTHS,      /* view fleet_months */
 	FS_Q_JOB_MONTHS,       /* view job_months: (kind, month) order, '(all)' first */
 	FS_Q_SERVICE_MONTHS,   /* view service_months */
 	FS_Q_COST_MONTHS,      /* view cost_months */
