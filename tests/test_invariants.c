@@ -42,7 +42,8 @@ static const char text[] =
 /*
  * A 7B chat service on a 64-GPU H100 fleet, served hourly for 30 days
  * (series in 6-hour intervals), sharing the pool with training streams of
- * lower priority that it preempts; node failures and a procurement step
+ * lower priority that it preempts, and a reserved service whose demand
+ * outgrows its replicas; node failures and a procurement step
  * that adds two nodes on day 10. Every invariant check runs on it.
  */
 static const char svc_text[] =
@@ -62,7 +63,7 @@ static const char svc_text[] =
 	"  { name = \"batch\"; model = \"Llama-2-7B\"; tp = 2; reserved_gpus = 4;\n"
 	"    input_tokens = { dist = \"lognormal\"; median = 1000.0; sigma = 0.5; max = 4000.0; };\n"
 	"    output_tokens = { dist = \"lognormal\"; median = 300.0; sigma = 0.5; max = 1000.0; };\n"
-	"    ttft_p99_s = 5.0; tpot_p99_s = 0.2; demand = { rps = 20.0; }; } ); };\n"
+	"    ttft_p99_s = 5.0; tpot_p99_s = 0.2; demand = { rps = 60.0; }; } ); };\n"
 	"training = {\n"
 	"  jobs = ( { name = \"pre\"; model = \"Llama-3-8B\"; tokens = 5e10; gpus = 16; submit_day = 1.5; } );\n"
 	"  streams = ( { name = \"ft\"; rate_per_day = 8.0; model = \"Llama-2-7B\";\n"
@@ -185,6 +186,9 @@ static void test_invariants_sanity(void **state)
 	assert_true(q("SELECT COUNT(*) FROM runs WHERE n_preemptions > 0 AND n_node_failures > 0")
 		    == 2);
 	assert_true(q("SELECT COUNT(*) FROM series WHERE gpus_serving > 0") >= 2 * 120);
+	/* the reserved service's demand exceeds its replicas: attainment below 1 */
+	assert_true(q("SELECT COUNT(*) FROM service_series WHERE replicas_wanted >"
+		      " replicas_granted AND attainment_frac < 1") > 100);
 	assert_true(q("SELECT COUNT(*) FROM series") >= 4 * 120);
 }
 
@@ -307,9 +311,13 @@ static void test_invariants_cost(void **state)
 static void test_invariants_services(void **state)
 {
 	(void)state;
-	none("served beyond demand or capacity",
+	/* capacity_rps is the load at which p99 TTFT and TPOT just meet the
+	 * objectives; above it most requests still meet them (service.h), up to
+	 * the curve's last point at 2 x capacity, beyond which the rate served
+	 * within the objectives stays constant: served <= 2 x capacity */
+	none("served beyond demand or the attainment curve's reach",
 	     "SELECT COUNT(*) FROM service_series WHERE served_rps > demand_rps * (1 + 1e-12)"
-	     " OR served_rps > capacity_rps * (1 + 1e-12)");
+	     " OR served_rps > 2.0 * capacity_rps * (1 + 1e-12)");
 	none("attainment outside [0, 1] or not served / demand",
 	     "SELECT COUNT(*) FROM service_series WHERE attainment_frac < 0 OR attainment_frac > 1"
 	     " OR (demand_rps > 0 AND abs(attainment_frac - served_rps / demand_rps) > 1e-9)");

@@ -35,6 +35,16 @@
  * failures still pending are dropped. A one-pool fleet without procurement
  * or node failures under "fifo" gives the same events as before pools.
  *
+ * Services (scenario key `serving`) are re-planned every serving interval
+ * from t = 0 to the horizon on one pool each (their `gpu` type's, else the
+ * first pool whose GPU can serve them): reserved services hold their
+ * replicas, shared ones take free GPUs and, with preempt_training, stop
+ * running jobs of lower priority (stop and resume as after a node failure,
+ * counted as preemptions); a node failure takes the replicas on it until the
+ * next interval (docs/MODELS.md, "Fleet run"). Every series interval is
+ * priced per pool with the option's cost spec (cost.h). A scenario without
+ * services adds no event and no draw.
+ *
  * Invariants (tested): the GPU-hours of the jobs equal the integral of the
  * busy-GPU series; installed = down + busy + serving + idle per interval; no
  * job starts before its submission.
