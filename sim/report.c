@@ -377,15 +377,16 @@ static void fleets_script(const struct rdata *d, FILE *f)
 {
 	script_head(f, "fleet_utilization", "GPUs in use per fleet option", "days since start",
 		    "GPUs in use (% of installed)");
-	fputs("set yrange [0:105]\n", f);
+	/* labels low and staggered, on an opaque box: clear of each other and of the lines */
+	fputs("set yrange [0:105]\nset style textbox opaque noborder\n", f);
 	for (int k = 0; k < d->n_fleets; k++)
 		if (isfinite(d->fleet_mark_month[k]))
 			fprintf(f, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lw 1.5 "
 				   "lc %d\nset label \"%s outgrown\" at %.6g, graph %.2f left offset "
-				   "0.5,0 tc lt %d\n",
+				   "0.5,0 tc lt %d front boxed\n",
 				d->fleet_mark_month[k] * 30.4375, d->fleet_mark_month[k] * 30.4375,
 				k + 1, d->fleet_names[k], d->fleet_mark_month[k] * 30.4375,
-				0.95 - 0.06 * k, k + 1);
+				0.06 + 0.07 * k, k + 1);
 	fprintf(f, "plot for [i=0:%d] 'fleet_utilization.dat' index i u 1:2 w l lw 2 lt i+1\n",
 		d->n_fleets - 1);
 }
@@ -610,6 +611,7 @@ static const char css[] =
 	"color:#222;line-height:1.4}"
 	"h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:1px solid #ccc;"
 	"padding-bottom:.2em;margin-top:1.8em}"
+	"pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em}"
 	".meta{color:#555}.note{background:#fff4d6;border:1px solid #e0c060;padding:.5em 1em}"
 	"table{border-collapse:collapse;font-size:.85em;font-variant-numeric:tabular-nums}"
 	"td,th{border:1px solid #ddd;padding:.15em .6em;text-align:right}"
@@ -987,14 +989,14 @@ static void analysis_summary_text(FILE *f, const struct rdata *d, const struct c
 	int cs_ = fs_store_table_col(a, "summary");
 
 	fprintf(f, "fleetsim report: %s\n\n", d->title);
-	fprintf(f, "  %-20s %-10s %24s %22s %12s\n", "fleet", "criterion", "first fail month (95% CI)",
-		"scale at month (95% CI)", "usd/month");
+	fprintf(f, "  %-20s %-20s %26s %24s %12s\n", "fleet", "criterion",
+		"first fail month (95% CI)", "scale at month (95% CI)", "usd/month");
 	for (size_t i = 0; i < o->n_rows; i++) {
 		char b1[64], b2[64], b3[32];
 		snprintf(b1, sizeof(b1), "%.1f [%.1f, %.1f]",
-			 cell(o, i, fs_store_table_col(o, "first_fail_month_mean")) + 1,
-			 cell(o, i, fs_store_table_col(o, "first_fail_month_lo")) + 1,
-			 cell(o, i, fs_store_table_col(o, "first_fail_month_hi")) + 1);
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_mean")),
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_lo")),
+			 cell(o, i, fs_store_table_col(o, "first_fail_month_hi")));
 		snprintf(b2, sizeof(b2), "%.2f [%.2f, %.2f]",
 			 cell(o, i, fs_store_table_col(o, "scale_at_month_mean")),
 			 cell(o, i, fs_store_table_col(o, "scale_at_month_ci_lo")),
@@ -1003,13 +1005,15 @@ static void analysis_summary_text(FILE *f, const struct rdata *d, const struct c
 		    cell(a, 0, fs_store_table_col(a, "replications")))
 			fs_strlcpy(b1, "holds to the horizon", sizeof(b1));
 		fmt_or_dash(b3, sizeof(b3), "%.0f", cell(o, i, fs_store_table_col(o, "usd_per_month")));
-		fprintf(f, "  %-20s %-10s %24s %22s %12s\n",
+		fprintf(f, "  %-20s %-20s %26s %24s %12s\n",
 			text_cell(o, i, fs_store_table_col(o, "fleet")),
 			*text_cell(o, i, fs_store_table_col(o, "criterion")) ?
 				text_cell(o, i, fs_store_table_col(o, "criterion")) : "(none)",
 			b1, b2, b3);
 	}
-	fputs("\n  months counted from 1; a replication that holds counts as the whole horizon.\n", f);
+	fputs("\n  month 0 is the first (as in the decision summary); a replication that holds\n"
+	      "  counts as the whole horizon. scale: the demand (x the scenario's) at which a\n"
+	      "  criterion fails by the analysis month.\n", f);
 	if (*text_cell(a, 0, cs_))
 		fprintf(f, "\n%s\n", text_cell(a, 0, cs_));
 	fputs("\ncharts:", f);

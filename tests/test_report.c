@@ -394,15 +394,16 @@ static void test_report_analysis(void **state)
 		    exists(dir, "criteria_monthly.csv") && exists(dir, "fleets_side_by_side.csv") &&
 		    exists(dir, "months_held.svg") && exists(dir, "fleet_utilization.svg"));
 	html = slurp(tu_path("arep/summary.txt"));
-	/* months counted from 1: index 4.5 [3.9, 5.1] is 5.5 [4.9, 6.1] */
-	contains(html, "a100-512             tts-p90              5.5 [4.9, 6.1]      0.80 [0.70, 0.90]");
-	contains(html, "h100-512             (none)         holds to the horizon");
+	/* months from 0, as the outgrow analysis counts them */
+	contains(html, "a100-512             tts-p90                          4.5 [3.9, 5.1]"
+		       "        0.80 [0.70, 0.90]");
+	contains(html, "h100-512             (none)                     holds to the horizon");
 	contains(html, "A100 is enough until month 5.");
 	free(html);
 	/* the outgrow month is marked on the a100's utilization (day 4.5 x 30.4375), not the h100's */
 	html = slurp(tu_path("arep/fleet_utilization.gp"));
 	contains(html, "set arrow from 136.969, graph 0");
-	contains(html, "a100-512 outgrown");
+	contains(html, "a100-512 outgrown\" at 136.969, graph 0.06");
 	assert_null(strstr(html, "h100-512 outgrown"));
 	free(html);
 	html = slurp(tu_path("arep/months_held.dat"));
