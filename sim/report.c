@@ -126,8 +126,17 @@ static void util_script(const struct rdata *d, FILE *f)
 		fprintf(f, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead dt 2 lc rgb '#888888'\n"
 			   "set label 'horizon' at %.6g, graph 0.05 right offset -0.5,0 tc rgb '#555555'\n",
 			d->run->horizon_s / DAY_S, d->run->horizon_s / DAY_S, d->run->horizon_s / DAY_S);
-	fputs("plot 'utilization.dat' u 1:2 w l lw 2 lc rgb '#1f77b4' t 'in use (training + serving)',"
-	      " '' u 1:4 w l lw 1 lc rgb '#2ca02c' t 'serving'\n", f);
+	{
+		const struct fs_store_table *t = &d->t[FS_Q_SERIES];
+		int cs = fs_store_table_col(t, "gpus_serving");
+		bool serving = false;
+
+		for (size_t i = 0; i < t->n_rows; i++)
+			serving |= cell(t, i, cs) > 0;
+		fprintf(f, "plot 'utilization.dat' u 1:2 w l lw 2 lc rgb '#1f77b4' t '%s'%s\n",
+			serving ? "in use (training + serving)" : "in use (training)",
+			serving ? ", '' u 1:4 w l lw 1 lc rgb '#2ca02c' t 'serving'" : "");
+	}
 }
 
 /* The '(all)' rows of job_months: month (1-based), p50, p90, mean of the column stem. */
