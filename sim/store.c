@@ -338,6 +338,96 @@ static const char schema_views_v3[] =
 	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
 	"  GROUP BY ss.run_id, ss.service, month;";
 
+/*
+ * Views for the questions asked in planning reviews (docs/QUERIES.md), by
+ * 30.4375-day month since t = 0: GPUs and queue per fleet, wait and time to
+ * solution by month of submission per stream (kind '(all)' for every job;
+ * p50 and p90 interpolated between order statistics as fs_quantile does),
+ * and the fleet options of one command side by side. Views only, made with
+ * IF NOT EXISTS as the last step of every creation or migration, so they
+ * join whichever schema version is current; cost and attainment by month
+ * are the views cost_by_month and service_months above.
+ */
+/*
+ * fleet_months: per run and month, the fleet's GPUs and queue, the months of
+ * the drain past the horizon included (in_horizon 0). Means and util_frac
+ * weight each interval by its length (the last one by the one before it), as
+ * the outgrow analyses' view monthly_utilization does within the horizon.
+ */
+static const char view_fleet_months[] =
+	"CREATE VIEW IF NOT EXISTS fleet_months AS "
+	"  SELECT run_id, fleet, gpu, CAST(t_s / 2629800.0 AS INTEGER) AS month, "
+	"         SUM(gpus_installed * dt) / SUM(dt) AS gpus_installed, "
+	"         SUM(gpus_busy * dt) / SUM(dt) AS gpus_busy, "
+	"         SUM(gpus_serving * dt) / SUM(dt) AS gpus_serving, "
+	"         SUM(gpus_down * dt) / SUM(dt) AS gpus_down, "
+	"         SUM((gpus_busy + gpus_serving) * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS util_frac, "
+	"         SUM(jobs_running * dt) / SUM(dt) AS jobs_running, "
+	"         SUM(jobs_queued * dt) / SUM(dt) AS jobs_queued, "
+	"         MIN(t_s) < horizon_s AS in_horizon "
+	"  FROM (SELECT s.run_id, r.fleet, r.gpu, r.horizon_s, s.t_s, s.gpus_busy, s.gpus_serving, "
+	"               s.gpus_down, s.jobs_running, s.jobs_queued, "
+	"               COALESCE(s.gpus_installed, s.gpus_total) AS gpus_installed, "
+	"               COALESCE(LEAD(s.t_s) OVER w - s.t_s, s.t_s - LAG(s.t_s) OVER w, 1.0) AS dt "
+	"        FROM series s JOIN runs r ON r.id = s.run_id "
+	"        WINDOW w AS (PARTITION BY s.run_id ORDER BY s.t_s)) "
+	"  WHERE dt > 0 GROUP BY run_id, month";
+/*
+ * Wait and time to solution by month of submission, per (run, kind) and for
+ * kind '(all)', with filter (a WHERE clause on `jobs`, or "") applied before
+ * the window functions: SQLite does not push a run_id condition into them.
+ * Order statistics are numbered per (month, status); p = x[l] (1 - (h - l)) +
+ * x[l + 1] (h - l) with h = (n - 1) p, l = floor(h), as fs_quantile.
+ */
+#define JOB_MONTHS_SQL(filter) \
+	"  WITH j AS ( " \
+	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status " \
+	"    FROM jobs " filter \
+	"    UNION ALL " \
+	"    SELECT run_id, '(all)', CAST(submit_s / 2629800.0 AS INTEGER), wait_s, tts_s, status FROM jobs " filter "), " \
+	"  o AS ( " \
+	"    SELECT run_id, kind, month, wait_s, tts_s, status, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY wait_s) - 1 AS wi, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY tts_s) - 1 AS ti, " \
+	"           SUM(status = 'done') OVER (PARTITION BY run_id, kind, month) AS n " \
+	"    FROM j), " \
+	"  q AS ( " \
+	"    SELECT *, (n - 1) * 0.5 AS h50, CAST((n - 1) * 0.5 AS INTEGER) AS l50, " \
+	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90, " \
+	"           status = 'done' AS ran " \
+	"    FROM o) " \
+	"  SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(NOT ran) AS n_infeasible, MAX(n) AS n_ran, " \
+	"         AVG(wait_s) / 3600.0 AS mean_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l50 THEN wait_s * (1 - (h50 - l50)) " \
+	"                  WHEN wi = l50 + 1 THEN wait_s * (h50 - l50) END) / 3600.0 AS p50_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l90 THEN wait_s * (1 - (h90 - l90)) " \
+	"                  WHEN wi = l90 + 1 THEN wait_s * (h90 - l90) END) / 3600.0 AS p90_wait_h, " \
+	"         AVG(tts_s) / 86400.0 AS mean_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l50 THEN tts_s * (1 - (h50 - l50)) " \
+	"                  WHEN ti = l50 + 1 THEN tts_s * (h50 - l50) END) / 86400.0 AS p50_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l90 THEN tts_s * (1 - (h90 - l90)) " \
+	"                  WHEN ti = l90 + 1 THEN tts_s * (h90 - l90) END) / 86400.0 AS p90_tts_days " \
+	"  FROM q GROUP BY run_id, kind, month "
+
+static const char view_job_months[] =
+	"CREATE VIEW IF NOT EXISTS job_months AS " JOB_MONTHS_SQL("");
+static const char view_fleet_comparison[] =
+	"CREATE VIEW IF NOT EXISTS fleet_comparison AS "
+	"  SELECT invocation_id, scenario, seed, run_id, fleet, gpu, gpus, mean_wait_h, p90_wait_h, "
+	"         mean_tts_days, p90_tts_days, mean_util_frac, serve_attainment_frac, fleet_cost_usd, "
+	"         fleet_cost_usd / NULLIF(gpu_hours, 0) AS usd_per_job_gpu_hour, "
+	"         usd_per_training_job, usd_per_mtok_served, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY p90_tts_days) AS p90_tts_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY mean_wait_h) AS mean_wait_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY fleet_cost_usd) AS cost_rank, "
+	"         fleet_cost_usd / MIN(fleet_cost_usd) OVER (PARTITION BY invocation_id) AS cost_vs_cheapest "
+	"  FROM run_summary;";
+
+
+static const char *const report_views[] = {
+	view_fleet_months, view_job_months, view_fleet_comparison,
+};
+
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
 			      const char *what)
 {
@@ -469,6 +559,8 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, schema_views_v3);
 	if (rc == SQLITE_OK && v < 4)
 		rc = migrate_v3_v4(db, v);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
+		rc = exec(db, report_views[i]);
 	return rc;
 }
 
@@ -2026,4 +2118,227 @@ enum fs_status fs_store_outgrow_rows(struct fs_store *s, int64_t id, fs_store_ou
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the outgrow table");
 	return FS_OK;
+}
+
+/* Reading tables for reports: named queries and whole-table reads by key. */
+
+static const struct {
+	const char *name;
+	const char *sql; /* one parameter: the id */
+} queries[FS_Q_N] = {
+	[FS_Q_SERIES] = { "series",
+		"SELECT t_s, gpus_total, gpus_installed, gpus_busy, gpus_serving, gpus_down,"
+		" gpus_idle, jobs_running, jobs_queued, power_kw, cost_usd, rent_usd,"
+		" depreciation_usd, power_usd, hosting_usd, energy_kwh"
+		" FROM series WHERE run_id = ? ORDER BY t_s" },
+	[FS_Q_SERVICE_SERIES] = { "service_series",
+		"SELECT ss.service, rs.name AS service_name, ss.t_s, ss.demand_rps, ss.pool, ss.gpu,"
+		" ss.tp, ss.replicas_wanted, ss.replicas_granted, ss.capacity_rps,"
+		" ss.attainment_frac, ss.served_rps, ss.output_tokens"
+		" FROM service_series ss JOIN run_services rs"
+		" ON rs.run_id = ss.run_id AND rs.service = ss.service"
+		" WHERE ss.run_id = ? ORDER BY ss.service, ss.t_s" },
+	[FS_Q_UTIL_MONTHS] = { "util_months",
+		"SELECT month, gpus_installed, gpus_busy, gpus_serving, gpus_down, util_frac,"
+		" jobs_running, jobs_queued, in_horizon"
+		" FROM fleet_months WHERE run_id = ? ORDER BY month" },
+	[FS_Q_JOB_MONTHS] = { "job_months",
+		"SELECT kind, month, n_jobs, n_infeasible, n_ran, mean_wait_h, p50_wait_h, p90_wait_h,"
+		" mean_tts_days, p50_tts_days, p90_tts_days FROM ("
+		JOB_MONTHS_SQL("WHERE run_id = ?1") ") ORDER BY kind <> '(all)', kind, month" },
+	[FS_Q_SERVICE_MONTHS] = { "service_months",
+		"SELECT service, service_name, month, demand_rps, attainment_frac, replicas_wanted,"
+		" replicas_granted, output_tokens"
+		" FROM service_months WHERE run_id = ? ORDER BY service, month" },
+	/* the units of work of a month: training jobs that ended in it, output tokens served */
+	[FS_Q_COST_MONTHS] = { "cost_months",
+		"SELECT c.month, c.cost_usd, c.rent_usd, c.depreciation_usd, c.power_usd,"
+		" c.hosting_usd, c.idle_cost_usd, c.training_cost_usd, c.serving_cost_usd,"
+		" c.energy_kwh, c.gpus_installed, c.gpus_training, c.gpus_serving, c.gpus_idle,"
+		" c.output_tokens, COALESCE(d.jobs_done, 0) AS jobs_done,"
+		" c.training_cost_usd / NULLIF(d.jobs_done, 0) AS usd_per_training_job,"
+		" c.serving_cost_usd / NULLIF(c.output_tokens / 1e6, 0) AS usd_per_mtok"
+		" FROM cost_by_month c LEFT JOIN"
+		" (SELECT CAST(end_s / 2629800 AS INTEGER) AS month, COUNT(*) AS jobs_done"
+		"  FROM run_jobs WHERE run_id = ?1 AND status = 0 GROUP BY month) d"
+		" ON d.month = c.month WHERE c.run_id = ?1 ORDER BY c.month" },
+	[FS_Q_JOB_KINDS] = { "job_kinds",
+		"SELECT kind, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible,"
+		" AVG(wait_s) / 3600.0 AS mean_wait_h, AVG(tts_s) / 86400.0 AS mean_tts_days,"
+		" SUM(gpu_hours) AS gpu_hours, SUM(restarts) AS restarts"
+		" FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)" },
+	[FS_Q_ANALYSIS] = { "analyses", "SELECT * FROM analyses WHERE id = ?" },
+	[FS_Q_ANALYSIS_RUNS] = { "analysis_runs",
+		"SELECT ar.*, r.fleet FROM analysis_runs ar JOIN runs r ON r.id = ar.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY ar.replication, ar.run_id" },
+	[FS_Q_OUTGROW] = { "outgrow", "SELECT * FROM outgrow WHERE analysis_id = ?" },
+	[FS_Q_FLEETS_SIDE] = { "fleets_side_by_side",
+		"SELECT * FROM fleets_side_by_side WHERE analysis_id = ?" },
+	[FS_Q_CRITERIA] = { "criteria_monthly",
+		"SELECT cm.* FROM criteria_monthly cm JOIN analysis_runs ar ON ar.run_id = cm.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY cm.run_id, cm.criterion, cm.month" },
+};
+
+const char *fs_store_query_name(enum fs_store_query q)
+{
+	assert(q < FS_Q_N);
+	return queries[q].name;
+}
+
+void fs_store_table_fini(struct fs_store_table *t)
+{
+	if (!t)
+		return;
+	for (int c = 0; c < t->n_cols; c++)
+		free(t->names[c]);
+	if (t->txt)
+		for (size_t i = 0; i < t->n_rows * (size_t)t->n_cols; i++)
+			free(t->txt[i]);
+	free(t->names);
+	free(t->is_text);
+	free(t->num);
+	free(t->txt);
+	memset(t, 0, sizeof(*t));
+}
+
+int fs_store_table_col(const struct fs_store_table *t, const char *name)
+{
+	for (int c = 0; c < t->n_cols; c++)
+		if (strcmp(t->names[c], name) == 0)
+			return c;
+	return -1;
+}
+
+/* Grows t to hold one more row; SQLITE_OK or SQLITE_NOMEM. */
+static int table_grow(struct fs_store_table *t, size_t *cap)
+{
+	size_t nc = (size_t)t->n_cols;
+	double *num;
+	char **txt;
+
+	if (t->n_rows < *cap)
+		return SQLITE_OK;
+	*cap = *cap ? 2 * *cap : 64;
+	if (!(num = realloc(t->num, *cap * nc * sizeof(*num))))
+		return SQLITE_NOMEM;
+	t->num = num;
+	if (!(txt = realloc(t->txt, *cap * nc * sizeof(*txt))))
+		return SQLITE_NOMEM;
+	t->txt = txt;
+	return SQLITE_OK;
+}
+
+/* Steps st to the end, collecting its rows into t; an SQLite result code. */
+static int table_collect(sqlite3_stmt *st, struct fs_store_table *t)
+{
+	size_t cap = 0;
+	int rc, nc = sqlite3_column_count(st);
+
+	t->n_cols = nc;
+	t->names = calloc((size_t)(nc ? nc : 1), sizeof(*t->names));
+	t->is_text = calloc((size_t)(nc ? nc : 1), sizeof(*t->is_text));
+	if (!t->names || !t->is_text)
+		return SQLITE_NOMEM;
+	for (int c = 0; c < nc; c++) {
+		const char *n = sqlite3_column_name(st, c);
+		if (!(t->names[c] = strdup(n ? n : "")))
+			return SQLITE_NOMEM;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t base;
+
+		if (table_grow(t, &cap) != SQLITE_OK)
+			return SQLITE_NOMEM;
+		base = t->n_rows * (size_t)nc;
+		for (int c = 0; c < nc; c++) {
+			int type = sqlite3_column_type(st, c);
+
+			t->num[base + c] = NAN;
+			t->txt[base + c] = NULL;
+			if (type == SQLITE_TEXT || type == SQLITE_BLOB)
+				t->is_text[c] = true;
+			if (type == SQLITE_NULL)
+				continue;
+			if (t->is_text[c]) {
+				const unsigned char *v = sqlite3_column_text(st, c);
+				if (!(t->txt[base + c] = strdup(v ? (const char *)v : "")))
+					return SQLITE_NOMEM;
+			} else {
+				t->num[base + c] = sqlite3_column_double(st, c);
+			}
+		}
+		t->n_rows++;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs sql with ?1 = id into out; the status of fs_store_table_read. */
+static enum fs_status table_query(struct fs_store *s, const char *sql, int64_t id,
+				  struct fs_store_table *out, const char *what, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, what);
+	sqlite3_bind_int64(st, 1, id);
+	rc = table_collect(st, out);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		fs_store_table_fini(out);
+		return rc == SQLITE_NOMEM ? fs_error_set(e, FS_ERR_NOMEM, s->path, 0, NULL,
+							 "%s: out of memory", what)
+					  : sql_fail(s, e, rc, false, what);
+	}
+	return FS_OK;
+}
+
+enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
+				   struct fs_store_table *out, struct fs_error *e)
+{
+	char what[64];
+
+	assert(q < FS_Q_N);
+	snprintf(what, sizeof(what), "cannot read %s", queries[q].name);
+	return table_query(s, queries[q].sql, id, out, what, e);
+}
+
+bool fs_store_has_table(struct fs_store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	bool has;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')"
+			       " AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has;
+}
+
+/* A name made of [a-z_0-9] only: safe to put into SQL text. */
+static bool plain_name(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
+enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, const char *key,
+					 int64_t id, struct fs_store_table *out, struct fs_error *e)
+{
+	char sql[256], what[128];
+
+	memset(out, 0, sizeof(*out));
+	if (!plain_name(table) || !plain_name(key) || !fs_store_has_table(s, table))
+		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				    "the database has no table '%s'", table);
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s = ?", table, key);
+	snprintf(what, sizeof(what), "cannot read %s (no column %s?)", table, key);
+	return table_query(s, sql, id, out, what, e);
 }

@@ -14,6 +14,7 @@
 #ifndef FLEETSIM_STORE_H
 #define FLEETSIM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -217,5 +218,69 @@ typedef int (*fs_store_outgrow_fn)(void *ctx, const struct fs_outgrow_row *row);
 /* The outgrow rows of analysis id in fleet order; fn returning non-zero stops. */
 enum fs_status fs_store_outgrow_rows(struct fs_store *s, int64_t id, fs_store_outgrow_fn fn,
 				     void *ctx, struct fs_error *e);
+
+/*
+ * A table read back for reports and exports: the rows of one of the named
+ * queries below for one run (or analysis), columns named as in the database
+ * (views of schema 4, docs/QUERIES.md). Cells are numbers (an integer or a
+ * REAL read as double, NaN for NULL) or, in a text column, strings. The
+ * caller owns it: fs_store_table_fini frees it.
+ */
+struct fs_store_table {
+	int n_cols;
+	char **names;          /* [n_cols] */
+	bool *is_text;         /* [n_cols]: the column holds text (from its first non-NULL value) */
+	size_t n_rows;
+	double *num;           /* [n_rows * n_cols]; NaN for text or NULL */
+	char **txt;            /* [n_rows * n_cols]; NULL unless is_text and not NULL */
+};
+
+/* What fs_store_table_read can read, each for one id (a run unless said). */
+enum fs_store_query {
+	FS_Q_SERIES,           /* series: one row per interval, t_s order */
+	FS_Q_SERVICE_SERIES,   /* service_series with the service's name, (service, t_s) order */
+	FS_Q_UTIL_MONTHS,      /* view fleet_months */
+	FS_Q_JOB_MONTHS,       /* view job_months: (kind, month) order, '(all)' first */
+	FS_Q_SERVICE_MONTHS,   /* view service_months */
+	FS_Q_COST_MONTHS,      /* view cost_months */
+	FS_Q_JOB_KINDS,        /* per kind: counts, mean wait and tts, GPU-hours */
+	FS_Q_RUN_N,            /* the queries above are of a run; those below of an analysis */
+	FS_Q_ANALYSIS = FS_Q_RUN_N, /* its analyses row */
+	FS_Q_ANALYSIS_RUNS,    /* analysis_runs with each run's fleet, replication order */
+	FS_Q_OUTGROW,          /* the outgrow rows, one per fleet option */
+	FS_Q_FLEETS_SIDE,      /* view fleets_side_by_side */
+	FS_Q_CRITERIA,         /* criteria_monthly of its runs */
+	FS_Q_N
+};
+
+/* The query's name (also the CSV file stem of reports): "series", "job_months", ... */
+const char *fs_store_query_name(enum fs_store_query q);
+
+/*
+ * Reads query q for id into out (zeroed first). FS_OK (possibly no rows),
+ * FS_ERR_DB (an analysis query on a database without analyses included),
+ * FS_ERR_NOMEM; out is empty on failure. The analysis queries read the
+ * tables of `fleetsim outgrow` (analyses, analysis_runs, outgrow,
+ * criteria_monthly): check fs_store_has_table(s, "analyses") first.
+ */
+enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
+				   struct fs_store_table *out, struct fs_error *e);
+
+/*
+ * Reads the rows of table (a table or view of the database whose name is
+ * [a-z_0-9]+) where column key = id, in rowid/natural order, as above.
+ * FS_ERR_INPUT when there is no such table or column (its name in the
+ * message), FS_ERR_DB, FS_ERR_NOMEM.
+ */
+enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, const char *key,
+					 int64_t id, struct fs_store_table *out, struct fs_error *e);
+
+/* Whether the database has a table or view of that name. */
+bool fs_store_has_table(struct fs_store *s, const char *name);
+
+/* The column index of name in t, or -1. */
+int fs_store_table_col(const struct fs_store_table *t, const char *name);
+
+void fs_store_table_fini(struct fs_store_table *t);
 
 #endif
