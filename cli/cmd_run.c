@@ -770,8 +770,8 @@ int fs_cli_show(int argc, char **argv)
 		fs_store_close(store);
 		return fs_cli_report(&e);
 	}
-	printf("run %" PRId64 ": scenario '%s', fleet '%s' (%d x %s), seed %" PRId64 "\n", r.id,
-	       r.scenario, r.fleet, r.gpus, r.gpu, r.seed);
+	printf("run %" PRId64 ": scenario '%s', fleet '%s' (%d x %s), seed %" PRIu64 "\n", r.id,
+	       r.scenario, r.fleet, r.gpus, r.gpu, (uint64_t)r.seed);
 	printf("  status %s, started %s, %.3f s wall, %" PRIu64 " events, fleetsim %s\n\n", r.status,
 	       r.started_at, r.wall_s, r.sum.events, r.version);
 	printf("  %-28s %14.0f days\n", "horizon", r.horizon_s / FS_SECONDS_PER_DAY);

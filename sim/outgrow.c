@@ -204,7 +204,9 @@ static enum fs_status run_unit(const struct fs_scenario *sc, const struct fs_out
 	memset(rep, 0, sizeof(*rep));
 	snprintf(name, sizeof(name), "rep:%d", i);
 	rep->replication = i;
-	rep->seed = fs_seed_mix(p->seed, name);
+	/* 63 bits: the seed is stored as an SQLite integer and given back to
+	 * `fleetsim run --seed` (0 .. 2^63 - 1) to reproduce the replication */
+	rep->seed = fs_seed_mix(p->seed, name) & (uint64_t)INT64_MAX;
 	if ((st = fs_run_fleet(sc, f, rep->seed, &rep->run, e)))
 		return st;
 	if ((st = fs_criteria_eval(sc, &rep->run, &rep->ev, e)))

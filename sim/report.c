@@ -723,9 +723,9 @@ static enum fs_status write_html(const char *dir, const struct rdata *d,
 	fputs("</h1>\n", f);
 	if (d->run) {
 		char line[512];
-		snprintf(line, sizeof(line), "scenario '%s', fleet '%s' (%d x %s), seed %lld, started %s",
+		snprintf(line, sizeof(line), "scenario '%s', fleet '%s' (%d x %s), seed %llu, started %s",
 			 d->run->scenario, d->run->fleet, d->run->gpus, d->run->gpu,
-			 (long long)d->run->seed, d->run->started_at);
+			 (unsigned long long)d->run->seed, d->run->started_at);
 		fputs("<p class=\"meta\">", f);
 		html_text(f, line);
 		fputs("</p>\n", f);
@@ -843,8 +843,8 @@ static void run_summary_text(FILE *f, const struct rdata *d, const struct chart_
 	int worst_m = -1;
 
 	fprintf(f, "fleetsim report: run %lld\n", (long long)r->id);
-	fprintf(f, "scenario '%s', fleet '%s' (%d x %s), seed %lld\n", r->scenario, r->fleet,
-		r->gpus, r->gpu, (long long)r->seed);
+	fprintf(f, "scenario '%s', fleet '%s' (%d x %s), seed %llu\n", r->scenario, r->fleet,
+		r->gpus, r->gpu, (unsigned long long)r->seed);
 	fprintf(f, "stored %s by fleetsim %s\n\n", r->started_at, r->version);
 	summary_line(f, "horizon", "%.0f", r->horizon_s / DAY_S, "days");
 	summary_line(f, "jobs submitted", "%.0f", (double)r->sum.n_jobs, "");

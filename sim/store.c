@@ -1682,7 +1682,7 @@ static const char schema_v4[] =
 	"  month INTEGER NOT NULL,"          /* of the scale search, 0 = the first */
 	"  n_months INTEGER NOT NULL,"
 	"  replications INTEGER NOT NULL,"
-	"  seed INTEGER NOT NULL,"           /* master seed; replication i: mix(seed, 'rep:<i>') */
+	"  seed INTEGER NOT NULL,"           /* master seed; replication i: mix(seed, 'rep:<i>') & (2^63 - 1) */
 	"  scale_max REAL NOT NULL,"
 	"  scale_tol_frac REAL NOT NULL,"
 	"  jobs INTEGER NOT NULL,"           /* worker processes */

@@ -3,7 +3,7 @@
  * criteria (criteria.h), and at what scale of demand?
  *
  * An analysis runs R replications of every fleet option. Replication i uses
- * the seed fs_seed_mix(master, "rep:<i>") for every fleet option (common
+ * the seed fs_seed_mix(master, "rep:<i>") & (2^63 - 1) for every fleet option (common
  * random numbers) and every scale. For each (replication, fleet):
  *  - the run at scale 1 and its criteria month by month: the first month a
  *    criterion fails under the scenario's growth, and which;
