@@ -6,6 +6,7 @@
 #include "cli.h"
 
 #include "fleetsim/outgrow.h"
+#include "fleetsim/report.h"
 #include "fleetsim/progress.h"
 #include "fleetsim/scenario.h"
 #include "fleetsim/store.h"
@@ -182,71 +183,24 @@ static int parse_id(const char *s, int64_t *out)
 	return 0;
 }
 
-/* Writes the report files into dir: 0, or 1 after printing why. */
-static int write_report(const char *dir, const struct fs_outgrow_result *r, const char *summary)
+/*
+ * The analysis's report from the database, as `fleetsim report analysis:ID`
+ * writes it (summary, CSV, charts, report.html): 0, or the exit code.
+ */
+static int write_report(struct fs_store *store, int64_t aid, const char *dir)
 {
-	char path[4096];
-	FILE *f;
-	struct fs_emitter em;
-	struct fs_emit_val v[N_COLS];
-	static const struct fs_emit_col mcols[] = {
-		{ .name = "fleet", .type = FS_EMIT_STR }, { .name = "replication", .type = FS_EMIT_INT },
-		{ .name = "criterion", .type = FS_EMIT_STR }, { .name = "month", .type = FS_EMIT_INT },
-		{ .name = "value", .type = FS_EMIT_NUM }, { .name = "limit", .type = FS_EMIT_NUM },
-		{ .name = "ok", .type = FS_EMIT_BOOL },
-	};
+	struct fs_report_opts o = { .out_dir = dir };
+	struct fs_report_info info;
+	struct fs_error e;
 
-	if (mkdir(dir, 0777) && errno != EEXIST) {
-		fprintf(stderr, "fleetsim outgrow: cannot make %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/summary.txt", dir);
-	if (!(f = fopen(path, "w")))
-		goto fail;
-	fputs(summary, f);
-	if (fclose(f))
-		goto fail;
-	snprintf(path, sizeof(path), "%s/outgrow.csv", dir);
-	if (!(f = fopen(path, "w")))
-		goto fail;
-	fs_emit_begin(&em, f, fs_emit_format_find("csv"), cols, N_COLS, false);
-	for (size_t k = 0; k < r->n_fleets; k++) {
-		struct fs_outgrow_row row;
-		fleet_row(r, k, &row);
-		row_vals(&row, v);
-		fs_emit_row(&em, v);
-	}
-	fs_emit_end(&em);
-	if (fclose(f))
-		goto fail;
-	snprintf(path, sizeof(path), "%s/criteria_monthly.csv", dir);
-	if (!(f = fopen(path, "w")))
-		goto fail;
-	fs_emit_begin(&em, f, fs_emit_format_find("csv"), mcols, 7, false);
-	for (size_t k = 0; k < r->n_fleets; k++)
-		for (int i = 0; i < r->params.replications; i++) {
-			const struct fs_criteria_eval *ev =
-				&r->reps[k * (size_t)r->params.replications + (size_t)i].ev;
-			for (size_t c = 0; c < ev->n_criteria; c++)
-				for (int m = 0; m < ev->n_months; m++) {
-					size_t x = c * (size_t)ev->n_months + (size_t)m;
-					struct fs_emit_val mv[7] = {
-						fs_emit_str(r->sc->fleets[k].name), fs_emit_int(i),
-						fs_emit_str(r->sc->criteria[c].name), fs_emit_int(m),
-						fs_emit_num(ev->value[x]),
-						fs_emit_num(r->sc->criteria[c].limit),
-						flag(ev->ok[x]),
-					};
-					fs_emit_row(&em, mv);
-				}
-		}
-	fs_emit_end(&em);
-	if (fclose(f))
-		goto fail;
+	fs_error_clear(&e);
+	if (fs_report_analysis(store, aid, &o, &info, &e))
+		return fs_cli_report(&e);
+	if (info.note[0])
+		fprintf(stderr, "fleetsim outgrow: %s\n", info.note);
+	fprintf(stderr, "fleetsim outgrow: report in %s/report.html (%d charts, %d CSV files)\n", dir,
+		info.n_sections, info.n_csv);
 	return 0;
-fail:
-	fprintf(stderr, "fleetsim outgrow: cannot write %s: %s\n", path, strerror(errno));
-	return 1;
 }
 
 static void print_criteria(const struct fs_scenario *sc)
@@ -377,7 +331,7 @@ int fs_cli_outgrow(int argc, char **argv)
 		       1e3 * res.points_wall_s / (double)(res.n_points ? res.n_points : 1),
 		       res.params.jobs, res.params.jobs == 1 ? "" : "s", res.wall_s);
 	}
-	rc = vals[O_REPORT].set ? write_report(vals[O_REPORT].s, &res, summary) : 0;
+	rc = vals[O_REPORT].set ? write_report(store, aid, vals[O_REPORT].s) : 0;
 out:
 	free(summary);
 	fs_outgrow_result_fini(&res);
