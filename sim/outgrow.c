@@ -3,6 +3,8 @@
  * analysis (outgrow.h).
  */
 #include "fleetsim/outgrow.h"
+#include "fleetsim/workload.h"
+#include "fleetsim/service.h"
 #include "fleetsim/util.h"
 
 #include <errno.h>
@@ -61,7 +63,8 @@ void fs_interval_t95(const double *x, size_t n, struct fs_interval *out)
 /* The scale search of one (replication, fleet): the state g(k) needs. */
 struct search {
 	const struct fs_scenario *base;
-	struct fs_scenario scaled;
+	struct fs_scenario *scaled;
+	struct fs_service_memo *memo;
 	size_t fleet;
 	uint64_t seed;
 	int month;
@@ -81,6 +84,56 @@ static void search_add(struct search *s, double k, double g)
 	s->n++;
 }
 
+/*
+ * What one process keeps across its (replication, fleet) units: one scaled
+ * copy of the scenario, rescaled in place for every point, and one memo of
+ * service plans. Plans are keyed by the service's record and GPU type, and
+ * both the base scenario's and the scaled copy's records stay at one address
+ * for the process's life, so each (service, GPU type) is planned at most
+ * twice per process instead of once per simulation (capacity does not depend
+ * on demand; the TP choice of "auto" is made again for each demand).
+ */
+struct unit_ctx {
+	struct fs_scenario scaled;
+	struct fs_service_memo *memo;   /* NULL without services */
+};
+
+static enum fs_status unit_ctx_init(const struct fs_scenario *sc, struct unit_ctx *c,
+				    struct fs_error *e)
+{
+	enum fs_status st;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = fs_scenario_scaled_init(sc, &c->scaled, e)))
+		return st;
+	if (sc->serving.n_services > 0 && fs_service_memo_create(&c->memo)) {
+		fs_scenario_scaled_fini(&c->scaled);
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	}
+	return FS_OK;
+}
+
+static void unit_ctx_fini(struct unit_ctx *c)
+{
+	fs_service_memo_destroy(c->memo);
+	fs_scenario_scaled_fini(&c->scaled);
+}
+
+/* One simulation of fleet option f of sc with seed, service plans from memo. */
+static enum fs_status run_planned(const struct fs_scenario *sc, size_t f, uint64_t seed,
+				  struct fs_service_memo *memo, struct fs_run_result *out,
+				  struct fs_error *e)
+{
+	struct fs_workload w;
+	enum fs_status st;
+
+	if ((st = fs_workload_generate(sc, seed, &w, e)))
+		return st;
+	st = fs_run_fleet_workload_memo(sc, &w, f, seed, memo, out, e);
+	fs_workload_fini(&w);
+	return st;
+}
+
 /* g(k): the criteria margin through month M at scale k (simulated once per k). */
 static double margin_at(double k, void *ctx)
 {
@@ -95,8 +148,8 @@ static double margin_at(double k, void *ctx)
 	if (s->st)
 		return NAN;
 	t0 = now_s();
-	fs_scenario_scale(s->base, k, &s->scaled);
-	if ((s->st = fs_run_fleet(&s->scaled, s->fleet, s->seed, &r, s->e)))
+	fs_scenario_scale(s->base, k, s->scaled);
+	if ((s->st = run_planned(s->scaled, s->fleet, s->seed, s->memo, &r, s->e)))
 		return NAN;
 	s->st = fs_criteria_eval(s->base, &r, &ev, s->e);
 	fs_run_result_fini(&r);
@@ -194,7 +247,8 @@ static void rep_costs(const struct fs_scenario *sc, struct fs_outgrow_rep *rep)
 
 /* Simulates replication i of fleet f: the run at scale 1, then the scale search. */
 static enum fs_status run_unit(const struct fs_scenario *sc, const struct fs_outgrow_params *p,
-			       int i, size_t f, struct fs_outgrow_rep *rep, struct fs_error *e)
+			       struct unit_ctx *ctx, int i, size_t f, struct fs_outgrow_rep *rep,
+			       struct fs_error *e)
 {
 	char name[32];
 	struct search s;
@@ -207,7 +261,7 @@ static enum fs_status run_unit(const struct fs_scenario *sc, const struct fs_out
 	/* 63 bits: the seed is stored as an SQLite integer and given back to
 	 * `fleetsim run --seed` (0 .. 2^63 - 1) to reproduce the replication */
 	rep->seed = fs_seed_mix(p->seed, name) & (uint64_t)INT64_MAX;
-	if ((st = fs_run_fleet(sc, f, rep->seed, &rep->run, e)))
+	if ((st = run_planned(sc, f, rep->seed, ctx->memo, &rep->run, e)))
 		return st;
 	if ((st = fs_criteria_eval(sc, &rep->run, &rep->ev, e)))
 		return st;
@@ -218,11 +272,10 @@ static enum fs_status run_unit(const struct fs_scenario *sc, const struct fs_out
 	s.seed = rep->seed;
 	s.month = p->month;
 	s.e = e;
-	if ((st = fs_scenario_scaled_init(sc, &s.scaled, e)))
-		return st;
+	s.scaled = &ctx->scaled;
+	s.memo = ctx->memo;
 	s.wall_s = now_s() - t0;
 	st = search_scale(&s, p, g1, rep);
-	fs_scenario_scaled_fini(&s.scaled);
 	rep->n_points = s.n;
 	rep->search_wall_s = s.wall_s;
 	return st;
@@ -280,6 +333,11 @@ static int send_unit(int fd, const struct unit_hdr *h)
 static void worker_main(const struct fs_scenario *sc, const struct fs_outgrow_params *p, int w,
 			int fd, int tick_fd)
 {
+	struct unit_ctx ctx;
+	struct fs_error e;
+
+	if (unit_ctx_init(sc, &ctx, &e))
+		_exit(3);
 	for (int i = w; i < p->replications; i += p->jobs)
 		for (size_t f = 0; f < sc->n_fleets; f++) {
 			struct unit_hdr h;
@@ -288,7 +346,7 @@ static void worker_main(const struct fs_scenario *sc, const struct fs_outgrow_pa
 			memset(&h, 0, sizeof(h));
 			h.replication = i;
 			h.fleet = (uint32_t)f;
-			h.status = (int32_t)run_unit(sc, p, i, f, &h.rep, &h.err);
+			h.status = (int32_t)run_unit(sc, p, &ctx, i, f, &h.rep, &h.err);
 			if (send_unit(fd, &h) || write_all(tick_fd, &one, 1))
 				_exit(3);
 			rep_fini(&h.rep);
@@ -399,16 +457,20 @@ static enum fs_status run_in_process(const struct fs_scenario *sc, struct fs_out
 {
 	const struct fs_outgrow_params *p = &out->params;
 	size_t done = 0, total = (size_t)p->replications * sc->n_fleets;
+	struct unit_ctx ctx;
 	enum fs_status st;
 
-	for (int i = 0; i < p->replications; i++)
-		for (size_t f = 0; f < sc->n_fleets; f++) {
-			if ((st = run_unit(sc, p, i, f, &out->reps[f * (size_t)p->replications + (size_t)i], e)))
-				return st;
-			if (p->progress)
+	if ((st = unit_ctx_init(sc, &ctx, e)))
+		return st;
+	for (int i = 0; i < p->replications && !st; i++)
+		for (size_t f = 0; f < sc->n_fleets && !st; f++) {
+			st = run_unit(sc, p, &ctx, i, f,
+				      &out->reps[f * (size_t)p->replications + (size_t)i], e);
+			if (!st && p->progress)
 				p->progress(p->progress_ctx, ++done, total);
 		}
-	return FS_OK;
+	unit_ctx_fini(&ctx);
+	return st;
 }
 
 static enum fs_status run_workers(const struct fs_scenario *sc, struct fs_outgrow_result *out,
