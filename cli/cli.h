@@ -19,6 +19,10 @@ int fs_cli_check(int argc, char **argv);
 int fs_cli_run(int argc, char **argv);
 int fs_cli_runs(int argc, char **argv);
 int fs_cli_show(int argc, char **argv);
+int fs_cli_outgrow(int argc, char **argv);
+int fs_cli_analysis(int argc, char **argv);
+int fs_cli_report_cmd(int argc, char **argv);   /* report (cmd_report.c) */
+int fs_cli_compare(int argc, char **argv);
 int fs_cli_estimate_train(int argc, char **argv);
 int fs_cli_validate_train(int argc, char **argv);
 int fs_cli_estimate_serve(int argc, char **argv);

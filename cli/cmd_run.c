@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define DEFAULT_DB "output/fleetsim.db"
 
@@ -36,8 +37,14 @@
 
 static const struct fs_opt check_opts[] = { OPT_MAX_JOBS };
 enum { C_MAX_JOBS, N_CHECK_OPTS };
-static const struct fs_opt run_opts[] = { OPT_DB, OPT_SEED, FS_CLI_OPT_FORMAT, OPT_MAX_JOBS };
-enum { R_DB, R_SEED, R_FORMAT, R_MAX_JOBS, N_RUN_OPTS };
+static const struct fs_opt run_opts[] = {
+	OPT_DB, OPT_SEED, FS_CLI_OPT_FORMAT, OPT_MAX_JOBS,
+	{ .name = "quiet", .aliases = "q", .type = FS_OPT_FLAG,
+	  .help = "no progress lines on stderr (warnings still print)" },
+	{ .name = "progress", .type = FS_OPT_FLAG,
+	  .help = "a line per fleet option on stderr even when it is not a terminal (logs)" },
+};
+enum { R_DB, R_SEED, R_FORMAT, R_MAX_JOBS, R_QUIET, R_PROGRESS, N_RUN_OPTS };
 static const struct fs_opt runs_opts[] = { OPT_DB, FS_CLI_OPT_FORMAT };
 enum { L_DB, L_FORMAT, N_RUNS_OPTS };
 static const struct fs_opt show_opts[] = { OPT_DB };
@@ -508,7 +515,7 @@ static void warn_infeasible(const struct fs_scenario *sc, const struct fs_fleet_
  */
 static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t seed,
 				      struct fs_workload *wl, struct fs_run_result *res, size_t *done,
-				      struct fs_error *e)
+				      bool progress, struct fs_error *e)
 {
 	struct fs_service_memo *memo = NULL;
 	enum fs_status st = FS_OK;
@@ -521,17 +528,21 @@ static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t see
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	for (size_t f = 0; f < sc->n_fleets && !st; f++) {
 		char desc[FS_MAX_POOLS * (FS_NAME_MAX + 16) + 32];
-		fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%s)...", f + 1, sc->n_fleets,
-			sc->fleets[f].name, fleet_desc(&sc->fleets[f], desc, sizeof(desc)));
-		fflush(stderr);
+		if (progress) {
+			fprintf(stderr, "fleetsim: [%zu/%zu] fleet '%s' (%s)...", f + 1, sc->n_fleets,
+				sc->fleets[f].name, fleet_desc(&sc->fleets[f], desc, sizeof(desc)));
+			fflush(stderr);
+		}
 		if (fs_run_fleet_workload_memo(sc, wl, f, seed, memo, &res[f], e)) {
-			fprintf(stderr, " failed\n");
+			if (progress)
+				fprintf(stderr, " failed\n");
 			st = e->code;
 			break;
 		}
 		*done = f + 1;
-		fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
-			res[f].sum.events, res[f].wall_s);
+		if (progress)
+			fprintf(stderr, " %zu jobs, %" PRIu64 " events, %.3f s\n", res[f].n_jobs,
+				res[f].sum.events, res[f].wall_s);
 		warn_infeasible(sc, &sc->fleets[f], &res[f]);
 		if (res[f].svc_warning[0])
 			fprintf(stderr, "fleetsim: warning: %s\n", res[f].svc_warning);
@@ -584,7 +595,9 @@ int fs_cli_run(int argc, char **argv)
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
 	}
-	if (simulate_fleets(&sc, seed, &wl, res, &done, &e))
+	/* progress on a terminal, or on request; scripts and --quiet see none */
+	if (simulate_fleets(&sc, seed, &wl, res, &done,
+			    !vals[R_QUIET].set && (vals[R_PROGRESS].set || isatty(STDERR_FILENO)), &e))
 		goto fail;
 	fs_invocation_init(&inv, "fleetsim", argc, argv, FLEETSIM_VERSION);
 	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, &inv, ids, &e))
@@ -757,8 +770,8 @@ int fs_cli_show(int argc, char **argv)
 		fs_store_close(store);
 		return fs_cli_report(&e);
 	}
-	printf("run %" PRId64 ": scenario '%s', fleet '%s' (%d x %s), seed %" PRId64 "\n", r.id,
-	       r.scenario, r.fleet, r.gpus, r.gpu, r.seed);
+	printf("run %" PRId64 ": scenario '%s', fleet '%s' (%d x %s), seed %" PRIu64 "\n", r.id,
+	       r.scenario, r.fleet, r.gpus, r.gpu, (uint64_t)r.seed);
 	printf("  status %s, started %s, %.3f s wall, %" PRIu64 " events, fleetsim %s\n\n", r.status,
 	       r.started_at, r.wall_s, r.sum.events, r.version);
 	printf("  %-28s %14.0f days\n", "horizon", r.horizon_s / FS_SECONDS_PER_DAY);

@@ -17,6 +17,12 @@ static const char usage[] =
 	"                                 simulate every fleet option, store the runs, print a summary\n"
 	"  runs [--db PATH]               list the stored runs\n"
 	"  show RUN [--db PATH]           print one stored run's summary\n"
+	"  outgrow SCENARIO [--db PATH] [--replications R] [--jobs J] [--month M]\n"
+	"                                 when and at what demand each fleet option fails its criteria\n"
+	"  analysis ID [--db PATH]        print a stored outgrow analysis\n"
+	"  report RUN|analysis:ID --out DIR [--db PATH]\n"
+	"                                 text, CSV, charts and an offline HTML page from the database\n"
+	"  compare RUN_A RUN_B [--db PATH] two runs side by side: differences, which is better\n"
 	"  estimate train ...             training step time, memory and plan for one job\n"
 	"  estimate serve ...             serving latency, throughput and capacity of one replica\n"
 	"  validate train|serve           model against the published calibration measurements\n"
@@ -104,6 +110,11 @@ int main(int argc, char **argv)
 		return fs_cli_runs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)
 		return fs_cli_show(argc - 1, argv + 1);
+	if (strcmp(argv[1], "outgrow") == 0 || strcmp(argv[1], "analysis") == 0)
+		return argv[1][0] == 'o' ? fs_cli_outgrow(argc - 1, argv + 1)
+					 : fs_cli_analysis(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0 || strcmp(argv[1], "compare") == 0)
+		return (argv[1][0] == 'r' ? fs_cli_report_cmd : fs_cli_compare)(argc - 1, argv + 1);
 	if (strcmp(argv[1], "estimate") == 0 || strcmp(argv[1], "validate") == 0) {
 		int est = argv[1][0] == 'e';
 		if (argc >= 3 && strcmp(argv[2], "train") == 0)

@@ -676,6 +676,13 @@ static const char *const top_keys[] = {
 	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
 	"scheduler", "scheduler_estimate_noise",
 	"failures", "node_failures", "fleets", "training", "serving", "gpus", "models", "aliases",
+	"criteria", "outgrow",
+};
+static const char *const criterion_keys[] = {
+	"name", "kind", "stream", "service", "max", "min", "hour_min",
+};
+static const char *const outgrow_keys[] = {
+	"replications", "month", "scale_max", "scale_tolerance",
 };
 static const char *const failure_keys[] = {
 	"enabled", "checkpoint_interval_s", "checkpoint_write_s", "restart_s",
@@ -1867,6 +1874,227 @@ static enum fs_status load_node_failures(struct ld *ld, const config_setting_t *
 	return FS_OK;
 }
 
+/* ---- criteria and outgrow settings -------------------------------------- */
+
+static const struct fs_enum_name criterion_kinds[] = {
+	{ FS_CRIT_TTS_P90_DAYS, "tts_p90_days" },
+	{ FS_CRIT_WAIT_P90_HOURS, "wait_p90_hours" },
+	{ FS_CRIT_WAIT_MEAN_HOURS, "wait_mean_hours" },
+	{ FS_CRIT_ATTAINMENT, "attainment" },
+	{ FS_CRIT_UTILIZATION, "utilization" },
+};
+
+const char *fs_criterion_kind_name(enum fs_criterion_kind k)
+{
+	return fs_enum_name(criterion_kinds, NKEYS(criterion_kinds), sizeof(criterion_kinds[0]),
+			    (int)k);
+}
+
+/* The job class of a criterion: key `stream` absent (all jobs), "job" or a stream's name. */
+static enum fs_status load_criterion_class(struct ld *ld, const config_setting_t *g,
+					   const char *prefix, const struct fs_scenario *sc,
+					   struct fs_criterion *c)
+{
+	char name[64], path[256];
+
+	c->job_class = FS_CRIT_ALL_JOBS;
+	if (!config_setting_get_member(g, "stream"))
+		return FS_OK;
+	if (get_str(ld, g, prefix, "stream", true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	if (strcmp(name, "job") == 0) {
+		c->job_class = FS_CRIT_EXPLICIT_JOBS;
+		return FS_OK;
+	}
+	for (size_t k = 0; k < sc->n_streams; k++)
+		if (strcmp(sc->streams[k].name, name) == 0) {
+			c->job_class = (int)k;
+			return FS_OK;
+		}
+	join_path(path, sizeof(path), prefix, "stream");
+	return fail(ld, config_setting_get_member(g, "stream"), path,
+		    "no stream named \"%s\"; expected a stream of training.streams or \"job\" "
+		    "(the explicit jobs)", name);
+}
+
+static enum fs_status load_criterion_service(struct ld *ld, const config_setting_t *g,
+					     const char *prefix, const struct fs_scenario *sc,
+					     struct fs_criterion *c)
+{
+	char name[64], path[256];
+
+	c->service = FS_CRIT_ALL_SERVICES;
+	join_path(path, sizeof(path), prefix, "service");
+	if (!config_setting_get_member(g, "service")) {
+		if (sc->serving.n_services == 0)
+			return fail(ld, g, path, "an attainment criterion but the scenario has no "
+				    "services; expected a 'serving' section");
+		return FS_OK;
+	}
+	if (get_str(ld, g, prefix, "service", true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	for (size_t k = 0; k < sc->serving.n_services; k++)
+		if (strcmp(sc->serving.services[k].name, name) == 0) {
+			c->service = (int)k;
+			return FS_OK;
+		}
+	return fail(ld, config_setting_get_member(g, "service"), path,
+		    "no service named \"%s\"; expected a service of serving.services", name);
+}
+
+/* The one key a kind takes: `max` (or `min` for attainment); the other is refused. */
+static enum fs_status load_criterion_limit(struct ld *ld, const config_setting_t *g,
+					   const char *prefix, struct fs_criterion *c)
+{
+	bool is_min = c->kind == FS_CRIT_ATTAINMENT;
+	const char *key = is_min ? "min" : "max", *other = is_min ? "max" : "min";
+	char path[256];
+	double hi = c->kind == FS_CRIT_UTILIZATION ? 1.0 : c->kind == FS_CRIT_TTS_P90_DAYS ? 36500 : 876000;
+
+	join_path(path, sizeof(path), prefix, other);
+	if (config_setting_get_member(g, other))
+		return fail(ld, config_setting_get_member(g, other), path,
+			    "kind \"%s\" takes '%s', not '%s'", fs_criterion_kind_name(c->kind), key,
+			    other);
+	if (get_num(ld, g, prefix, key, true, 0, 0, true, is_min ? 1.0 : hi,
+		    is_min ? "(a fraction of intervals)" : "", &c->limit))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "hour_min");
+	if (!is_min && config_setting_get_member(g, "hour_min"))
+		return fail(ld, config_setting_get_member(g, "hour_min"), path,
+			    "'hour_min' belongs to kind \"attainment\" only");
+	if (!is_min && c->kind == FS_CRIT_UTILIZATION && config_setting_get_member(g, "stream"))
+		return fail(ld, config_setting_get_member(g, "stream"), prefix,
+			    "kind \"utilization\" is over the whole fleet; expected no 'stream'");
+	if (is_min && config_setting_get_member(g, "stream"))
+		return fail(ld, config_setting_get_member(g, "stream"), prefix,
+			    "kind \"attainment\" is about services; expected 'service', not 'stream'");
+	if (!is_min && config_setting_get_member(g, "service"))
+		return fail(ld, config_setting_get_member(g, "service"), prefix,
+			    "'service' belongs to kind \"attainment\" only");
+	return get_num(ld, g, prefix, "hour_min", false, 0.99, 0, true, 1.0, "", &c->hour_min_frac);
+}
+
+static enum fs_status load_criteria(struct ld *ld, const config_setting_t *root,
+				    struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, root, "", "criteria", false, &st);
+	int n;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	if (n > FS_MAX_CRITERIA)
+		return fail(ld, list, "criteria", "%d criteria; expected at most %d", n,
+			    FS_MAX_CRITERIA);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_criterion *c = &sc->criteria[i];
+		char prefix[64], kind[32], path[96];
+		int k;
+
+		snprintf(prefix, sizeof(prefix), "criteria.[%d]", i);
+		if (expect_group(ld, g, prefix) ||
+		    check_keys(ld, g, prefix, criterion_keys, NKEYS(criterion_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", c->name, sizeof(c->name)) ||
+		    get_str(ld, g, prefix, "kind", true, "", kind, sizeof(kind)))
+			return FS_ERR_INPUT;
+		snprintf(path, sizeof(path), "%s.kind", prefix);
+		if (fs_enum_parse(criterion_kinds, NKEYS(criterion_kinds), sizeof(criterion_kinds[0]),
+				  kind, &k))
+			return fail(ld, config_setting_get_member(g, "kind"), path,
+				    "unknown kind \"%s\"; expected one of: tts_p90_days, wait_p90_hours, "
+				    "wait_mean_hours, attainment, utilization", kind);
+		c->kind = (enum fs_criterion_kind)k;
+		c->line = line_of(g);
+		if (load_criterion_limit(ld, g, prefix, c))
+			return FS_ERR_INPUT;
+		if (c->kind == FS_CRIT_ATTAINMENT ? load_criterion_service(ld, g, prefix, sc, c)
+						  : load_criterion_class(ld, g, prefix, sc, c))
+			return FS_ERR_INPUT;
+		snprintf(path, sizeof(path), "%s.name", prefix);
+		for (size_t j = 0; j < sc->n_criteria; j++)
+			if (strcmp(sc->criteria[j].name, c->name) == 0)
+				return fail(ld, g, path, "criterion name \"%s\" is also the name of the "
+					    "criterion at line %d; expected unique names", c->name,
+					    sc->criteria[j].line);
+		sc->n_criteria++;
+	}
+	return FS_OK;
+}
+
+static enum fs_status load_outgrow(struct ld *ld, const config_setting_t *root,
+				   struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(root, "outgrow");
+	struct fs_outgrow_opts *o = &sc->outgrow;
+	int n_months = (int)ceil(sc->horizon_s / FS_SECONDS_PER_MONTH - 1e-9);
+	long long reps, month;
+
+	o->replications = FS_OUTGROW_REPLICATIONS_DEFAULT;
+	o->month = -1;
+	o->scale_max = FS_OUTGROW_SCALE_MAX_DEFAULT;
+	o->scale_tol_frac = FS_OUTGROW_SCALE_TOL_DEFAULT;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "outgrow") ||
+	    check_keys(ld, g, "outgrow", outgrow_keys, NKEYS(outgrow_keys)) ||
+	    get_int(ld, g, "outgrow", "replications", false, FS_OUTGROW_REPLICATIONS_DEFAULT, 2,
+		    10000, &reps) ||
+	    get_int(ld, g, "outgrow", "month", false, -1, -1, n_months - 1, &month) ||
+	    get_num(ld, g, "outgrow", "scale_max", false, FS_OUTGROW_SCALE_MAX_DEFAULT, 1, true,
+		    1000, "", &o->scale_max) ||
+	    get_num(ld, g, "outgrow", "scale_tolerance", false, FS_OUTGROW_SCALE_TOL_DEFAULT, 1e-4,
+		    false, 0.5, "(relative)", &o->scale_tol_frac))
+		return FS_ERR_INPUT;
+	o->replications = (int)reps;
+	o->month = (int)month;
+	return FS_OK;
+}
+
+enum fs_status fs_scenario_scaled_init(const struct fs_scenario *base, struct fs_scenario *dst,
+				       struct fs_error *e)
+{
+	*dst = *base;
+	dst->source_text = NULL;
+	dst->streams = NULL;
+	dst->serving.services = NULL;
+	if (base->n_streams) {
+		dst->streams = malloc(base->n_streams * sizeof(*dst->streams));
+		if (!dst->streams)
+			goto nomem;
+		memcpy(dst->streams, base->streams, base->n_streams * sizeof(*dst->streams));
+	}
+	if (base->serving.n_services) {
+		size_t n = base->serving.n_services * sizeof(*dst->serving.services);
+		dst->serving.services = malloc(n);
+		if (!dst->serving.services)
+			goto nomem;
+		memcpy(dst->serving.services, base->serving.services, n);
+	}
+	return FS_OK;
+nomem:
+	fs_scenario_scaled_fini(dst);
+	return fs_error_set(e, FS_ERR_NOMEM, base->file, 0, NULL, "out of memory");
+}
+
+void fs_scenario_scale(const struct fs_scenario *base, double k, struct fs_scenario *dst)
+{
+	assert(k > 0 && dst->n_streams == base->n_streams);
+	for (size_t i = 0; i < base->n_streams; i++)
+		dst->streams[i].rate_per_s = base->streams[i].rate_per_s * k;
+	for (size_t i = 0; i < base->serving.n_services; i++)
+		dst->serving.services[i].demand.rps = base->serving.services[i].demand.rps * k;
+}
+
+void fs_scenario_scaled_fini(struct fs_scenario *dst)
+{
+	free(dst->streams);
+	free(dst->serving.services);
+	memset(dst, 0, sizeof(*dst));
+}
+
 static enum fs_status load_root(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
 {
 	long long seed;
@@ -1904,7 +2132,7 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc))
 			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	}
-	if (load_serving(ld, root, sc))
+	if (load_serving(ld, root, sc) || load_criteria(ld, root, sc) || load_outgrow(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (sc->n_jobs == 0 && sc->n_streams == 0)
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(tr ? tr : root), "training",

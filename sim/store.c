@@ -338,6 +338,96 @@ static const char schema_views_v3[] =
 	"    ON rs.run_id = ss.run_id AND rs.service = ss.service"
 	"  GROUP BY ss.run_id, ss.service, month;";
 
+/*
+ * Views for the questions asked in planning reviews (docs/QUERIES.md), by
+ * 30.4375-day month since t = 0: GPUs and queue per fleet, wait and time to
+ * solution by month of submission per stream (kind '(all)' for every job;
+ * p50 and p90 interpolated between order statistics as fs_quantile does),
+ * and the fleet options of one command side by side. Views only, made with
+ * IF NOT EXISTS as the last step of every creation or migration, so they
+ * join whichever schema version is current; cost and attainment by month
+ * are the views cost_by_month and service_months above.
+ */
+/*
+ * fleet_months: per run and month, the fleet's GPUs and queue, the months of
+ * the drain past the horizon included (in_horizon 0). Means and util_frac
+ * weight each interval by its length (the last one by the one before it), as
+ * the outgrow analyses' view monthly_utilization does within the horizon.
+ */
+static const char view_fleet_months[] =
+	"CREATE VIEW IF NOT EXISTS fleet_months AS "
+	"  SELECT run_id, fleet, gpu, CAST(t_s / 2629800.0 AS INTEGER) AS month, "
+	"         SUM(gpus_installed * dt) / SUM(dt) AS gpus_installed, "
+	"         SUM(gpus_busy * dt) / SUM(dt) AS gpus_busy, "
+	"         SUM(gpus_serving * dt) / SUM(dt) AS gpus_serving, "
+	"         SUM(gpus_down * dt) / SUM(dt) AS gpus_down, "
+	"         SUM((gpus_busy + gpus_serving) * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS util_frac, "
+	"         SUM(jobs_running * dt) / SUM(dt) AS jobs_running, "
+	"         SUM(jobs_queued * dt) / SUM(dt) AS jobs_queued, "
+	"         MIN(t_s) < horizon_s AS in_horizon "
+	"  FROM (SELECT s.run_id, r.fleet, r.gpu, r.horizon_s, s.t_s, s.gpus_busy, s.gpus_serving, "
+	"               s.gpus_down, s.jobs_running, s.jobs_queued, "
+	"               COALESCE(s.gpus_installed, s.gpus_total) AS gpus_installed, "
+	"               COALESCE(LEAD(s.t_s) OVER w - s.t_s, s.t_s - LAG(s.t_s) OVER w, 1.0) AS dt "
+	"        FROM series s JOIN runs r ON r.id = s.run_id "
+	"        WINDOW w AS (PARTITION BY s.run_id ORDER BY s.t_s)) "
+	"  WHERE dt > 0 GROUP BY run_id, month";
+/*
+ * Wait and time to solution by month of submission, per (run, kind) and for
+ * kind '(all)', with filter (a WHERE clause on `jobs`, or "") applied before
+ * the window functions: SQLite does not push a run_id condition into them.
+ * Order statistics are numbered per (month, status); p = x[l] (1 - (h - l)) +
+ * x[l + 1] (h - l) with h = (n - 1) p, l = floor(h), as fs_quantile.
+ */
+#define JOB_MONTHS_SQL(filter) \
+	"  WITH j AS ( " \
+	"    SELECT run_id, kind, CAST(submit_s / 2629800.0 AS INTEGER) AS month, wait_s, tts_s, status " \
+	"    FROM jobs " filter \
+	"    UNION ALL " \
+	"    SELECT run_id, '(all)', CAST(submit_s / 2629800.0 AS INTEGER), wait_s, tts_s, status FROM jobs " filter "), " \
+	"  o AS ( " \
+	"    SELECT run_id, kind, month, wait_s, tts_s, status, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY wait_s) - 1 AS wi, " \
+	"           ROW_NUMBER() OVER (PARTITION BY run_id, kind, month, status ORDER BY tts_s) - 1 AS ti, " \
+	"           SUM(status = 'done') OVER (PARTITION BY run_id, kind, month) AS n " \
+	"    FROM j), " \
+	"  q AS ( " \
+	"    SELECT *, (n - 1) * 0.5 AS h50, CAST((n - 1) * 0.5 AS INTEGER) AS l50, " \
+	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90, " \
+	"           status = 'done' AS ran " \
+	"    FROM o) " \
+	"  SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(NOT ran) AS n_infeasible, MAX(n) AS n_ran, " \
+	"         AVG(wait_s) / 3600.0 AS mean_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l50 THEN wait_s * (1 - (h50 - l50)) " \
+	"                  WHEN wi = l50 + 1 THEN wait_s * (h50 - l50) END) / 3600.0 AS p50_wait_h, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l90 THEN wait_s * (1 - (h90 - l90)) " \
+	"                  WHEN wi = l90 + 1 THEN wait_s * (h90 - l90) END) / 3600.0 AS p90_wait_h, " \
+	"         AVG(tts_s) / 86400.0 AS mean_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l50 THEN tts_s * (1 - (h50 - l50)) " \
+	"                  WHEN ti = l50 + 1 THEN tts_s * (h50 - l50) END) / 86400.0 AS p50_tts_days, " \
+	"         SUM(CASE WHEN NOT ran THEN NULL WHEN ti = l90 THEN tts_s * (1 - (h90 - l90)) " \
+	"                  WHEN ti = l90 + 1 THEN tts_s * (h90 - l90) END) / 86400.0 AS p90_tts_days " \
+	"  FROM q GROUP BY run_id, kind, month "
+
+static const char view_job_months[] =
+	"CREATE VIEW IF NOT EXISTS job_months AS " JOB_MONTHS_SQL("");
+static const char view_fleet_comparison[] =
+	"CREATE VIEW IF NOT EXISTS fleet_comparison AS "
+	"  SELECT invocation_id, scenario, seed, run_id, fleet, gpu, gpus, mean_wait_h, p90_wait_h, "
+	"         mean_tts_days, p90_tts_days, mean_util_frac, serve_attainment_frac, fleet_cost_usd, "
+	"         fleet_cost_usd / NULLIF(gpu_hours, 0) AS usd_per_job_gpu_hour, "
+	"         usd_per_training_job, usd_per_mtok_served, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY p90_tts_days) AS p90_tts_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY mean_wait_h) AS mean_wait_rank, "
+	"         RANK() OVER (PARTITION BY invocation_id ORDER BY fleet_cost_usd) AS cost_rank, "
+	"         fleet_cost_usd / MIN(fleet_cost_usd) OVER (PARTITION BY invocation_id) AS cost_vs_cheapest "
+	"  FROM run_summary;";
+
+
+static const char *const report_views[] = {
+	view_fleet_months, view_job_months, view_fleet_comparison,
+};
+
 static enum fs_status db_fail(struct fs_store *s, struct fs_error *e, enum fs_status code,
 			      const char *what)
 {
@@ -448,6 +538,8 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 	return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 }
 
+static int migrate_v3_v4(sqlite3 *db, int v); /* analyses (at the end of this file) */
+
 /* Brings a database of version v (0: new, empty) to FS_STORE_SCHEMA_VERSION; in a transaction. */
 static int upgrade(sqlite3 *db, int v)
 {
@@ -461,10 +553,14 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, migrate_v1_v2);
 	if (rc == SQLITE_OK && v < 2)
 		rc = exec(db, schema_jobs_view);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, migrate_v2_v3);
-	if (rc == SQLITE_OK)
+	if (rc == SQLITE_OK && v < 3)
 		rc = exec(db, schema_views_v3);
+	if (rc == SQLITE_OK && v < 4)
+		rc = migrate_v3_v4(db, v);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
+		rc = exec(db, report_views[i]);
 	return rc;
 }
 
@@ -1568,4 +1664,681 @@ enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
 	return FS_OK;
+}
+
+/* ---- analyses (schema version 4) ------------------------------------------ */
+
+/*
+ * Version 3 -> 4 (and the last step of creating a new database): analyses
+ * and their results. Only tables and views are added; no row of version 3
+ * changes.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE analyses("
+	"  id INTEGER PRIMARY KEY,"
+	"  invocation_id INTEGER NOT NULL REFERENCES invocations(id),"
+	"  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),"
+	"  kind TEXT NOT NULL CHECK(kind IN ('outgrow')),"
+	"  month INTEGER NOT NULL,"          /* of the scale search, 0 = the first */
+	"  n_months INTEGER NOT NULL,"
+	"  replications INTEGER NOT NULL,"
+	"  seed INTEGER NOT NULL,"           /* master seed; replication i: mix(seed, 'rep:<i>') & (2^63 - 1) */
+	"  scale_max REAL NOT NULL,"
+	"  scale_tol_frac REAL NOT NULL,"
+	"  jobs INTEGER NOT NULL,"           /* worker processes */
+	"  points INTEGER NOT NULL,"         /* simulations, all fleets and replications */
+	"  points_wall_s REAL NOT NULL,"     /* their host seconds, summed over workers */
+	"  started_at TEXT NOT NULL,"
+	"  wall_s REAL NOT NULL,"
+	"  summary TEXT NOT NULL);"          /* the decision summary as printed */
+	"CREATE TABLE analysis_runs("
+	"  analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  replication INTEGER NOT NULL,"
+	"  scale REAL NOT NULL,"             /* the demand scale the run was simulated at */
+	"  first_fail_month INTEGER,"        /* NULL: met every criterion to the horizon */
+	"  first_fail_criterion TEXT,"
+	"  scale_at_month REAL NOT NULL,"    /* the replication's bisected scale */
+	"  scale_bound INTEGER NOT NULL,"    /* 0 bisected, 1 lower bound, -1 upper bound */
+	"  search_points INTEGER NOT NULL,"
+	"  search_wall_s REAL NOT NULL,"
+	"  PRIMARY KEY(analysis_id, run_id)) WITHOUT ROWID;"
+	"CREATE TABLE outgrow("
+	"  analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,"
+	"  fleet TEXT NOT NULL,"
+	"  gpu TEXT NOT NULL,"
+	"  gpus INTEGER NOT NULL,"
+	"  criterion TEXT,"                  /* failing first most often; NULL: none failed */
+	"  criterion_replications INTEGER NOT NULL,"
+	"  first_fail_month_mean REAL NOT NULL," /* a replication that holds counts as n_months */
+	"  first_fail_month_lo REAL NOT NULL,"   /* 95 % t-interval */
+	"  first_fail_month_hi REAL NOT NULL,"
+	"  first_fail_month_min REAL NOT NULL,"
+	"  first_fail_month_max REAL NOT NULL,"
+	"  n_held INTEGER NOT NULL,"
+	"  scale_at_month_mean REAL NOT NULL,"
+	"  scale_at_month_ci_lo REAL NOT NULL,"
+	"  scale_at_month_ci_hi REAL NOT NULL,"
+	"  scale_at_month_min REAL NOT NULL,"
+	"  scale_at_month_max REAL NOT NULL,"
+	"  n_scale_bound INTEGER NOT NULL,"
+	"  usd_per_month REAL,"
+	"  usd_per_training_run REAL,"
+	"  usd_per_mtok REAL,"
+	"  budget_group INTEGER NOT NULL,"
+	"  gpu_group INTEGER NOT NULL,"
+	"  longest_in_budget INTEGER NOT NULL,"
+	"  longest_in_gpus INTEGER NOT NULL,"
+	"  PRIMARY KEY(analysis_id, fleet));"    /* rowid order is the scenario's fleet order */
+	"CREATE TABLE criteria_monthly("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  criterion TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  month INTEGER NOT NULL,"
+	"  value REAL,"                      /* NULL: nothing to measure that month */
+	"  \"limit\" REAL NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  PRIMARY KEY(run_id, criterion, month)) WITHOUT ROWID;";
+
+/* The views of version 4 (kept apart: one literal of C99's 4095 characters at most). */
+static const char schema_v4_views[] =
+	"CREATE VIEW outgrow_table AS"
+	"  SELECT a.id AS analysis_id, s.name AS scenario, a.month, a.replications, o.fleet, o.gpu,"
+	"         o.gpus, o.criterion, o.criterion_replications, o.first_fail_month_mean,"
+	"         o.first_fail_month_lo, o.first_fail_month_hi, o.first_fail_month_min,"
+	"         o.first_fail_month_max, o.n_held, o.scale_at_month_mean, o.scale_at_month_ci_lo,"
+	"         o.scale_at_month_ci_hi, o.n_scale_bound, o.usd_per_month, o.usd_per_training_run,"
+	"         o.usd_per_mtok, o.longest_in_budget, o.longest_in_gpus"
+	"  FROM outgrow o JOIN analyses a ON a.id = o.analysis_id"
+	"  JOIN scenarios s ON s.id = a.scenario_id;"
+	"CREATE VIEW fleets_side_by_side AS"
+	"  SELECT ar.analysis_id, r.fleet, r.gpu, r.gpus, COUNT(*) AS replications,"
+	"         AVG(r.mean_util_frac) AS mean_util_frac, AVG(r.mean_wait_s) / 3600.0 AS mean_wait_h,"
+	"         AVG(r.p90_wait_s) / 3600.0 AS p90_wait_h, AVG(r.p90_tts_s) / 86400.0 AS p90_tts_days,"
+	"         AVG(r.serve_attainment_frac) AS serve_attainment_frac,"
+	"         AVG(r.fleet_cost_usd) AS fleet_cost_usd, AVG(r.n_done_in_horizon) AS n_done_in_horizon,"
+	"         AVG(ar.first_fail_month) AS first_fail_month_of_failing,"
+	"         SUM(ar.first_fail_month IS NULL) AS n_held, AVG(ar.scale_at_month) AS scale_at_month,"
+	"         o.usd_per_month, o.usd_per_training_run, o.usd_per_mtok"
+	"  FROM analysis_runs ar JOIN runs r ON r.id = ar.run_id"
+	"  LEFT JOIN outgrow o ON o.analysis_id = ar.analysis_id AND o.fleet = r.fleet"
+	"  WHERE ar.scale = 1.0"
+	"  GROUP BY ar.analysis_id, r.fleet ORDER BY ar.analysis_id, MIN(r.id);"
+	/* as the utilization criterion: intervals by their start, weighted by their length */
+	"CREATE VIEW monthly_utilization AS"
+	"  SELECT run_id, fleet, CAST(t_s / 2629800.0 AS INTEGER) AS month,"
+	"         SUM((gpus_busy + gpus_serving) * dt) / NULLIF(SUM(gpus_installed * dt), 0)"
+	"           AS util_frac,"
+	"         SUM(gpus_busy * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS train_frac,"
+	"         SUM(gpus_serving * dt) / NULLIF(SUM(gpus_installed * dt), 0) AS serve_frac,"
+	"         SUM(gpus_installed * dt) / NULLIF(SUM(dt), 0) AS gpus_installed"
+	"  FROM (SELECT s.run_id, r.fleet, s.t_s, s.gpus_busy, s.gpus_serving,"
+	"               COALESCE(s.gpus_installed, s.gpus_total) AS gpus_installed,"
+	"               MIN(LEAD(s.t_s, 1, r.horizon_s) OVER (PARTITION BY s.run_id ORDER BY s.t_s),"
+	"                   r.horizon_s) - s.t_s AS dt"
+	"        FROM series s JOIN runs r ON r.id = s.run_id)"
+	"  WHERE dt > 0 GROUP BY run_id, month;"
+	/* the criteria of an analysis month by month, over its replications */
+	"CREATE VIEW outgrow_monthly AS"
+	"  SELECT ar.analysis_id, r.fleet, c.criterion, c.kind, c.month, c.\"limit\","
+	"         AVG(c.value) AS value_mean, MIN(c.value) AS value_min, MAX(c.value) AS value_max,"
+	"         COUNT(c.value) AS n_measured, SUM(c.ok) AS n_ok, COUNT(*) AS replications"
+	"  FROM criteria_monthly c JOIN analysis_runs ar ON ar.run_id = c.run_id"
+	"  JOIN runs r ON r.id = c.run_id"
+	"  GROUP BY ar.analysis_id, r.fleet, c.criterion, c.month"
+	"  ORDER BY ar.analysis_id, MIN(r.id), c.criterion, c.month;";
+
+/*
+ * From version 3 the views of version 3 are made again as well: a database
+ * written before cost_by_month and service_months existed gains them.
+ */
+static int migrate_v3_v4(sqlite3 *db, int v)
+{
+	int rc = SQLITE_OK;
+
+	if (v == 3)
+		rc = exec(db, "DROP VIEW IF EXISTS run_summary; DROP VIEW IF EXISTS latest_runs;"
+			      "DROP VIEW IF EXISTS jobs; DROP VIEW IF EXISTS service_days;"
+			      "DROP VIEW IF EXISTS cost_by_month; DROP VIEW IF EXISTS service_months;");
+	if (rc == SQLITE_OK && v == 3)
+		rc = exec(db, schema_views_v3);
+	if (rc == SQLITE_OK)
+		rc = exec(db, schema_v4);
+	return rc == SQLITE_OK ? exec(db, schema_v4_views) : rc;
+}
+
+static int bind_step(sqlite3_stmt *st)
+{
+	int rc = step_done(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int k, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, k, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, k);
+}
+
+/* The criteria_monthly rows of one run. */
+static int write_criteria(sqlite3_stmt *st, const struct fs_scenario *sc, int64_t run_id,
+			  const struct fs_criteria_eval *ev)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t c = 0; c < ev->n_criteria && rc == SQLITE_OK; c++)
+		for (int m = 0; m < ev->n_months && rc == SQLITE_OK; m++) {
+			size_t k = c * (size_t)ev->n_months + (size_t)m;
+			sqlite3_bind_int64(st, 1, run_id);
+			sqlite3_bind_text(st, 2, sc->criteria[c].name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, fs_criterion_kind_name(sc->criteria[c].kind), -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_int(st, 4, m);
+			bind_real_or_null(st, 5, ev->value[k]);
+			sqlite3_bind_double(st, 6, sc->criteria[c].limit);
+			sqlite3_bind_int(st, 7, ev->ok[k]);
+			rc = bind_step(st);
+		}
+	return rc;
+}
+
+static int write_outgrow_fleet(sqlite3_stmt *st, const struct fs_outgrow_result *r, int64_t aid,
+			       size_t f)
+{
+	const struct fs_outgrow_fleet *fl = &r->fleets[f];
+	const struct fs_fleet_opt *fo = &r->sc->fleets[f];
+	int k = 1;
+
+	sqlite3_bind_int64(st, k++, aid);
+	sqlite3_bind_text(st, k++, fo->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, fo->gpu->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, k++, fo->n_gpus);
+	bind_text_or_null(st, k++, fl->criterion >= 0 ? r->sc->criteria[fl->criterion].name : NULL);
+	sqlite3_bind_int(st, k++, fl->n_criterion);
+	sqlite3_bind_double(st, k++, fl->first_fail_month.mean);
+	sqlite3_bind_double(st, k++, fl->first_fail_month.lo);
+	sqlite3_bind_double(st, k++, fl->first_fail_month.hi);
+	sqlite3_bind_double(st, k++, fl->first_fail_month.min);
+	sqlite3_bind_double(st, k++, fl->first_fail_month.max);
+	sqlite3_bind_int(st, k++, fl->n_held);
+	sqlite3_bind_double(st, k++, fl->scale.mean);
+	sqlite3_bind_double(st, k++, fl->scale.lo);
+	sqlite3_bind_double(st, k++, fl->scale.hi);
+	sqlite3_bind_double(st, k++, fl->scale.min);
+	sqlite3_bind_double(st, k++, fl->scale.max);
+	sqlite3_bind_int(st, k++, fl->n_scale_bound);
+	bind_real_or_null(st, k++, fl->usd_per_month);
+	bind_real_or_null(st, k++, fl->usd_per_training_run);
+	bind_real_or_null(st, k++, fl->usd_per_mtok);
+	sqlite3_bind_int(st, k++, fl->budget_group);
+	sqlite3_bind_int(st, k++, fl->gpu_group);
+	sqlite3_bind_int(st, k++, fl->longest_in_budget);
+	sqlite3_bind_int(st, k++, fl->longest_in_gpus);
+	return bind_step(st);
+}
+
+static int write_analysis_rows(struct fs_store *s, const struct fs_outgrow_result *r,
+			       const int64_t *run_ids, int64_t sid, int64_t iid,
+			       const char *summary, int64_t *aid)
+{
+	const struct fs_scenario *sc = r->sc;
+	sqlite3_stmt *sa = NULL, *sr = NULL, *so = NULL, *sm = NULL;
+	int R = r->params.replications, rc;
+
+	rc = sqlite3_prepare_v2(s->db,
+		"INSERT INTO analyses(invocation_id, scenario_id, kind, month, n_months, replications,"
+		" seed, scale_max, scale_tol_frac, jobs, points, points_wall_s, started_at, wall_s,"
+		" summary) VALUES(?,?,'outgrow',?,?,?,?,?,?,?,?,?,"
+		" (SELECT started_at FROM invocations WHERE id = ?1),?,?)", -1, &sa, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db,
+			"INSERT INTO analysis_runs(analysis_id, run_id, replication, scale,"
+			" first_fail_month, first_fail_criterion, scale_at_month, scale_bound,"
+			" search_points, search_wall_s) VALUES(?,?,?,1.0,?,?,?,?,?,?)", -1, &sr, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db,
+			"INSERT INTO outgrow VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			-1, &so, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db,
+			"INSERT INTO criteria_monthly(run_id, criterion, kind, month, value, \"limit\", ok)"
+			" VALUES(?,?,?,?,?,?,?)", -1, &sm, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(sa, 1, iid);
+	sqlite3_bind_int64(sa, 2, sid);
+	sqlite3_bind_int(sa, 3, r->params.month);
+	sqlite3_bind_int(sa, 4, r->n_months);
+	sqlite3_bind_int(sa, 5, R);
+	sqlite3_bind_int64(sa, 6, (int64_t)r->params.seed);
+	sqlite3_bind_double(sa, 7, r->params.scale_max);
+	sqlite3_bind_double(sa, 8, r->params.scale_tol_frac);
+	sqlite3_bind_int(sa, 9, r->params.jobs);
+	sqlite3_bind_int64(sa, 10, (int64_t)r->n_points);
+	sqlite3_bind_double(sa, 11, r->points_wall_s);
+	sqlite3_bind_double(sa, 12, r->wall_s);
+	sqlite3_bind_text(sa, 13, summary, -1, SQLITE_STATIC);
+	if ((rc = step_done(sa)) != SQLITE_OK)
+		goto out;
+	*aid = sqlite3_last_insert_rowid(s->db);
+	for (size_t f = 0; f < r->n_fleets && rc == SQLITE_OK; f++) {
+		for (int i = 0; i < R && rc == SQLITE_OK; i++) {
+			size_t u = f * (size_t)R + (size_t)i;
+			const struct fs_outgrow_rep *rep = &r->reps[u];
+			int c = rep->ev.first_fail_criterion;
+			sqlite3_bind_int64(sr, 1, *aid);
+			sqlite3_bind_int64(sr, 2, run_ids[u]);
+			sqlite3_bind_int(sr, 3, rep->replication);
+			if (rep->ev.first_fail_month >= 0)
+				sqlite3_bind_int(sr, 4, rep->ev.first_fail_month);
+			else
+				sqlite3_bind_null(sr, 4);
+			bind_text_or_null(sr, 5, c >= 0 ? sc->criteria[c].name : NULL);
+			sqlite3_bind_double(sr, 6, rep->scale);
+			sqlite3_bind_int(sr, 7, rep->scale_bound);
+			sqlite3_bind_int(sr, 8, rep->n_points);
+			sqlite3_bind_double(sr, 9, rep->search_wall_s);
+			if ((rc = bind_step(sr)) == SQLITE_OK)
+				rc = write_criteria(sm, sc, run_ids[u], &rep->ev);
+		}
+		if (rc == SQLITE_OK)
+			rc = write_outgrow_fleet(so, r, *aid, f);
+	}
+out:
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sr);
+	sqlite3_finalize(so);
+	sqlite3_finalize(sm);
+	return rc;
+}
+
+enum fs_status fs_store_write_outgrow(struct fs_store *s, const struct fs_outgrow_result *r,
+				      const struct fs_invocation *inv, const char *summary,
+				      int64_t *analysis_id, struct fs_error *e)
+{
+	const struct fs_scenario *sc = r->sc;
+	size_t n = (size_t)r->params.replications * r->n_fleets;
+	struct write_stmts ws = { 0 };
+	struct model_ids mids = { sc->catalog.llms, NULL, sc->catalog.n_llms, NULL, NULL };
+	int64_t *src = NULL, *run_ids = NULL, sid, iid;
+	int rc;
+	enum fs_status st = FS_OK;
+
+	if (!s->db && (st = open_checked(s, FS_STORE_WRITE,
+					  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e)))
+		return st;
+	mids.id = calloc(mids.n ? mids.n : 1, sizeof(*mids.id));
+	src = calloc(sc->n_jobs + sc->n_streams + 1, sizeof(*src));
+	run_ids = calloc(n ? n : 1, sizeof(*run_ids));
+	if (!mids.id || !src || !run_ids) {
+		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		goto out;
+	}
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, false, "cannot start a transaction");
+		goto out;
+	}
+	if ((iid = invocation_id(s, inv, &rc)) < 0) {
+		st = sql_fail(s, e, rc, false, "cannot store the invocation");
+		goto rollback;
+	}
+	if ((sid = scenario_id(s, sc, &rc)) < 0) {
+		st = db_fail(s, e, FS_ERR_DB, "cannot store the scenario");
+		goto rollback;
+	}
+	if (write_stmts_init(s->db, &ws) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO models(name) VALUES(?)", -1, &mids.add,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT id FROM models WHERE name = ?", -1, &mids.get, NULL) !=
+		    SQLITE_OK) {
+		st = db_fail(s, e, FS_ERR_DB, "cannot prepare the inserts");
+		goto rollback;
+	}
+	/* runs in replication order, the fleets of one replication together */
+	for (int i = 0; i < r->params.replications; i++)
+		for (size_t f = 0; f < r->n_fleets; f++) {
+			size_t u = f * (size_t)r->params.replications + (size_t)i;
+			if ((rc = write_run(s, sc, sid, iid, &r->reps[u].run,
+					    inv->version ? inv->version : "", &mids, src, &ws,
+					    &run_ids[u])) != SQLITE_OK) {
+				st = sql_fail(s, e, rc, false, "cannot store the run");
+				goto rollback;
+			}
+		}
+	if ((rc = write_analysis_rows(s, r, run_ids, sid, iid, summary, analysis_id)) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, false, "cannot store the analysis");
+		goto rollback;
+	}
+	if ((rc = exec_waiting(s, "COMMIT")) != SQLITE_OK) {
+		st = sql_fail(s, e, rc, false, "cannot commit the analysis");
+		goto rollback;
+	}
+	goto out;
+rollback:
+	exec(s->db, "ROLLBACK");
+out:
+	write_stmts_fini(&ws);
+	sqlite3_finalize(mids.add);
+	sqlite3_finalize(mids.get);
+	free(mids.id);
+	free(src);
+	free(run_ids);
+	return st;
+}
+
+enum fs_status fs_store_get_analysis(struct fs_store *s, int64_t id, struct fs_analysis_row *out,
+				     struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(s->db,
+		"SELECT a.id, a.kind, s.name, a.month, a.n_months, a.replications, a.seed, a.started_at,"
+		" a.wall_s, a.points, a.summary FROM analyses a JOIN scenarios s ON s.id = a.scenario_id"
+		" WHERE a.id = ?", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		/* a version-3 database opened read-only has no analyses table */
+		if (!table_exists(s->db, "analyses"))
+			return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+					    "no analysis %lld: this database holds no analyses "
+					    "(schema version 3); see 'fleetsim outgrow'", (long long)id);
+		return db_fail(s, e, FS_ERR_DB, "cannot read the analyses");
+	}
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		text_col(st, 1, out->kind, sizeof(out->kind));
+		text_col(st, 2, out->scenario, sizeof(out->scenario));
+		out->month = sqlite3_column_int(st, 3);
+		out->n_months = sqlite3_column_int(st, 4);
+		out->replications = sqlite3_column_int(st, 5);
+		out->seed = sqlite3_column_int64(st, 6);
+		text_col(st, 7, out->started_at, sizeof(out->started_at));
+		out->wall_s = sqlite3_column_double(st, 8);
+		out->points = sqlite3_column_int64(st, 9);
+		text_col(st, 10, out->summary, sizeof(out->summary));
+		sqlite3_finalize(st);
+		return FS_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the analyses");
+	return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+			    "no analysis with id %lld; list them with: sqlite3 %s 'SELECT * FROM "
+			    "analyses'", (long long)id, s->path);
+}
+
+enum fs_status fs_store_outgrow_rows(struct fs_store *s, int64_t id, fs_store_outgrow_fn fn,
+				     void *ctx, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db,
+		"SELECT fleet, gpu, gpus, criterion, first_fail_month_mean, first_fail_month_lo,"
+		" first_fail_month_hi, first_fail_month_min, first_fail_month_max, n_held,"
+		" scale_at_month_mean, scale_at_month_ci_lo, scale_at_month_ci_hi, n_scale_bound,"
+		" usd_per_month, usd_per_training_run, usd_per_mtok, longest_in_budget,"
+		" longest_in_gpus FROM outgrow WHERE analysis_id = ? ORDER BY rowid", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the outgrow table");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct fs_outgrow_row r;
+		memset(&r, 0, sizeof(r));
+		text_col(st, 0, r.fleet, sizeof(r.fleet));
+		text_col(st, 1, r.gpu, sizeof(r.gpu));
+		r.gpus = sqlite3_column_int(st, 2);
+		text_col(st, 3, r.criterion, sizeof(r.criterion));
+		r.first_fail_month_mean = sqlite3_column_double(st, 4);
+		r.first_fail_month_lo = sqlite3_column_double(st, 5);
+		r.first_fail_month_hi = sqlite3_column_double(st, 6);
+		r.first_fail_month_min = sqlite3_column_double(st, 7);
+		r.first_fail_month_max = sqlite3_column_double(st, 8);
+		r.n_held = sqlite3_column_int(st, 9);
+		r.scale_mean = sqlite3_column_double(st, 10);
+		r.scale_lo = sqlite3_column_double(st, 11);
+		r.scale_hi = sqlite3_column_double(st, 12);
+		r.n_scale_bound = sqlite3_column_int(st, 13);
+		r.usd_per_month = real_or_nan(st, 14);
+		r.usd_per_training_run = real_or_nan(st, 15);
+		r.usd_per_mtok = real_or_nan(st, 16);
+		r.longest_in_budget = sqlite3_column_int(st, 17);
+		r.longest_in_gpus = sqlite3_column_int(st, 18);
+		if (fn(ctx, &r))
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(s, e, FS_ERR_DB, "cannot read the outgrow table");
+	return FS_OK;
+}
+
+/* Reading tables for reports: named queries and whole-table reads by key. */
+
+static const struct {
+	const char *name;
+	const char *sql; /* one parameter: the id */
+} queries[FS_Q_N] = {
+	[FS_Q_SERIES] = { "series",
+		"SELECT t_s, gpus_total, gpus_installed, gpus_busy, gpus_serving, gpus_down,"
+		" gpus_idle, jobs_running, jobs_queued, power_kw, cost_usd, rent_usd,"
+		" depreciation_usd, power_usd, hosting_usd, energy_kwh"
+		" FROM series WHERE run_id = ? ORDER BY t_s" },
+	[FS_Q_SERVICE_SERIES] = { "service_series",
+		"SELECT ss.service, rs.name AS service_name, ss.t_s, ss.demand_rps, ss.pool, ss.gpu,"
+		" ss.tp, ss.replicas_wanted, ss.replicas_granted, ss.capacity_rps,"
+		" ss.attainment_frac, ss.served_rps, ss.output_tokens"
+		" FROM service_series ss JOIN run_services rs"
+		" ON rs.run_id = ss.run_id AND rs.service = ss.service"
+		" WHERE ss.run_id = ? ORDER BY ss.service, ss.t_s" },
+	[FS_Q_UTIL_MONTHS] = { "util_months",
+		"SELECT month, gpus_installed, gpus_busy, gpus_serving, gpus_down, util_frac,"
+		" jobs_running, jobs_queued, in_horizon"
+		" FROM fleet_months WHERE run_id = ? ORDER BY month" },
+	[FS_Q_JOB_MONTHS] = { "job_months",
+		"SELECT kind, month, n_jobs, n_infeasible, n_ran, mean_wait_h, p50_wait_h, p90_wait_h,"
+		" mean_tts_days, p50_tts_days, p90_tts_days FROM ("
+		JOB_MONTHS_SQL("WHERE run_id = ?1") ") ORDER BY kind <> '(all)', kind, month" },
+	[FS_Q_SERVICE_MONTHS] = { "service_months",
+		"SELECT service, service_name, month, demand_rps, attainment_frac, replicas_wanted,"
+		" replicas_granted, output_tokens"
+		" FROM service_months WHERE run_id = ? ORDER BY service, month" },
+	/* the units of work of a month: training jobs that ended in it, output tokens served */
+	[FS_Q_COST_MONTHS] = { "cost_months",
+		"SELECT c.month, c.cost_usd, c.rent_usd, c.depreciation_usd, c.power_usd,"
+		" c.hosting_usd, c.idle_cost_usd, c.training_cost_usd, c.serving_cost_usd,"
+		" c.energy_kwh, c.gpus_installed, c.gpus_training, c.gpus_serving, c.gpus_idle,"
+		" c.output_tokens, COALESCE(d.jobs_done, 0) AS jobs_done,"
+		" c.training_cost_usd / NULLIF(d.jobs_done, 0) AS usd_per_training_job,"
+		" c.serving_cost_usd / NULLIF(c.output_tokens / 1e6, 0) AS usd_per_mtok"
+		" FROM cost_by_month c LEFT JOIN"
+		" (SELECT CAST(end_s / 2629800 AS INTEGER) AS month, COUNT(*) AS jobs_done"
+		"  FROM run_jobs WHERE run_id = ?1 AND status = 0 GROUP BY month) d"
+		" ON d.month = c.month WHERE c.run_id = ?1 ORDER BY c.month" },
+	[FS_Q_JOB_KINDS] = { "job_kinds",
+		"SELECT kind, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible,"
+		" AVG(wait_s) / 3600.0 AS mean_wait_h, AVG(tts_s) / 86400.0 AS mean_tts_days,"
+		" SUM(gpu_hours) AS gpu_hours, SUM(restarts) AS restarts"
+		" FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)" },
+	[FS_Q_ANALYSIS] = { "analyses", "SELECT * FROM analyses WHERE id = ?" },
+	[FS_Q_ANALYSIS_RUNS] = { "analysis_runs",
+		"SELECT ar.*, r.fleet FROM analysis_runs ar JOIN runs r ON r.id = ar.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY ar.replication, ar.run_id" },
+	[FS_Q_OUTGROW] = { "outgrow", "SELECT * FROM outgrow WHERE analysis_id = ?" },
+	[FS_Q_FLEETS_SIDE] = { "fleets_side_by_side",
+		"SELECT * FROM fleets_side_by_side WHERE analysis_id = ?" },
+	[FS_Q_CRITERIA] = { "criteria_monthly",
+		"SELECT cm.* FROM criteria_monthly cm JOIN analysis_runs ar ON ar.run_id = cm.run_id"
+		" WHERE ar.analysis_id = ? ORDER BY cm.run_id, cm.criterion, cm.month" },
+};
+
+const char *fs_store_query_name(enum fs_store_query q)
+{
+	assert(q < FS_Q_N);
+	return queries[q].name;
+}
+
+void fs_store_table_fini(struct fs_store_table *t)
+{
+	if (!t)
+		return;
+	for (int c = 0; c < t->n_cols; c++)
+		free(t->names[c]);
+	if (t->txt)
+		for (size_t i = 0; i < t->n_rows * (size_t)t->n_cols; i++)
+			free(t->txt[i]);
+	free(t->names);
+	free(t->is_text);
+	free(t->num);
+	free(t->txt);
+	memset(t, 0, sizeof(*t));
+}
+
+int fs_store_table_col(const struct fs_store_table *t, const char *name)
+{
+	for (int c = 0; c < t->n_cols; c++)
+		if (strcmp(t->names[c], name) == 0)
+			return c;
+	return -1;
+}
+
+/* Grows t to hold one more row; SQLITE_OK or SQLITE_NOMEM. */
+static int table_grow(struct fs_store_table *t, size_t *cap)
+{
+	size_t nc = (size_t)t->n_cols;
+	double *num;
+	char **txt;
+
+	if (t->n_rows < *cap)
+		return SQLITE_OK;
+	*cap = *cap ? 2 * *cap : 64;
+	if (!(num = realloc(t->num, *cap * nc * sizeof(*num))))
+		return SQLITE_NOMEM;
+	t->num = num;
+	if (!(txt = realloc(t->txt, *cap * nc * sizeof(*txt))))
+		return SQLITE_NOMEM;
+	t->txt = txt;
+	return SQLITE_OK;
+}
+
+/* Steps st to the end, collecting its rows into t; an SQLite result code. */
+static int table_collect(sqlite3_stmt *st, struct fs_store_table *t)
+{
+	size_t cap = 0;
+	int rc, nc = sqlite3_column_count(st);
+
+	t->n_cols = nc;
+	t->names = calloc((size_t)(nc ? nc : 1), sizeof(*t->names));
+	t->is_text = calloc((size_t)(nc ? nc : 1), sizeof(*t->is_text));
+	if (!t->names || !t->is_text)
+		return SQLITE_NOMEM;
+	for (int c = 0; c < nc; c++) {
+		const char *n = sqlite3_column_name(st, c);
+		if (!(t->names[c] = strdup(n ? n : "")))
+			return SQLITE_NOMEM;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t base;
+
+		if (table_grow(t, &cap) != SQLITE_OK)
+			return SQLITE_NOMEM;
+		base = t->n_rows * (size_t)nc;
+		for (int c = 0; c < nc; c++) {
+			int type = sqlite3_column_type(st, c);
+
+			t->num[base + c] = NAN;
+			t->txt[base + c] = NULL;
+			if (type == SQLITE_TEXT || type == SQLITE_BLOB)
+				t->is_text[c] = true;
+			if (type == SQLITE_NULL)
+				continue;
+			if (t->is_text[c]) {
+				const unsigned char *v = sqlite3_column_text(st, c);
+				if (!(t->txt[base + c] = strdup(v ? (const char *)v : "")))
+					return SQLITE_NOMEM;
+			} else {
+				t->num[base + c] = sqlite3_column_double(st, c);
+			}
+		}
+		t->n_rows++;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs sql with ?1 = id into out; the status of fs_store_table_read. */
+static enum fs_status table_query(struct fs_store *s, const char *sql, int64_t id,
+				  struct fs_store_table *out, const char *what, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, what);
+	sqlite3_bind_int64(st, 1, id);
+	rc = table_collect(st, out);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		fs_store_table_fini(out);
+		return rc == SQLITE_NOMEM ? fs_error_set(e, FS_ERR_NOMEM, s->path, 0, NULL,
+							 "%s: out of memory", what)
+					  : sql_fail(s, e, rc, false, what);
+	}
+	return FS_OK;
+}
+
+enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
+				   struct fs_store_table *out, struct fs_error *e)
+{
+	char what[64];
+
+	assert(q < FS_Q_N);
+	snprintf(what, sizeof(what), "cannot read %s", queries[q].name);
+	return table_query(s, queries[q].sql, id, out, what, e);
+}
+
+bool fs_store_has_table(struct fs_store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	bool has;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')"
+			       " AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	has = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return has;
+}
+
+/* A name made of [a-z_0-9] only: safe to put into SQL text. */
+static bool plain_name(const char *n)
+{
+	if (!*n)
+		return false;
+	for (; *n; n++)
+		if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '_'))
+			return false;
+	return true;
+}
+
+enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, const char *key,
+					 int64_t id, struct fs_store_table *out, struct fs_error *e)
+{
+	char sql[256], what[128];
+
+	memset(out, 0, sizeof(*out));
+	if (!plain_name(table) || !plain_name(key) || !fs_store_has_table(s, table))
+		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				    "the database has no table '%s'", table);
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s = ?", table, key);
+	snprintf(what, sizeof(what), "cannot read %s (no column %s?)", table, key);
+	return table_query(s, sql, id, out, what, e);
 }

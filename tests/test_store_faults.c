@@ -40,7 +40,7 @@ static int run_db(const char *prefix, const char *db)
 	size_t n;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "%s %s run %s --db '%s' 2>&1", prefix ? prefix : "", FLEETSIM_BIN,
+	snprintf(cmd, sizeof(cmd), "%s %s run %s --progress --db '%s' 2>&1", prefix ? prefix : "", FLEETSIM_BIN,
 		 tu_path("ft.cfg"), db);
 	p = popen(cmd, "r");
 	assert_non_null(p);
@@ -144,8 +144,8 @@ static void test_store_faults_versions(void **state)
 	/* once printed "(not an error)" */
 	sql(neg, "PRAGMA user_version = -5;");
 	refused_untouched(NULL, neg, 2, "schema version -5");
-	sql(newer, "PRAGMA user_version = 4;");
-	refused_untouched(NULL, newer, 2, "schema version 4 is newer");
+	sql(newer, "PRAGMA user_version = 5;");
+	refused_untouched(NULL, newer, 2, "schema version 5 is newer");
 }
 
 /* Overwrites bytes [off, off + n) of path with 0xff. */

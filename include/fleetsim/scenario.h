@@ -147,6 +147,47 @@ struct fs_failure_opts {
 	double restart_s;
 };
 
+/*
+ * A planning criterion (key `criteria`), evaluated per 30.4375-day month
+ * (criteria.h). Job classes: FS_CRIT_ALL_JOBS, FS_CRIT_EXPLICIT_JOBS or a
+ * stream index.
+ */
+enum fs_criterion_kind {
+	FS_CRIT_TTS_P90_DAYS = 0,  /* p90 time to solution, by month of submission, <= max */
+	FS_CRIT_WAIT_P90_HOURS,    /* p90 queue wait, by month of submission, <= max */
+	FS_CRIT_WAIT_MEAN_HOURS,   /* mean queue wait, by month of submission, <= max */
+	FS_CRIT_ATTAINMENT,        /* share of serving intervals meeting hour_min, >= min */
+	FS_CRIT_UTILIZATION        /* (training + serving GPU-time) / installed, <= max */
+};
+#define FS_CRIT_ALL_JOBS (-2)
+#define FS_CRIT_EXPLICIT_JOBS (-1)
+#define FS_CRIT_ALL_SERVICES (-1)
+#define FS_MAX_CRITERIA 32
+
+struct fs_criterion {
+	char name[64];
+	enum fs_criterion_kind kind;
+	int job_class;              /* FS_CRIT_ALL_JOBS, FS_CRIT_EXPLICIT_JOBS or a stream index */
+	int service;                /* attainment: a service index or FS_CRIT_ALL_SERVICES */
+	double limit;               /* max (days, hours, fraction) or, for attainment, min */
+	double hour_min_frac;       /* attainment: an interval counts as met at >= this */
+	int line;
+};
+
+/* The scenario spelling of a criterion kind ("tts_p90_days", ...). */
+const char *fs_criterion_kind_name(enum fs_criterion_kind k);
+
+/* Settings of `fleetsim outgrow` (key `outgrow`); command-line options override them. */
+struct fs_outgrow_opts {
+	int replications;           /* default 20 */
+	int month;                  /* month of the scale search; -1 = the horizon's last */
+	double scale_max;           /* the bracket's upper end: holds beyond means "> scale_max" */
+	double scale_tol_frac;      /* bisection stops when the bracket is this wide, relative */
+};
+#define FS_OUTGROW_REPLICATIONS_DEFAULT 20
+#define FS_OUTGROW_SCALE_MAX_DEFAULT 16.0
+#define FS_OUTGROW_SCALE_TOL_DEFAULT 0.02
+
 struct fs_sched_policy;
 
 struct fs_scenario {
@@ -171,6 +212,9 @@ struct fs_scenario {
 	size_t n_jobs;
 	struct fs_stream_spec *streams;
 	size_t n_streams;
+	struct fs_criterion criteria[FS_MAX_CRITERIA]; /* key `criteria`, in declaration order */
+	size_t n_criteria;
+	struct fs_outgrow_opts outgrow;
 };
 
 /*
@@ -232,6 +276,25 @@ enum fs_status fs_scenario_load_text_with(const char *text, const char *name,
 					  struct fs_scenario *sc, struct fs_error *e);
 
 void fs_scenario_fini(struct fs_scenario *sc);
+
+/*
+ * Demand scaling for `outgrow`: dst becomes a shallow copy of base (sharing
+ * its catalog, fleets and jobs) with its own copies of the streams and
+ * services, so that fs_scenario_scale can change them. FS_OK or
+ * FS_ERR_NOMEM. Release with fs_scenario_scaled_fini (never fs_scenario_fini).
+ */
+enum fs_status fs_scenario_scaled_init(const struct fs_scenario *base, struct fs_scenario *dst,
+				       struct fs_error *e);
+
+/*
+ * Sets dst (from fs_scenario_scaled_init of base) to base's workload scaled
+ * by k > 0: every stream's arrival rate and every service's demand (rps and
+ * its steps' levels, which are relative) times k. Explicit jobs are kept as
+ * they are. Pure: depends on base and k only, never on an earlier scale.
+ */
+void fs_scenario_scale(const struct fs_scenario *base, double k, struct fs_scenario *dst);
+
+void fs_scenario_scaled_fini(struct fs_scenario *dst);
 
 /*
  * The largest training job fleet option f can ever hold for a job asking for

@@ -14,14 +14,16 @@
 #ifndef FLEETSIM_STORE_H
 #define FLEETSIM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fleetsim/error.h"
+#include "fleetsim/outgrow.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 3
+#define FS_STORE_SCHEMA_VERSION 4
 
 struct fs_store; /* opaque */
 
@@ -166,5 +168,119 @@ enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
 /* Per-kind (explicit jobs, each stream) job statistics of a run. */
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
 				  void *ctx, struct fs_error *e);
+
+/*
+ * Writes an outgrow analysis in one transaction: its invocation, the
+ * scenario, every replication's run at scale 1 (in replication order, the
+ * fleets of a replication together), the analyses row with the decision
+ * summary (borrowed text), analysis_runs (one per run: its seed is the run's,
+ * its first failing month and bisected scale), criteria_monthly (every
+ * criterion in every month of every run) and outgrow (one row per fleet).
+ * *analysis_id receives the analysis's id. FS_OK, or FS_ERR_DB /
+ * FS_ERR_NOMEM with nothing written.
+ */
+enum fs_status fs_store_write_outgrow(struct fs_store *s, const struct fs_outgrow_result *r,
+				      const struct fs_invocation *inv, const char *summary,
+				      int64_t *analysis_id, struct fs_error *e);
+
+struct fs_analysis_row {
+	int64_t id;
+	char kind[16];
+	char scenario[64];
+	int month, n_months, replications;
+	int64_t seed;
+	char started_at[32];
+	double wall_s;
+	int64_t points;
+	char summary[8192];
+};
+
+/* One analysis by id: FS_OK; FS_ERR_INPUT when there is none (or the
+ * database holds no analyses); FS_ERR_DB. */
+enum fs_status fs_store_get_analysis(struct fs_store *s, int64_t id, struct fs_analysis_row *out,
+				     struct fs_error *e);
+
+struct fs_outgrow_row {
+	char fleet[FS_NAME_MAX];
+	char gpu[FS_NAME_MAX];
+	int gpus;
+	char criterion[64];         /* "" when none failed */
+	double first_fail_month_mean, first_fail_month_lo, first_fail_month_hi;
+	double first_fail_month_min, first_fail_month_max;
+	int n_held;
+	double scale_mean, scale_lo, scale_hi;
+	int n_scale_bound;
+	double usd_per_month, usd_per_training_run, usd_per_mtok; /* NaN when NULL */
+	int longest_in_budget, longest_in_gpus;
+};
+typedef int (*fs_store_outgrow_fn)(void *ctx, const struct fs_outgrow_row *row);
+
+/* The outgrow rows of analysis id in fleet order; fn returning non-zero stops. */
+enum fs_status fs_store_outgrow_rows(struct fs_store *s, int64_t id, fs_store_outgrow_fn fn,
+				     void *ctx, struct fs_error *e);
+
+/*
+ * A table read back for reports and exports: the rows of one of the named
+ * queries below for one run (or analysis), columns named as in the database
+ * (views of schema 4, docs/QUERIES.md). Cells are numbers (an integer or a
+ * REAL read as double, NaN for NULL) or, in a text column, strings. The
+ * caller owns it: fs_store_table_fini frees it.
+ */
+struct fs_store_table {
+	int n_cols;
+	char **names;          /* [n_cols] */
+	bool *is_text;         /* [n_cols]: the column holds text (from its first non-NULL value) */
+	size_t n_rows;
+	double *num;           /* [n_rows * n_cols]; NaN for text or NULL */
+	char **txt;            /* [n_rows * n_cols]; NULL unless is_text and not NULL */
+};
+
+/* What fs_store_table_read can read, each for one id (a run unless said). */
+enum fs_store_query {
+	FS_Q_SERIES,           /* series: one row per interval, t_s order */
+	FS_Q_SERVICE_SERIES,   /* service_series with the service's name, (service, t_s) order */
+	FS_Q_UTIL_MONTHS,      /* view fleet_months */
+	FS_Q_JOB_MONTHS,       /* view job_months: (kind, month) order, '(all)' first */
+	FS_Q_SERVICE_MONTHS,   /* view service_months */
+	FS_Q_COST_MONTHS,      /* view cost_months */
+	FS_Q_JOB_KINDS,        /* per kind: counts, mean wait and tts, GPU-hours */
+	FS_Q_RUN_N,            /* the queries above are of a run; those below of an analysis */
+	FS_Q_ANALYSIS = FS_Q_RUN_N, /* its analyses row */
+	FS_Q_ANALYSIS_RUNS,    /* analysis_runs with each run's fleet, replication order */
+	FS_Q_OUTGROW,          /* the outgrow rows, one per fleet option */
+	FS_Q_FLEETS_SIDE,      /* view fleets_side_by_side */
+	FS_Q_CRITERIA,         /* criteria_monthly of its runs */
+	FS_Q_N
+};
+
+/* The query's name (also the CSV file stem of reports): "series", "job_months", ... */
+const char *fs_store_query_name(enum fs_store_query q);
+
+/*
+ * Reads query q for id into out (zeroed first). FS_OK (possibly no rows),
+ * FS_ERR_DB (an analysis query on a database without analyses included),
+ * FS_ERR_NOMEM; out is empty on failure. The analysis queries read the
+ * tables of `fleetsim outgrow` (analyses, analysis_runs, outgrow,
+ * criteria_monthly): check fs_store_has_table(s, "analyses") first.
+ */
+enum fs_status fs_store_table_read(struct fs_store *s, enum fs_store_query q, int64_t id,
+				   struct fs_store_table *out, struct fs_error *e);
+
+/*
+ * Reads the rows of table (a table or view of the database whose name is
+ * [a-z_0-9]+) where column key = id, in rowid/natural order, as above.
+ * FS_ERR_INPUT when there is no such table or column (its name in the
+ * message), FS_ERR_DB, FS_ERR_NOMEM.
+ */
+enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, const char *key,
+					 int64_t id, struct fs_store_table *out, struct fs_error *e);
+
+/* Whether the database has a table or view of that name. */
+bool fs_store_has_table(struct fs_store *s, const char *name);
+
+/* The column index of name in t, or -1. */
+int fs_store_table_col(const struct fs_store_table *t, const char *name);
+
+void fs_store_table_fini(struct fs_store_table *t);
 
 #endif
