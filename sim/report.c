@@ -640,8 +640,17 @@ static bool inline_svg(FILE *f, const char *dir, const char *name)
 	if (!(in = fopen(path, "r")))
 		return false;
 	while (fgets(line, sizeof(line), in)) {
+		static const char canvas[] = "id=\"gnuplot_canvas\"";
+		char *id;
 		if (strncmp(line, "<?xml", 5) == 0 || strstr(line, "xmlns"))
 			continue;
+		/* every gnuplot SVG names its group gnuplot_canvas: ids must be unique in a page */
+		if ((id = strstr(line, canvas))) {
+			fwrite(line, 1, (size_t)(id - line), f);
+			fprintf(f, "id=\"%s_canvas\"", name);
+			fputs(id + sizeof(canvas) - 1, f);
+			continue;
+		}
 		fputs(line, f);
 	}
 	fclose(in);
