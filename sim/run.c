@@ -977,6 +977,7 @@ static enum fs_status load_jobs(struct run *r, const struct fs_workload *w, stru
 		j->opts = a->opts;
 		j->gpus = a->gpus;
 		j->priority = a->priority;
+		j->team = a->team;
 		j->pool = -1;
 		j->tokens = a->tokens;
 		r->js[i].frac_left = 1.0;

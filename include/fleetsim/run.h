@@ -90,6 +90,7 @@ struct fs_job_result {
 	const struct fs_train_opts *opts; /* sequence length and precision */
 	int gpus;
 	int priority;               /* from its job or stream */
+	int32_t team;               /* index into sc->teams, -1 = none */
 	int pool;                   /* the pool (GPU type) it ran on; -1 before it starts */
 	double tokens;
 	double submit_s;            /* on the engine's nanosecond grid */

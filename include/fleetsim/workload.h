@@ -36,6 +36,12 @@ struct fs_arrival {
 	double est_factor;                /* the user's run-time estimate / the model's: 1, or
 					   * exp(N(0, scheduler_estimate_noise)) drawn per job in
 					   * workload order from fs_seed_mix(seed, "estimates") */
+	int32_t team;                     /* index into sc->teams, -1 = none */
+	double duration_s;                /* > 0: a replayed history job's measured run time
+					   * on ref_gpu (its model may then be NULL); 0: the
+					   * training model gives the run time */
+	const struct fs_gpu *ref_gpu;     /* the GPU type duration_s was measured on; NULL
+					   * when duration_s is 0 or the history names none */
 	uint32_t source;                  /* see the header comment */
 	uint32_t seq;                     /* 0 for explicit jobs, 1.. within a stream */
 };
