@@ -318,6 +318,16 @@ int fs_cli_check(int argc, char **argv)
 	for (size_t i = 0; i < sc.n_fleets; i++)
 		print_fleet_detail(&sc.fleets[i]);
 	print_services(&sc);
+	if (sc.history) {
+		const struct fs_history *h = sc.history;
+		printf("\nhistory    %s (%s, sha256 %.16s...)\n", h->file,
+		       h->format == FS_HISTORY_SLURM ? "slurm" : "csv", h->sha256);
+		printf("           %zu rows: %zu jobs (%zu cancelled before start, not submitted), "
+		       "%zu bad rows skipped, %zu steps folded, %zu CPU-only jobs left out; "
+		       "%zu teams; span %.4g days; scale %g\n", h->n_rows, h->n_jobs,
+		       h->n_cancelled, h->n_skipped, h->n_steps, h->n_cpu_only, h->n_teams,
+		       h->span_s / FS_SECONDS_PER_DAY, sc.history_scale);
+	}
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
 		bool bad = false;
