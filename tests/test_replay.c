@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,6 +250,22 @@ static void test_replay_cancelled_and_model_rows(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/* The text of a one-cell query on db ("" when NULL), into out. */
+static const char *cell(const char *db, const char *sql, char *out, size_t n)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return out;
+}
+
 static void test_replay_cli(void **state)
 {
 	char args[1024], out[8192];
@@ -259,6 +276,23 @@ static void test_replay_cli(void **state)
 	snprintf(args, sizeof(args), "replay %s --fleet A100-SXM4-80GB:8 --fleet H100-SXM5-80GB:16 "
 		 "--db %s --output csv", tu_path("small.csv"), tu_path("replay.db"));
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	{
+		const char *db = tu_path("replay.db");
+		char v[256];
+		/* original ids and teams; the A100 fleet's schedule by hand (fifo test) */
+		assert_string_equal(cell(db, "SELECT group_concat(name || ':' || team || ':' || start_s, ' ')"
+					 " FROM (SELECT * FROM jobs WHERE run_id = 1 ORDER BY job_idx)",
+					 v, sizeof(v)),
+				    "a:vision:0.0 b:nlp:100.0 c:vision:150.0 d:nlp:150.0");
+		/* per team: vision waits 0 + 130 s, GPU-hours 4 x 100 + 4 x 30 s */
+		assert_string_equal(cell(db, "SELECT n_jobs || ' ' || round(mean_wait_h * 3600, 6) || ' '"
+					 " || round(gpu_hours * 3600, 6) FROM team_months"
+					 " WHERE run_id = 1 AND team = 'vision' AND month = 0", v,
+					 sizeof(v)), "2 65.0 520.0");
+		assert_string_equal(cell(db, "SELECT format || ' ' || n_jobs || ' ' || scale FROM"
+					 " run_histories WHERE run_id = 2", v, sizeof(v)),
+				    "csv 4 1.0");
+	}
 	/* not whole nodes; no fleet; a bad history: exit 2 */
 	snprintf(args, sizeof(args), "replay %s --fleet A100-SXM4-80GB:7", tu_path("small.csv"));
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
