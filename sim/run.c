@@ -5,6 +5,7 @@
  * and summary are recorder.c; this file dispatches events and owns the jobs.
  */
 #include "fleetsim/run.h"
+#include "fleetsim/history.h"
 #include "fleetsim/engine.h"
 #include "fleetsim/failures.h"
 #include "fleetsim/fleet.h"
@@ -359,6 +360,21 @@ static bool eligible(const struct run *r, uint32_t idx, int p)
 	return (!asked || asked == ps->gpu) && r->jobs[idx].gpus <= ps->max_nodes * ps->gpus_per_node;
 }
 
+/* A replayed history job without a model: its time is the measured one
+ * scaled to the pool's GPU (history.h, fs_history_time_ratio). */
+static bool is_measured(const struct run *r, uint32_t idx)
+{
+	return r->arr[idx].model == NULL;
+}
+
+static double measured_s(const struct run *r, uint32_t idx, int p)
+{
+	const struct fs_arrival *a = &r->arr[idx];
+
+	assert(a->duration_s > 0);
+	return a->duration_s * fs_history_time_ratio(a->ref_gpu, r->spec[p].gpu);
+}
+
 static struct shape_slot *shape_of(const struct run *r, uint32_t idx, int p)
 {
 	const struct fs_job_result *j = &r->jobs[idx];
@@ -377,6 +393,9 @@ static double est_left_s(const void *ctx, uint32_t idx, int p)
 
 	if (!eligible(r, idx, p))
 		return INFINITY;
+	if (is_measured(r, idx))
+		return measured_s(r, idx, p) * s->frac_left *
+		       (r->arr[idx].est_factor > 0 ? r->arr[idx].est_factor : 1.0);
 	slot = shape_of(r, idx, p);
 	assert(slot->model);        /* filled when the job was submitted */
 	if (slot->st)
@@ -428,11 +447,15 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 
 		if (!eligible(r, idx, p))
 			continue;
-		if ((st = shape_fill(r, idx, p, &slot, e)))
-			return st;
-		if (slot->st == FS_ERR_INFEASIBLE)
-			continue;
-		r->tm->times(&slot->t, j->tokens, &work, &wall);
+		if (is_measured(r, idx)) {
+			work = wall = measured_s(r, idx, p);
+		} else {
+			if ((st = shape_fill(r, idx, p, &slot, e)))
+				return st;
+			if (slot->st == FS_ERR_INFEASIBLE)
+				continue;
+			r->tm->times(&slot->t, j->tokens, &work, &wall);
+		}
 		/* the same checks `check` applies through fs_run_job_time */
 		if (check_times(j->tokens, work, wall, j->gpus, r->spec[p].gpu, e))
 			return about_job(r, idx, e);
@@ -510,17 +533,22 @@ static enum fs_status begin_run(struct run *r, uint32_t idx, int p, struct fs_er
 {
 	struct fs_job_result *j = &r->jobs[idx];
 	struct job_state *s = &r->js[idx];
-	const struct shape_slot *slot = shape_of(r, idx, p);
 	double now = now_s(r);
 
-	assert(slot->model && slot->st == FS_OK && eligible(r, idx, p));
+	assert(eligible(r, idx, p));
 	assert(j->gpus <= fs_fleet_gpus_free(&r->fleet[p]));
 	if (!s->started) {
 		s->started = true;
 		j->start_s = now;
 	}
 	j->pool = p;
-	r->tm->times(&slot->t, j->tokens, &s->work_s, &j->run_s);
+	if (is_measured(r, idx)) {
+		s->work_s = j->run_s = measured_s(r, idx, p);
+	} else {
+		const struct shape_slot *slot = shape_of(r, idx, p);
+		assert(slot->model && slot->st == FS_OK);
+		r->tm->times(&slot->t, j->tokens, &s->work_s, &j->run_s);
+	}
 	s->work_left_s = s->frac_left == 1.0 ? s->work_s : s->work_s * s->frac_left;
 	s->placement = fs_fleet_alloc(&r->fleet[p], j->gpus, (int32_t)idx);
 	s->held_since_s = now;

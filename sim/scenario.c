@@ -4,6 +4,7 @@
  */
 #include "fleetsim/scenario.h"
 #include "fleetsim/builtin.h"
+#include "fleetsim/history.h"
 #include "fleetsim/sched.h"
 #include "fleetsim/util.h"
 
@@ -704,7 +705,8 @@ static const char *const service_keys[] = {
 };
 static const char *const demand_keys[] = { "rps", "growth_per_month", "daily", "weekly", "steps" };
 static const char *const step_keys[] = { "day", "factor" };
-static const char *const training_keys[] = { "jobs", "streams" };
+static const char *const training_keys[] = { "jobs", "streams", "history" };
+static const char *const history_keys[] = { "file", "format", "skip_bad_rows", "scale" };
 static const char *const job_keys[] = {
 	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
 };
@@ -1538,6 +1540,61 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 	return FS_OK;
 }
 
+/*
+ * training.history: the file (relative to the scenario file), its format,
+ * whether bad rows are skipped (counted) instead of refusing it, and the
+ * arrival scale. Loaded here so a bad history fails at `check`.
+ */
+static enum fs_status load_history(struct ld *ld, const config_setting_t *tr,
+				   struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(tr, "history");
+	const config_setting_t *sk;
+	char file[1024], path[1280], fmt_s[16];
+	enum fs_history_format fmt;
+	bool skip = false;
+	enum fs_status st;
+
+	sc->history_scale = 1.0;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "training.history") ||
+	    check_keys(ld, g, "training.history", history_keys, NKEYS(history_keys)) ||
+	    get_str(ld, g, "training.history", "file", true, "", file, sizeof(file)) ||
+	    get_str(ld, g, "training.history", "format", false, "csv", fmt_s, sizeof(fmt_s)) ||
+	    get_num(ld, g, "training.history", "scale", false, 1.0, 0, true, 100, "",
+		    &sc->history_scale))
+		return FS_ERR_INPUT;
+	if (fs_history_format_parse(fmt_s, &fmt, NULL))
+		return fail(ld, config_setting_get_member(g, "format"), "training.history.format",
+			    "found \"%s\"; expected \"csv\" or \"slurm\"", fmt_s);
+	if ((sk = config_setting_get_member(g, "skip_bad_rows"))) {
+		if (config_setting_type(sk) != CONFIG_TYPE_BOOL)
+			return fail(ld, sk, "training.history.skip_bad_rows",
+				    "expected true or false");
+		skip = config_setting_get_bool(sk) != 0;
+	}
+	if (!fs_history_resolve(ld->file, file, path, sizeof(path)))
+		return fail(ld, config_setting_get_member(g, "file"), "training.history.file",
+			    "path too long");
+	if (!(sc->history = malloc(sizeof(*sc->history))))
+		return fs_error_set(ld->e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	sc->history_line = line_of(g);
+	if ((st = fs_history_load(path, fmt, skip, &sc->catalog, sc->history, ld->e))) {
+		free(sc->history);
+		sc->history = NULL;
+		if (ld->e && ld->e->line == 0) {
+			/* the file itself is missing or unreadable: point at the key */
+			char msg[sizeof(ld->e->msg)];
+			fs_strlcpy(msg, ld->e->msg, sizeof(msg));
+			return fs_error_set(ld->e, st, ld->file, line_of(g), "training.history.file",
+					    "%.200s: %s", path, msg);
+		}
+		return st;
+	}
+	return FS_OK;
+}
+
 static enum fs_status load_train_model(struct ld *ld, const config_setting_t *root,
 				       struct fs_scenario *sc)
 {
@@ -2084,6 +2141,7 @@ void fs_scenario_scale(const struct fs_scenario *base, double k, struct fs_scena
 	assert(k > 0 && dst->n_streams == base->n_streams);
 	for (size_t i = 0; i < base->n_streams; i++)
 		dst->streams[i].rate_per_s = base->streams[i].rate_per_s * k;
+	dst->history_scale = base->history_scale * k;
 	for (size_t i = 0; i < base->serving.n_services; i++)
 		dst->serving.services[i].demand.rps = base->serving.services[i].demand.rps * k;
 }
@@ -2129,14 +2187,17 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 	if (tr) {
 		if (expect_group(ld, tr, "training") ||
 		    check_keys(ld, tr, "training", training_keys, NKEYS(training_keys)) ||
-		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc))
+		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc) ||
+		    load_history(ld, tr, sc))
 			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	} else {
+		sc->history_scale = 1.0;
 	}
 	if (load_serving(ld, root, sc) || load_criteria(ld, root, sc) || load_outgrow(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
-	if (sc->n_jobs == 0 && sc->n_streams == 0)
+	if (sc->n_jobs == 0 && sc->n_streams == 0 && !sc->history)
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(tr ? tr : root), "training",
-				    "no work: expected 'training.jobs' or 'training.streams' with at least one entry");
+				    "no work: expected 'training.jobs', 'training.streams' or 'training.history' with at least one entry");
 	return FS_OK;
 }
 
@@ -2147,7 +2208,7 @@ static void scenario_assert(const struct fs_scenario *sc)
 	const struct fs_catalog *cat = &sc->catalog;
 
 	assert(sc->horizon_s > 0 && sc->series_interval_s > 0);
-	assert(sc->n_fleets >= 1 && sc->n_jobs + sc->n_streams >= 1);
+	assert(sc->n_fleets >= 1 && (sc->n_jobs + sc->n_streams >= 1 || sc->history));
 	for (size_t i = 0; i < cat->n_llms; i++) {
 		const struct fs_llm *m = &cat->llms[i];
 		assert(m->n_kv_heads >= 1 && m->n_heads % m->n_kv_heads == 0);
@@ -2200,6 +2261,10 @@ void fs_scenario_fini(struct fs_scenario *sc)
 	free(sc->serving.services);
 	free(sc->jobs);
 	free(sc->streams);
+	if (sc->history) {
+		fs_history_fini(sc->history);
+		free(sc->history);
+	}
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -189,6 +189,7 @@ struct fs_outgrow_opts {
 #define FS_OUTGROW_SCALE_TOL_DEFAULT 0.02
 
 struct fs_sched_policy;
+struct fs_history;
 
 struct fs_scenario {
 	char file[256];
@@ -212,6 +213,10 @@ struct fs_scenario {
 	size_t n_jobs;
 	struct fs_stream_spec *streams;
 	size_t n_streams;
+	struct fs_history *history;   /* key `training.history` (history.h); owned, NULL = none */
+	double history_scale;         /* key `training.history.scale`: arrivals x k (default 1;
+				       * workload.h); fs_scenario_scale multiplies it */
+	int history_line;
 	struct fs_criterion criteria[FS_MAX_CRITERIA]; /* key `criteria`, in declaration order */
 	size_t n_criteria;
 	struct fs_outgrow_opts outgrow;

@@ -13,6 +13,11 @@
  * Names ("pretrain-8b", "<stream>-<seq>") and kinds ("job" or the stream
  * name) are derived on demand by fs_workload_job_name / fs_workload_kind.
  *
+ * Source sc->n_jobs + sc->n_streams is the history (training.history):
+ * seq = copy x n_rows + row + 1 (row 0-based in the file, copy 0.. when
+ * the history is scaled up), kind "history", name the row's original id
+ * ("#<copy>" appended to copies after the first).
+ *
  * Invariant: arrivals are ordered by submit time, ties by (source, seq),
  * which is declaration order (explicit jobs first, then streams in order).
  */
@@ -45,6 +50,10 @@ struct fs_arrival {
 	uint32_t source;                  /* see the header comment */
 	uint32_t seq;                     /* 0 for explicit jobs, 1.. within a stream */
 };
+
+/* Copies after the first of a replicated history job are submitted up to
+ * this much later than the row (uniform), so copies do not arrive as one. */
+#define FS_HISTORY_JITTER_S 300.0
 
 struct fs_workload {
 	struct fs_arrival *jobs;          /* owned; n in submit order */
