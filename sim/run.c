@@ -301,6 +301,7 @@ struct run {
 	int running;
 	uint32_t *run_list;  /* running jobs (holding GPUs), [0, running); order of starts and swaps */
 	uint32_t *run_pos;   /* [n_jobs] index in run_list */
+	int *team_gpus;      /* [sc->n_teams] GPUs held by each team's running jobs (quotas) */
 	/* services (none: every field below stays 0) */
 	struct svc_run *svc;
 	size_t n_svc;
@@ -412,6 +413,16 @@ static enum fs_status shape_fill(struct run *r, uint32_t idx, int p, const struc
 	return FS_OK;
 }
 
+/* Whether job idx is larger than its team's quota: it could never start.
+ * The loader refuses such explicit jobs and streams; this guards the rest. */
+static bool above_quota(const struct run *r, uint32_t idx)
+{
+	int32_t t = r->jobs[idx].team;
+
+	return t >= 0 && (size_t)t < r->sc->n_teams && r->sc->teams[t].quota_gpus > 0 &&
+	       r->jobs[idx].gpus > r->sc->teams[t].quota_gpus;
+}
+
 /* The job's expected times on every eligible pool, or FS_JOB_INFEASIBLE
  * when it fits none; one model call per (shape, pool). */
 static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
@@ -447,7 +458,7 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 			j->run_s = wall;
 		}
 	}
-	if (n_ok == 0)
+	if (n_ok == 0 || above_quota(r, idx))
 		j->status = FS_JOB_INFEASIBLE; /* rejected when picked; never holds GPUs */
 	return FS_OK;
 }
@@ -501,8 +512,23 @@ static enum fs_status run_segment(struct run *r, uint32_t idx, struct fs_error *
 
 static struct fs_sched_view view_of(const struct run *r)
 {
-	return (struct fs_sched_view){ r->jobs, r->n_jobs, r->fleet, r->n_pools, r->choice,
-				       r->usd_per_gpu_hour, now_s(r), est_left_s, r };
+	return (struct fs_sched_view){ .jobs = r->jobs, .n_jobs = r->n_jobs, .pools = r->fleet,
+				       .n_pools = r->n_pools, .choice = r->choice,
+				       .usd_per_gpu_hour = r->usd_per_gpu_hour, .now_s = now_s(r),
+				       .est_left_s = est_left_s, .ctx = r, .teams = r->sc->teams,
+				       .n_teams = r->sc->n_teams, .team_gpus = r->team_gpus };
+}
+
+/* Counts gpus (negative: gives back) against job idx's team, if it has one. */
+static void team_hold(struct run *r, uint32_t idx, int gpus)
+{
+	int32_t t = r->jobs[idx].team;
+
+	if (t >= 0 && (size_t)t < r->sc->n_teams) {
+		r->team_gpus[t] += gpus;
+		assert(r->team_gpus[t] >= 0);
+		assert(r->sc->teams[t].quota_gpus <= 0 || r->team_gpus[t] <= r->sc->teams[t].quota_gpus);
+	}
 }
 
 /* Job idx takes its GPUs on pool p and runs (first start or a restart after a stop). */
@@ -528,6 +554,7 @@ static enum fs_status begin_run(struct run *r, uint32_t idx, int p, struct fs_er
 	s->tau_s = fs_failures_tau_s(&r->fail[p], j->gpus);
 	r->run_pos[idx] = (uint32_t)r->running;
 	r->run_list[r->running++] = idx;
+	team_hold(r, idx, j->gpus);
 	return run_segment(r, idx, e);
 }
 
@@ -579,6 +606,7 @@ static void release_gpus(struct run *r, uint32_t idx)
 	j->gpu_hours += j->gpus * (now_s(r) - s->held_since_s) / 3600.0;
 	fs_fleet_release(&r->fleet[j->pool], s->placement);
 	s->placement = -1;
+	team_hold(r, idx, -j->gpus);
 	r->running--;
 	assert(r->running >= 0);
 	{
@@ -1272,7 +1300,8 @@ enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const st
 	r.js = calloc(w->n ? w->n : 1, sizeof(*r.js));
 	r.run_list = malloc((w->n ? w->n : 1) * sizeof(*r.run_list));
 	r.run_pos = malloc((w->n ? w->n : 1) * sizeof(*r.run_pos));
-	if (!r.jobs || !r.js || !r.run_list || !r.run_pos || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
+	r.team_gpus = calloc(sc->n_teams ? sc->n_teams : 1, sizeof(*r.team_gpus));
+	if (!r.jobs || !r.js || !r.run_list || !r.run_pos || !r.team_gpus || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
 	    shape_cache_init(&r.shapes, 64)) {
 		st = nomem(e);
 		goto out;
@@ -1326,6 +1355,7 @@ out:
 		fs_service_memo_destroy(r.smemo);
 	free(r.run_list);
 	free(r.run_pos);
+	free(r.team_gpus);
 	free(r.owners);
 	free(r.shapes.slots);
 	fs_train_memo_destroy(r.memo);
