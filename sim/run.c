@@ -1058,8 +1058,9 @@ static bool is_fleet_event(uint32_t kind)
 static enum fs_status run_events(struct run *r, struct fs_error *e)
 {
 	struct fs_pool_gpus pg[FS_MAX_POOLS];
-	struct fs_event ev;
+	struct fs_event ev, nx;
 	enum fs_status st;
+	bool changed = false;
 
 	while (fs_evq_pop(r->q, &ev)) {
 		/* node failures go on for ever: once every job is done and the
@@ -1074,8 +1075,16 @@ static enum fs_status run_events(struct run *r, struct fs_error *e)
 			return st;
 		assert(r->running >= 0 && r->n_waiting <= r->n_jobs);
 		/* restarts and job failures change no GPU count: nothing new can start */
-		if (ev.kind != EV_JOB_FAIL && ev.kind != EV_JOB_RESTART && (st = start_picked(r, e)))
-			return st;
+		changed |= ev.kind != EV_JOB_FAIL && ev.kind != EV_JOB_RESTART;
+		/* The policy picks once every event of this instant is in: ends
+		 * (and other frees) first, then the submissions, then the starts,
+		 * so a job never takes GPUs that a simultaneous end frees for an
+		 * earlier one, and jobs arriving together are ranked together. */
+		if (changed && !(fs_evq_peek(r->q, &nx) && nx.t_ns == ev.t_ns)) {
+			changed = false;
+			if ((st = start_picked(r, e)))
+				return st;
+		}
 	}
 	for (int p = 0; p < r->n_pools; p++)
 		fs_fleet_check(&r->fleet[p]);
