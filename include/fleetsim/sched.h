@@ -17,8 +17,11 @@
  *   on_requeue when running job j was stopped (a node under it failed, or a
  *              service took its GPUs back): its GPUs are back and it waits
  *              again, at the head of its class (it waited its turn before);
- *   pick       after every event that frees or adds GPUs or jobs, repeatedly,
- *              until it returns FS_SCHED_NONE: each job returned is started
+ *   pick       once every event of an instant is processed (ends, then
+ *              failures and restarts, then submissions; docs/SCENARIO.md,
+ *              "Time semantics"), when any of them freed or added GPUs or
+ *              jobs; repeatedly, until it returns FS_SCHED_NONE: each job
+ *              returned is started
  *              at once by the run on *pool, so it must be waiting and fit
  *              there (fs_sched_gpus_needed(j) <= GPUs free in the pool);
  *   fini       once at the end, also after a failed init or none (state NULL).
