@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,6 +444,156 @@ static void test_policies_team_errors(void **state)
 		   "quota");
 }
 
+/* ---- against a reference implementation ------------------------------------ */
+
+/*
+ * A second, independent implementation of the documented semantics on one
+ * node of 8 GPUs (every job fits there alone): at each instant, free the
+ * GPUs of every job ending then, queue every job submitted then, then start
+ * jobs in the policy's order (fifo stops at the first that does not fit;
+ * the others skip it). O(n^2), written for clarity.
+ */
+enum ref_policy { REF_FIFO, REF_FIRST_FIT, REF_SJF, REF_PRIORITY };
+
+struct rjob {
+	int gpus, prio;
+	double submit_h, hours;
+	double start_h;         /* -1 while waiting */
+};
+
+/* Whether waiting job a goes before b under policy p. */
+static bool ref_before(enum ref_policy p, const struct rjob *j, int a, int b)
+{
+	switch (p) {
+	case REF_SJF:
+		if (j[a].hours != j[b].hours)
+			return j[a].hours < j[b].hours;
+		return a < b;
+	case REF_PRIORITY:
+		if (j[a].prio != j[b].prio)
+			return j[a].prio > j[b].prio;
+		return a < b;
+	case REF_FIFO:
+	case REF_FIRST_FIT:
+		return a < b;
+	}
+	return a < b;
+}
+
+static void ref_schedule(enum ref_policy p, struct rjob *j, int n)
+{
+	int free_gpus = 8, done = 0;
+	int *order = malloc((size_t)n * sizeof(*order));
+	double t = -1.0, last;
+
+	assert_non_null(order);
+	for (int i = 0; i < n; i++)
+		j[i].start_h = -1;
+	while (done < n) {
+		assert_true(t < INFINITY);
+		int m = 0;
+
+		/* the next instant: the earliest submission after the last
+		 * instant, or the earliest end */
+		last = t;
+		t = INFINITY;
+		for (int i = 0; i < n; i++) {
+			if (j[i].start_h < 0 && j[i].submit_h > last)
+				t = fmin(t, j[i].submit_h);
+			if (j[i].start_h >= 0 && j[i].submit_h >= 0)
+				t = fmin(t, j[i].start_h + j[i].hours);
+		}
+		/* ends; finished jobs are marked by submit_h = -1 - submit */
+		for (int i = 0; i < n; i++)
+			if (j[i].start_h >= 0 && j[i].submit_h >= 0 && j[i].start_h + j[i].hours == t) {
+				free_gpus += j[i].gpus;
+				j[i].submit_h = -1.0 - j[i].submit_h;
+				done++;
+			}
+		/* the waiting jobs, submitted at or before t, in policy order */
+		for (int i = 0; i < n; i++)
+			if (j[i].start_h < 0 && j[i].submit_h >= 0 && j[i].submit_h <= t) {
+				int k = m++;
+				while (k > 0 && ref_before(p, j, i, order[k - 1])) {
+					order[k] = order[k - 1];
+					k--;
+				}
+				order[k] = i;
+			}
+		for (int k = 0; k < m; k++) {
+			struct rjob *x = &j[order[k]];
+
+			if (x->gpus <= free_gpus) {
+				x->start_h = t;
+				free_gpus -= x->gpus;
+			} else if (p == REF_FIFO) {
+				break;
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		j[i].submit_h = -1.0 - j[i].submit_h;
+	free(order);
+}
+
+/*
+ * 300 jobs on whole hours (many submissions together, many ends together,
+ * ends at submissions), 1-8 GPUs, priorities 0-2; under sjf every length is
+ * distinct (whole hours plus i/1024 h) so no order rests on rounding. The
+ * run and the reference agree on every start, to the nanosecond.
+ */
+static void test_policies_match_reference(void **state)
+{
+	static const struct { const char *name; enum ref_policy p; } cases[] = {
+		{ "fifo", REF_FIFO }, { "first-fit", REF_FIRST_FIT }, { "sjf", REF_SJF },
+		{ "priority", REF_PRIORITY },
+	};
+	enum { N = 300 };
+	static const int sizes[] = { 1, 2, 3, 4, 8, 1, 2, 6 };
+	size_t cap = 1 << 17;
+	char *text = malloc(cap);
+	struct rjob j[N];
+	uint32_t x = 2385u;
+
+	(void)state;
+	assert_non_null(text);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct fs_scenario sc;
+		struct fs_run_result r;
+		double t = 0.0;
+		int w = snprintf(text, cap, head, 40.0, 24.0, 1);
+
+		w += snprintf(text + w, cap - (size_t)w, "training = { jobs = (\n");
+		for (int i = 0; i < N; i++) {
+			x = x * 1103515245u + 12345u;
+			t += (double)((x >> 16) % 3);           /* 0, 1 or 2 h after the last */
+			j[i] = (struct rjob){ sizes[(x >> 8) % 8], (int)((x >> 20) % 3), t,
+					      1.0 + (double)((x >> 24) % 6), -1 };
+			if (cases[c].p == REF_SJF)
+				j[i].hours += i / 1024.0;
+			w += snprintf(text + w, cap - (size_t)w,
+				      "%s{ name = \"j%d\"; model = \"M\"; gpus = %d; tokens = %.17g; "
+				      "submit_day = %.17g; priority = %d; }\n", i ? "," : "", i,
+				      j[i].gpus, tokens_for(j[i].hours, j[i].gpus), j[i].submit_h / 24.0,
+				      j[i].prio);
+			assert_true((size_t)w < cap);
+		}
+		snprintf(text + w, cap - (size_t)w, "); };\n");
+		load_text(&sc, text);
+		ref_schedule(cases[c].p, j, N);
+		run_policy(&sc, cases[c].name, &r);
+		assert_int_equal(r.n_jobs, N);
+		for (int i = 0; i < N; i++)
+			if (fabs(r.jobs[i].start_s - j[i].start_h * H) > TOL)
+				fail_msg("%s: j%d (%d GPUs, %g h, submit %g h) starts at %.9g h, the "
+					 "reference at %g h", cases[c].name, i, j[i].gpus, j[i].hours,
+					 j[i].submit_h, r.jobs[i].start_s / H, j[i].start_h);
+		fs_run_result_fini(&r);
+		fs_scenario_fini(&sc);
+	}
+	free(text);
+}
+
 /* Same input, same seed: the same rows under every policy (noisy estimates). */
 static void test_policies_deterministic(void **state)
 {
@@ -474,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_policies_team_quota),
 		cmocka_unit_test(test_policies_quota_never_exceeded),
 		cmocka_unit_test(test_policies_team_errors),
+		cmocka_unit_test(test_policies_match_reference),
 		cmocka_unit_test(test_policies_deterministic),
 	};
 
