@@ -677,7 +677,7 @@ static const char *const top_keys[] = {
 	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
 	"scheduler", "scheduler_estimate_noise",
 	"failures", "node_failures", "fleets", "training", "serving", "gpus", "models", "aliases",
-	"criteria", "outgrow",
+	"criteria", "outgrow", "teams",
 };
 static const char *const criterion_keys[] = {
 	"name", "kind", "stream", "service", "max", "min", "hour_min",
@@ -709,11 +709,13 @@ static const char *const training_keys[] = { "jobs", "streams", "history" };
 static const char *const history_keys[] = { "file", "format", "skip_bad_rows", "scale" };
 static const char *const job_keys[] = {
 	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
+	"team",
 };
 static const char *const stream_keys[] = {
 	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
-	"tokens", "gpus", "seq_len", "precision", "priority", "gpu",
+	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team",
 };
+static const char *const team_keys[] = { "name", "quota_gpus" };
 static const char *const mix_keys[] = { "model", "weight" };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1366,6 +1368,80 @@ static enum fs_status check_new_name(struct ld *ld, const struct fs_scenario *sc
 	return FS_OK;
 }
 
+/* Key `teams = ( { name = "nlp"; quota_gpus = 256; }, ... )`: names unique,
+ * quota_gpus >= 0 (0 = no quota). Loaded before the jobs and streams that
+ * name them. */
+static enum fs_status load_teams(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, root, "", "teams", false, &st);
+	int n;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	sc->teams = calloc((size_t)(n ? n : 1), sizeof(*sc->teams));
+	if (!sc->teams)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_team_spec *t = &sc->teams[i];
+		char prefix[64];
+		long long quota;
+
+		snprintf(prefix, sizeof(prefix), "teams.[%d]", i);
+		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, team_keys, NKEYS(team_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", t->name, sizeof(t->name)) ||
+		    get_int(ld, g, prefix, "quota_gpus", false, 0, 0, 4000000, &quota))
+			return FS_ERR_INPUT;
+		for (int k = 0; k < i; k++)
+			if (strcmp(sc->teams[k].name, t->name) == 0)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(g), prefix,
+						    "team '%s' is declared twice (first at line %d); "
+						    "expected unique names", t->name, sc->teams[k].line);
+		t->quota_gpus = (int)quota;
+		t->line = line_of(g);
+		sc->n_teams++;
+	}
+	return FS_OK;
+}
+
+/*
+ * The optional key `team` of a job or stream: *team is the index of the
+ * team it names, or -1 without the key. An unknown name, or work larger
+ * than the team's quota (it could never start), is an error at the key.
+ */
+static enum fs_status lookup_team(struct ld *ld, const struct fs_scenario *sc,
+				  const config_setting_t *grp, const char *prefix, int max_gpus,
+				  int32_t *team)
+{
+	const config_setting_t *s = config_setting_get_member(grp, "team");
+	char name[64], path[256];
+
+	*team = -1;
+	if (!s)
+		return FS_OK;
+	if (get_str(ld, grp, prefix, "team", true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "team");
+	for (size_t k = 0; k < sc->n_teams; k++) {
+		const struct fs_team_spec *t = &sc->teams[k];
+
+		if (strcmp(t->name, name) != 0)
+			continue;
+		if (t->quota_gpus > 0 && max_gpus > t->quota_gpus)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+					    "up to %d GPUs per job, above team '%s''s quota of %d GPUs "
+					    "(line %d): such a job could never start; expected at most %d",
+					    max_gpus, name, t->quota_gpus, t->line, t->quota_gpus);
+		*team = (int32_t)k;
+		return FS_OK;
+	}
+	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+			    "found team \"%s\"; expected a name declared in 'teams'%s", name,
+			    sc->n_teams ? "" : " (there is no 'teams' list)");
+}
+
 static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
 {
 	enum fs_status st;
@@ -1402,6 +1478,8 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 		if (check_new_name(ld, sc, line_of(g), path, "job", j->name))
 			return FS_ERR_INPUT;
 		j->gpus = (int)gpus;
+		if (lookup_team(ld, sc, g, prefix, j->gpus, &j->team))
+			return FS_ERR_INPUT;
 		j->submit_s = day * FS_SECONDS_PER_DAY;
 		j->line = line_of(g);
 		snprintf(path, sizeof(path), "%s.gpus", prefix);
@@ -1534,6 +1612,9 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 					    line_of(config_setting_get_member(g, "gpus")), path,
 					    "an unbounded GPU-count distribution; expected a 'max' no larger "
 					    "than the smallest fleet");
+		if (lookup_team(ld, sc, g, prefix, (int)floor(fmin(dist_max(&s->gpus), 4e6) + 0.5),
+				&s->team))
+			return FS_ERR_INPUT;
 		/* draws larger than a fleet's pools are rejected there; `check` warns with their share */
 		sc->n_streams++;
 	}
@@ -2183,6 +2264,8 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 		return FS_ERR_INPUT;
 	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	if (load_teams(ld, root, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	tr = config_setting_get_member(root, "training");
 	if (tr) {
 		if (expect_group(ld, tr, "training") ||
@@ -2265,6 +2348,7 @@ void fs_scenario_fini(struct fs_scenario *sc)
 		fs_history_fini(sc->history);
 		free(sc->history);
 	}
+	free(sc->teams);
 	memset(sc, 0, sizeof(*sc));
 }
 

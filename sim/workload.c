@@ -106,7 +106,7 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, size_t k_stream, 
 		j->opts = &s->opts;
 		j->priority = s->priority;
 		j->gpu = s->gpu;
-		j->team = -1;
+		j->team = s->team;          /* key `team` of the stream (-1: none) */
 		j->tokens = fs_dist_draw(&s->tokens, r);
 		j->gpus = (int)floor(fs_dist_draw(&s->gpus, r) + 0.5);
 		if (j->gpus < 1)
@@ -225,7 +225,7 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 		j->gpus = js->gpus;
 		j->priority = js->priority;
 		j->gpu = js->gpu;
-		j->team = -1;
+		j->team = js->team;         /* key `team` of the job (-1: none) */
 		j->tokens = js->tokens;
 		j->submit_s = js->submit_s;
 		j->source = (uint32_t)i;

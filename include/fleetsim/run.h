@@ -8,7 +8,10 @@
  *
  * Training jobs are gang-scheduled: a job starts only when all its GPUs are
  * free, in the order the scenario's scheduling policy (sched.h, key
- * `scheduler`, default "fifo") picks. A job's expected run time comes from
+ * `scheduler`, default "fifo") picks, once all events of an instant are in,
+ * and never past its team's quota (key `teams`: the run counts the GPUs each
+ * team's running jobs hold and the policies see it; a job larger than its
+ * team's quota is infeasible). A job's expected run time comes from
  * the training model chosen by the scenario (`train_model`), computed once
  * per job shape (model, GPUs, sequence length, precision) and scaled by the
  * tokens. Failures arrive as a Poisson process of rate

@@ -77,6 +77,7 @@ struct fs_job_spec {
 	int gpus;
 	int priority;               /* higher runs first under "priority"; default 0 */
 	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
+	int32_t team;               /* key `team`: index into sc->teams; -1 = none */
 	struct fs_train_opts opts;
 	int line;
 };
@@ -97,7 +98,19 @@ struct fs_stream_spec {
 	struct fs_dist gpus;        /* drawn values are rounded to whole GPUs */
 	int priority;               /* of every job it draws; default 0 */
 	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
+	int32_t team;               /* key `team`: index into sc->teams; -1 = none */
 	struct fs_train_opts opts;
+	int line;
+};
+
+/*
+ * A team (key `teams`): jobs and streams name it with `team`. Its running
+ * jobs never hold more than quota_gpus GPUs together (0 = no quota); every
+ * policy skips a waiting job that would exceed it (fs_sched_quota_ok).
+ */
+struct fs_team_spec {
+	char name[64];
+	int quota_gpus;
 	int line;
 };
 
@@ -217,6 +230,8 @@ struct fs_scenario {
 	double history_scale;         /* key `training.history.scale`: arrivals x k (default 1;
 				       * workload.h); fs_scenario_scale multiplies it */
 	int history_line;
+	struct fs_team_spec *teams; /* key `teams`, in declaration order */
+	size_t n_teams;
 	struct fs_criterion criteria[FS_MAX_CRITERIA]; /* key `criteria`, in declaration order */
 	size_t n_criteria;
 	struct fs_outgrow_opts outgrow;
