@@ -1626,6 +1626,46 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
  * whether bad rows are skipped (counted) instead of refusing it, and the
  * arrival scale. Loaded here so a bad history fails at `check`.
  */
+/*
+ * One team namespace: a history's teams join the scenario's `teams` (those
+ * not declared there come in without a quota), and every history row's team
+ * becomes an index into sc->teams, as jobs' and streams' `team` keys are.
+ */
+static enum fs_status merge_history_teams(struct ld *ld, struct fs_scenario *sc)
+{
+	struct fs_history *h = sc->history;
+	int32_t *map;
+
+	if (h->n_teams == 0)
+		return FS_OK;
+	map = malloc(h->n_teams * sizeof(*map));
+	if (!map)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (size_t t = 0; t < h->n_teams; t++) {
+		size_t k;
+		for (k = 0; k < sc->n_teams && strcmp(sc->teams[k].name, h->teams[t]) != 0; k++)
+			;
+		if (k == sc->n_teams) {
+			void *p = realloc(sc->teams, (sc->n_teams + 1) * sizeof(*sc->teams));
+			if (!p) {
+				free(map);
+				return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+			}
+			sc->teams = p;
+			memset(&sc->teams[k], 0, sizeof(sc->teams[k]));
+			fs_strlcpy(sc->teams[k].name, h->teams[t], sizeof(sc->teams[k].name));
+			sc->teams[k].line = sc->history_line;
+			sc->n_teams++;
+		}
+		map[t] = (int32_t)k;
+	}
+	for (size_t i = 0; i < h->n_jobs; i++)
+		if (h->jobs[i].team >= 0)
+			h->jobs[i].team = map[h->jobs[i].team];
+	free(map);
+	return FS_OK;
+}
+
 static enum fs_status load_history(struct ld *ld, const config_setting_t *tr,
 				   struct fs_scenario *sc)
 {
@@ -2276,6 +2316,8 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 	} else {
 		sc->history_scale = 1.0;
 	}
+	if (sc->history && merge_history_teams(ld, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (load_serving(ld, root, sc) || load_criteria(ld, root, sc) || load_outgrow(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (sc->n_jobs == 0 && sc->n_streams == 0 && !sc->history)

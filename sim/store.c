@@ -1007,7 +1007,7 @@ static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 	sqlite3_bind_double(sj, k++, j->gpu_hours_lost);
 }
 
-/* A history job's original id and team (NULL for other jobs and no team). */
+/* A history job's original id (NULL for other jobs) and any job's team (NULL: none). */
 static void bind_job_history(sqlite3_stmt *sj, int k, const struct fs_scenario *sc,
 			     const struct fs_job_result *j)
 {
@@ -1015,13 +1015,13 @@ static void bind_job_history(sqlite3_stmt *sj, int k, const struct fs_scenario *
 
 	if (!sc->history || j->source != sc->n_jobs + sc->n_streams) {
 		sqlite3_bind_null(sj, k++);
-		sqlite3_bind_null(sj, k);
-		return;
+	} else {
+		fs_workload_job_name(sc, j->source, j->seq, name, sizeof(name));
+		sqlite3_bind_text(sj, k++, name, -1, SQLITE_TRANSIENT);
 	}
-	fs_workload_job_name(sc, j->source, j->seq, name, sizeof(name));
-	sqlite3_bind_text(sj, k++, name, -1, SQLITE_TRANSIENT);
-	if (j->team >= 0 && (size_t)j->team < sc->history->n_teams)
-		sqlite3_bind_text(sj, k, sc->history->teams[j->team], -1, SQLITE_STATIC);
+	/* every job's team (jobs, streams and history rows share sc->teams) */
+	if (j->team >= 0 && (size_t)j->team < sc->n_teams)
+		sqlite3_bind_text(sj, k, sc->teams[j->team].name, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(sj, k);
 }
