@@ -1431,8 +1431,8 @@ static enum fs_status lookup_team(struct ld *ld, const struct fs_scenario *sc,
 			continue;
 		if (t->quota_gpus > 0 && max_gpus > t->quota_gpus)
 			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
-					    "up to %d GPUs per job, above team '%s''s quota of %d GPUs "
-					    "(line %d): such a job could never start; expected at most %d",
+					    "up to %d GPUs per job, above the quota of team '%s' (%d GPUs, "
+					    "line %d): such a job could never start; expected at most %d",
 					    max_gpus, name, t->quota_gpus, t->line, t->quota_gpus);
 		*team = (int32_t)k;
 		return FS_OK;
