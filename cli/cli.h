@@ -9,6 +9,8 @@
 #ifndef FLEETSIM_CLI_H
 #define FLEETSIM_CLI_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "fleetsim/emit.h"
@@ -27,6 +29,26 @@ int fs_cli_estimate_train(int argc, char **argv);
 int fs_cli_validate_train(int argc, char **argv);
 int fs_cli_estimate_serve(int argc, char **argv);
 int fs_cli_validate_serve(int argc, char **argv);
+int fs_cli_replay(int argc, char **argv);        /* replay (cmd_replay.c) */
+
+struct fs_scenario;
+
+/* What `run` and `replay` share once a scenario is loaded (cmd_run.c). */
+struct fs_cli_run_args {
+	const char *db;
+	bool seed_set;
+	uint64_t seed;
+	const struct fs_emit_format *format;
+	double max_job_runs;
+	bool progress;
+};
+
+/*
+ * Simulates every fleet option of sc (loaded; released here), stores the
+ * runs under the command line argv and prints the summary. The exit code.
+ */
+int fs_cli_run_scenario(struct fs_scenario *sc, const struct fs_cli_run_args *a, int argc,
+			char **argv);
 
 /* Prints "fleetsim: <formatted error>" to stderr and returns the exit code. */
 int fs_cli_report(const struct fs_error *e);

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include "fleetsim/history.h"
 #include "fleetsim/lint.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
@@ -119,11 +120,6 @@ static int open_db(const char *db, enum fs_store_mode mode, struct fs_store **st
 static double max_job_runs(const struct fs_opt_val *v)
 {
 	return v->set ? (double)v->i : FS_WORKLOAD_MAX_JOB_RUNS_DEFAULT;
-}
-
-static bool is_table(const struct fs_opt_val *format)
-{
-	return !format->set || strcmp(format->s, "table") == 0;
 }
 
 /* The default database lives in output/; create that folder on first use. */
@@ -322,6 +318,16 @@ int fs_cli_check(int argc, char **argv)
 	for (size_t i = 0; i < sc.n_fleets; i++)
 		print_fleet_detail(&sc.fleets[i]);
 	print_services(&sc);
+	if (sc.history) {
+		const struct fs_history *h = sc.history;
+		printf("\nhistory    %s (%s, sha256 %.16s...)\n", h->file,
+		       h->format == FS_HISTORY_SLURM ? "slurm" : "csv", h->sha256);
+		printf("           %zu rows: %zu jobs (%zu cancelled before start, not submitted), "
+		       "%zu bad rows skipped, %zu steps folded, %zu CPU-only jobs left out; "
+		       "%zu teams; span %.4g days; scale %g\n", h->n_rows, h->n_jobs,
+		       h->n_cancelled, h->n_skipped, h->n_steps, h->n_cpu_only, h->n_teams,
+		       h->span_s / FS_SECONDS_PER_DAY, sc.history_scale);
+	}
 	if (sc.n_jobs) {
 		struct fs_train_memo *memo = NULL;
 		bool bad = false;
@@ -504,7 +510,8 @@ static void warn_infeasible(const struct fs_scenario *sc, const struct fs_fleet_
 	fprintf(stderr, "fleetsim: warning: on fleet '%s', %zu jobs do not fit in memory on "
 		"their GPUs and were not run (first: '%s', %s on %d GPUs)\n",
 		fl->name, r->sum.n_infeasible,
-		fs_workload_job_name(sc, j->source, j->seq, jname, sizeof(jname)), j->model->name,
+		fs_workload_job_name(sc, j->source, j->seq, jname, sizeof(jname)),
+		j->model ? j->model->name : "a measured job",
 		j->gpus);
 }
 
@@ -551,11 +558,9 @@ static enum fs_status simulate_fleets(const struct fs_scenario *sc, uint64_t see
 	return st;
 }
 
-int fs_cli_run(int argc, char **argv)
+int fs_cli_run_scenario(struct fs_scenario *sc, const struct fs_cli_run_args *a, int argc,
+			char **argv)
 {
-	struct fs_opt_val vals[N_RUN_OPTS];
-	const char *file = NULL, *db;
-	struct fs_scenario sc;
 	struct fs_error e;
 	struct fs_store *store = NULL;
 	struct fs_run_result *res = NULL;
@@ -565,49 +570,42 @@ int fs_cli_run(int argc, char **argv)
 	int64_t *ids = NULL;
 	size_t done = 0;
 	int rc;
-	uint64_t seed;
-	bool table;
+	uint64_t seed = a->seed_set ? a->seed : sc->seed;
+	bool table = strcmp(a->format->name, "table") == 0;
 
 	fs_error_clear(&e);
-	if (fs_cli_wants_help(argc, argv)) {
-		fs_cli_help(run_help, run_opts, N_RUN_OPTS);
-		return 0;
-	}
-	if ((rc = parse("run", run_opts, N_RUN_OPTS, argc, argv, vals, "scenario file", &file)))
-		return rc;
-	if (fs_scenario_load(file, &sc, &e))
-		return fs_cli_report(&e);
 	/* the work estimate before the database or any simulation: absurd input fails fast */
-	if (fs_workload_check_size(&sc, max_job_runs(&vals[R_MAX_JOBS]), "--max-jobs", &e)) {
-		fs_scenario_fini(&sc);
+	if (fs_workload_check_size(sc, a->max_job_runs, "--max-jobs", &e)) {
+		fs_scenario_fini(sc);
 		return fs_cli_report(&e);
 	}
-	seed = vals[R_SEED].set ? (uint64_t)vals[R_SEED].i : sc.seed;
-	db = db_path(&vals[R_DB]);
-	table = is_table(&vals[R_FORMAT]);
-	ensure_default_dir(db);
+	ensure_default_dir(a->db);
 	/* Open (and check) the database before simulating, so a bad path fails fast. */
-	if ((rc = open_db(db, FS_STORE_WRITE, &store, &e)))
+	if ((rc = open_db(a->db, FS_STORE_WRITE, &store, &e)))
 		goto out;
-	res = calloc(sc.n_fleets, sizeof(*res));
-	ids = calloc(sc.n_fleets, sizeof(*ids));
+	res = calloc(sc->n_fleets, sizeof(*res));
+	ids = calloc(sc->n_fleets, sizeof(*ids));
 	if (!res || !ids) {
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		goto fail;
 	}
-	/* progress on a terminal, or on request; scripts and --quiet see none */
-	if (simulate_fleets(&sc, seed, &wl, res, &done,
-			    !vals[R_QUIET].set && (vals[R_PROGRESS].set || isatty(STDERR_FILENO)), &e))
+	if (sc->history && (sc->history->n_skipped || sc->history->n_cpu_only ||
+			    sc->history->n_cancelled))
+		fprintf(stderr, "fleetsim: history %s: %zu rows, %zu jobs; %zu bad rows skipped, "
+			"%zu CPU-only jobs and %zu cancelled-before-start jobs not submitted\n",
+			sc->history->file, sc->history->n_rows, sc->history->n_jobs,
+			sc->history->n_skipped, sc->history->n_cpu_only, sc->history->n_cancelled);
+	if (simulate_fleets(sc, seed, &wl, res, &done, a->progress, &e))
 		goto fail;
 	fs_invocation_init(&inv, "fleetsim", argc, argv, FLEETSIM_VERSION);
-	if (fs_store_write_runs(store, &sc, res, sc.n_fleets, &inv, ids, &e))
+	if (fs_store_write_runs(store, sc, res, sc->n_fleets, &inv, ids, &e))
 		goto fail;
 	if (table)
-		printf("scenario '%s', seed %" PRIu64 ", horizon %g days -> %s\n\n", sc.name, seed,
-		       sc.horizon_s / FS_SECONDS_PER_DAY, db);
-	fs_emit_begin(&em, stdout, fs_cli_format(&vals[R_FORMAT]), run_cols, N_RUN_COLS, false);
-	for (size_t f = 0; f < sc.n_fleets; f++)
-		emit_summary(&em, &sc.fleets[f], &res[f].sum, ids[f]);
+		printf("scenario '%s', seed %" PRIu64 ", horizon %g days -> %s\n\n", sc->name, seed,
+		       sc->horizon_s / FS_SECONDS_PER_DAY, a->db);
+	fs_emit_begin(&em, stdout, a->format, run_cols, N_RUN_COLS, false);
+	for (size_t f = 0; f < sc->n_fleets; f++)
+		emit_summary(&em, &sc->fleets[f], &res[f].sum, ids[f]);
 	fs_emit_end(&em);
 	if (table)
 		printf("\nwait and tts over the jobs that ran (the run continues past the horizon until\n"
@@ -629,8 +627,36 @@ out:
 	free(ids);
 	fs_workload_fini(&wl);
 	fs_store_close(store);
-	fs_scenario_fini(&sc);
+	fs_scenario_fini(sc);
 	return rc;
+}
+
+int fs_cli_run(int argc, char **argv)
+{
+	struct fs_opt_val vals[N_RUN_OPTS];
+	const char *file = NULL;
+	struct fs_scenario sc;
+	struct fs_error e;
+	struct fs_cli_run_args a;
+	int rc;
+
+	fs_error_clear(&e);
+	if (fs_cli_wants_help(argc, argv)) {
+		fs_cli_help(run_help, run_opts, N_RUN_OPTS);
+		return 0;
+	}
+	if ((rc = parse("run", run_opts, N_RUN_OPTS, argc, argv, vals, "scenario file", &file)))
+		return rc;
+	if (fs_scenario_load(file, &sc, &e))
+		return fs_cli_report(&e);
+	a = (struct fs_cli_run_args){
+		.db = db_path(&vals[R_DB]), .seed_set = vals[R_SEED].set,
+		.seed = (uint64_t)vals[R_SEED].i, .format = fs_cli_format(&vals[R_FORMAT]),
+		.max_job_runs = max_job_runs(&vals[R_MAX_JOBS]),
+		/* progress on a terminal, or on request; scripts and --quiet see none */
+		.progress = !vals[R_QUIET].set && (vals[R_PROGRESS].set || isatty(STDERR_FILENO)),
+	};
+	return fs_cli_run_scenario(&sc, &a, argc, argv);
 }
 
 static const char runs_help[] =

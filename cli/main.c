@@ -15,6 +15,8 @@ static const char usage[] =
 	"  check SCENARIO                 validate a scenario file and print what was understood\n"
 	"  run SCENARIO [--db PATH] [--seed N]\n"
 	"                                 simulate every fleet option, store the runs, print a summary\n"
+	"  replay HISTORY --fleet GPU:N [--fleet ...] [--scheduler NAME] [--scale K]\n"
+	"                                 re-run a job history (CSV, Slurm) on other fleets\n"
 	"  runs [--db PATH]               list the stored runs\n"
 	"  show RUN [--db PATH]           print one stored run's summary\n"
 	"  outgrow SCENARIO [--db PATH] [--replications R] [--jobs J] [--month M]\n"
@@ -106,6 +108,8 @@ int main(int argc, char **argv)
 		return fs_cli_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return fs_cli_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "replay") == 0)
+		return fs_cli_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "runs") == 0)
 		return fs_cli_runs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "show") == 0)

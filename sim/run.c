@@ -5,6 +5,7 @@
  * and summary are recorder.c; this file dispatches events and owns the jobs.
  */
 #include "fleetsim/run.h"
+#include "fleetsim/history.h"
 #include "fleetsim/engine.h"
 #include "fleetsim/failures.h"
 #include "fleetsim/fleet.h"
@@ -301,6 +302,7 @@ struct run {
 	int running;
 	uint32_t *run_list;  /* running jobs (holding GPUs), [0, running); order of starts and swaps */
 	uint32_t *run_pos;   /* [n_jobs] index in run_list */
+	int *team_gpus;      /* [sc->n_teams] GPUs held by each team's running jobs (quotas) */
 	/* services (none: every field below stays 0) */
 	struct svc_run *svc;
 	size_t n_svc;
@@ -359,6 +361,21 @@ static bool eligible(const struct run *r, uint32_t idx, int p)
 	return (!asked || asked == ps->gpu) && r->jobs[idx].gpus <= ps->max_nodes * ps->gpus_per_node;
 }
 
+/* A replayed history job without a model: its time is the measured one
+ * scaled to the pool's GPU (history.h, fs_history_time_ratio). */
+static bool is_measured(const struct run *r, uint32_t idx)
+{
+	return r->arr[idx].model == NULL;
+}
+
+static double measured_s(const struct run *r, uint32_t idx, int p)
+{
+	const struct fs_arrival *a = &r->arr[idx];
+
+	assert(a->duration_s > 0);
+	return a->duration_s * fs_history_time_ratio(a->ref_gpu, r->spec[p].gpu);
+}
+
 static struct shape_slot *shape_of(const struct run *r, uint32_t idx, int p)
 {
 	const struct fs_job_result *j = &r->jobs[idx];
@@ -377,6 +394,9 @@ static double est_left_s(const void *ctx, uint32_t idx, int p)
 
 	if (!eligible(r, idx, p))
 		return INFINITY;
+	if (is_measured(r, idx))
+		return measured_s(r, idx, p) * s->frac_left *
+		       (r->arr[idx].est_factor > 0 ? r->arr[idx].est_factor : 1.0);
 	slot = shape_of(r, idx, p);
 	assert(slot->model);        /* filled when the job was submitted */
 	if (slot->st)
@@ -412,6 +432,16 @@ static enum fs_status shape_fill(struct run *r, uint32_t idx, int p, const struc
 	return FS_OK;
 }
 
+/* Whether job idx is larger than its team's quota: it could never start.
+ * The loader refuses such explicit jobs and streams; this guards the rest. */
+static bool above_quota(const struct run *r, uint32_t idx)
+{
+	int32_t t = r->jobs[idx].team;
+
+	return t >= 0 && (size_t)t < r->sc->n_teams && r->sc->teams[t].quota_gpus > 0 &&
+	       r->jobs[idx].gpus > r->sc->teams[t].quota_gpus;
+}
+
 /* The job's expected times on every eligible pool, or FS_JOB_INFEASIBLE
  * when it fits none; one model call per (shape, pool). */
 static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
@@ -428,11 +458,15 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 
 		if (!eligible(r, idx, p))
 			continue;
-		if ((st = shape_fill(r, idx, p, &slot, e)))
-			return st;
-		if (slot->st == FS_ERR_INFEASIBLE)
-			continue;
-		r->tm->times(&slot->t, j->tokens, &work, &wall);
+		if (is_measured(r, idx)) {
+			work = wall = measured_s(r, idx, p);
+		} else {
+			if ((st = shape_fill(r, idx, p, &slot, e)))
+				return st;
+			if (slot->st == FS_ERR_INFEASIBLE)
+				continue;
+			r->tm->times(&slot->t, j->tokens, &work, &wall);
+		}
 		/* the same checks `check` applies through fs_run_job_time */
 		if (check_times(j->tokens, work, wall, j->gpus, r->spec[p].gpu, e))
 			return about_job(r, idx, e);
@@ -447,7 +481,7 @@ static enum fs_status job_times(struct run *r, uint32_t idx, struct fs_error *e)
 			j->run_s = wall;
 		}
 	}
-	if (n_ok == 0)
+	if (n_ok == 0 || above_quota(r, idx))
 		j->status = FS_JOB_INFEASIBLE; /* rejected when picked; never holds GPUs */
 	return FS_OK;
 }
@@ -501,8 +535,23 @@ static enum fs_status run_segment(struct run *r, uint32_t idx, struct fs_error *
 
 static struct fs_sched_view view_of(const struct run *r)
 {
-	return (struct fs_sched_view){ r->jobs, r->n_jobs, r->fleet, r->n_pools, r->choice,
-				       r->usd_per_gpu_hour, now_s(r), est_left_s, r };
+	return (struct fs_sched_view){ .jobs = r->jobs, .n_jobs = r->n_jobs, .pools = r->fleet,
+				       .n_pools = r->n_pools, .choice = r->choice,
+				       .usd_per_gpu_hour = r->usd_per_gpu_hour, .now_s = now_s(r),
+				       .est_left_s = est_left_s, .ctx = r, .teams = r->sc->teams,
+				       .n_teams = r->sc->n_teams, .team_gpus = r->team_gpus };
+}
+
+/* Counts gpus (negative: gives back) against job idx's team, if it has one. */
+static void team_hold(struct run *r, uint32_t idx, int gpus)
+{
+	int32_t t = r->jobs[idx].team;
+
+	if (t >= 0 && (size_t)t < r->sc->n_teams) {
+		r->team_gpus[t] += gpus;
+		assert(r->team_gpus[t] >= 0);
+		assert(r->sc->teams[t].quota_gpus <= 0 || r->team_gpus[t] <= r->sc->teams[t].quota_gpus);
+	}
 }
 
 /* Job idx takes its GPUs on pool p and runs (first start or a restart after a stop). */
@@ -510,17 +559,22 @@ static enum fs_status begin_run(struct run *r, uint32_t idx, int p, struct fs_er
 {
 	struct fs_job_result *j = &r->jobs[idx];
 	struct job_state *s = &r->js[idx];
-	const struct shape_slot *slot = shape_of(r, idx, p);
 	double now = now_s(r);
 
-	assert(slot->model && slot->st == FS_OK && eligible(r, idx, p));
+	assert(eligible(r, idx, p));
 	assert(j->gpus <= fs_fleet_gpus_free(&r->fleet[p]));
 	if (!s->started) {
 		s->started = true;
 		j->start_s = now;
 	}
 	j->pool = p;
-	r->tm->times(&slot->t, j->tokens, &s->work_s, &j->run_s);
+	if (is_measured(r, idx)) {
+		s->work_s = j->run_s = measured_s(r, idx, p);
+	} else {
+		const struct shape_slot *slot = shape_of(r, idx, p);
+		assert(slot->model && slot->st == FS_OK);
+		r->tm->times(&slot->t, j->tokens, &s->work_s, &j->run_s);
+	}
 	s->work_left_s = s->frac_left == 1.0 ? s->work_s : s->work_s * s->frac_left;
 	s->placement = fs_fleet_alloc(&r->fleet[p], j->gpus, (int32_t)idx);
 	s->held_since_s = now;
@@ -528,6 +582,7 @@ static enum fs_status begin_run(struct run *r, uint32_t idx, int p, struct fs_er
 	s->tau_s = fs_failures_tau_s(&r->fail[p], j->gpus);
 	r->run_pos[idx] = (uint32_t)r->running;
 	r->run_list[r->running++] = idx;
+	team_hold(r, idx, j->gpus);
 	return run_segment(r, idx, e);
 }
 
@@ -579,6 +634,7 @@ static void release_gpus(struct run *r, uint32_t idx)
 	j->gpu_hours += j->gpus * (now_s(r) - s->held_since_s) / 3600.0;
 	fs_fleet_release(&r->fleet[j->pool], s->placement);
 	s->placement = -1;
+	team_hold(r, idx, -j->gpus);
 	r->running--;
 	assert(r->running >= 0);
 	{
@@ -977,6 +1033,7 @@ static enum fs_status load_jobs(struct run *r, const struct fs_workload *w, stru
 		j->opts = a->opts;
 		j->gpus = a->gpus;
 		j->priority = a->priority;
+		j->team = a->team;
 		j->pool = -1;
 		j->tokens = a->tokens;
 		r->js[i].frac_left = 1.0;
@@ -1029,8 +1086,9 @@ static bool is_fleet_event(uint32_t kind)
 static enum fs_status run_events(struct run *r, struct fs_error *e)
 {
 	struct fs_pool_gpus pg[FS_MAX_POOLS];
-	struct fs_event ev;
+	struct fs_event ev, nx;
 	enum fs_status st;
+	bool changed = false;
 
 	while (fs_evq_pop(r->q, &ev)) {
 		/* node failures go on for ever: once every job is done and the
@@ -1045,8 +1103,16 @@ static enum fs_status run_events(struct run *r, struct fs_error *e)
 			return st;
 		assert(r->running >= 0 && r->n_waiting <= r->n_jobs);
 		/* restarts and job failures change no GPU count: nothing new can start */
-		if (ev.kind != EV_JOB_FAIL && ev.kind != EV_JOB_RESTART && (st = start_picked(r, e)))
-			return st;
+		changed |= ev.kind != EV_JOB_FAIL && ev.kind != EV_JOB_RESTART;
+		/* The policy picks once every event of this instant is in: ends
+		 * (and other frees) first, then the submissions, then the starts,
+		 * so a job never takes GPUs that a simultaneous end frees for an
+		 * earlier one, and jobs arriving together are ranked together. */
+		if (changed && !(fs_evq_peek(r->q, &nx) && nx.t_ns == ev.t_ns)) {
+			changed = false;
+			if ((st = start_picked(r, e)))
+				return st;
+		}
 	}
 	for (int p = 0; p < r->n_pools; p++)
 		fs_fleet_check(&r->fleet[p]);
@@ -1271,7 +1337,8 @@ enum fs_status fs_run_fleet_workload_memo(const struct fs_scenario *sc, const st
 	r.js = calloc(w->n ? w->n : 1, sizeof(*r.js));
 	r.run_list = malloc((w->n ? w->n : 1) * sizeof(*r.run_list));
 	r.run_pos = malloc((w->n ? w->n : 1) * sizeof(*r.run_pos));
-	if (!r.jobs || !r.js || !r.run_list || !r.run_pos || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
+	r.team_gpus = calloc(sc->n_teams ? sc->n_teams : 1, sizeof(*r.team_gpus));
+	if (!r.jobs || !r.js || !r.run_list || !r.run_pos || !r.team_gpus || fs_evq_create(&r.q, w->n + 16) || fs_train_memo_create(&r.memo, 4096) ||
 	    shape_cache_init(&r.shapes, 64)) {
 		st = nomem(e);
 		goto out;
@@ -1325,6 +1392,7 @@ out:
 		fs_service_memo_destroy(r.smemo);
 	free(r.run_list);
 	free(r.run_pos);
+	free(r.team_gpus);
 	free(r.owners);
 	free(r.shapes.slots);
 	fs_train_memo_destroy(r.memo);

@@ -4,6 +4,7 @@
  */
 #include "fleetsim/scenario.h"
 #include "fleetsim/builtin.h"
+#include "fleetsim/history.h"
 #include "fleetsim/sched.h"
 #include "fleetsim/util.h"
 
@@ -676,7 +677,7 @@ static const char *const top_keys[] = {
 	"name", "description", "seed", "horizon_days", "series_interval_hours", "train_model",
 	"scheduler", "scheduler_estimate_noise",
 	"failures", "node_failures", "fleets", "training", "serving", "gpus", "models", "aliases",
-	"criteria", "outgrow",
+	"criteria", "outgrow", "teams",
 };
 static const char *const criterion_keys[] = {
 	"name", "kind", "stream", "service", "max", "min", "hour_min",
@@ -704,14 +705,17 @@ static const char *const service_keys[] = {
 };
 static const char *const demand_keys[] = { "rps", "growth_per_month", "daily", "weekly", "steps" };
 static const char *const step_keys[] = { "day", "factor" };
-static const char *const training_keys[] = { "jobs", "streams" };
+static const char *const training_keys[] = { "jobs", "streams", "history" };
+static const char *const history_keys[] = { "file", "format", "skip_bad_rows", "scale" };
 static const char *const job_keys[] = {
 	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
+	"team",
 };
 static const char *const stream_keys[] = {
 	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
-	"tokens", "gpus", "seq_len", "precision", "priority", "gpu",
+	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team",
 };
+static const char *const team_keys[] = { "name", "quota_gpus" };
 static const char *const mix_keys[] = { "model", "weight" };
 
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1364,6 +1368,80 @@ static enum fs_status check_new_name(struct ld *ld, const struct fs_scenario *sc
 	return FS_OK;
 }
 
+/* Key `teams = ( { name = "nlp"; quota_gpus = 256; }, ... )`: names unique,
+ * quota_gpus >= 0 (0 = no quota). Loaded before the jobs and streams that
+ * name them. */
+static enum fs_status load_teams(struct ld *ld, const config_setting_t *root, struct fs_scenario *sc)
+{
+	enum fs_status st;
+	const config_setting_t *list = get_list(ld, root, "", "teams", false, &st);
+	int n;
+
+	if (!list)
+		return st;
+	n = config_setting_length(list);
+	sc->teams = calloc((size_t)(n ? n : 1), sizeof(*sc->teams));
+	if (!sc->teams)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+		struct fs_team_spec *t = &sc->teams[i];
+		char prefix[64];
+		long long quota;
+
+		snprintf(prefix, sizeof(prefix), "teams.[%d]", i);
+		if (expect_group(ld, g, prefix) || check_keys(ld, g, prefix, team_keys, NKEYS(team_keys)) ||
+		    get_str(ld, g, prefix, "name", true, "", t->name, sizeof(t->name)) ||
+		    get_int(ld, g, prefix, "quota_gpus", false, 0, 0, 4000000, &quota))
+			return FS_ERR_INPUT;
+		for (int k = 0; k < i; k++)
+			if (strcmp(sc->teams[k].name, t->name) == 0)
+				return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(g), prefix,
+						    "team '%s' is declared twice (first at line %d); "
+						    "expected unique names", t->name, sc->teams[k].line);
+		t->quota_gpus = (int)quota;
+		t->line = line_of(g);
+		sc->n_teams++;
+	}
+	return FS_OK;
+}
+
+/*
+ * The optional key `team` of a job or stream: *team is the index of the
+ * team it names, or -1 without the key. An unknown name, or work larger
+ * than the team's quota (it could never start), is an error at the key.
+ */
+static enum fs_status lookup_team(struct ld *ld, const struct fs_scenario *sc,
+				  const config_setting_t *grp, const char *prefix, int max_gpus,
+				  int32_t *team)
+{
+	const config_setting_t *s = config_setting_get_member(grp, "team");
+	char name[64], path[256];
+
+	*team = -1;
+	if (!s)
+		return FS_OK;
+	if (get_str(ld, grp, prefix, "team", true, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "team");
+	for (size_t k = 0; k < sc->n_teams; k++) {
+		const struct fs_team_spec *t = &sc->teams[k];
+
+		if (strcmp(t->name, name) != 0)
+			continue;
+		if (t->quota_gpus > 0 && max_gpus > t->quota_gpus)
+			return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+					    "up to %d GPUs per job, above the quota of team '%s' (%d GPUs, "
+					    "line %d): such a job could never start; expected at most %d",
+					    max_gpus, name, t->quota_gpus, t->line, t->quota_gpus);
+		*team = (int32_t)k;
+		return FS_OK;
+	}
+	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(s), path,
+			    "found team \"%s\"; expected a name declared in 'teams'%s", name,
+			    sc->n_teams ? "" : " (there is no 'teams' list)");
+}
+
 static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struct fs_scenario *sc)
 {
 	enum fs_status st;
@@ -1400,6 +1478,8 @@ static enum fs_status load_jobs(struct ld *ld, const config_setting_t *tr, struc
 		if (check_new_name(ld, sc, line_of(g), path, "job", j->name))
 			return FS_ERR_INPUT;
 		j->gpus = (int)gpus;
+		if (lookup_team(ld, sc, g, prefix, j->gpus, &j->team))
+			return FS_ERR_INPUT;
 		j->submit_s = day * FS_SECONDS_PER_DAY;
 		j->line = line_of(g);
 		snprintf(path, sizeof(path), "%s.gpus", prefix);
@@ -1532,8 +1612,106 @@ static enum fs_status load_streams(struct ld *ld, const config_setting_t *tr, st
 					    line_of(config_setting_get_member(g, "gpus")), path,
 					    "an unbounded GPU-count distribution; expected a 'max' no larger "
 					    "than the smallest fleet");
+		if (lookup_team(ld, sc, g, prefix, (int)floor(fmin(dist_max(&s->gpus), 4e6) + 0.5),
+				&s->team))
+			return FS_ERR_INPUT;
 		/* draws larger than a fleet's pools are rejected there; `check` warns with their share */
 		sc->n_streams++;
+	}
+	return FS_OK;
+}
+
+/*
+ * training.history: the file (relative to the scenario file), its format,
+ * whether bad rows are skipped (counted) instead of refusing it, and the
+ * arrival scale. Loaded here so a bad history fails at `check`.
+ */
+/*
+ * One team namespace: a history's teams join the scenario's `teams` (those
+ * not declared there come in without a quota), and every history row's team
+ * becomes an index into sc->teams, as jobs' and streams' `team` keys are.
+ */
+static enum fs_status merge_history_teams(struct ld *ld, struct fs_scenario *sc)
+{
+	struct fs_history *h = sc->history;
+	int32_t *map;
+
+	if (h->n_teams == 0)
+		return FS_OK;
+	map = malloc(h->n_teams * sizeof(*map));
+	if (!map)
+		return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+	for (size_t t = 0; t < h->n_teams; t++) {
+		size_t k;
+		for (k = 0; k < sc->n_teams && strcmp(sc->teams[k].name, h->teams[t]) != 0; k++)
+			;
+		if (k == sc->n_teams) {
+			void *p = realloc(sc->teams, (sc->n_teams + 1) * sizeof(*sc->teams));
+			if (!p) {
+				free(map);
+				return fs_error_set(ld->e, FS_ERR_NOMEM, ld->file, 0, NULL, "out of memory");
+			}
+			sc->teams = p;
+			memset(&sc->teams[k], 0, sizeof(sc->teams[k]));
+			fs_strlcpy(sc->teams[k].name, h->teams[t], sizeof(sc->teams[k].name));
+			sc->teams[k].line = sc->history_line;
+			sc->n_teams++;
+		}
+		map[t] = (int32_t)k;
+	}
+	for (size_t i = 0; i < h->n_jobs; i++)
+		if (h->jobs[i].team >= 0)
+			h->jobs[i].team = map[h->jobs[i].team];
+	free(map);
+	return FS_OK;
+}
+
+static enum fs_status load_history(struct ld *ld, const config_setting_t *tr,
+				   struct fs_scenario *sc)
+{
+	const config_setting_t *g = config_setting_get_member(tr, "history");
+	const config_setting_t *sk;
+	char file[1024], path[1280], fmt_s[16];
+	enum fs_history_format fmt;
+	bool skip = false;
+	enum fs_status st;
+
+	sc->history_scale = 1.0;
+	if (!g)
+		return FS_OK;
+	if (expect_group(ld, g, "training.history") ||
+	    check_keys(ld, g, "training.history", history_keys, NKEYS(history_keys)) ||
+	    get_str(ld, g, "training.history", "file", true, "", file, sizeof(file)) ||
+	    get_str(ld, g, "training.history", "format", false, "csv", fmt_s, sizeof(fmt_s)) ||
+	    get_num(ld, g, "training.history", "scale", false, 1.0, 0, true, 100, "",
+		    &sc->history_scale))
+		return FS_ERR_INPUT;
+	if (fs_history_format_parse(fmt_s, &fmt, NULL))
+		return fail(ld, config_setting_get_member(g, "format"), "training.history.format",
+			    "found \"%s\"; expected \"csv\" or \"slurm\"", fmt_s);
+	if ((sk = config_setting_get_member(g, "skip_bad_rows"))) {
+		if (config_setting_type(sk) != CONFIG_TYPE_BOOL)
+			return fail(ld, sk, "training.history.skip_bad_rows",
+				    "expected true or false");
+		skip = config_setting_get_bool(sk) != 0;
+	}
+	if (!fs_history_resolve(ld->file, file, path, sizeof(path)))
+		return fail(ld, config_setting_get_member(g, "file"), "training.history.file",
+			    "path too long");
+	if (!(sc->history = malloc(sizeof(*sc->history))))
+		return fs_error_set(ld->e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	sc->history_line = line_of(g);
+	if ((st = fs_history_load(path, fmt, skip, &sc->catalog, sc->history, ld->e))) {
+		free(sc->history);
+		sc->history = NULL;
+		if (ld->e && ld->e->line == 0) {
+			/* the file itself is missing or unreadable: point at the key */
+			char msg[sizeof(ld->e->msg)];
+			fs_strlcpy(msg, ld->e->msg, sizeof(msg));
+			return fs_error_set(ld->e, st, ld->file, line_of(g), "training.history.file",
+					    "%.200s: %s", path, msg);
+		}
+		return st;
 	}
 	return FS_OK;
 }
@@ -2084,6 +2262,7 @@ void fs_scenario_scale(const struct fs_scenario *base, double k, struct fs_scena
 	assert(k > 0 && dst->n_streams == base->n_streams);
 	for (size_t i = 0; i < base->n_streams; i++)
 		dst->streams[i].rate_per_s = base->streams[i].rate_per_s * k;
+	dst->history_scale = base->history_scale * k;
 	for (size_t i = 0; i < base->serving.n_services; i++)
 		dst->serving.services[i].demand.rps = base->serving.services[i].demand.rps * k;
 }
@@ -2125,18 +2304,25 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 		return FS_ERR_INPUT;
 	if (merge_catalog(ld, root, &sc->catalog) || load_fleets(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	if (load_teams(ld, root, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	tr = config_setting_get_member(root, "training");
 	if (tr) {
 		if (expect_group(ld, tr, "training") ||
 		    check_keys(ld, tr, "training", training_keys, NKEYS(training_keys)) ||
-		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc))
+		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc) ||
+		    load_history(ld, tr, sc))
 			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
+	} else {
+		sc->history_scale = 1.0;
 	}
+	if (sc->history && merge_history_teams(ld, sc))
+		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (load_serving(ld, root, sc) || load_criteria(ld, root, sc) || load_outgrow(ld, root, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
-	if (sc->n_jobs == 0 && sc->n_streams == 0)
+	if (sc->n_jobs == 0 && sc->n_streams == 0 && !sc->history)
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(tr ? tr : root), "training",
-				    "no work: expected 'training.jobs' or 'training.streams' with at least one entry");
+				    "no work: expected 'training.jobs', 'training.streams' or 'training.history' with at least one entry");
 	return FS_OK;
 }
 
@@ -2147,7 +2333,7 @@ static void scenario_assert(const struct fs_scenario *sc)
 	const struct fs_catalog *cat = &sc->catalog;
 
 	assert(sc->horizon_s > 0 && sc->series_interval_s > 0);
-	assert(sc->n_fleets >= 1 && sc->n_jobs + sc->n_streams >= 1);
+	assert(sc->n_fleets >= 1 && (sc->n_jobs + sc->n_streams >= 1 || sc->history));
 	for (size_t i = 0; i < cat->n_llms; i++) {
 		const struct fs_llm *m = &cat->llms[i];
 		assert(m->n_kv_heads >= 1 && m->n_heads % m->n_kv_heads == 0);
@@ -2200,6 +2386,11 @@ void fs_scenario_fini(struct fs_scenario *sc)
 	free(sc->serving.services);
 	free(sc->jobs);
 	free(sc->streams);
+	if (sc->history) {
+		fs_history_fini(sc->history);
+		free(sc->history);
+	}
+	free(sc->teams);
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -10,11 +10,15 @@
 extern const struct fs_sched_policy fs_sched_fifo;
 extern const struct fs_sched_policy fs_sched_priority;
 extern const struct fs_sched_policy fs_sched_easy_backfill;
+extern const struct fs_sched_policy fs_sched_first_fit;
+extern const struct fs_sched_policy fs_sched_sjf;
 
 static const struct fs_sched_policy *const registry[] = {
 	&fs_sched_fifo,
 	&fs_sched_priority,
 	&fs_sched_easy_backfill,
+	&fs_sched_first_fit,
+	&fs_sched_sjf,
 };
 
 #define N_POLICIES (sizeof(registry) / sizeof(registry[0]))

@@ -16,6 +16,9 @@
  * at once (under fifo it waits until 10 h). E (1 GPU, 1 h) at 3 h finds no
  * GPU free and starts at 10 h beside B.
  *
+ * Jobs their team's quota holds back are passed over: the head is the first
+ * waiting job the quota allows, and only allowed jobs backfill.
+ *
  * Estimated ends already past (a job running longer than its user thought)
  * count as now. Nodes that are down are not expected back before the shadow
  * time. A pick that cannot start the head costs O(running on the pool x log
@@ -189,10 +192,18 @@ static bool any_free(const struct fs_sched_view *v)
 	return false;
 }
 
+/* The first waiting job from j on that its team's quota allows, or NIL. */
+static uint32_t next_allowed(const struct easy *q, const struct fs_sched_view *v, uint32_t j)
+{
+	while (j != NIL && !fs_sched_quota_ok(v, j))
+		j = q->next[j];
+	return j;
+}
+
 static uint32_t easy_pick(void *state, const struct fs_sched_view *v, int *pool)
 {
 	struct easy *q = state;
-	uint32_t head = q->head;
+	uint32_t head;
 	int rp = -1, extra = 0;
 	double shadow = INFINITY;
 
@@ -200,7 +211,10 @@ static uint32_t easy_pick(void *state, const struct fs_sched_view *v, int *pool)
 		*pool = 0;
 		return q->rej[q->rhead++];
 	}
-	if (head == NIL || !any_free(v))
+	if (q->head == NIL || !any_free(v))
+		return FS_SCHED_NONE;
+	/* jobs their team's quota holds back are passed over, as if not waiting */
+	if ((head = next_allowed(q, v, q->head)) == NIL)
 		return FS_SCHED_NONE;
 	if ((*pool = fs_sched_pool_for(v, head)) >= 0)
 		return start(q, v, head, *pool);
@@ -215,7 +229,8 @@ static uint32_t easy_pick(void *state, const struct fs_sched_view *v, int *pool)
 		if (rp < 0 || s < shadow)
 			rp = p, shadow = s, extra = x;
 	}
-	for (uint32_t j = q->next[head]; j != NIL; j = q->next[j]) {
+	for (uint32_t j = next_allowed(q, v, q->next[head]); j != NIL;
+	     j = next_allowed(q, v, q->next[j])) {
 		int p = fs_sched_pool_for(v, j);
 
 		if (p < 0)

@@ -2,15 +2,17 @@
  * sched_fifo.c - first come, first served gang scheduling: the job at the
  * head of the queue starts as soon as all its GPUs are free, and no later
  * job overtakes it (a large head job holds back smaller ones behind it).
+ * Jobs held back by their team's quota are passed over: the head is the
+ * first waiting job the quota allows. O(1) per pick without quotas.
  */
-#include "fleetsim/sched.h"
+#include "sched_list.h"
 
 #include <assert.h>
-#include <stdlib.h>
 
+/* Only the list part of fs_sched_list is used: fifo rejects an infeasible
+ * job when it reaches the head, like any other. */
 struct fifo {
-	uint32_t *q;                      /* waiting jobs in arrival order: [head, tail) */
-	size_t head, tail, cap;
+	struct fs_sched_list l;
 };
 
 static enum fs_status fifo_init(void **state, size_t n_jobs, struct fs_error *e)
@@ -20,12 +22,7 @@ static enum fs_status fifo_init(void **state, size_t n_jobs, struct fs_error *e)
 	*state = f;
 	if (!f)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	/* every job is queued at most once: no growth while the run goes */
-	f->cap = n_jobs ? n_jobs : 1;
-	f->q = malloc(f->cap * sizeof(*f->q));
-	if (!f->q)
-		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	return FS_OK;
+	return fs_sched_list_init(&f->l, n_jobs, e);
 }
 
 static void fifo_on_submit(void *state, const struct fs_sched_view *v, uint32_t job)
@@ -33,8 +30,7 @@ static void fifo_on_submit(void *state, const struct fs_sched_view *v, uint32_t 
 	struct fifo *f = state;
 
 	(void)v;
-	assert(f->tail < f->cap);
-	f->q[f->tail++] = job;
+	fs_sched_list_link_after(&f->l, f->l.tail, job);
 }
 
 static void fifo_on_free(void *state, const struct fs_sched_view *v, uint32_t job)
@@ -44,28 +40,27 @@ static void fifo_on_free(void *state, const struct fs_sched_view *v, uint32_t jo
 	(void)job;
 }
 
-/* A stopped job goes back to the head: it had waited its turn. Every job
- * requeued was picked before, so the slot in front of head is free. */
+/* A stopped job goes back to the head: it had waited its turn. */
 static void fifo_on_requeue(void *state, const struct fs_sched_view *v, uint32_t job)
 {
 	struct fifo *f = state;
 
 	(void)v;
-	assert(f->head > 0);
-	f->q[--f->head] = job;
+	fs_sched_list_link_after(&f->l, FS_SCHED_NIL, job);
 }
 
+/* The head starts or nothing does; jobs its team's quota holds back are
+ * passed over (they are not the head until the quota allows them). */
 static uint32_t fifo_pick(void *state, const struct fs_sched_view *v, int *pool)
 {
 	struct fifo *f = state;
-	uint32_t j;
+	uint32_t j = f->l.head;
 
-	if (f->head == f->tail)
+	while (j != FS_SCHED_NIL && !fs_sched_quota_ok(v, j))
+		j = f->l.next[j];
+	if (j == FS_SCHED_NIL || (*pool = fs_sched_pool_for(v, j)) < 0)
 		return FS_SCHED_NONE;
-	j = f->q[f->head];
-	if ((*pool = fs_sched_pool_for(v, j)) < 0)
-		return FS_SCHED_NONE;
-	f->head++;
+	fs_sched_list_unlink(&f->l, j);
 	return j;
 }
 
@@ -74,7 +69,7 @@ static void fifo_fini(void *state)
 	struct fifo *f = state;
 
 	if (f)
-		free(f->q);
+		fs_sched_list_fini(&f->l);
 	free(f);
 }
 

@@ -3,6 +3,7 @@
  * a priority, and no reservation: each time GPUs free up, the waiting jobs
  * are tried in that order and every one that fits starts (a large
  * high-priority job does not hold smaller ones back; it may wait long).
+ * Jobs their team's quota holds back are skipped like jobs that do not fit.
  *
  * The queue is a doubly linked list over job ids kept in (priority desc,
  * arrival) order. A new job is inserted from the tail, so a run where most
@@ -126,7 +127,7 @@ static uint32_t prio_pick(void *state, const struct fs_sched_view *v, int *pool)
 	if (!any_free(v))
 		return FS_SCHED_NONE;
 	for (uint32_t j = q->head; j != NIL; j = q->next[j]) {
-		if ((*pool = fs_sched_pool_for(v, j)) >= 0) {
+		if (fs_sched_quota_ok(v, j) && (*pool = fs_sched_pool_for(v, j)) >= 0) {
 			unlink_job(q, j);
 			return j;
 		}

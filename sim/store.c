@@ -2,6 +2,7 @@
  * store.c - SQLite adapter: the schema, writing runs in one transaction,
  * reading them back. The only module that includes sqlite3.h.
  */
+#include "fleetsim/history.h"
 #include "fleetsim/store.h"
 #include "fleetsim/sha256.h"
 #include "fleetsim/util.h"
@@ -540,6 +541,51 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 
 static int migrate_v3_v4(sqlite3 *db, int v); /* analyses (at the end of this file) */
 
+/*
+ * Version 4 -> 5 (and the last step of creating a new database): replayed
+ * histories. A history job keeps its original id (run_jobs.name; NULL for
+ * jobs whose name derives from their source) and team (NULL: none); each
+ * run of a history records what was read (run_histories). The `jobs` view
+ * gains `team` and prefers the stored name; team_months sums wait and
+ * GPU-hours by team and 30.4375-day month of submission.
+ */
+static const char migrate_v4_v5[] =
+	"ALTER TABLE run_jobs ADD COLUMN name TEXT;"
+	"ALTER TABLE run_jobs ADD COLUMN team TEXT;"
+	"CREATE TABLE run_histories("
+	"  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,"
+	"  file TEXT NOT NULL,"
+	"  format TEXT NOT NULL CHECK(format IN ('csv', 'slurm')),"
+	"  sha256 TEXT NOT NULL,"         /* of the file's content */
+	"  n_rows INTEGER NOT NULL,"      /* data rows read */
+	"  n_jobs INTEGER NOT NULL,"      /* jobs kept (cancelled included) */
+	"  n_skipped INTEGER NOT NULL,"   /* bad rows skipped (skip_bad_rows) */
+	"  n_steps INTEGER NOT NULL,"     /* Slurm steps folded into their job */
+	"  n_cpu_only INTEGER NOT NULL,"  /* Slurm jobs without GPUs, left out */
+	"  n_cancelled INTEGER NOT NULL," /* cancelled before start: not submitted */
+	"  scale REAL NOT NULL);"
+	"DROP VIEW IF EXISTS jobs;"
+	"CREATE VIEW jobs AS"
+	"  SELECT j.run_id AS run_id, COALESCE(j.name, s.name, s.kind || '-' || j.seq) AS name,"
+	"         s.kind AS kind, m.name AS model, j.gpus AS gpus, j.tokens AS tokens,"
+	"         j.submit_s AS submit_s, j.start_s AS start_s, j.end_s AS end_s,"
+	"         j.start_s - j.submit_s AS wait_s, j.end_s - j.submit_s AS tts_s,"
+	"         COALESCE(j.gpu_hours, j.gpus * (j.end_s - j.start_s) / 3600.0, 0.0) AS gpu_hours,"
+	"         CASE j.status WHEN 0 THEN 'done' ELSE 'infeasible' END AS status,"
+	"         j.restarts AS restarts, j.job_idx AS job_idx,"
+	"         j.pool AS pool, p.gpu AS gpu, j.priority AS priority,"
+	"         j.preemptions AS preemptions, j.gpu_hours_lost AS gpu_hours_lost,"
+	"         j.team AS team"
+	"  FROM run_jobs j JOIN job_sources s ON s.id = j.source_id"
+	"  JOIN models m ON m.id = j.model_id"
+	"  LEFT JOIN run_prices p ON p.run_id = j.run_id AND p.pool = j.pool;"
+	"CREATE VIEW team_months AS"
+	"  SELECT run_id, team, CAST(submit_s / 2629800.0 AS INTEGER) AS month,"
+	"         COUNT(*) AS n_jobs, SUM(status = 'done') AS n_ran,"
+	"         AVG(wait_s) / 3600.0 AS mean_wait_h, MAX(wait_s) / 3600.0 AS max_wait_h,"
+	"         SUM(gpu_hours) AS gpu_hours"
+	"  FROM jobs GROUP BY run_id, team, month;";
+
 /* Brings a database of version v (0: new, empty) to FS_STORE_SCHEMA_VERSION; in a transaction. */
 static int upgrade(sqlite3 *db, int v)
 {
@@ -559,6 +605,8 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, schema_views_v3);
 	if (rc == SQLITE_OK && v < 4)
 		rc = migrate_v3_v4(db, v);
+	if (rc == SQLITE_OK && v < 5)
+		rc = exec(db, migrate_v4_v5);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
 		rc = exec(db, report_views[i]);
 	return rc;
@@ -857,27 +905,29 @@ static int64_t scenario_id(struct fs_store *s, const struct fs_scenario *sc, int
 /* Per write: the database ids of the catalog's models, looked up or added once each. */
 struct model_ids {
 	const struct fs_llm *base;
-	int64_t *id;                /* [n_llms], 0 = not yet known */
+	int64_t *id;                /* [n_llms + 1] (the last: no model), 0 = not yet known */
 	size_t n;
 	sqlite3_stmt *add, *get;
 };
 
+/* A replayed history job without a model is stored with the model "-". */
 static int model_id(struct model_ids *m, const struct fs_llm *model, int64_t *out)
 {
-	size_t i = (size_t)(model - m->base);
+	size_t i = model ? (size_t)(model - m->base) : m->n;
+	const char *name = model ? model->name : "-";
 	int rc;
 
-	assert(i < m->n);
+	assert(i <= m->n);
 	if (m->id[i]) {
 		*out = m->id[i];
 		return SQLITE_OK;
 	}
 	sqlite3_reset(m->add);
-	sqlite3_bind_text(m->add, 1, model->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(m->add, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(m->add)) != SQLITE_DONE)
 		return rc;
 	sqlite3_reset(m->get);
-	sqlite3_bind_text(m->get, 1, model->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(m->get, 1, name, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(m->get)) != SQLITE_ROW)
 		return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
 	*out = m->id[i] = sqlite3_column_int64(m->get, 0);
@@ -890,7 +940,7 @@ static int write_sources(struct fs_store *s, const struct fs_scenario *sc, int64
 			 int64_t *src)
 {
 	sqlite3_stmt *st;
-	size_t n = sc->n_jobs + sc->n_streams;
+	size_t n = sc->n_jobs + sc->n_streams + (sc->history != NULL);
 	int rc;
 
 	rc = sqlite3_prepare_v2(s->db, "INSERT INTO job_sources(run_id, kind, name) VALUES(?, ?, ?)",
@@ -915,11 +965,11 @@ static int write_sources(struct fs_store *s, const struct fs_scenario *sc, int64
 
 /* Rows per multi-row INSERT: fewer statement executions per job. */
 #define JOB_BATCH 32
-#define JOB_COLS 17
+#define JOB_COLS 19
 #define JOB_INSERT "INSERT INTO run_jobs(run_id, job_idx, source_id, seq, model_id, gpus," \
 	" tokens, submit_s, start_s, end_s, status, restarts, pool, priority, preemptions," \
-	" gpu_hours, gpu_hours_lost) VALUES"
-#define JOB_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+	" gpu_hours, gpu_hours_lost, name, team) VALUES"
+#define JOB_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 		     const struct fs_job_result *j, int64_t source_id, int64_t model_id)
@@ -954,11 +1004,31 @@ static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 		sqlite3_bind_double(sj, k++, j->gpu_hours);
 	else
 		sqlite3_bind_null(sj, k++);
-	sqlite3_bind_double(sj, k, j->gpu_hours_lost);
+	sqlite3_bind_double(sj, k++, j->gpu_hours_lost);
+}
+
+/* A history job's original id (NULL for other jobs) and any job's team (NULL: none). */
+static void bind_job_history(sqlite3_stmt *sj, int k, const struct fs_scenario *sc,
+			     const struct fs_job_result *j)
+{
+	char name[96];
+
+	if (!sc->history || j->source != sc->n_jobs + sc->n_streams) {
+		sqlite3_bind_null(sj, k++);
+	} else {
+		fs_workload_job_name(sc, j->source, j->seq, name, sizeof(name));
+		sqlite3_bind_text(sj, k++, name, -1, SQLITE_TRANSIENT);
+	}
+	/* every job's team (jobs, streams and history rows share sc->teams) */
+	if (j->team >= 0 && (size_t)j->team < sc->n_teams)
+		sqlite3_bind_text(sj, k, sc->teams[j->team].name, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(sj, k);
 }
 
 /* sj inserts one row, sb JOB_BATCH rows. */
-static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64_t *src,
+static int write_jobs(const struct fs_scenario *sc, const struct fs_run_result *r,
+		      int64_t run_id, const int64_t *src,
 		      struct model_ids *mids, sqlite3_stmt *sj, sqlite3_stmt *sb)
 {
 	size_t i = 0;
@@ -976,6 +1046,7 @@ static int write_jobs(const struct fs_run_result *r, int64_t run_id, const int64
 			if ((rc = model_id(mids, j->model, &mid)) != SQLITE_OK)
 				return rc;
 			bind_job(st, (int)(JOB_COLS * b + 1), run_id, i, j, src[j->source], mid);
+			bind_job_history(st, (int)(JOB_COLS * b + JOB_COLS - 1), sc, j);
 		}
 		if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 			return rc;
@@ -1153,6 +1224,33 @@ static int write_services(const struct fs_scenario *sc, const struct fs_run_resu
 	return SQLITE_OK;
 }
 
+/* What the run's history held (run_histories). */
+static int write_history(struct fs_store *s, const struct fs_scenario *sc, int64_t run_id)
+{
+	const struct fs_history *h = sc->history;
+	sqlite3_stmt *st;
+	int rc, k = 1;
+
+	if ((rc = sqlite3_prepare_v2(s->db, "INSERT INTO run_histories(run_id, file, format, sha256,"
+				     " n_rows, n_jobs, n_skipped, n_steps, n_cpu_only, n_cancelled,"
+				     " scale) VALUES(?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(st, k++, run_id);
+	sqlite3_bind_text(st, k++, h->file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, h->format == FS_HISTORY_SLURM ? "slurm" : "csv", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k++, h->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_rows);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_jobs);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_skipped);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_steps);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_cpu_only);
+	sqlite3_bind_int64(st, k++, (int64_t)h->n_cancelled);
+	sqlite3_bind_double(st, k, sc->history_scale);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* The runs.gpu text: the GPU type, or the pools' types joined by '+'. */
 static void fleet_gpus(const struct fs_fleet_opt *f, char *out, size_t n)
 {
@@ -1236,9 +1334,11 @@ static int write_run(struct fs_store *s, const struct fs_scenario *sc, int64_t s
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if ((rc = write_sources(s, sc, *id, src)) != SQLITE_OK ||
-	    (rc = write_jobs(r, *id, src, mids, ws->job, ws->jobs)) != SQLITE_OK ||
+	    (rc = write_jobs(sc, r, *id, src, mids, ws->job, ws->jobs)) != SQLITE_OK ||
 	    (rc = write_series(r, *id, ws->series)) != SQLITE_OK ||
 	    (rc = write_prices(r, *id, ws->price)) != SQLITE_OK)
+		return rc;
+	if (sc->history && (rc = write_history(s, sc, *id)) != SQLITE_OK)
 		return rc;
 	return write_services(sc, r, *id, ws->svc, ws->svc_point);
 }
@@ -1407,7 +1507,7 @@ enum fs_status fs_store_write_runs(struct fs_store *s, const struct fs_scenario 
 	if (!s->db && (st = open_checked(s, FS_STORE_WRITE,
 					  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e)))
 		return st;
-	mids.id = calloc(mids.n ? mids.n : 1, sizeof(*mids.id));
+	mids.id = calloc(mids.n + 1, sizeof(*mids.id)); /* + the model-less slot */
 	src = calloc(sc->n_jobs + sc->n_streams + 1, sizeof(*src));
 	if (!mids.id || !src) {
 		free(mids.id);
@@ -1971,7 +2071,7 @@ enum fs_status fs_store_write_outgrow(struct fs_store *s, const struct fs_outgro
 	if (!s->db && (st = open_checked(s, FS_STORE_WRITE,
 					  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e)))
 		return st;
-	mids.id = calloc(mids.n ? mids.n : 1, sizeof(*mids.id));
+	mids.id = calloc(mids.n + 1, sizeof(*mids.id)); /* + the model-less slot */
 	src = calloc(sc->n_jobs + sc->n_streams + 1, sizeof(*src));
 	run_ids = calloc(n ? n : 1, sizeof(*run_ids));
 	if (!mids.id || !src || !run_ids) {

@@ -3,6 +3,7 @@
  * rate grows geometrically month over month.
  */
 #include "fleetsim/workload.h"
+#include "fleetsim/history.h"
 #include "fleetsim/util.h"
 
 #include <assert.h>
@@ -105,6 +106,7 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, size_t k_stream, 
 		j->opts = &s->opts;
 		j->priority = s->priority;
 		j->gpu = s->gpu;
+		j->team = s->team;          /* key `team` of the stream (-1: none) */
 		j->tokens = fs_dist_draw(&s->tokens, r);
 		j->gpus = (int)floor(fs_dist_draw(&s->gpus, r) + 0.5);
 		if (j->gpus < 1)
@@ -121,6 +123,66 @@ static enum fs_status gen_stream(const struct fs_scenario *sc, size_t k_stream, 
 	}
 out:
 	gsl_ran_discrete_free(mix);
+	gsl_rng_free(r);
+	return st;
+}
+
+/* Sequence length and precision of every history job: the model's longest, bf16. */
+static const struct fs_train_opts history_opts = { 0, FS_PREC_BF16 };
+
+/*
+ * The history's arrivals, scaled: each row appears floor(k) times plus once
+ * more with probability frac(k) (one uniform draw per row, only when k is not
+ * whole), in file order from fs_seed_mix(seed, "history-scale"); copy 0 keeps
+ * the row's submit time, further copies are shifted by U(0, FS_HISTORY_JITTER_S).
+ * Cancelled rows are not submitted (they never held GPUs).
+ */
+static enum fs_status gen_history(const struct fs_scenario *sc, uint64_t seed, struct gen *g,
+				  struct fs_error *e)
+{
+	const struct fs_history *h = sc->history;
+	const struct fs_gpu *def = fs_catalog_gpu(&sc->catalog, FS_HISTORY_DEFAULT_GPU);
+	double k = sc->history_scale, whole = floor(k), frac = k - whole;
+	gsl_rng *r = NULL;
+	enum fs_status st = FS_OK;
+
+	if (frac > 0 || whole > 1) {
+		if (!(r = gsl_rng_alloc(gsl_rng_mt19937)))
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		gsl_rng_set(r, (unsigned long)fs_seed_mix(seed, "history-scale"));
+	}
+	for (size_t i = 0; i < h->n_jobs; i++) {
+		const struct fs_history_job *hj = &h->jobs[i];
+		unsigned n = (unsigned)whole;
+
+		if (frac > 0 && gsl_rng_uniform(r) < frac)
+			n++;
+		if (hj->cancelled)
+			continue;
+		for (unsigned c = 0; c < n; c++) {
+			struct fs_arrival *j = push_job(g);
+			if (!j) {
+				st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+				goto out;
+			}
+			j->submit_s = hj->submit_s + (c ? FS_HISTORY_JITTER_S * gsl_rng_uniform(r) : 0);
+			j->gpus = hj->gpus;
+			j->priority = hj->priority;
+			j->team = hj->team;
+			j->opts = &history_opts;
+			if (hj->model && hj->tokens > 0) {
+				/* the training model knows this job: it gives the time */
+				j->model = hj->model;
+				j->tokens = hj->tokens;
+			} else {
+				j->duration_s = hj->duration_s;
+				j->ref_gpu = hj->gpu ? hj->gpu : def;
+			}
+			j->source = (uint32_t)(sc->n_jobs + sc->n_streams);
+			j->seq = (uint32_t)(c * h->n_jobs + i + 1);
+		}
+	}
+out:
 	gsl_rng_free(r);
 	return st;
 }
@@ -163,6 +225,7 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 		j->gpus = js->gpus;
 		j->priority = js->priority;
 		j->gpu = js->gpu;
+		j->team = js->team;         /* key `team` of the job (-1: none) */
 		j->tokens = js->tokens;
 		j->submit_s = js->submit_s;
 		j->source = (uint32_t)i;
@@ -170,6 +233,8 @@ enum fs_status fs_workload_generate(const struct fs_scenario *sc, uint64_t seed,
 	for (size_t i = 0; i < sc->n_streams; i++)
 		if ((st = gen_stream(sc, i, seed, &g, e)))
 			goto fail;
+	if (sc->history && (st = gen_history(sc, seed, &g, e)))
+		goto fail;
 	if (g.n)
 		qsort(g.jobs, g.n, sizeof(*g.jobs), by_submit);
 	if ((st = draw_estimates(sc, seed, &g, e)))
@@ -213,6 +278,8 @@ double fs_workload_expected_jobs(const struct fs_scenario *sc)
 
 	for (size_t k = 0; k < sc->n_streams; k++)
 		n += fs_workload_expected_stream_jobs(sc, k);
+	if (sc->history)
+		n += (double)(sc->history->n_jobs - sc->history->n_cancelled) * sc->history_scale;
 	return n;
 }
 
@@ -232,6 +299,13 @@ enum fs_status fs_workload_check_size(const struct fs_scenario *sc, double max_j
 			most = n;
 			big = k;
 		}
+	}
+	if (sc->history && (double)sc->history->n_jobs * sc->history_scale >= most) {
+		return fs_error_set(e, FS_ERR_INPUT, sc->file, sc->history_line, "training.history",
+				    "the history's %zu jobs x scale %g with the other work, %.4g jobs x "
+				    "%zu fleet options = %.4g job runs; expected at most %.0f (raise the "
+				    "limit with %s N)", sc->history->n_jobs, sc->history_scale, jobs,
+				    sc->n_fleets, runs, max_job_runs, option);
 	}
 	if (most < 0)
 		return fs_error_set(e, FS_ERR_INPUT, sc->file, sc->n_jobs ? sc->jobs[0].line : 0,
@@ -254,15 +328,30 @@ enum fs_status fs_workload_check_size(const struct fs_scenario *sc, double max_j
 
 const char *fs_workload_kind(const struct fs_scenario *sc, uint32_t source)
 {
-	assert(source < sc->n_jobs + sc->n_streams);
+	assert(source < sc->n_jobs + sc->n_streams + (sc->history != NULL));
+	if (source == sc->n_jobs + sc->n_streams)
+		return "history";
 	return source < sc->n_jobs ? "job" : sc->streams[source - sc->n_jobs].name;
 }
 
 char *fs_workload_job_name(const struct fs_scenario *sc, uint32_t source, uint32_t seq,
 			   char *buf, size_t n)
 {
-	assert(source < sc->n_jobs + sc->n_streams && n > 0);
-	if (source < sc->n_jobs)
+	assert(source < sc->n_jobs + sc->n_streams + (sc->history != NULL) && n > 0);
+	if (source == sc->n_jobs + sc->n_streams) {
+		/* the original id; copies of a scaled history get "#<copy>" */
+		const struct fs_history *h = sc->history;
+		size_t i = (seq - 1) % h->n_jobs, c = (seq - 1) / h->n_jobs;
+		char id[48];
+		if (h->jobs[i].name[0])
+			fs_strlcpy(id, h->jobs[i].name, sizeof(id));
+		else
+			snprintf(id, sizeof(id), "history-%zu", i + 1);
+		if (c)
+			snprintf(buf, n, "%s#%zu", id, c);
+		else
+			fs_strlcpy(buf, id, n);
+	} else if (source < sc->n_jobs)
 		fs_strlcpy(buf, sc->jobs[source].name, n);
 	else
 		snprintf(buf, n, "%s-%" PRIu32, sc->streams[source - sc->n_jobs].name, seq);

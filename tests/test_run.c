@@ -474,10 +474,13 @@ static void test_run_sched_fifo_picks_in_order(void **state)
 	memset(jobs, 0, sizeof(jobs));
 	for (int i = 0; i < 5; i++) {
 		jobs[i].gpus = sizes[i];
+		jobs[i].team = -1;
 		jobs[i].status = FS_JOB_DONE;
 	}
 	assert_int_equal(fs_fleet_init(&f, 1, 4, &e), FS_OK);
-	v = (struct fs_sched_view){ jobs, 5, &f, 1, fs_pool_choice_default(), usd, 0.0, est_one, NULL };
+	v = (struct fs_sched_view){ .jobs = jobs, .n_jobs = 5, .pools = &f, .n_pools = 1,
+				    .choice = fs_pool_choice_default(), .usd_per_gpu_hour = usd,
+				    .now_s = 0.0, .est_left_s = est_one, .ctx = NULL };
 	assert_int_equal(p->init(&st, 5, &e), FS_OK);
 	assert_int_equal(p->pick(st, &v, &pool), FS_SCHED_NONE);   /* nothing waits */
 	for (uint32_t i = 0; i < 3; i++)

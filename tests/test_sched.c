@@ -457,7 +457,6 @@ static void test_sched_asked_type_missing_is_infeasible(void **state)
  */
 static void test_sched_invariants_under_churn(void **state)
 {
-	static const char *const policies[] = { "fifo", "priority", "easy-backfill" };
 	static const char *const choices[] = { "fastest-free", "cheapest", "as-asked" };
 	struct hjob j[60];
 	char names[60][8];
@@ -488,12 +487,25 @@ static void test_sched_invariants_under_churn(void **state)
 	sc.node_failures = (struct fs_node_failure_opts){ true, 30 * H, 3 * H };
 	sc.estimate_noise_frac = 0.3;
 	sc.jobs[7].gpu = fs_catalog_gpu(&sc.catalog, "G2");
-	for (size_t p = 0; p < 3; p++)
+	/* the second time round, even jobs are team 0 with a quota of 16 GPUs
+	 * (the largest job's size; the run asserts the quota at every start) */
+	sc.teams = calloc(2, sizeof(*sc.teams));
+	assert_non_null(sc.teams);
+	sc.teams[0] = (struct fs_team_spec){ "t0", 16, 0 };
+	sc.teams[1] = (struct fs_team_spec){ "t1", 0, 0 };
+	for (size_t i = 0; i < 60; i++)
+		sc.jobs[i].team = -1;
+	for (size_t p = 0; p < 2 * fs_sched_count(); p++)
 		for (size_t c = 0; c < 3; c++) {
 			struct fs_run_result r;
 
+			if (p == fs_sched_count()) {
+				sc.n_teams = 2;
+				for (size_t i = 0; i < 60; i++)
+					sc.jobs[i].team = (int32_t)(i % 2);
+			}
 			sc.fleets[0].pool_choice = fs_pool_choice_find(choices[c]);
-			run(&sc, policies[p], &r);
+			run(&sc, fs_sched_at(p % fs_sched_count())->name, &r);
 			assert_int_equal(r.sum.n_infeasible, 0);
 			assert_true(r.sum.n_node_failures >= 1);
 			for (size_t i = 0; i < r.n_jobs; i++)

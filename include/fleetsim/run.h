@@ -8,7 +8,10 @@
  *
  * Training jobs are gang-scheduled: a job starts only when all its GPUs are
  * free, in the order the scenario's scheduling policy (sched.h, key
- * `scheduler`, default "fifo") picks. A job's expected run time comes from
+ * `scheduler`, default "fifo") picks, once all events of an instant are in,
+ * and never past its team's quota (key `teams`: the run counts the GPUs each
+ * team's running jobs hold and the policies see it; a job larger than its
+ * team's quota is infeasible). A job's expected run time comes from
  * the training model chosen by the scenario (`train_model`), computed once
  * per job shape (model, GPUs, sequence length, precision) and scaled by the
  * tokens. Failures arrive as a Poisson process of rate
@@ -90,6 +93,7 @@ struct fs_job_result {
 	const struct fs_train_opts *opts; /* sequence length and precision */
 	int gpus;
 	int priority;               /* from its job or stream */
+	int32_t team;               /* index into sc->teams, -1 = none */
 	int pool;                   /* the pool (GPU type) it ran on; -1 before it starts */
 	double tokens;
 	double submit_s;            /* on the engine's nanosecond grid */

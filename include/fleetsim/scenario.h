@@ -77,6 +77,7 @@ struct fs_job_spec {
 	int gpus;
 	int priority;               /* higher runs first under "priority"; default 0 */
 	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
+	int32_t team;               /* key `team`: index into sc->teams; -1 = none */
 	struct fs_train_opts opts;
 	int line;
 };
@@ -97,7 +98,19 @@ struct fs_stream_spec {
 	struct fs_dist gpus;        /* drawn values are rounded to whole GPUs */
 	int priority;               /* of every job it draws; default 0 */
 	const struct fs_gpu *gpu;   /* key `gpu`: the GPU type asked for; NULL = any */
+	int32_t team;               /* key `team`: index into sc->teams; -1 = none */
 	struct fs_train_opts opts;
+	int line;
+};
+
+/*
+ * A team (key `teams`): jobs and streams name it with `team`. Its running
+ * jobs never hold more than quota_gpus GPUs together (0 = no quota); every
+ * policy skips a waiting job that would exceed it (fs_sched_quota_ok).
+ */
+struct fs_team_spec {
+	char name[64];
+	int quota_gpus;
 	int line;
 };
 
@@ -189,6 +202,7 @@ struct fs_outgrow_opts {
 #define FS_OUTGROW_SCALE_TOL_DEFAULT 0.02
 
 struct fs_sched_policy;
+struct fs_history;
 
 struct fs_scenario {
 	char file[256];
@@ -212,6 +226,12 @@ struct fs_scenario {
 	size_t n_jobs;
 	struct fs_stream_spec *streams;
 	size_t n_streams;
+	struct fs_history *history;   /* key `training.history` (history.h); owned, NULL = none */
+	double history_scale;         /* key `training.history.scale`: arrivals x k (default 1;
+				       * workload.h); fs_scenario_scale multiplies it */
+	int history_line;
+	struct fs_team_spec *teams; /* key `teams`, in declaration order */
+	size_t n_teams;
 	struct fs_criterion criteria[FS_MAX_CRITERIA]; /* key `criteria`, in declaration order */
 	size_t n_criteria;
 	struct fs_outgrow_opts outgrow;

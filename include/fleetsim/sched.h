@@ -17,8 +17,11 @@
  *   on_requeue when running job j was stopped (a node under it failed, or a
  *              service took its GPUs back): its GPUs are back and it waits
  *              again, at the head of its class (it waited its turn before);
- *   pick       after every event that frees or adds GPUs or jobs, repeatedly,
- *              until it returns FS_SCHED_NONE: each job returned is started
+ *   pick       once every event of an instant is processed (ends, then
+ *              failures and restarts, then submissions; docs/SCENARIO.md,
+ *              "Time semantics"), when any of them freed or added GPUs or
+ *              jobs; repeatedly, until it returns FS_SCHED_NONE: each job
+ *              returned is started
  *              at once by the run on *pool, so it must be waiting and fit
  *              there (fs_sched_gpus_needed(j) <= GPUs free in the pool);
  *   fini       once at the end, also after a failed init or none (state NULL).
@@ -32,14 +35,22 @@
  * there: fs_sched_est_left_s is then finite.
  *
  * Policies see everything through struct fs_sched_view: every job's size,
- * priority, submit time and the user's estimate of its remaining run time
- * per pool (the model's time times a per-job noise factor, scenario key
- * `scheduler_estimate_noise`), the free GPUs per node of each pool, and the
- * clock. They must be deterministic (no addresses, no hash iteration order).
+ * priority, team, submit time and the user's estimate of its remaining run
+ * time per pool (the model's time times a per-job noise factor, scenario key
+ * `scheduler_estimate_noise`), the free GPUs per node of each pool, the GPUs
+ * each team's running jobs hold, and the clock. They must be deterministic
+ * (no addresses, no hash iteration order).
+ *
+ * Team quotas (scenario key `teams`) are every policy's, not one policy's:
+ * a pick never returns a job for which fs_sched_quota_ok is false, so a
+ * team's running jobs never hold more than its quota_gpus. A job held back
+ * by its quota is passed over as if it were not waiting (it keeps its place
+ * and blocks nothing, not even under strict fifo).
  */
 #ifndef FLEETSIM_SCHED_H
 #define FLEETSIM_SCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +72,9 @@ struct fs_sched_view {
 	 * now if it started now; INFINITY when the pool is not eligible. */
 	double (*est_left_s)(const void *ctx, uint32_t job, int pool);
 	const void *ctx;                  /* the run's, for est_left_s */
+	const struct fs_team_spec *teams; /* [n_teams] the scenario's; quota_gpus 0 = none */
+	size_t n_teams;
+	const int *team_gpus;             /* [n_teams] GPUs held now by each team's running jobs */
 };
 
 struct fs_sched_policy {
@@ -86,6 +100,23 @@ struct fs_pool_choice {
 static inline int fs_sched_gpus_needed(const struct fs_job_result *j)
 {
 	return j->status == FS_JOB_INFEASIBLE ? 0 : j->gpus;
+}
+
+/*
+ * Whether job may start now as far as its team's quota goes: true for a job
+ * of no team (or a team index the view does not know), of a team without a
+ * quota, or when the team's GPUs in use plus the job's stay within the quota.
+ * O(1). The one quota test every policy's pick applies.
+ */
+static inline bool fs_sched_quota_ok(const struct fs_sched_view *v, uint32_t job)
+{
+	const struct fs_job_result *j = &v->jobs[job];
+	int quota;
+
+	if (j->team < 0 || (size_t)j->team >= v->n_teams)
+		return true;
+	quota = v->teams[j->team].quota_gpus;
+	return quota <= 0 || v->team_gpus[j->team] + fs_sched_gpus_needed(j) <= quota;
 }
 
 /* The policy named name, or NULL. */

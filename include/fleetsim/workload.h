@@ -13,6 +13,11 @@
  * Names ("pretrain-8b", "<stream>-<seq>") and kinds ("job" or the stream
  * name) are derived on demand by fs_workload_job_name / fs_workload_kind.
  *
+ * Source sc->n_jobs + sc->n_streams is the history (training.history):
+ * seq = copy x n_rows + row + 1 (row 0-based in the file, copy 0.. when
+ * the history is scaled up), kind "history", name the row's original id
+ * ("#<copy>" appended to copies after the first).
+ *
  * Invariant: arrivals are ordered by submit time, ties by (source, seq),
  * which is declaration order (explicit jobs first, then streams in order).
  */
@@ -36,9 +41,19 @@ struct fs_arrival {
 	double est_factor;                /* the user's run-time estimate / the model's: 1, or
 					   * exp(N(0, scheduler_estimate_noise)) drawn per job in
 					   * workload order from fs_seed_mix(seed, "estimates") */
+	int32_t team;                     /* index into sc->teams, -1 = none */
+	double duration_s;                /* > 0: a replayed history job's measured run time
+					   * on ref_gpu (its model may then be NULL); 0: the
+					   * training model gives the run time */
+	const struct fs_gpu *ref_gpu;     /* the GPU type duration_s was measured on; NULL
+					   * when duration_s is 0 or the history names none */
 	uint32_t source;                  /* see the header comment */
 	uint32_t seq;                     /* 0 for explicit jobs, 1.. within a stream */
 };
+
+/* Copies after the first of a replicated history job are submitted up to
+ * this much later than the row (uniform), so copies do not arrive as one. */
+#define FS_HISTORY_JITTER_S 300.0
 
 struct fs_workload {
 	struct fs_arrival *jobs;          /* owned; n in submit order */
