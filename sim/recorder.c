@@ -182,6 +182,10 @@ enum fs_status fs_recorder_summarize(struct fs_run_result *r, const struct fs_sc
 			s->n_infeasible++;
 			continue;
 		}
+		if (j->status == FS_JOB_CANCELLED) {
+			s->n_cancelled++;
+			continue;
+		}
 		s->gpu_hours += j->gpu_hours;
 		s->gpu_hours_lost += j->gpu_hours_lost;
 		s->n_preemptions += (uint64_t)j->preemptions;

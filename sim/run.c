@@ -617,6 +617,14 @@ static enum fs_status on_submit(struct run *r, uint32_t idx, struct fs_error *e)
 	struct fs_sched_view v;
 	enum fs_status st;
 
+	if (r->jobs[idx].status == FS_JOB_CANCELLED) {
+		/* cancelled before it started: recorded, never queued */
+		struct fs_job_result *j = &r->jobs[idx];
+		j->start_s = j->end_s = j->submit_s;
+		j->wait_s = j->tts_s = j->gpu_hours = j->run_s = 0.0;
+		r->jobs_left--;
+		return FS_OK;
+	}
 	if ((st = job_times(r, idx, e)))
 		return st;
 	v = view_of(r);
@@ -1036,6 +1044,8 @@ static enum fs_status load_jobs(struct run *r, const struct fs_workload *w, stru
 		j->team = a->team;
 		j->pool = -1;
 		j->tokens = a->tokens;
+		if (a->cancelled)
+			j->status = FS_JOB_CANCELLED;
 		r->js[i].frac_left = 1.0;
 		r->js[i].placement = -1;
 		/* times live on the engine's nanosecond grid */

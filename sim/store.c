@@ -397,7 +397,7 @@ static const char view_fleet_months[] =
 	"           (n - 1) * 0.9 AS h90, CAST((n - 1) * 0.9 AS INTEGER) AS l90, " \
 	"           status = 'done' AS ran " \
 	"    FROM o) " \
-	"  SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(NOT ran) AS n_infeasible, MAX(n) AS n_ran, " \
+	"  SELECT run_id, kind, month, COUNT(*) AS n_jobs, SUM(status = 'infeasible') AS n_infeasible, MAX(n) AS n_ran, " \
 	"         AVG(wait_s) / 3600.0 AS mean_wait_h, " \
 	"         SUM(CASE WHEN NOT ran THEN NULL WHEN wi = l50 THEN wait_s * (1 - (h50 - l50)) " \
 	"                  WHEN wi = l50 + 1 THEN wait_s * (h50 - l50) END) / 3600.0 AS p50_wait_h, " \
@@ -562,7 +562,7 @@ static const char migrate_v4_v5[] =
 	"  n_skipped INTEGER NOT NULL,"   /* bad rows skipped (skip_bad_rows) */
 	"  n_steps INTEGER NOT NULL,"     /* Slurm steps folded into their job */
 	"  n_cpu_only INTEGER NOT NULL,"  /* Slurm jobs without GPUs, left out */
-	"  n_cancelled INTEGER NOT NULL," /* cancelled before start: not submitted */
+	"  n_cancelled INTEGER NOT NULL," /* cancelled before start: job rows with status 2 */
 	"  scale REAL NOT NULL);"
 	"DROP VIEW IF EXISTS jobs;"
 	"CREATE VIEW jobs AS"
@@ -572,6 +572,69 @@ static const char migrate_v4_v5[] =
 	"         j.start_s - j.submit_s AS wait_s, j.end_s - j.submit_s AS tts_s,"
 	"         COALESCE(j.gpu_hours, j.gpus * (j.end_s - j.start_s) / 3600.0, 0.0) AS gpu_hours,"
 	"         CASE j.status WHEN 0 THEN 'done' ELSE 'infeasible' END AS status,"
+	"         j.restarts AS restarts, j.job_idx AS job_idx,"
+	"         j.pool AS pool, p.gpu AS gpu, j.priority AS priority,"
+	"         j.preemptions AS preemptions, j.gpu_hours_lost AS gpu_hours_lost,"
+	"         j.team AS team"
+	"  FROM run_jobs j JOIN job_sources s ON s.id = j.source_id"
+	"  JOIN models m ON m.id = j.model_id"
+	"  LEFT JOIN run_prices p ON p.run_id = j.run_id AND p.pool = j.pool;"
+	"CREATE VIEW team_months AS"
+	"  SELECT run_id, team, CAST(submit_s / 2629800.0 AS INTEGER) AS month,"
+	"         COUNT(*) AS n_jobs, SUM(status = 'done') AS n_ran,"
+	"         AVG(wait_s) / 3600.0 AS mean_wait_h, MAX(wait_s) / 3600.0 AS max_wait_h,"
+	"         SUM(gpu_hours) AS gpu_hours"
+	"  FROM jobs GROUP BY run_id, team, month;";
+
+/*
+ * Version 5 -> 6 (and the last step of creating a new database): history
+ * jobs cancelled before they started are job rows with status 2, shown as
+ * 'cancelled' (no times, no GPU-hours). SQLite cannot alter a CHECK, so
+ * run_jobs is rebuilt: the views that read it are dropped first (job_months
+ * comes back with the report views), the rows copied as they are, and the
+ * views made again.
+ */
+static const char migrate_v5_v6[] =
+	"DROP VIEW IF EXISTS job_months;"
+	"DROP VIEW IF EXISTS team_months;"
+	"DROP VIEW IF EXISTS jobs;"
+	"CREATE TABLE run_jobs_v6("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  job_idx INTEGER NOT NULL,"
+	"  source_id INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  model_id INTEGER NOT NULL,"
+	"  gpus INTEGER NOT NULL CHECK(gpus >= 1),"
+	"  tokens REAL NOT NULL,"
+	"  submit_s REAL NOT NULL,"
+	"  start_s REAL,"                /* NULL: infeasible or cancelled, never ran */
+	"  end_s REAL,"
+	"  status INTEGER NOT NULL CHECK(status IN (0, 1, 2)),"  /* 0 done, 1 infeasible, 2 cancelled */
+	"  restarts INTEGER NOT NULL,"
+	"  pool INTEGER,"
+	"  priority INTEGER NOT NULL DEFAULT 0,"
+	"  preemptions INTEGER NOT NULL DEFAULT 0,"
+	"  gpu_hours REAL,"
+	"  gpu_hours_lost REAL,"
+	"  name TEXT,"
+	"  team TEXT,"
+	"  PRIMARY KEY(run_id, job_idx)) WITHOUT ROWID;"
+	"INSERT INTO run_jobs_v6(run_id, job_idx, source_id, seq, model_id, gpus, tokens, submit_s,"
+	"  start_s, end_s, status, restarts, pool, priority, preemptions, gpu_hours, gpu_hours_lost,"
+	"  name, team)"
+	"  SELECT run_id, job_idx, source_id, seq, model_id, gpus, tokens, submit_s,"
+	"  start_s, end_s, status, restarts, pool, priority, preemptions, gpu_hours, gpu_hours_lost,"
+	"  name, team FROM run_jobs;"
+	"DROP TABLE run_jobs;"
+	"ALTER TABLE run_jobs_v6 RENAME TO run_jobs;"
+	"CREATE VIEW jobs AS"
+	"  SELECT j.run_id AS run_id, COALESCE(j.name, s.name, s.kind || '-' || j.seq) AS name,"
+	"         s.kind AS kind, m.name AS model, j.gpus AS gpus, j.tokens AS tokens,"
+	"         j.submit_s AS submit_s, j.start_s AS start_s, j.end_s AS end_s,"
+	"         j.start_s - j.submit_s AS wait_s, j.end_s - j.submit_s AS tts_s,"
+	"         COALESCE(j.gpu_hours, j.gpus * (j.end_s - j.start_s) / 3600.0, 0.0) AS gpu_hours,"
+	"         CASE j.status WHEN 0 THEN 'done' WHEN 2 THEN 'cancelled' ELSE 'infeasible' END"
+	"           AS status,"
 	"         j.restarts AS restarts, j.job_idx AS job_idx,"
 	"         j.pool AS pool, p.gpu AS gpu, j.priority AS priority,"
 	"         j.preemptions AS preemptions, j.gpu_hours_lost AS gpu_hours_lost,"
@@ -607,6 +670,8 @@ static int upgrade(sqlite3 *db, int v)
 		rc = migrate_v3_v4(db, v);
 	if (rc == SQLITE_OK && v < 5)
 		rc = exec(db, migrate_v4_v5);
+	if (rc == SQLITE_OK && v < 6)
+		rc = exec(db, migrate_v5_v6);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
 		rc = exec(db, report_views[i]);
 	return rc;
@@ -986,11 +1051,11 @@ static void bind_job(sqlite3_stmt *sj, int k, int64_t run_id, size_t i,
 		sqlite3_bind_double(sj, k++, j->start_s);
 		sqlite3_bind_double(sj, k++, j->end_s);
 	} else {
-		/* an infeasible job never ran: no times */
+		/* an infeasible or cancelled job never ran: no times */
 		sqlite3_bind_null(sj, k++);
 		sqlite3_bind_null(sj, k++);
 	}
-	sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : 1);
+	sqlite3_bind_int(sj, k++, j->status == FS_JOB_DONE ? 0 : j->status == FS_JOB_CANCELLED ? 2 : 1);
 	sqlite3_bind_int(sj, k++, j->restarts);
 	if (j->status == FS_JOB_DONE && j->pool >= 0)
 		sqlite3_bind_int(sj, k++, j->pool);

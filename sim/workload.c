@@ -135,7 +135,8 @@ static const struct fs_train_opts history_opts = { 0, FS_PREC_BF16 };
  * more with probability frac(k) (one uniform draw per row, only when k is not
  * whole), in file order from fs_seed_mix(seed, "history-scale"); copy 0 keeps
  * the row's submit time, further copies are shifted by U(0, FS_HISTORY_JITTER_S).
- * Cancelled rows are not submitted (they never held GPUs).
+ * A row cancelled before it started is submitted like the others, marked
+ * cancelled: the run records it at its submit time without running it.
  */
 static enum fs_status gen_history(const struct fs_scenario *sc, uint64_t seed, struct gen *g,
 				  struct fs_error *e)
@@ -157,8 +158,6 @@ static enum fs_status gen_history(const struct fs_scenario *sc, uint64_t seed, s
 
 		if (frac > 0 && gsl_rng_uniform(r) < frac)
 			n++;
-		if (hj->cancelled)
-			continue;
 		for (unsigned c = 0; c < n; c++) {
 			struct fs_arrival *j = push_job(g);
 			if (!j) {
@@ -170,6 +169,7 @@ static enum fs_status gen_history(const struct fs_scenario *sc, uint64_t seed, s
 			j->priority = hj->priority;
 			j->team = hj->team;
 			j->opts = &history_opts;
+			j->cancelled = hj->cancelled;
 			if (hj->model && hj->tokens > 0) {
 				/* the training model knows this job: it gives the time */
 				j->model = hj->model;
@@ -279,7 +279,7 @@ double fs_workload_expected_jobs(const struct fs_scenario *sc)
 	for (size_t k = 0; k < sc->n_streams; k++)
 		n += fs_workload_expected_stream_jobs(sc, k);
 	if (sc->history)
-		n += (double)(sc->history->n_jobs - sc->history->n_cancelled) * sc->history_scale;
+		n += (double)sc->history->n_jobs * sc->history_scale;
 	return n;
 }
 

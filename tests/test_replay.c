@@ -215,7 +215,7 @@ static void test_replay_scale_counts(void **state)
 	assert_int_equal(arrivals_at_scale("0.5", 7, &shift), n);
 }
 
-/* A cancelled row is not submitted; a row with model and tokens takes the model's time. */
+/* A cancelled row is submitted marked cancelled; a row with model and tokens takes the model's time. */
 static void test_replay_cancelled_and_model_rows(void **state)
 {
 	struct fs_scenario sc;
@@ -233,9 +233,12 @@ static void test_replay_cancelled_and_model_rows(void **state)
 					  &sc, &e), FS_OK);
 	assert_int_equal(sc.history->n_cancelled, 1);
 	assert_int_equal(fs_workload_generate(&sc, 1, &w, &e), FS_OK);
-	assert_int_equal(w.n, 1);
+	assert_int_equal(w.n, 2);
 	assert_true(w.jobs[0].duration_s == 3600.0);
+	assert_false(w.jobs[0].cancelled);
 	assert_string_equal(w.jobs[0].ref_gpu->name, FS_HISTORY_DEFAULT_GPU);
+	assert_true(w.jobs[1].cancelled);
+	assert_true(w.jobs[1].submit_s == 600.0);
 	fs_workload_fini(&w);
 	fs_scenario_fini(&sc);
 
@@ -305,6 +308,74 @@ static void test_replay_cli(void **state)
 	assert_non_null(strstr(out, "bad2.csv:3"));
 }
 
+/*
+ * A Slurm export with a job cancelled before it started, on one node of 8
+ * A100s (the default GPU: durations as given) under fifo. By hand: 10 (4
+ * GPUs) runs 0-100; 11 is cancelled at its submit time 10 (start = end =
+ * 10, no GPU time); 12 (8) waits for the whole node, 100-150; 13 (4) is
+ * behind it, 150-180. Waits of the jobs that ran 0, 80, 125: mean 205/3 s;
+ * GPU-hours (4 x 100 + 8 x 50 + 4 x 30) / 3600. Stored: status 'cancelled',
+ * no times, 0 GPU-hours.
+ */
+static const char cancelled_slurm[] =
+	"JobID|Submit|Start|End|Elapsed|AllocTRES|State|Account\n"
+	"10|2024-05-01T00:00:00|2024-05-01T00:00:00|2024-05-01T00:01:40|00:01:40|"
+	"gres/gpu=4|COMPLETED|a\n"
+	"11|2024-05-01T00:00:10|Unknown|2024-05-01T00:05:00|00:00:00||CANCELLED by 7|b\n"
+	"12|2024-05-01T00:00:20|2024-05-01T00:00:20|2024-05-01T00:01:10|00:00:50|"
+	"gres/gpu=8|COMPLETED|a\n"
+	"13|2024-05-01T00:00:25|2024-05-01T00:00:25|2024-05-01T00:00:55|00:00:30|"
+	"gres/gpu=4|COMPLETED|b\n";
+
+static void test_replay_cancelled_kept(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_workload w;
+	struct fs_run_result r;
+	struct fs_error e;
+	static const double start[] = { 0, 10, 100, 150 }, end[] = { 100, 10, 150, 180 };
+	char args[1024], out[8192], v[256];
+	const char *db = tu_path("cancel.db");
+
+	(void)state;
+	tu_write("cancel.txt", cancelled_slurm);
+	assert_int_equal(fs_scenario_load(scenario("replay_cancel.cfg", "A100-SXM4-80GB",
+						   "{ file = \"cancel.txt\"; format = \"slurm\"; }"),
+					  &sc, &e), FS_OK);
+	run_one(&sc, 1, &w, &r);
+	assert_int_equal(r.n_jobs, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_float_equal(r.jobs[i].start_s, start[i], 1e-6);
+		assert_float_equal(r.jobs[i].end_s, end[i], 1e-6);
+		assert_int_equal(r.jobs[i].status, i == 1 ? FS_JOB_CANCELLED : FS_JOB_DONE);
+	}
+	assert_true(r.jobs[1].gpu_hours == 0.0 && r.jobs[1].wait_s == 0.0);
+	assert_int_equal(r.jobs[1].pool, -1);
+	assert_int_equal(r.sum.n_jobs, 4);
+	assert_int_equal(r.sum.n_cancelled, 1);
+	assert_int_equal(r.sum.n_infeasible, 0);
+	assert_float_equal(r.sum.mean_wait_s, 205.0 / 3.0, 1e-6);
+	assert_float_equal(r.sum.gpu_hours, 920.0 / 3600.0, 1e-9);
+	assert_float_equal(r.sum.makespan_s, 180.0, 1e-6);
+	fs_run_result_fini(&r);
+	fs_workload_fini(&w);
+	fs_scenario_fini(&sc);
+
+	remove(db);
+	snprintf(args, sizeof(args), "replay %s --format slurm --fleet A100-SXM4-80GB:8 --db %s",
+		 tu_path("cancel.txt"), db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
+	assert_string_equal(cell(db, "SELECT group_concat(name || ':' || status || ':' ||"
+				 " COALESCE(start_s, '-') || ':' || gpu_hours, ' ')"
+				 " FROM (SELECT * FROM jobs ORDER BY job_idx)", v, sizeof(v)),
+			    "10:done:0.0:0.111111111111111 11:cancelled:-:0.0 "
+			    "12:done:100.0:0.111111111111111 13:done:150.0:0.0333333333333333");
+	assert_string_equal(cell(db, "SELECT n_jobs || ' ' || n_ran || ' ' || round(mean_wait_h * 3600, 6)"
+				 " FROM team_months WHERE team = 'b'", v, sizeof(v)), "2 1 125.0");
+	assert_string_equal(cell(db, "SELECT n_jobs || ' ' || n_infeasible || ' ' || n_ran"
+				 " FROM job_months WHERE kind = '(all)'", v, sizeof(v)), "4 0 3");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_replay_scale_counts),
 		cmocka_unit_test(test_replay_cancelled_and_model_rows),
 		cmocka_unit_test(test_replay_cli),
+		cmocka_unit_test(test_replay_cancelled_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -674,6 +674,64 @@ static void test_store_writes_v3_fields(void **state)
 	fs_scenario_fini(&sc);
 }
 
+/*
+ * A version-5 database (tests/data/schema_v5.sql, rows of one replay as
+ * fleetsim 5 wrote them in rows_v5.sql) is migrated on open: run_jobs is
+ * rebuilt with status 2 allowed, every row and view reads the same, and a
+ * cancelled row then shows as 'cancelled' with no times and no GPU-hours.
+ */
+static void test_store_migrates_v5(void **state)
+{
+	static const char *const reads[] = {
+		"SELECT * FROM jobs ORDER BY run_id, job_idx",
+		"SELECT * FROM run_jobs ORDER BY run_id, job_idx",
+		"SELECT * FROM team_months ORDER BY run_id, team, month",
+		"SELECT * FROM job_months ORDER BY run_id, kind, month",
+		"SELECT * FROM run_summary",
+	};
+	const size_t n_reads = sizeof(reads) / sizeof(reads[0]);
+	const char *db = tu_path("v5.db");
+	char *before[sizeof(reads) / sizeof(reads[0])], *rows = read_data("rows_v5.sql");
+	struct fs_store *s;
+	struct fs_error e;
+	sqlite3 *h;
+
+	(void)state;
+	make_old(db, "schema_v5.sql", rows);
+	free(rows);
+	assert_int_equal(count(db, "PRAGMA user_version"), 5);
+	for (size_t q = 0; q < n_reads; q++)
+		before[q] = dump(db, reads[q]);
+	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
+	fs_store_close(s);
+	assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+	for (size_t q = 0; q < n_reads; q++) {
+		char *after = dump(db, reads[q]);
+		assert_string_equal(before[q], after);
+		free(after);
+		free(before[q]);
+	}
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_jobs"), 3);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'run_jobs_v6'"), 0);
+	/* status 2 is accepted now, 3 still refused */
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO run_jobs(run_id, job_idx, source_id, seq,"
+				      " model_id, gpus, tokens, submit_s, start_s, end_s, status,"
+				      " restarts, name, team) VALUES(1, 3, 1, 4, 1, 1, 0, 40, NULL, NULL,"
+				      " 2, 0, 'x', 'nlp')", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "INSERT INTO run_jobs(run_id, job_idx, source_id, seq,"
+					  " model_id, gpus, tokens, submit_s, status, restarts)"
+					  " VALUES(1, 4, 1, 5, 1, 1, 0, 40, 3, 0)", NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE name = 'x' AND status = 'cancelled'"
+				   " AND start_s IS NULL AND wait_s IS NULL AND gpu_hours = 0"), 1);
+	/* counted as a job of its team and month, neither ran nor infeasible */
+	assert_int_equal(count(db, "SELECT n_jobs * 10 + n_ran FROM team_months WHERE team = 'nlp'"), 21);
+	assert_int_equal(count(db, "SELECT n_jobs * 100 + n_infeasible * 10 + n_ran FROM job_months"
+				   " WHERE kind = '(all)'"), 403);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -684,6 +742,7 @@ int main(void)
 		cmocka_unit_test(test_store_killed_writer_leaves_all_or_nothing),
 		cmocka_unit_test(test_store_migrates_v1),
 		cmocka_unit_test(test_store_migrates_v2),
+		cmocka_unit_test(test_store_migrates_v5),
 		cmocka_unit_test(test_store_invocation_quoting),
 		cmocka_unit_test(test_store_writes_v3_fields),
 	};

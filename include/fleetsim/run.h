@@ -84,7 +84,10 @@
 
 enum fs_job_status {
 	FS_JOB_DONE = 0,
-	FS_JOB_INFEASIBLE   /* the model does not fit on the job's GPUs of this fleet's type */
+	FS_JOB_INFEASIBLE,  /* the model does not fit on the job's GPUs of this fleet's type */
+	FS_JOB_CANCELLED    /* a history job cancelled before it started: it arrives at its
+			     * submit time and ends there (start = end = submit), never
+			     * reaches a policy, holds no GPUs */
 };
 
 struct fs_job_result {
@@ -149,6 +152,8 @@ struct fs_run_summary {
 	size_t n_jobs;
 	size_t n_done_in_horizon;   /* finished at or before the horizon */
 	size_t n_infeasible;        /* rejected: the model does not fit on the job's GPUs */
+	size_t n_cancelled;         /* history jobs cancelled before they started (FS_JOB_CANCELLED);
+				     * like infeasible jobs, left out of waits, times and GPU-hours */
 	uint64_t n_failures;        /* job interruptions drawn */
 	double mean_wait_s, p90_wait_s;
 	double mean_tts_s, p90_tts_s;

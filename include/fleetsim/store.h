@@ -23,7 +23,7 @@
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
 
-#define FS_STORE_SCHEMA_VERSION 5
+#define FS_STORE_SCHEMA_VERSION 6
 
 struct fs_store; /* opaque */
 

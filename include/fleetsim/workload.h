@@ -24,6 +24,7 @@
 #ifndef FLEETSIM_WORKLOAD_H
 #define FLEETSIM_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,8 @@ struct fs_arrival {
 					   * when duration_s is 0 or the history names none */
 	uint32_t source;                  /* see the header comment */
 	uint32_t seq;                     /* 0 for explicit jobs, 1.. within a stream */
+	bool cancelled;                   /* a history job cancelled before it started: kept
+					   * as a job row (FS_JOB_CANCELLED), never run */
 };
 
 /* Copies after the first of a replicated history job are submitted up to
