@@ -35,9 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sched_list.h"
-
-#define NIL FS_SCHED_NIL
+#define NIL UINT32_MAX
 
 struct ending {
 	double end_s;
@@ -46,7 +44,10 @@ struct ending {
 };
 
 struct easy {
-	struct fs_sched_list l;     /* waiting jobs in arrival order, and rejects */
+	uint32_t *next, *prev;      /* waiting jobs in arrival order */
+	uint32_t head, tail;
+	uint32_t *rej;              /* infeasible jobs, rejected at the next pick */
+	size_t rhead, rtail;
 	struct ending *ends;        /* [0, n_running) running jobs by (end_s, gpus) */
 	size_t n_running;
 	bool *running;              /* [n_jobs] */
@@ -60,22 +61,54 @@ static enum fs_status easy_init(void **state, size_t n_jobs, struct fs_error *e)
 {
 	struct easy *q = calloc(1, sizeof(*q));
 	size_t n = n_jobs ? n_jobs : 1;
-	enum fs_status st;
 
 	*state = q;
 	if (!q)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	if ((st = fs_sched_list_init(&q->l, n_jobs, e)))
-		return st;
+	q->head = q->tail = NIL;
+	q->next = malloc(n * sizeof(*q->next));
+	q->prev = malloc(n * sizeof(*q->prev));
+	q->rej = malloc(n * sizeof(*q->rej));
 	q->ends = malloc(n * sizeof(*q->ends));
 	q->running = calloc(n, sizeof(*q->running));
 	q->est_end_s = malloc(n * sizeof(*q->est_end_s));
 	q->gpus = malloc(n * sizeof(*q->gpus));
 	q->pool = malloc(n * sizeof(*q->pool));
 	q->scratch = malloc(n * sizeof(*q->scratch));
-	if (!q->ends || !q->running || !q->est_end_s || !q->gpus || !q->pool || !q->scratch)
+	if (!q->next || !q->prev || !q->rej || !q->ends || !q->running || !q->est_end_s ||
+	    !q->gpus || !q->pool || !q->scratch)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	return FS_OK;
+}
+
+static void link_after(struct easy *q, uint32_t at, uint32_t job)
+{
+	uint32_t nx = at == NIL ? q->head : q->next[at];
+
+	q->prev[job] = at;
+	q->next[job] = nx;
+	if (at == NIL)
+		q->head = job;
+	else
+		q->next[at] = job;
+	if (nx == NIL)
+		q->tail = job;
+	else
+		q->prev[nx] = job;
+}
+
+static void unlink_job(struct easy *q, uint32_t job)
+{
+	uint32_t p = q->prev[job], n = q->next[job];
+
+	if (p == NIL)
+		q->head = n;
+	else
+		q->next[p] = n;
+	if (n == NIL)
+		q->tail = p;
+	else
+		q->prev[n] = p;
 }
 
 /* -1, 0, 1 as x sorts before, with or after y: by end, then by GPUs */
@@ -124,9 +157,9 @@ static void easy_on_submit(void *state, const struct fs_sched_view *v, uint32_t 
 	struct easy *q = state;
 
 	if (v->jobs[job].status == FS_JOB_INFEASIBLE)
-		fs_sched_list_reject(&q->l, job);
+		q->rej[q->rtail++] = job;
 	else
-		fs_sched_list_link_after(&q->l, q->l.tail, job);
+		link_after(q, q->tail, job);
 }
 
 static void easy_on_free(void *state, const struct fs_sched_view *v, uint32_t job)
@@ -137,11 +170,9 @@ static void easy_on_free(void *state, const struct fs_sched_view *v, uint32_t jo
 
 static void easy_on_requeue(void *state, const struct fs_sched_view *v, uint32_t job)
 {
-	struct easy *q = state;
-
 	(void)v;
-	stop_running(q, job);
-	fs_sched_list_link_after(&q->l, NIL, job);
+	stop_running(state, job);
+	link_after(state, NIL, job);
 }
 
 static uint32_t start(struct easy *q, const struct fs_sched_view *v, uint32_t job, int pool)
@@ -149,7 +180,7 @@ static uint32_t start(struct easy *q, const struct fs_sched_view *v, uint32_t jo
 	struct ending e = { v->now_s + fs_sched_est_left_s(v, job, pool), v->jobs[job].gpus, pool };
 	size_t i = lower_bound(q, &e);
 
-	fs_sched_list_unlink(&q->l, job);
+	unlink_job(q, job);
 	memmove(q->ends + i + 1, q->ends + i, (q->n_running - i) * sizeof(*q->ends));
 	q->ends[i] = e;
 	q->n_running++;
@@ -208,7 +239,7 @@ static bool any_free(const struct fs_sched_view *v)
 static uint32_t next_allowed(const struct easy *q, const struct fs_sched_view *v, uint32_t j)
 {
 	while (j != NIL && !fs_sched_quota_ok(v, j))
-		j = q->l.next[j];
+		j = q->next[j];
 	return j;
 }
 
@@ -219,14 +250,14 @@ static uint32_t easy_pick(void *state, const struct fs_sched_view *v, int *pool)
 	int rp = -1, extra = 0;
 	double shadow = INFINITY;
 
-	if (q->l.rhead < q->l.rtail) {
+	if (q->rhead < q->rtail) {
 		*pool = 0;
-		return q->l.rej[q->l.rhead++];
+		return q->rej[q->rhead++];
 	}
-	if (q->l.head == NIL || !any_free(v))
+	if (q->head == NIL || !any_free(v))
 		return FS_SCHED_NONE;
 	/* jobs their team's quota holds back are passed over, as if not waiting */
-	if ((head = next_allowed(q, v, q->l.head)) == NIL)
+	if ((head = next_allowed(q, v, q->head)) == NIL)
 		return FS_SCHED_NONE;
 	if ((*pool = fs_sched_pool_for(v, head)) >= 0)
 		return start(q, v, head, *pool);
@@ -241,8 +272,8 @@ static uint32_t easy_pick(void *state, const struct fs_sched_view *v, int *pool)
 		if (rp < 0 || s < shadow)
 			rp = p, shadow = s, extra = x;
 	}
-	for (uint32_t j = next_allowed(q, v, q->l.next[head]); j != NIL;
-	     j = next_allowed(q, v, q->l.next[j])) {
+	for (uint32_t j = next_allowed(q, v, q->next[head]); j != NIL;
+	     j = next_allowed(q, v, q->next[j])) {
 		int p = fs_sched_pool_for(v, j);
 
 		if (p < 0)
@@ -261,7 +292,9 @@ static void easy_fini(void *state)
 	struct easy *q = state;
 
 	if (q) {
-		fs_sched_list_fini(&q->l);
+		free(q->next);
+		free(q->prev);
+		free(q->rej);
 		free(q->ends);
 		free(q->running);
 		free(q->est_end_s);

@@ -3,7 +3,7 @@
  * linked list over job ids (arrays sized at init, nothing allocated
  * afterwards), the infeasible jobs to reject, and, for the policies that
  * start every waiting job that fits (first-fit, sjf, priority), the one walk
- * that picks. easy-backfill keeps its waiting jobs here but picks its own way.
+ * that picks.
  *
  * The list's order is the policy's (arrival for first-fit, shortest first
  * for sjf, priority then arrival for priority); a pick walks it from the head and returns the first job that
