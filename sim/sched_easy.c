@@ -21,21 +21,26 @@
  *
  * Estimated ends already past (a job running longer than its user thought)
  * count as now. Nodes that are down are not expected back before the shadow
- * time. A pick that cannot start the head costs O(running on the pool x log
- * + waiting); with no free GPU anywhere it returns at once. Nothing
- * allocates after init.
+ * time. The running jobs are kept sorted by estimated end (a start or an
+ * end moves O(running) entries with one memmove), so a pick that cannot
+ * start the head walks them once up to the shadow time, sorting only the
+ * ends already past, and then the waiting list: O(running + waiting), no
+ * sort of all the running jobs per pick. With no free GPU anywhere it
+ * returns at once. Nothing allocates after init.
  */
 #include "fleetsim/sched.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NIL UINT32_MAX
 
 struct ending {
 	double end_s;
 	int gpus;
+	int pool;
 };
 
 struct easy {
@@ -43,10 +48,11 @@ struct easy {
 	uint32_t head, tail;
 	uint32_t *rej;              /* infeasible jobs, rejected at the next pick */
 	size_t rhead, rtail;
-	uint32_t *running;          /* [0, n_running) */
-	uint32_t *run_pos;          /* [n_jobs] index in running, or NIL */
+	struct ending *ends;        /* [0, n_running) running jobs by (end_s, gpus) */
 	size_t n_running;
+	bool *running;              /* [n_jobs] */
 	double *est_end_s;          /* [n_jobs] estimated end of a running job */
+	int *gpus;                  /* [n_jobs] the GPUs it holds */
 	int8_t *pool;               /* [n_jobs] its pool */
 	struct ending *scratch;     /* [n_jobs] */
 };
@@ -63,16 +69,15 @@ static enum fs_status easy_init(void **state, size_t n_jobs, struct fs_error *e)
 	q->next = malloc(n * sizeof(*q->next));
 	q->prev = malloc(n * sizeof(*q->prev));
 	q->rej = malloc(n * sizeof(*q->rej));
-	q->running = malloc(n * sizeof(*q->running));
-	q->run_pos = malloc(n * sizeof(*q->run_pos));
+	q->ends = malloc(n * sizeof(*q->ends));
+	q->running = calloc(n, sizeof(*q->running));
 	q->est_end_s = malloc(n * sizeof(*q->est_end_s));
+	q->gpus = malloc(n * sizeof(*q->gpus));
 	q->pool = malloc(n * sizeof(*q->pool));
 	q->scratch = malloc(n * sizeof(*q->scratch));
-	if (!q->next || !q->prev || !q->rej || !q->running || !q->run_pos || !q->est_end_s ||
-	    !q->pool || !q->scratch)
+	if (!q->next || !q->prev || !q->rej || !q->ends || !q->running || !q->est_end_s ||
+	    !q->gpus || !q->pool || !q->scratch)
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		q->run_pos[i] = NIL;
 	return FS_OK;
 }
 
@@ -106,16 +111,45 @@ static void unlink_job(struct easy *q, uint32_t job)
 		q->prev[n] = p;
 }
 
+/* -1, 0, 1 as x sorts before, with or after y: by end, then by GPUs */
+static int by_end(const void *a, const void *b)
+{
+	const struct ending *x = a, *y = b;
+
+	if (x->end_s != y->end_s)
+		return x->end_s < y->end_s ? -1 : 1;
+	return (x->gpus > y->gpus) - (x->gpus < y->gpus);
+}
+
+/* The first index in q->ends whose entry does not sort before e. */
+static size_t lower_bound(const struct easy *q, const struct ending *e)
+{
+	size_t lo = 0, hi = q->n_running;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (by_end(&q->ends[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static void stop_running(struct easy *q, uint32_t job)
 {
-	uint32_t i = q->run_pos[job], last;
+	struct ending e;
+	size_t i;
 
-	if (i == NIL)
+	if (!q->running[job])
 		return;
-	last = q->running[--q->n_running];
-	q->running[i] = last;
-	q->run_pos[last] = i;
-	q->run_pos[job] = NIL;
+	q->running[job] = false;
+	e = (struct ending){ q->est_end_s[job], q->gpus[job], q->pool[job] };
+	/* entries equal in (end, GPUs) sit together; any of this pool will do */
+	for (i = lower_bound(q, &e); q->ends[i].pool != e.pool; i++)
+		assert(i + 1 < q->n_running && by_end(&q->ends[i + 1], &e) == 0);
+	memmove(q->ends + i, q->ends + i + 1, (q->n_running - i - 1) * sizeof(*q->ends));
+	q->n_running--;
 }
 
 static void easy_on_submit(void *state, const struct fs_sched_view *v, uint32_t job)
@@ -143,41 +177,50 @@ static void easy_on_requeue(void *state, const struct fs_sched_view *v, uint32_t
 
 static uint32_t start(struct easy *q, const struct fs_sched_view *v, uint32_t job, int pool)
 {
+	struct ending e = { v->now_s + fs_sched_est_left_s(v, job, pool), v->jobs[job].gpus, pool };
+	size_t i = lower_bound(q, &e);
+
 	unlink_job(q, job);
-	q->run_pos[job] = (uint32_t)q->n_running;
-	q->running[q->n_running++] = job;
-	q->est_end_s[job] = v->now_s + fs_sched_est_left_s(v, job, pool);
+	memmove(q->ends + i + 1, q->ends + i, (q->n_running - i) * sizeof(*q->ends));
+	q->ends[i] = e;
+	q->n_running++;
+	q->running[job] = true;
+	q->est_end_s[job] = e.end_s;
+	q->gpus[job] = e.gpus;
 	q->pool[job] = (int8_t)pool;
 	return job;
 }
 
-static int by_end(const void *a, const void *b)
-{
-	const struct ending *x = a, *y = b;
-
-	if (x->end_s != y->end_s)
-		return x->end_s < y->end_s ? -1 : 1;
-	return (x->gpus > y->gpus) - (x->gpus < y->gpus);
-}
-
-/* Shadow time of a job needing `need` GPUs on pool p, and the extra GPUs then. */
+/*
+ * Shadow time of a job needing `need` GPUs on pool p, and the extra GPUs
+ * then: the running jobs of p in order of estimated end (past ends count as
+ * now, ordered among themselves by GPUs), adding their GPUs to the free ones
+ * until there are enough. q->ends is kept in that order, so only the ends
+ * already past need sorting, and the walk stops where the head would start.
+ */
 static double shadow_s(struct easy *q, const struct fs_sched_view *v, int p, int need, int *extra)
 {
 	int free_gpus = fs_fleet_gpus_free(&v->pools[p]);
-	size_t n = 0;
+	size_t n = 0, i = 0;
 
-	for (size_t i = 0; i < q->n_running; i++) {
-		uint32_t j = q->running[i];
-		if (q->pool[j] == p)
-			q->scratch[n++] = (struct ending){ fmax(q->est_end_s[j], v->now_s),
-							   v->jobs[j].gpus };
-	}
+	for (; i < q->n_running && q->ends[i].end_s <= v->now_s; i++)
+		if (q->ends[i].pool == p)
+			q->scratch[n++] = (struct ending){ v->now_s, q->ends[i].gpus, p };
 	qsort(q->scratch, n, sizeof(*q->scratch), by_end);
-	for (size_t i = 0; i < n; i++) {
-		free_gpus += q->scratch[i].gpus;
+	for (size_t k = 0; k < n; k++) {
+		free_gpus += q->scratch[k].gpus;
 		if (free_gpus >= need) {
 			*extra = free_gpus - need;
-			return q->scratch[i].end_s;
+			return v->now_s;
+		}
+	}
+	for (; i < q->n_running; i++) {
+		if (q->ends[i].pool != p)
+			continue;
+		free_gpus += q->ends[i].gpus;
+		if (free_gpus >= need) {
+			*extra = free_gpus - need;
+			return q->ends[i].end_s;
 		}
 	}
 	*extra = 0;
@@ -252,9 +295,10 @@ static void easy_fini(void *state)
 		free(q->next);
 		free(q->prev);
 		free(q->rej);
+		free(q->ends);
 		free(q->running);
-		free(q->run_pos);
 		free(q->est_end_s);
+		free(q->gpus);
 		free(q->pool);
 		free(q->scratch);
 	}

@@ -1,11 +1,12 @@
 /*
- * sched_list.h - private to the policies that start every waiting job that
- * fits (first-fit, sjf): the waiting jobs as a doubly linked list over job
- * ids (arrays sized at init, nothing allocated afterwards), the infeasible
- * jobs to reject, and the one walk that picks.
+ * sched_list.h - private to the policies: the waiting jobs as a doubly
+ * linked list over job ids (arrays sized at init, nothing allocated
+ * afterwards), the infeasible jobs to reject, and, for the policies that
+ * start every waiting job that fits (first-fit, sjf, priority), the one walk
+ * that picks.
  *
  * The list's order is the policy's (arrival for first-fit, shortest first
- * for sjf); a pick walks it from the head and returns the first job that
+ * for sjf, priority then arrival for priority); a pick walks it from the head and returns the first job that
  * its team's quota allows and some pool has room for, skipping the others
  * without a reservation. The run calls pick repeatedly until it gets
  * FS_SCHED_NONE, and between two picks of that pass only the started job
