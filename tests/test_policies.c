@@ -25,8 +25,8 @@
 #include "fleetsim/workload.h"
 #include "testutil.h"
 
-#define F_PER_TOKEN 6001536000.0
-#define GPU_FLOPS (100e12 * 0.5)
+#define F_PER_TOKEN TU_F_PER_TOKEN
+#define GPU_FLOPS TU_GPU_G_FLOPS
 #define H 3600.0
 #define TOL 1e-6
 
@@ -38,12 +38,7 @@ static double tokens_for(double hours, int gpus)
 static const char head[] =
 	"name = \"s\"; seed = 7; horizon_days = %.17g; series_interval_hours = %.17g;\n"
 	"train_model = \"first_order\"; failures = { enabled = false; };\n"
-	"gpus = ( { name = \"G\"; arch = \"ampere\"; fp64_tflops = 1.0; tf32_tflops = 50.0;\n"
-	"  bf16_tflops = 100.0; fp8_tflops = 0.0; int8_tops = 200.0; mem_gb = 80.0;\n"
-	"  mem_bw_gbps = 2000.0; nvlink_gbps = 600.0; nvlink_domain = 8; pcie_gbps = 64.0;\n"
-	"  net_gbps = 25.0; tdp_w = 400.0; gpus_per_node = 8; gemm_eff_frac = 0.8;\n"
-	"  hbm_eff_frac = 0.9; train_mfu_frac = 0.5; mtbf_h = 50000.0;\n"
-	"  cloud_usd_per_gpu_hour = 2.0; capex_usd_per_gpu = 20000.0; server_kw_per_gpu = 1.0; } );\n"
+	"gpus = ( { name = \"G\"; " TU_GPU_G_FIELDS " } );\n"
 	"models = ( { name = \"M\"; layers = 2; hidden = 64; heads = 4; ffn = 256; vocab = 1000;\n"
 	"  params_b = 1.0; max_seq = 1000; } );\n"
 	"fleets = ( { name = \"f\"; gpu = \"G\"; nodes = %d; } );\n";
