@@ -1738,97 +1738,112 @@ enum fs_status fs_store_get_run(struct fs_store *s, int64_t id, struct fs_run_ro
 	return FS_OK;
 }
 
-enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_util_fn fn,
-				     void *ctx, struct fs_error *e)
+/*
+ * Runs sql (one parameter: id) and calls row(st, ctx) for each result row
+ * until it returns non-zero. FS_OK, or FS_ERR_DB "cannot read <what>".
+ */
+static enum fs_status each_row(struct fs_store *s, const char *sql, int64_t id,
+			       int (*row)(sqlite3_stmt *st, void *ctx), void *ctx, const char *what,
+			       struct fs_error *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT CAST(t_s / 2629800.0 AS INTEGER) AS month, AVG(gpus_busy),"
-			       " AVG(gpus_busy * 1.0 / gpus_total), AVG(jobs_queued)"
-			       " FROM series WHERE run_id = ? GROUP BY month ORDER BY month",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the series");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, e, FS_ERR_DB, what);
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct fs_util_row row = {
-			sqlite3_column_int(st, 0), sqlite3_column_double(st, 1),
-			sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
-		};
-		if (fn(ctx, &row))
-			break;
-	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !row(st, ctx))
+		;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the series");
+		return db_fail(s, e, FS_ERR_DB, what);
 	return FS_OK;
+}
+
+struct util_ctx { fs_store_util_fn fn; void *ctx; };
+
+static int util_row(sqlite3_stmt *st, void *c)
+{
+	struct util_ctx *u = c;
+	struct fs_util_row row = {
+		sqlite3_column_int(st, 0), sqlite3_column_double(st, 1),
+		sqlite3_column_double(st, 2), sqlite3_column_double(st, 3),
+	};
+
+	return u->fn(u->ctx, &row);
+}
+
+enum fs_status fs_store_monthly_util(struct fs_store *s, int64_t id, fs_store_util_fn fn,
+				     void *ctx, struct fs_error *e)
+{
+	struct util_ctx u = { fn, ctx };
+
+	return each_row(s,
+			"SELECT CAST(t_s / 2629800.0 AS INTEGER) AS month, AVG(gpus_busy),"
+			" AVG(gpus_busy * 1.0 / gpus_total), AVG(jobs_queued)"
+			" FROM series WHERE run_id = ? GROUP BY month ORDER BY month",
+			id, util_row, &u, "cannot read the series", e);
+}
+
+struct service_month_ctx { fs_store_service_month_fn fn; void *ctx; };
+
+static int service_month_row(sqlite3_stmt *st, void *c)
+{
+	struct service_month_ctx *m = c;
+	struct fs_service_month_row row;
+
+	memset(&row, 0, sizeof(row));
+	text_col(st, 0, row.service, sizeof(row.service));
+	row.month = sqlite3_column_int(st, 1);
+	row.demand_rps = sqlite3_column_double(st, 2);
+	row.attainment_frac = real_or_nan(st, 3);
+	row.replicas_wanted = sqlite3_column_double(st, 4);
+	row.replicas_granted = sqlite3_column_double(st, 5);
+	row.output_tokens = sqlite3_column_double(st, 6);
+	return m->fn(m->ctx, &row);
 }
 
 enum fs_status fs_store_service_months(struct fs_store *s, int64_t id,
 				       fs_store_service_month_fn fn, void *ctx,
 				       struct fs_error *e)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct service_month_ctx m = { fn, ctx };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT service_name, month, demand_rps, attainment_frac,"
-			       " replicas_wanted, replicas_granted, output_tokens"
-			       " FROM service_months WHERE run_id = ? ORDER BY service, month",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct fs_service_month_row row;
+	return each_row(s,
+			"SELECT service_name, month, demand_rps, attainment_frac,"
+			" replicas_wanted, replicas_granted, output_tokens"
+			" FROM service_months WHERE run_id = ? ORDER BY service, month",
+			id, service_month_row, &m, "cannot read the services", e);
+}
 
-		memset(&row, 0, sizeof(row));
-		text_col(st, 0, row.service, sizeof(row.service));
-		row.month = sqlite3_column_int(st, 1);
-		row.demand_rps = sqlite3_column_double(st, 2);
-		row.attainment_frac = real_or_nan(st, 3);
-		row.replicas_wanted = sqlite3_column_double(st, 4);
-		row.replicas_granted = sqlite3_column_double(st, 5);
-		row.output_tokens = sqlite3_column_double(st, 6);
-		if (fn(ctx, &row))
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the services");
-	return FS_OK;
+struct kind_ctx { fs_store_kind_fn fn; void *ctx; };
+
+static int kind_row(sqlite3_stmt *st, void *c)
+{
+	struct kind_ctx *k = c;
+	struct fs_kind_row row;
+
+	memset(&row, 0, sizeof(row));
+	text_col(st, 0, row.kind, sizeof(row.kind));
+	row.n_jobs = sqlite3_column_int64(st, 1);
+	row.mean_wait_s = real_or_nan(st, 2);
+	row.mean_tts_s = real_or_nan(st, 3);
+	row.gpu_hours = real_or_nan(st, 4);
+	row.n_infeasible = sqlite3_column_int64(st, 5);
+	row.restarts = sqlite3_column_int64(st, 6);
+	return k->fn(k->ctx, &row);
 }
 
 enum fs_status fs_store_job_kinds(struct fs_store *s, int64_t id, fs_store_kind_fn fn,
 				  void *ctx, struct fs_error *e)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct kind_ctx k = { fn, ctx };
 
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT kind, COUNT(*), AVG(wait_s), AVG(tts_s), SUM(gpu_hours),"
-			       " SUM(status = 'infeasible'), SUM(restarts)"
-			       " FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct fs_kind_row row;
-		memset(&row, 0, sizeof(row));
-		text_col(st, 0, row.kind, sizeof(row.kind));
-		row.n_jobs = sqlite3_column_int64(st, 1);
-		row.mean_wait_s = real_or_nan(st, 2);
-		row.mean_tts_s = real_or_nan(st, 3);
-		row.gpu_hours = real_or_nan(st, 4);
-		row.n_infeasible = sqlite3_column_int64(st, 5);
-		row.restarts = sqlite3_column_int64(st, 6);
-		if (fn(ctx, &row))
-			break;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(s, e, FS_ERR_DB, "cannot read the jobs");
-	return FS_OK;
+	return each_row(s,
+			"SELECT kind, COUNT(*), AVG(wait_s), AVG(tts_s), SUM(gpu_hours),"
+			" SUM(status = 'infeasible'), SUM(restarts)"
+			" FROM jobs WHERE run_id = ? GROUP BY kind ORDER BY MIN(job_idx)",
+			id, kind_row, &k, "cannot read the jobs", e);
 }
 
 /* ---- analyses (schema version 4) ------------------------------------------ */
