@@ -28,8 +28,10 @@ static const char estimate_usage[] =
 	"\n"
 	"Step time, throughput, MFU and memory of the fastest plan that fits; layout flags\n"
 	"given are honoured, the rest are searched. With --tokens, also whole-run days and\n"
-	"GPU-hours including the failure/checkpoint goodput and the whole-run realisation\n"
-	"fraction (columns goodput, realisation); tokens_per_s*, achieved_tflops_per_gpu,\n"
+	"GPU-hours and where the wall time goes: steady state + failures (lost work,\n"
+	"restarts) + checkpoints + evaluation + ramp-up + stalls, in hours and percent\n"
+	"(columns *_h, *_pct; goodput = share left by failures and checkpoints, realisation\n"
+	"= the rest); tokens_per_s*, achieved_tflops_per_gpu,\n"
 	"mfu and hfu describe steady-state steps of the plan. P and T accept K/M/B/T suffixes\n"
 	"(a plain --params below 1e6 is read as billions). --global-batch and --micro-batch\n"
 	"count sequences. Without --global-batch the batch is 4M tokens (at least 1024\n"
@@ -189,6 +191,34 @@ static void custom_model(struct est_args *a, struct fs_llm *m)
 	}
 }
 
+/* The whole run's parts (goodput.h), in the order of the table. */
+#define N_RUN_PARTS 8
+#define RUN_PART_COLS(nm)                                                                         \
+	{ .name = nm "_h", .type = FS_EMIT_NUM, .fmt = "%.6g" },                                  \
+	{ .name = nm "_pct", .type = FS_EMIT_NUM, .fmt = "%.3f" }
+
+static void run_part_hours(const struct fs_goodput_parts *p, double h[N_RUN_PARTS])
+{
+	const double s[N_RUN_PARTS] = { p->steady_s, p->failure_lost_s, p->failure_restart_s,
+					p->ckpt_s, p->eval_s, p->ramp_s, p->stall_s, p->wall_s };
+
+	for (int k = 0; k < N_RUN_PARTS; k++)
+		h[k] = s[k] / 3600.0;
+}
+
+/* Hours and percent of the wall time of each part; missing without a run. */
+static void run_part_vals(bool run, const struct fs_goodput_parts *p, struct fs_emit_val *out)
+{
+	double h[N_RUN_PARTS];
+
+	run_part_hours(p, h);
+	for (int k = 0; k < N_RUN_PARTS; k++) {
+		out[2 * k] = run ? fs_emit_num(h[k]) : fs_emit_missing();
+		out[2 * k + 1] = run && h[N_RUN_PARTS - 1] > 0
+				 ? fs_emit_num(100.0 * h[k] / h[N_RUN_PARTS - 1]) : fs_emit_missing();
+	}
+}
+
 static const struct fs_emit_col csv_cols[] = {
 	{ .name = "gpu", .type = FS_EMIT_STR },
 	{ .name = "gpus", .type = FS_EMIT_INT },
@@ -210,6 +240,9 @@ static const struct fs_emit_col csv_cols[] = {
 	{ .name = "realisation", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	{ .name = "days", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	{ .name = "gpu_hours", .type = FS_EMIT_NUM },
+	RUN_PART_COLS("steady"), RUN_PART_COLS("failure_lost"), RUN_PART_COLS("failure_restart"),
+	RUN_PART_COLS("checkpoint"), RUN_PART_COLS("eval"), RUN_PART_COLS("ramp"),
+	RUN_PART_COLS("stall"), RUN_PART_COLS("wall"),
 };
 #define N_CSV_COLS ((int)(sizeof(csv_cols) / sizeof(csv_cols[0])))
 
@@ -243,6 +276,7 @@ static void emit_rows(const struct fs_train_request *rq, const struct fs_train_r
 	};
 
 	fs_cli_plan_vals(&r->plan, &v[4]);
+	run_part_vals(run, &r->run, &v[N_CSV_COLS - 2 * N_RUN_PARTS]);
 	fs_emit_begin(&em, stdout, f, csv_cols, N_CSV_COLS, true);
 	fs_emit_row(&em, v);
 	fs_emit_end(&em);
@@ -303,6 +337,11 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 	static const struct fs_emit_col cnorun[] = { NUM("tokens", NULL), NUM("goodput", NULL),
 						     NUM("realisation", NULL), NUM("days", NULL),
 						     NUM("gpu_hours", NULL) };
+	static const struct fs_emit_col cparts[] = {
+		RUN_PART_COLS("steady"), RUN_PART_COLS("failure_lost"), RUN_PART_COLS("failure_restart"),
+		RUN_PART_COLS("checkpoint"), RUN_PART_COLS("eval"), RUN_PART_COLS("ramp"),
+		RUN_PART_COLS("stall"), RUN_PART_COLS("wall"),
+	};
 	static const struct fs_emit_col cend[] = { INT("plans_evaluated") };
 	const struct fs_train_time_breakdown *t = &r->time;
 	const struct fs_train_memory *m = &r->mem;
@@ -341,6 +380,7 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 	const struct fs_emit_val vnorun[] = { fs_emit_missing(), fs_emit_missing(), fs_emit_missing(),
 					      fs_emit_missing(), fs_emit_missing() };
 	const struct fs_emit_val vend[] = { fs_emit_int(r->n_evaluated) };
+	struct fs_emit_val vparts[2 * N_RUN_PARTS];
 
 	JSON_LINE(c1, v1, "{\n  ", ",\n");
 	JSON_LINE(c2, v2, "  ", ",\n");
@@ -354,12 +394,37 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 		JSON_LINE(crun, vrun, "  ", ",\n");
 	else
 		JSON_LINE(cnorun, vnorun, "  ", ",\n");
+	run_part_vals(rq->tokens > 0, &r->run, vparts);
+	JSON_LINE(cparts, vparts, "  \"run\": {", "},\n");
 	JSON_LINE(cend, vend, "  ", "\n}\n");
 }
 
 static double pct(double part, double whole)
 {
 	return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+/* The whole run and where its wall time goes. */
+static void print_run(const struct fs_train_request *rq, const struct fs_train_result *r)
+{
+	static const char *const names[N_RUN_PARTS] = {
+		"steady state", "+ failures: lost work", "+ failures: restarts", "+ checkpoints",
+		"+ evaluation", "+ ramp-up", "+ stalls", "= wall time",
+	};
+	const struct fs_goodput_parts *p = &r->run;
+	double h[N_RUN_PARTS];
+
+	printf("  %-14s %.4g tokens: %.2f days, %.0f GPU-hours, goodput %.3f, realisation %.3f\n"
+	       "  %-14s (job MTBF %.1f h, checkpoint every %.0f s; whole-run MFU %.1f%%)\n",
+	       "whole run", rq->tokens, r->run_days, r->gpu_hours, r->goodput_frac,
+	       r->realisation_frac, "", r->job_mtbf_s / 3600.0, r->ckpt_interval_s,
+	       100.0 * r->mfu * r->goodput_frac * r->realisation_frac);
+	printf("  %-14s %-24s %12s %7s\n", "", "", "hours", "%");
+	run_part_hours(p, h);
+	for (int k = 0; k < N_RUN_PARTS; k++)
+		printf("  %-14s %-24s %12.1f %7.2f\n", "", names[k], h[k], pct(h[k], h[N_RUN_PARTS - 1]));
+	printf("  %-14s (%.1f interruptions, %.0f checkpoints, %.0f evaluations; long-run share "
+	       "%.3f)\n", "", p->n_interruptions, p->n_ckpts, p->n_evals, p->long_run_frac);
 }
 
 static void print_table(const struct fs_train_request *rq, const struct fs_train_result *r)
@@ -392,11 +457,7 @@ static void print_table(const struct fs_train_request *rq, const struct fs_train
 	       pct(t->tp_comm_s, st), pct(t->pp_comm_s, st), "", pct(t->bubble_s, st),
 	       pct(t->dp_comm_s, st), pct(t->cp_comm_s, st), pct(t->ep_comm_s, st), pct(t->optimizer_s, st));
 	if (rq->tokens > 0)
-		printf("  %-14s %.4g tokens: %.2f days, %.0f GPU-hours, goodput %.3f, realisation %.2f\n"
-		       "  %-14s (job MTBF %.1f h, checkpoint every %.0f s; whole-run MFU %.1f%%)\n",
-		       "whole run", rq->tokens, r->run_days, r->gpu_hours, r->goodput_frac,
-		       r->realisation_frac, "", r->job_mtbf_s / 3600.0, r->ckpt_interval_s,
-		       100.0 * r->mfu * r->goodput_frac * r->realisation_frac);
+		print_run(rq, r);
 	printf("  %-14s %d plans searched\n", "search", r->n_evaluated);
 }
 

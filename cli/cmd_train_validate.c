@@ -28,8 +28,10 @@ static const char usage[] =
 	"the shared set alone) and of the whole-run rows. Whole-run rows are run twice:\n"
 	"with the published layout (kind run) and as a blind check would run them, GPU,\n"
 	"GPU count, model, sequence and tokens only, the rest searched (kind run-search).\n"
-	"Their role: fit (used to fit the realisation fraction), holdout, ref (reported,\n"
-	"not scored).\n";
+	"Their role: fit (used to fit the two stall coefficients of the whole-run goodput\n"
+	"model), holdout (scored, not fitted), ref (reported, not scored). The table ends\n"
+	"with the stall fit re-derived from the fit rows (searched layouts) and its fit and\n"
+	"holdout errors.\n";
 
 static const char *const rows_names[] = { "all", "step", "run", NULL };
 enum { ROWS_ALL, ROWS_STEP, ROWS_RUN };
@@ -96,7 +98,7 @@ static const char *role_name(enum fs_train_calib_role r)
  * was found). em is NULL for the table.
  */
 static double validate_row(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
-			   bool searched, struct fs_emitter *em)
+			   bool searched, struct fs_emitter *em, struct fs_goodput_obs *obs)
 {
 	bool is_run = fs_train_metric_is_run(row->metric);
 	const char *kind = !is_run ? "step" : searched ? "run-search" : "run";
@@ -110,6 +112,10 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 	st = searched ? fs_train_calib_predict_searched(memo, row, &pred, &res, &e)
 		      : fs_train_calib_predict(memo, row, &pred, &res, &e);
 	err = st ? INFINITY : (pred - row->value) / row->value;
+	if (obs && !st && res.run.wall_s > 0 && isfinite(res.run.wall_s)) {
+		obs->run = res.run_in;
+		obs->published_wall_s = res.run.wall_s * row->value / pred;
+	}
 	if (em) {
 		struct fs_emit_val v[N_COLS] = {
 			fs_emit_str(row->id), fs_emit_str(kind), fs_emit_int(row->added),
@@ -141,6 +147,44 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 
 enum { L_ALL_STEP, L_SHARED_STEP, L_RUN_PUB, L_RUN_SEARCH, L_FIT_SEARCH, L_HOLD_SEARCH, N_LISTS };
 
+/* Whole-run observations (searched layouts) of the fit and holdout rows. */
+struct run_obs {
+	struct fs_goodput_obs *fit, *hold;
+	const char **fit_id, **hold_id;
+	size_t n_fit, n_hold;
+};
+
+/* The errors of coefficients c over observations o, into l. */
+static void obs_errors(const struct fs_goodput_obs *o, const char **ids, size_t n,
+		       const struct fs_goodput_coef *c, struct err_list *l)
+{
+	struct fs_goodput_parts p;
+
+	l->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		fs_goodput_parts(&o[i].run, c, &p);
+		err_add(l, p.wall_s / o[i].published_wall_s - 1.0, ids[i]);
+	}
+}
+
+/* Re-derives the stall coefficients from the fit rows and scores them. */
+static void print_fit(const struct run_obs *ro, struct err_list *tmp, double *scratch)
+{
+	struct fs_goodput_coef c, def;
+	double rms;
+
+	fs_goodput_coef_default(&def);
+	fs_goodput_fit(ro->fit, ro->n_fit, &c, &rms);
+	printf("\nstall fit (least squares on log error, %zu fit rows, searched): share %.2f at %g "
+	       "GPUs, exponent %+.2f (rms log error %.3f); in the model: %.2f, %+.2f\n",
+	       ro->n_fit, c.stall_frac_at_ref, FS_GOODPUT_STALL_REF_GPUS, c.stall_scale_exp, rms,
+	       def.stall_frac_at_ref, def.stall_scale_exp);
+	obs_errors(ro->fit, ro->fit_id, ro->n_fit, &c, tmp);
+	err_print("  re-derived fit: fit rows", tmp, scratch);
+	obs_errors(ro->hold, ro->hold_id, ro->n_hold, &c, tmp);
+	err_print("  re-derived fit: holdout rows", tmp, scratch);
+}
+
 static void print_summary(int which, const struct err_list *l, double *scratch)
 {
 	printf("\n");
@@ -156,8 +200,8 @@ static void print_summary(int which, const struct err_list *l, double *scratch)
 	}
 	printf("targets: step-level median <= 10%%, worst <= 25%%; whole-run (fit and holdout, "
 	       "ref rows not scored) median <= 15%%, worst <= 30%%\n");
-	printf("whole run = tokens / (steady-state tokens/s x goodput x realisation %.2f)\n",
-	       FS_TRAIN_RUN_REALISATION_FRAC);
+	printf("whole run = steady-state time + failures (lost work, restarts) + checkpoints + "
+	       "evaluation + ramp-up + stalls (docs/models/training.md section 7)\n");
 }
 
 int fs_cli_validate_train(int argc, char **argv)
@@ -168,7 +212,8 @@ int fs_cli_validate_train(int argc, char **argv)
 	struct fs_train_calib_row *rows = NULL;
 	size_t n = 0;
 	struct fs_train_memo *memo = NULL;
-	struct err_list l[N_LISTS];
+	struct err_list l[N_LISTS], tmp;
+	struct run_obs ro = { 0 };
 	double *space = NULL;
 	const char **ids = NULL;
 	struct fs_emitter em, *emp = NULL;
@@ -189,15 +234,22 @@ int fs_cli_validate_train(int argc, char **argv)
 		rc = fs_cli_report(&e);
 		goto out;
 	}
-	space = calloc((N_LISTS + 1) * (n + 1), sizeof(*space));
-	ids = calloc(N_LISTS * (n + 1), sizeof(*ids));
-	if (!space || !ids) {
+	space = calloc((N_LISTS + 2) * (n + 1), sizeof(*space));
+	ids = calloc((N_LISTS + 3) * (n + 1), sizeof(*ids));
+	memset(&ro, 0, sizeof(ro));
+	ro.fit = calloc(n + 1, sizeof(*ro.fit));
+	ro.hold = calloc(n + 1, sizeof(*ro.hold));
+	if (!space || !ids || !ro.fit || !ro.hold) {
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		rc = fs_cli_report(&e);
 		goto out;
 	}
 	for (int k = 0; k < N_LISTS; k++)
 		l[k] = (struct err_list){ space + (size_t)k * (n + 1), ids + (size_t)k * (n + 1), 0 };
+	tmp = (struct err_list){ space + (size_t)(N_LISTS + 1) * (n + 1),
+				 ids + (size_t)N_LISTS * (n + 1), 0 };
+	ro.fit_id = ids + (size_t)(N_LISTS + 1) * (n + 1);
+	ro.hold_id = ids + (size_t)(N_LISTS + 2) * (n + 1);
 	if (vals[O_FORMAT].set && strcmp(vals[O_FORMAT].s, "table") != 0) {
 		emp = &em;
 		fs_emit_begin(emp, stdout, fs_cli_format(&vals[O_FORMAT]), cols, N_COLS, false);
@@ -208,11 +260,12 @@ int fs_cli_validate_train(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct fs_train_calib_row *row = &rows[i];
 		bool is_run = fs_train_metric_is_run(row->metric);
+		struct fs_goodput_obs obs;
 		double err;
 
 		if ((which == ROWS_STEP && is_run) || (which == ROWS_RUN && !is_run))
 			continue;
-		err = validate_row(memo, row, false, emp);
+		err = validate_row(memo, row, false, emp, NULL);
 		if (!is_run) {
 			err_add(&l[L_ALL_STEP], err, row->id);
 			if (!row->added)
@@ -221,17 +274,30 @@ int fs_cli_validate_train(int argc, char **argv)
 		}
 		if (row->role != FS_CALIB_ROLE_REF)
 			err_add(&l[L_RUN_PUB], err, row->id);
-		err = validate_row(memo, row, true, emp);
+		obs.published_wall_s = 0;
+		err = validate_row(memo, row, true, emp, &obs);
 		if (row->role == FS_CALIB_ROLE_REF)
 			continue;
+		if (obs.published_wall_s > 0 && row->role == FS_CALIB_ROLE_FIT) {
+			ro.fit_id[ro.n_fit] = row->id;
+			ro.fit[ro.n_fit++] = obs;
+		} else if (obs.published_wall_s > 0) {
+			ro.hold_id[ro.n_hold] = row->id;
+			ro.hold[ro.n_hold++] = obs;
+		}
 		err_add(&l[L_RUN_SEARCH], err, row->id);
 		err_add(&l[row->role == FS_CALIB_ROLE_FIT ? L_FIT_SEARCH : L_HOLD_SEARCH], err, row->id);
 	}
-	if (emp)
+	if (emp) {
 		fs_emit_end(emp);
-	else
+	} else {
 		print_summary(which, l, space + (size_t)N_LISTS * (n + 1));
+		if (which != ROWS_STEP)
+			print_fit(&ro, &tmp, space + (size_t)N_LISTS * (n + 1));
+	}
 out:
+	free(ro.hold);
+	free(ro.fit);
 	free(ids);
 	free(space);
 	fs_train_memo_destroy(memo);

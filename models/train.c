@@ -887,23 +887,41 @@ static void split_time(const struct ctx *c, const struct layer_cost *lc, double 
 	t->pp_comm_s = c->m_mb * p2p;
 }
 
-/* Whole-run time with the failure model and the realisation fraction [7];
- * zeros without tokens. */
+/* Whole-run time [7]: steady time plus the goodput parts (goodput.h);
+ * zeros without tokens. goodput_frac is the share left by failures and
+ * checkpoints, realisation_frac the rest, so that their product times the
+ * steady throughput is the whole-run throughput. */
 static void whole_run(const struct fs_train_request *rq, struct fs_train_result *r)
 {
 	struct fs_failure_params fp = rq->failure;
+	struct fs_goodput_run *in = &r->run_in;
+	struct fs_goodput_coef coef;
+	const struct fs_goodput_parts *p = &r->run;
+	double work;
 
 	r->goodput_frac = r->realisation_frac = r->job_mtbf_s = r->ckpt_interval_s = 0;
 	r->run_wall_s = r->run_days = r->gpu_hours = 0;
+	memset(&r->run, 0, sizeof(r->run));
+	memset(in, 0, sizeof(*in));
 	if (rq->tokens <= 0)
 		return;
 	if (fp.mtbf_per_gpu_h <= 0)
 		fs_failure_params_default(rq->gpu, &fp);
-	r->goodput_frac = fs_train_goodput_frac(&fp, rq->n_gpus);
 	r->job_mtbf_s = fs_failure_job_mtbf_s(&fp, rq->n_gpus);
 	r->ckpt_interval_s = fs_failure_ckpt_interval_s(&fp, rq->n_gpus);
-	r->realisation_frac = FS_TRAIN_RUN_REALISATION_FRAC;
-	r->run_wall_s = rq->tokens / (r->tokens_per_s * r->goodput_frac * r->realisation_frac);
+	in->steady_s = rq->tokens / r->tokens_per_s;
+	in->step_time_s = r->step_time_s;
+	in->n_gpus = rq->n_gpus;
+	in->job_mtbf_s = r->job_mtbf_s;
+	in->ckpt_interval_s = r->ckpt_interval_s;
+	in->ckpt_write_s = fp.ckpt_write_s;
+	in->restart_s = fp.restart_s;
+	fs_goodput_coef_default(&coef);
+	fs_goodput_parts(in, &coef, &r->run);
+	work = p->steady_s + p->eval_s + p->ramp_s + p->stall_s;
+	r->run_wall_s = p->wall_s;
+	r->goodput_frac = isinf(p->wall_s) ? 0.0 : work / p->wall_s;
+	r->realisation_frac = p->steady_s / work;
 	r->run_days = r->run_wall_s / 86400.0;
 	r->gpu_hours = r->run_wall_s * rq->n_gpus / 3600.0;
 }

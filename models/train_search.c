@@ -330,7 +330,10 @@ enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs
 	out->tokens_per_s = r.tokens_per_s;
 	out->goodput_frac = fs_train_goodput_frac(&rq.failure, rq.n_gpus);
 	out->realisation_frac = FS_TRAIN_RUN_REALISATION_FRAC;
-	/* [7] same formula as the CLI's whole run, so fleet job times match it */
+	/* [7] the fleet's job time: steady state, failure-model goodput and the
+	 * realisation constant; the simulator draws the failures as events, so
+	 * the whole-run goodput parts of `estimate train` (goodput.h) are not
+	 * used here (the pinned example results stay as they are) */
 	out->run_wall_s = job->tokens > 0
 			  ? job->tokens / (r.tokens_per_s * out->goodput_frac * out->realisation_frac)
 			  : 0.0;

@@ -19,12 +19,12 @@
  *    pipeline schedule, a framework reserve.
  *  - Plan search: every layout field left at 0 (or AUTO) is searched; the
  *    plan with the highest throughput that fits wins. Memoised.
- *  - Whole run: a failure model (per-GPU MTBF, checkpoint interval and write
- *    time, restart time) gives a goodput fraction, and a whole-run
- *    realisation fraction (FS_TRAIN_RUN_REALISATION_FRAC) turns the best
- *    plan's steady-state throughput into what whole pre-training runs
- *    realise; run time and GPU-hours use both. The simulator draws failures
- *    from the same struct fs_failure_params.
+ *  - Whole run: the steady-state time plus failures (lost work, restarts),
+ *    checkpoints, evaluation, ramp-up and stalls, each a function of the
+ *    run's length, GPUs and failure exposure (goodput.h). The fleet
+ *    simulator (fs_train_job_estimate) keeps the failure-model goodput and
+ *    FS_TRAIN_RUN_REALISATION_FRAC, and draws failures from the same
+ *    struct fs_failure_params.
  *
  * Invariants: pure functions of their inputs; no globals, no I/O, no
  * allocation except inside a memo. Deterministic: ties in the search are
@@ -43,6 +43,7 @@
 
 #include "fleetsim/catalog.h"
 #include "fleetsim/error.h"
+#include "fleetsim/goodput.h"
 
 /* Activation recomputation. AUTO (in a request) means "search". */
 enum fs_recompute {
@@ -104,14 +105,13 @@ struct fs_failure_params {
 #define FS_TRAIN_DEFAULT_RESTART_S 300.0
 
 /*
- * Whole-run realisation fraction: the share of the best plan's steady-state
- * throughput that a whole pre-training run realises once failures are
- * accounted for by the goodput (evaluation and logging pauses, data-loader
- * and storage stalls, stragglers and slow nodes, loss-spike rollbacks,
- * batch-size ramp-up, hot-fix restarts, layouts and kernels below the best
- * plan). One global constant, the same for every GPU type, fitted to the
- * published whole-run GPU-hours marked "fit" in
- * models/calibration/training.csv (docs/models/training.md [7]).
+ * Whole-run realisation fraction of the fleet simulator's job times
+ * (fs_train_job_estimate): the share of the best plan's steady-state
+ * throughput that a whole run realises beyond the failure-model goodput.
+ * One global constant fitted to the whole-run rows before the goodput model
+ * (goodput.h) replaced it for `estimate train` and `validate train`; kept
+ * for the fleet so that its pinned results do not move
+ * (docs/models/training.md [7]).
  */
 #define FS_TRAIN_RUN_REALISATION_FRAC 0.80
 
@@ -229,14 +229,16 @@ struct fs_train_result {
 	struct fs_train_time_breakdown time;
 	struct fs_train_memory mem;
 	/* whole run (0 when tokens == 0) */
-	double goodput_frac;           /* failure model: useful fraction of wall time */
-	double realisation_frac;       /* FS_TRAIN_RUN_REALISATION_FRAC */
+	double goodput_frac;           /* share of the wall time not lost to failures or checkpoints */
+	double realisation_frac;       /* steady time / (steady + evaluation + ramp-up + stalls) */
 	double job_mtbf_s;
 	double ckpt_interval_s;
-	double run_wall_s;             /* tokens / (tokens_per_s * goodput_frac * realisation_frac) */
+	double run_wall_s;             /* run.wall_s = tokens / (tokens_per_s * goodput_frac * realisation_frac) */
 	double run_days;
 	double gpu_hours;
 	int n_evaluated;               /* plans evaluated by the search (1 for fs_train_evaluate) */
+	struct fs_goodput_run run_in;  /* what the whole-run parts were computed from */
+	struct fs_goodput_parts run;   /* where the whole run's wall time goes (goodput.h) */
 };
 
 /*
