@@ -23,6 +23,7 @@ static const char estimate_usage[] =
 	"         [--cp c] [--vp v] [--recompute none|selective|full] [--zero 0|1|2|3]\n"
 	"         [--precision bf16|fp16|fp8|tf32] [--attention flash|unfused] [--kernels fused|eager]\n"
 	"         [--no-sequence-parallel]\n"
+	"         [--stack legacy|megatron-2021|deepspeed|nemo-2024|fsdp] [--no-overlap]\n"
 	"         [--mtbf-h H] [--ckpt-interval-s S] [--ckpt-write-s S] [--restart-s S]\n"
 	"         [--format table|csv|json]\n"
 	"\n"
@@ -38,18 +39,24 @@ static const char estimate_usage[] =
 	"tokens per GPU). mfu and hfu are fractions of the dense peak of the precision used.\n"
 	"Exit codes: 0 ok; 2 bad input, no plan fits, a whole run that makes no progress under\n"
 	"failures (goodput below 1%) or lasts over 100 years (the reason on stderr).\n"
+	"--stack picks a software-stack profile (overlap, kernel efficiency, recompute\n"
+	"default, memory accounting); legacy, the default, is the model before profiles.\n"
+	"--no-overlap turns the stack's data- and tensor-parallel overlap off.\n"
 	"Model: docs/models/training.md.\n";
 
 static const char *const precision_names[] = { "bf16", "fp16", "fp8", "tf32", NULL };
 static const char *const recompute_names[] = { "none", "selective", "full", NULL };
 static const char *const attention_names[] = { "flash", "unfused", NULL };
 static const char *const kernels_names[] = { "fused", "eager", NULL };
+static const char *const stack_names[] = { "legacy", "megatron-2021", "deepspeed", "nemo-2024", "fsdp",
+					   NULL };
 
 enum {
 	O_GPU, O_GPUS, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB, O_PARAMS,
 	O_GATED_FFN, O_EXPERTS, O_EXPERTS_ACTIVE, O_SEQ, O_TOKENS, O_GLOBAL_BATCH, O_MICRO_BATCH,
 	O_TP, O_PP, O_CP, O_VP, O_RECOMPUTE, O_ZERO, O_PRECISION, O_ATTENTION, O_KERNELS,
 	O_NO_SEQUENCE_PARALLEL, O_MTBF_H, O_CKPT_INTERVAL_S, O_CKPT_WRITE_S, O_RESTART_S, O_FORMAT,
+	O_STACK, O_NO_OVERLAP,
 	N_OPTS
 };
 
@@ -95,6 +102,10 @@ static const struct fs_opt opts[N_OPTS] = {
 	FAILURE_S(O_CKPT_WRITE_S, "ckpt-write-s", "time to write a checkpoint"),
 	FAILURE_S(O_RESTART_S, "restart-s", "time to restart after a failure"),
 	[O_FORMAT] = FS_CLI_OPT_FORMAT,
+	[O_STACK] = { .name = "stack", .type = FS_OPT_ENUM, .choices = stack_names, .def = "legacy",
+		      .help = "software-stack profile (docs/models/training.md 3.7)" },
+	[O_NO_OVERLAP] = { .name = "no-overlap", .type = FS_OPT_FLAG,
+			   .help = "the stack's DP/TP communication overlap off" },
 };
 
 struct est_args {
@@ -150,6 +161,9 @@ static int check_estimate(const struct fs_opt_val *v, struct est_args *a)
 	if (v[O_KERNELS].set)
 		fs_kernels_parse(v[O_KERNELS].s, &a->rq.kernels);
 	a->rq.no_sequence_parallel = v[O_NO_SEQUENCE_PARALLEL].set;
+	if (v[O_STACK].set)
+		fs_train_stack_parse(v[O_STACK].s, &a->rq.stack);
+	a->rq.no_overlap = v[O_NO_OVERLAP].set;
 	f->mtbf_per_gpu_h = v[O_MTBF_H].set ? v[O_MTBF_H].d : 0.0;
 	f->ckpt_interval_s = v[O_CKPT_INTERVAL_S].set ? v[O_CKPT_INTERVAL_S].d : -1;
 	f->ckpt_write_s = v[O_CKPT_WRITE_S].set ? v[O_CKPT_WRITE_S].d : -1;

@@ -29,9 +29,13 @@ static const char usage[] =
 	"with the published layout (kind run) and as a blind check would run them, GPU,\n"
 	"GPU count, model, sequence and tokens only, the rest searched (kind run-search).\n"
 	"Their role: fit (used to fit the two stall coefficients of the whole-run goodput\n"
-	"model), holdout (scored, not fitted), ref (reported, not scored). The table ends\n"
-	"with the stall fit re-derived from the fit rows (searched layouts) and its fit and\n"
-	"holdout errors.\n";
+	"model), holdout (scored, not fitted), ref (reported, not scored). Step-level rows\n"
+	"run on the software stack their source used (models/train_calib.c maps row ids to\n"
+	"stacks); a step-level row may be held out. Then the step-level residuals by GPU\n"
+	"and precision (n, mean signed error, + = predicted faster, median |error|), the\n"
+	"published speed ratios on the same software (H100/A100, FP8/BF16) against the\n"
+	"predicted ones, and the stall fit re-derived from the fit rows (searched layouts)\n"
+	"with its fit and holdout errors.\n";
 
 static const char *const rows_names[] = { "all", "step", "run", NULL };
 enum { ROWS_ALL, ROWS_STEP, ROWS_RUN };
@@ -56,6 +60,7 @@ static const struct fs_emit_col cols[] = {
 	{ .name = "gpus", .type = FS_EMIT_INT },
 	FS_CLI_PLAN_COLS,
 	{ .name = "precision", .type = FS_EMIT_STR },
+	{ .name = "stack", .type = FS_EMIT_STR },
 };
 #define N_COLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
@@ -98,7 +103,8 @@ static const char *role_name(enum fs_train_calib_role r)
  * was found). em is NULL for the table.
  */
 static double validate_row(struct fs_train_memo *memo, const struct fs_train_calib_row *row,
-			   bool searched, struct fs_emitter *em, struct fs_goodput_obs *obs)
+			   bool searched, struct fs_emitter *em, double *pred_out,
+			   enum fs_precision *prec_out, struct fs_goodput_obs *obs)
 {
 	bool is_run = fs_train_metric_is_run(row->metric);
 	const char *kind = !is_run ? "step" : searched ? "run-search" : "run";
@@ -116,6 +122,8 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 		obs->run = res.run_in;
 		obs->published_wall_s = res.run.wall_s * row->value / pred;
 	}
+	*pred_out = st ? NAN : pred;
+	*prec_out = res.precision;
 	if (em) {
 		struct fs_emit_val v[N_COLS] = {
 			fs_emit_str(row->id), fs_emit_str(kind), fs_emit_int(row->added),
@@ -123,10 +131,11 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 			fs_emit_num(row->value), fs_emit_num(pred), fs_emit_num(err),
 			fs_emit_str(row->req.gpu->name), fs_emit_int(row->req.n_gpus),
 			[10 + FS_CLI_N_PLAN_COLS] = fs_emit_str(fs_precision_name(res.precision)),
+			[11 + FS_CLI_N_PLAN_COLS] = fs_emit_str(fs_train_stack_name(row->req.stack)),
 		};
 		fs_cli_plan_vals(&res.plan, &v[10]);
 		if (st)
-			for (int k = 6; k < N_COLS; k++)
+			for (int k = 6; k < N_COLS - 1; k++)
 				v[k] = fs_emit_missing();
 		fs_emit_row(em, v);
 		return err;
@@ -138,14 +147,83 @@ static double validate_row(struct fs_train_memo *memo, const struct fs_train_cal
 		       role_name(row->role), fs_train_metric_name(row->metric), row->value, "-", "-", buf);
 		return err;
 	}
-	printf("%-34s %-10s %-7s %-21s %11.5g %11.5g %+7.1f%%  %d/%d/%d/%d/%d, %d, %s, %d\n", row->id,
+	printf("%-34s %-10s %-7s %-21s %11.5g %11.5g %+7.1f%%  %d/%d/%d/%d/%d, %d, %s, %d, %s\n", row->id,
 	       kind, role_name(row->role), fs_train_metric_name(row->metric), row->value, pred,
 	       100.0 * err, res.plan.tp, res.plan.pp, res.plan.cp, res.plan.dp, res.plan.vp,
-	       res.plan.micro_batch, fs_recompute_name(res.plan.recompute), res.plan.zero);
+	       res.plan.micro_batch, fs_recompute_name(res.plan.recompute), res.plan.zero,
+	       fs_train_stack_name(row->req.stack));
 	return err;
 }
 
-enum { L_ALL_STEP, L_SHARED_STEP, L_RUN_PUB, L_RUN_SEARCH, L_FIT_SEARCH, L_HOLD_SEARCH, N_LISTS };
+enum { L_ALL_STEP, L_SHARED_STEP, L_HOLD_STEP, L_RUN_PUB, L_RUN_SEARCH, L_FIT_SEARCH, L_HOLD_SEARCH,
+       L_RATIO, N_LISTS };
+
+/* Per-row results of the step-level pass, for grouping and ratios. */
+struct step_out {
+	const char **gpu;
+	enum fs_precision *prec;
+	double *speed_err;
+	double *pred;
+	size_t n;
+};
+
+/* Index of the row named id, or n when absent. */
+static size_t row_index(const struct fs_train_calib_row *rows, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n && strcmp(rows[i].id, id) != 0; i++)
+		;
+	return i;
+}
+
+/* The published-ratio rows: printed (table) or emitted, errors into l. */
+static void validate_ratios(const struct fs_train_calib_row *rows, size_t n, const double *pred,
+			    struct fs_emitter *em, struct err_list *l)
+{
+	size_t nr;
+	const struct fs_train_calib_ratio *r = fs_train_calib_ratios(&nr);
+
+	for (size_t k = 0; k < nr; k++) {
+		size_t a = row_index(rows, n, r[k].num_id), b = row_index(rows, n, r[k].den_id);
+		double pub, pr, err;
+
+		if (a == n || b == n)
+			continue; /* rows filtered out (--rows run) */
+		pub = rows[a].value / rows[b].value;
+		pr = pred[a] / pred[b];
+		err = isfinite(pr) ? (pr - pub) / pub : INFINITY;
+		err_add(l, err, r[k].id);
+		if (em) {
+			struct fs_emit_val v[N_COLS];
+			for (int c = 0; c < N_COLS; c++)
+				v[c] = fs_emit_missing();
+			v[0] = fs_emit_str(r[k].id);
+			v[1] = fs_emit_str("ratio");
+			v[4] = fs_emit_str("speed_ratio");
+			v[5] = fs_emit_num(pub);
+			v[6] = fs_emit_num(pr);
+			v[7] = fs_emit_num(err);
+			fs_emit_row(em, v);
+			continue;
+		}
+		printf("%-34s %-10s %-7s %-21s %11.4g %11.4g %+7.1f%%  %s\n", r[k].id, "ratio", "",
+		       "speed_ratio", pub, pr, 100.0 * err, r[k].what);
+	}
+}
+
+/* Step-level residuals by GPU and precision. */
+static void print_groups(const struct step_out *so, double *scratch,
+			 struct fs_train_calib_group *groups)
+{
+	size_t ng = fs_train_calib_group(so->gpu, so->prec, so->speed_err, so->n, groups, scratch);
+
+	printf("\nstep-level residuals by GPU and precision (+ = predicted faster than published):\n");
+	for (size_t g = 0; g < ng; g++)
+		printf("  %-20s %-5s %3zu rows   mean signed %+6.1f%%   median |error| %5.1f%%\n",
+		       groups[g].gpu, fs_precision_name(groups[g].precision), groups[g].n,
+		       100.0 * groups[g].mean_signed, 100.0 * groups[g].median_abs);
+}
 
 /* Whole-run observations (searched layouts) of the fit and holdout rows. */
 struct run_obs {
@@ -191,6 +269,8 @@ static void print_summary(int which, const struct err_list *l, double *scratch)
 	if (which != ROWS_RUN) {
 		err_print("step-level rows (all)", &l[L_ALL_STEP], scratch);
 		err_print("step-level rows (shared set)", &l[L_SHARED_STEP], scratch);
+		err_print("step-level rows (holdout)", &l[L_HOLD_STEP], scratch);
+		err_print("speed ratios (same software)", &l[L_RATIO], scratch);
 	}
 	if (which != ROWS_STEP) {
 		err_print("whole-run rows, published layout", &l[L_RUN_PUB], scratch);
@@ -198,8 +278,8 @@ static void print_summary(int which, const struct err_list *l, double *scratch)
 		err_print("  of which fit, searched", &l[L_FIT_SEARCH], scratch);
 		err_print("  of which holdout, searched", &l[L_HOLD_SEARCH], scratch);
 	}
-	printf("targets: step-level median <= 10%%, worst <= 25%%; whole-run (fit and holdout, "
-	       "ref rows not scored) median <= 15%%, worst <= 30%%\n");
+	printf("targets: step-level median <= 10%%, worst <= 25%%; speed ratios within 8%%; whole-run "
+	       "(fit and holdout, ref rows not scored) median <= 15%%, worst <= 30%%\n");
 	printf("whole run = steady-state time + failures (lost work, restarts) + checkpoints + "
 	       "evaluation + ramp-up + stalls (docs/models/training.md section 7)\n");
 }
@@ -216,6 +296,8 @@ int fs_cli_validate_train(int argc, char **argv)
 	struct run_obs ro = { 0 };
 	double *space = NULL;
 	const char **ids = NULL;
+	struct step_out so = { 0 };
+	struct fs_train_calib_group *groups = NULL;
 	struct fs_emitter em, *emp = NULL;
 	int which, rc = 0;
 
@@ -239,7 +321,13 @@ int fs_cli_validate_train(int argc, char **argv)
 	memset(&ro, 0, sizeof(ro));
 	ro.fit = calloc(n + 1, sizeof(*ro.fit));
 	ro.hold = calloc(n + 1, sizeof(*ro.hold));
-	if (!space || !ids || !ro.fit || !ro.hold) {
+	so.gpu = calloc(n + 1, sizeof(*so.gpu));
+	so.prec = calloc(n + 1, sizeof(*so.prec));
+	so.speed_err = calloc(n + 1, sizeof(*so.speed_err));
+	so.pred = calloc(n + 1, sizeof(*so.pred));
+	groups = calloc(n + 1, sizeof(*groups));
+	if (!space || !ids || !ro.fit || !ro.hold || !so.gpu || !so.prec || !so.speed_err ||
+	    !so.pred || !groups) {
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		rc = fs_cli_report(&e);
 		goto out;
@@ -255,27 +343,35 @@ int fs_cli_validate_train(int argc, char **argv)
 		fs_emit_begin(emp, stdout, fs_cli_format(&vals[O_FORMAT]), cols, N_COLS, false);
 	} else {
 		printf("%-34s %-10s %-7s %-21s %11s %11s %8s  %s\n", "row", "kind", "role", "metric",
-		       "published", "predicted", "error", "plan (tp/pp/cp/dp/vp, mb, recompute, zero)");
+		       "published", "predicted", "error", "plan (tp/pp/cp/dp/vp, mb, recompute, zero, stack)");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct fs_train_calib_row *row = &rows[i];
 		bool is_run = fs_train_metric_is_run(row->metric);
 		struct fs_goodput_obs obs;
-		double err;
+		enum fs_precision prec = FS_PREC_BF16;
+		double err, pred;
 
+		so.pred[i] = NAN;
 		if ((which == ROWS_STEP && is_run) || (which == ROWS_RUN && !is_run))
 			continue;
-		err = validate_row(memo, row, false, emp, NULL);
+		err = validate_row(memo, row, false, emp, &pred, &prec, NULL);
 		if (!is_run) {
+			so.pred[i] = pred;
+			so.gpu[so.n] = row->req.gpu->name;
+			so.prec[so.n] = prec;
+			so.speed_err[so.n++] = fs_train_calib_speed_error(row->metric, err);
 			err_add(&l[L_ALL_STEP], err, row->id);
 			if (!row->added)
 				err_add(&l[L_SHARED_STEP], err, row->id);
+			if (row->role == FS_CALIB_ROLE_HOLDOUT)
+				err_add(&l[L_HOLD_STEP], err, row->id);
 			continue;
 		}
 		if (row->role != FS_CALIB_ROLE_REF)
 			err_add(&l[L_RUN_PUB], err, row->id);
 		obs.published_wall_s = 0;
-		err = validate_row(memo, row, true, emp, &obs);
+		err = validate_row(memo, row, true, emp, &pred, &prec, &obs);
 		if (row->role == FS_CALIB_ROLE_REF)
 			continue;
 		if (obs.published_wall_s > 0 && row->role == FS_CALIB_ROLE_FIT) {
@@ -288,16 +384,25 @@ int fs_cli_validate_train(int argc, char **argv)
 		err_add(&l[L_RUN_SEARCH], err, row->id);
 		err_add(&l[row->role == FS_CALIB_ROLE_FIT ? L_FIT_SEARCH : L_HOLD_SEARCH], err, row->id);
 	}
+	if (which != ROWS_RUN)
+		validate_ratios(rows, n, so.pred, emp, &l[L_RATIO]);
 	if (emp) {
 		fs_emit_end(emp);
 	} else {
 		print_summary(which, l, space + (size_t)N_LISTS * (n + 1));
+		if (which != ROWS_RUN)
+			print_groups(&so, space + (size_t)N_LISTS * (n + 1), groups);
 		if (which != ROWS_STEP)
 			print_fit(&ro, &tmp, space + (size_t)N_LISTS * (n + 1));
 	}
 out:
 	free(ro.hold);
 	free(ro.fit);
+	free(groups);
+	free(so.pred);
+	free(so.speed_err);
+	free(so.prec);
+	free(so.gpu);
 	free(ids);
 	free(space);
 	fs_train_memo_destroy(memo);

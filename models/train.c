@@ -22,6 +22,15 @@
 /* Sustained fraction of the best-shape GEMM rate (gemm_eff_frac) over a
  * whole training step (fitted). */
 #define GEMM_SUSTAIN_FRAC 0.95
+/* Stack profiles [3.7]: kernel efficiency of each stack relative to the
+ * per-GPU training efficiency (fitted), and the share of TP collective time
+ * that Transformer Engine's comm-GEMM overlap hides on Hopper (fitted). */
+#define STACK_MEGATRON_2021_KERNEL_FRAC 1.0
+#define STACK_DEEPSPEED_KERNEL_FRAC 0.90
+#define STACK_NEMO_2024_KERNEL_FRAC 1.0
+#define STACK_FSDP_KERNEL_FRAC 1.04
+#define STACK_FSDP_HOPPER_KERNEL_FRAC 0.92
+#define STACK_NEMO_TP_OVERLAP_FRAC 0.8
 /* Fused attention kernel throughput relative to the best dense GEMM:
  * FlashAttention-2 on A100 ~0.55 of peak / 0.86; FlashAttention-3 on H100
  * ~0.5 of peak / 0.80. */
@@ -54,6 +63,10 @@
 /* Default global batch: 4M tokens, at least 1024 tokens per GPU. */
 #define DEFAULT_BATCH_TOKENS 4194304.0
 #define DEFAULT_BATCH_TOKENS_PER_GPU 1024.0
+/* Megatron-Core data-parallel bucket: max(40M, 1M x dp) parameters
+ * (distributed_data_parallel_config.bucket_size default). */
+#define DP_BUCKET_MIN_PARAMS 40e6
+#define DP_BUCKET_PER_RANK_PARAMS 1e6
 /* Unfused attention: bytes moved per score element, forward and backward. */
 #define UNFUSED_SCORE_BYTES_PER_ELEM_FWD 13.0
 #define UNFUSED_SCORE_BYTES_PER_ELEM_BWD 17.0
@@ -121,6 +134,79 @@ enum fs_status fs_attention_parse(const char *s, enum fs_attention *out)
 		return FS_ERR_INPUT;
 	*out = (enum fs_attention)v;
 	return FS_OK;
+}
+
+/* ---- software stacks [3.7]: one row each, fitted values in
+ * docs/models/training.md [5] ---- */
+
+static const struct fs_train_stack_profile stacks[FS_STACK_COUNT] = {
+	/* id, name, summary, dp_overlap, tp_overlap_frac, kernel_eff_frac,
+	 * gpu_calibrated, recompute, zero3_node_bw, hopper_kernel_eff_frac */
+	[FS_STACK_LEGACY] = { FS_STACK_LEGACY, "legacy",
+			      "the model before stack profiles (default; keeps earlier results)",
+			      false, 0.0, 1.0, false, FS_RECOMPUTE_AUTO, false, 1.0 },
+	[FS_STACK_MEGATRON_2021] = { FS_STACK_MEGATRON_2021, "megatron-2021",
+				     "Megatron-LM 2021-22: full recompute, no DP/TP overlap",
+				     false, 0.0, STACK_MEGATRON_2021_KERNEL_FRAC, true, FS_RECOMPUTE_FULL,
+				     false, STACK_MEGATRON_2021_KERNEL_FRAC },
+	[FS_STACK_DEEPSPEED] = { FS_STACK_DEEPSPEED, "deepspeed",
+				 "DeepSpeed + Megatron 2021-22 (BLOOM, MT-NLG): full recompute, no overlap",
+				 false, 0.0, STACK_DEEPSPEED_KERNEL_FRAC, true, FS_RECOMPUTE_FULL,
+				 false, STACK_DEEPSPEED_KERNEL_FRAC },
+	[FS_STACK_NEMO_2024] = { FS_STACK_NEMO_2024, "nemo-2024",
+				 "Megatron-Core/NeMo + Transformer Engine: DP and TP comm overlap",
+				 true, STACK_NEMO_TP_OVERLAP_FRAC, STACK_NEMO_2024_KERNEL_FRAC, true,
+				 FS_RECOMPUTE_AUTO, true, STACK_NEMO_2024_KERNEL_FRAC },
+	[FS_STACK_FSDP] = { FS_STACK_FSDP, "fsdp",
+			    "PyTorch FSDP (llm-foundry 2023): overlapped gradient reduction",
+			    true, 0.0, STACK_FSDP_KERNEL_FRAC, true, FS_RECOMPUTE_AUTO, true,
+			    STACK_FSDP_HOPPER_KERNEL_FRAC },
+};
+
+const struct fs_train_stack_profile *fs_train_stack_get(enum fs_train_stack s)
+{
+	if ((int)s < 0 || s >= FS_STACK_COUNT)
+		return NULL;
+	return &stacks[s];
+}
+
+const char *fs_train_stack_name(enum fs_train_stack s)
+{
+	const struct fs_train_stack_profile *p = fs_train_stack_get(s);
+
+	return p ? p->name : "?";
+}
+
+enum fs_status fs_train_stack_parse(const char *s, enum fs_train_stack *out)
+{
+	for (int i = 0; i < FS_STACK_COUNT; i++) {
+		if (s && strcmp(s, stacks[i].name) == 0) {
+			*out = stacks[i].id;
+			return FS_OK;
+		}
+	}
+	return FS_ERR_INPUT;
+}
+
+double fs_train_overlap_exposed_s(double comm_s, double hide_s, double floor_s)
+{
+	double floor_eff = floor_s < comm_s ? floor_s : comm_s;
+	double rest = comm_s - (hide_s > 0 ? hide_s : 0.0);
+	double x = rest > floor_eff ? rest : floor_eff;
+
+	return x > 0 ? x : 0.0;
+}
+
+const struct fs_train_request *fs_train_apply_stack_(const struct fs_train_request *rq,
+						     struct fs_train_request *copy)
+{
+	const struct fs_train_stack_profile *p = fs_train_stack_get(rq->stack);
+
+	if (!p || rq->plan.recompute != FS_RECOMPUTE_AUTO || p->recompute == FS_RECOMPUTE_AUTO)
+		return rq;
+	*copy = *rq;
+	copy->plan.recompute = p->recompute;
+	return copy;
 }
 
 /* ---- failure model [7] ---- */
@@ -309,6 +395,9 @@ struct ctx {
 	double mem_rate;      /* bytes/s of streaming HBM traffic */
 	double nvl_bw, net_bw;
 	double m_mb;          /* micro-batches per step */
+	const struct fs_train_stack_profile *stack;
+	bool dp_ovl;          /* stack overlaps DP collectives with compute */
+	double tp_ovl;        /* share of TP collectives the stack can hide (Hopper) */
 };
 
 /*
@@ -427,6 +516,12 @@ static void layer_cost(const struct ctx *c, struct layer_cost *lc)
 		double pass = c->sp ? 4.0 * (one + alpha) : 2.0 * (2.0 * one + alpha);
 		lc->tp_f = TP_EXPOSED_FRAC * pass;
 		lc->tp_b = TP_EXPOSED_FRAC * pass;
+		if (c->tp_ovl > 0) {
+			/* comm-GEMM overlap: the chunks hide behind the layer's
+			 * own products, never more than tp_ovl of the traffic */
+			lc->tp_f = fs_train_overlap_exposed_s(pass, lc->gemm_f, (1.0 - c->tp_ovl) * pass);
+			lc->tp_b = fs_train_overlap_exposed_s(pass, lc->gemm_b, (1.0 - c->tp_ovl) * pass);
+		}
 	}
 
 	/* [3.4] context parallel: ring exchange of K and V, hidden behind the
@@ -569,9 +664,18 @@ static void stage_memory(const struct ctx *c, int i, struct fs_train_memory *mem
 	mem->optimizer_gb = op / 1e9;
 	mem->activations_gb = act / 1e9;
 	mem->reserve_gb = RESERVE_FIXED_GB + RESERVE_FRAG_FRAC * (w + gr + op + act) / 1e9;
+	mem->capacity_gb = c->g->mem_gb;
+	if (c->stack->gpu_calibrated) {
+		/* [4.3] model states live in contiguous buffers allocated once
+		 * (Megatron DDP / distributed optimizer, FSDP flat parameters):
+		 * fragmentation is charged on activations only; capacity is what
+		 * the driver reports */
+		mem->reserve_gb = RESERVE_FIXED_GB + RESERVE_FRAG_FRAC * act / 1e9;
+		if (c->g->hbm_usable_gb > 0)
+			mem->capacity_gb = c->g->hbm_usable_gb;
+	}
 	mem->total_gb = mem->weights_gb + mem->grads_gb + mem->optimizer_gb +
 			mem->activations_gb + mem->reserve_gb;
-	mem->capacity_gb = c->g->mem_gb;
 }
 
 static double stage_params_gpu(const struct ctx *c, int i)
@@ -623,6 +727,9 @@ static enum fs_status check_common(const struct fs_train_request *rq, struct fs_
 		if (fs_failure_check_progress(&fp, rq->n_gpus, e))
 			return FS_ERR_INPUT;
 	}
+	if (!fs_train_stack_get(rq->stack))
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "stack", "unknown software stack %d",
+				    (int)rq->stack);
 	switch (rq->precision) {
 	case FS_PREC_BF16:
 	case FS_PREC_FP16:
@@ -767,8 +874,22 @@ static void init_ctx(struct ctx *c, const struct fs_train_request *rq, const str
 	c->fp8 = c->prec == FS_PREC_FP8;
 	c->ab = (c->prec == FS_PREC_FP32 || c->prec == FS_PREC_TF32) ? 4.0 : 2.0;
 	peak16 = (c->prec == FS_PREC_FP32 || c->prec == FS_PREC_TF32) ? g->tf32_tflops : g->bf16_tflops;
-	c->gemm_rate = fs_gpu_peak_tflops(g, c->prec) * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
-	c->gemm16_rate = peak16 * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
+	c->stack = fs_train_stack_get(rq->stack);
+	c->dp_ovl = c->stack->dp_overlap && !rq->no_overlap;
+	c->tp_ovl = !rq->no_overlap && strcmp(g->arch, "hopper") == 0 ? c->stack->tp_overlap_frac : 0.0;
+	if (c->stack->gpu_calibrated) {
+		/* [5] per-GPU training efficiency x the stack's kernels */
+		double e16 = g->train_gemm_eff_frac > 0 ? g->train_gemm_eff_frac
+							: g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
+		double e8 = g->train_fp8_gemm_eff_frac > 0 ? g->train_fp8_gemm_eff_frac : e16;
+		double k = strcmp(g->arch, "hopper") == 0 ? c->stack->hopper_kernel_eff_frac
+							   : c->stack->kernel_eff_frac;
+		c->gemm_rate = fs_gpu_peak_tflops(g, c->prec) * 1e12 * (c->fp8 ? e8 : e16) * k;
+		c->gemm16_rate = peak16 * 1e12 * e16 * k;
+	} else {
+		c->gemm_rate = fs_gpu_peak_tflops(g, c->prec) * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
+		c->gemm16_rate = peak16 * 1e12 * g->gemm_eff_frac * GEMM_SUSTAIN_FRAC;
+	}
 	c->attn_rate = c->gemm16_rate * ATTN_REL_EFF_FRAC;
 	c->mem_rate = g->mem_bw_gbps * 1e9 * g->hbm_eff_frac;
 	c->nvl_bw = g->nvlink_gbps / 2.0 * 1e9 * NVLINK_EFF_FRAC;
@@ -793,10 +914,12 @@ struct stage_times {
 	double max, sum;  /* slowest stage, sum over stages */
 	double t0;        /* stage 0, one micro-batch */
 	double bwd0;      /* stage 0 backward (and recompute), one micro-batch */
+	double fwd0;      /* stage 0 forward, one micro-batch */
 	double p2p;       /* point-to-point sends per micro-batch and stage */
 };
 
-static void stage_times(const struct ctx *c, double layer_t, double bwd_layer, struct stage_times *st)
+static void stage_times(const struct ctx *c, double layer_t, double bwd_layer, double fwd_layer,
+			struct stage_times *st)
 {
 	int p = c->pl.pp;
 	double alpha;
@@ -815,11 +938,40 @@ static void stage_times(const struct ctx *c, double layer_t, double bwd_layer, s
 		if (i == 0) {
 			st->t0 = ti;
 			st->bwd0 = layers_on_stage(c, i) * bwd_layer;
+			st->fwd0 = layers_on_stage(c, i) * fwd_layer;
 		}
 		if (ti > st->max)
 			st->max = ti;
 		st->sum += ti;
 	}
+}
+
+/*
+ * [3.3] DP of the calibrated stacks (ZeRO 0-2): gradients are reduced bucket
+ * by bucket under the last micro-batch's backward, the last bucket exposed.
+ * With the stack's overlap the updated weights are also gathered bucket by
+ * bucket under the next step's first forward (Megatron-Core
+ * --overlap-param-gather); without it (2021-22 stacks, --no-overlap) the
+ * gather follows the optimizer step, exposed.
+ */
+static double dp_overlapped_s(const struct ctx *c, const struct stage_times *st, double P0, double bw,
+			      double lat, double share)
+{
+	double dg = (double)c->pl.dp * c->pl.cp;
+	double bucket = fmax(DP_BUCKET_MIN_PARAMS, DP_BUCKET_PER_RANK_PARAMS * dg);
+	double bfrac = P0 > bucket ? bucket / P0 : 1.0;
+	double rs, ag;
+
+	if (c->pl.zero == 0) {
+		double ar = 2.0 * share * P0 * 4.0 / bw + lat;
+		return fs_train_overlap_exposed_s(ar, st->bwd0, bfrac * ar);
+	}
+	/* ZeRO 1/2: fp32 gradient reduce-scatter, bf16 weight all-gather; ZeRO 2
+	 * reduces every micro-batch, hidden behind each backward */
+	rs = share * P0 * (c->pl.zero == 2 ? 2.0 : 4.0) / bw + lat;
+	ag = share * P0 * 2.0 / bw + lat;
+	return (c->pl.zero == 2 ? c->m_mb : 1.0) * fs_train_overlap_exposed_s(rs, st->bwd0, bfrac * rs) +
+	       (c->dp_ovl ? fs_train_overlap_exposed_s(ag, st->fwd0, bfrac * ag) : ag);
 }
 
 /* Exposed data-parallel / ZeRO communication per step [3.3]. */
@@ -830,7 +982,7 @@ static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 	if (dg <= 1)
 		return 0.0;
 	P0 = stage_params_gpu(c, 0);
-	bw = group_bw(c, c->pl.tp, (int)dg, c->pl.zero >= 3, &alpha);
+	bw = group_bw(c, c->pl.tp, (int)dg, c->pl.zero >= 3 && !c->stack->zero3_node_bw, &alpha);
 	lat = 2.0 * ceil(log2(dg)) * alpha;
 	share = (dg - 1.0) / dg;
 	if (c->pl.zero >= 3) {
@@ -841,6 +993,8 @@ static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 		double hid = (1.0 - ZERO3_EXPOSED_FRAC) * comm;
 		return c->m_mb * (ZERO3_EXPOSED_FRAC * comm + fmax(0.0, hid - st->t0) + hid / c->L);
 	}
+	if (c->stack->gpu_calibrated)
+		return dp_overlapped_s(c, st, P0, bw, lat, share);
 	if (c->pl.zero == 2) {
 		double rs = share * P0 * 2.0 / bw + lat;
 		double ag = share * P0 * 2.0 / bw + lat;
@@ -947,7 +1101,7 @@ static void evaluate(const struct fs_train_request *rq, const struct fs_train_pl
 	extra = pl.recompute == FS_RECOMPUTE_FULL ? fwd
 		: pl.recompute == FS_RECOMPUTE_SELECTIVE ? lc.attn_f : 0.0;
 	layer_t = fwd + bwd + extra;
-	stage_times(&c, layer_t, bwd + extra, &st);
+	stage_times(&c, layer_t, bwd + extra, fwd, &st);
 
 	/* [3.2] m micro-batches at the slowest stage, plus the fill and drain
 	 * of (p - 1) / v average stages */

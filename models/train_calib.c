@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fleetsim/csv.h"
+#include "fleetsim/stats.h"
 #include "fleetsim/util.h"
 
 static const struct fs_enum_name metric_names[] = {
@@ -87,6 +88,116 @@ double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_reque
 	default:
 		return 0.0;
 	}
+}
+
+/* ---- software stack of a row [8] ---- */
+
+/*
+ * Which stack a step-level row ran on, by id prefix (longest match wins):
+ * the calibration CSV has no stack column, so the mapping lives here, one
+ * row per source family, with the reason. Whole-run rows and ids without a
+ * match run on the legacy profile (the realisation fraction is fitted on it;
+ * Meta's Llama 3 stack is none of the profiles: with nemo-2024 its rows come
+ * out 23-61 % fast, so they stay on legacy).
+ */
+static const struct stack_map {
+	const char *prefix;
+	enum fs_train_stack stack;
+	const char *why;
+} stack_map[] = {
+	{ "megatron_a100_", FS_STACK_MEGATRON_2021, "Narayanan et al. 2021, Megatron-LM" },
+	{ "megatron_a100_175b_zero3_", FS_STACK_DEEPSPEED, "Narayanan et al. 2021 Table 2, DeepSpeed ZeRO-3" },
+	{ "megatron_gpt3_", FS_STACK_MEGATRON_2021, "Megatron-LM README GPT-3 example (2021)" },
+	{ "korthikanti_", FS_STACK_MEGATRON_2021, "Korthikanti et al. 2022, Megatron-LM" },
+	{ "foundry_", FS_STACK_FSDP, "llm-foundry 2023, PyTorch FSDP" },
+	{ "nemo", FS_STACK_NEMO_2024, "NeMo / Megatron-Bridge 24.09-25.11, Megatron-Core + TE" },
+	{ "dgxc_", FS_STACK_NEMO_2024, "DGX Cloud benchmarking, NeMo 24.11" },
+};
+
+enum fs_train_stack fs_train_calib_stack_for(const char *id, bool is_run)
+{
+	enum fs_train_stack best = FS_STACK_LEGACY;
+	size_t best_len = 0;
+
+	if (is_run)
+		return FS_STACK_LEGACY;
+	for (size_t i = 0; i < sizeof(stack_map) / sizeof(stack_map[0]); i++) {
+		size_t n = strlen(stack_map[i].prefix);
+		if (n > best_len && strncmp(id, stack_map[i].prefix, n) == 0) {
+			best = stack_map[i].stack;
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+/*
+ * Published speed ratios on the same software: the ratio of two step-level
+ * rows' published figures, scored against the ratio of their predictions.
+ */
+static const struct fs_train_calib_ratio ratios[] = {
+	{ "ratio_foundry_mpt7b_h100_a100", "foundry_mpt7b_h10080gb_8_tps", "foundry_mpt7b_a10080gb_8_tps",
+	  "H100/A100-80GB, llm-foundry MPT-7B, 8 GPUs" },
+	{ "ratio_foundry_mpt30b_h100_a100", "foundry_mpt30b_h10080gb_8_tps", "foundry_mpt30b_a10080gb_8_tps",
+	  "H100/A100-80GB, llm-foundry MPT-30B, 8 GPUs" },
+	{ "ratio_foundry_mpt70b_h100_a100", "foundry_mpt70b_h10080gb_64_tps", "foundry_mpt70b_a10080gb_64_tps",
+	  "H100/A100-80GB, llm-foundry MPT-70B, 64 GPUs" },
+	{ "ratio_dgxc_nemotron4_fp8_bf16_256", "dgxc_nemotron4_340b_fp8_256", "dgxc_nemotron4_340b_bf16_256",
+	  "FP8/BF16 on H100, NeMo 24.11 Nemotron-4 340B, 256 GPUs" },
+	{ "ratio_dgxc_nemotron4_fp8_bf16_1024", "dgxc_nemotron4_340b_fp8_1024", "dgxc_nemotron4_340b_bf16_1024",
+	  "FP8/BF16 on H100, NeMo 24.11 Nemotron-4 340B, 1024 GPUs" },
+};
+
+const struct fs_train_calib_ratio *fs_train_calib_ratios(size_t *n)
+{
+	*n = sizeof(ratios) / sizeof(ratios[0]);
+	return ratios;
+}
+
+/* ---- residuals by GPU and precision [8] ---- */
+
+double fs_train_calib_speed_error(enum fs_train_metric m, double rel_err)
+{
+	/* a predicted step time rel_err too long is a speed 1/(1 + e) - 1 off */
+	if (m == FS_METRIC_ITER_TIME_S)
+		return isfinite(rel_err) && rel_err > -1.0 ? 1.0 / (1.0 + rel_err) - 1.0 : NAN;
+	return rel_err;
+}
+
+size_t fs_train_calib_group(const char *const *gpu, const enum fs_precision *prec,
+			    const double *speed_err, size_t n, struct fs_train_calib_group *groups,
+			    double *scratch)
+{
+	size_t ng = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t g;
+		if (!isfinite(speed_err[i]))
+			continue;
+		for (g = 0; g < ng; g++)
+			if (groups[g].precision == prec[i] && strcmp(groups[g].gpu, gpu[i]) == 0)
+				break;
+		if (g == ng) {
+			memset(&groups[g], 0, sizeof(groups[g]));
+			fs_strlcpy(groups[g].gpu, gpu[i], sizeof(groups[g].gpu));
+			groups[g].precision = prec[i];
+			ng++;
+		}
+		groups[g].n++;
+		groups[g].mean_signed += speed_err[i];
+	}
+	for (size_t g = 0; g < ng; g++) {
+		size_t k = 0;
+		struct fs_err_summary sum;
+		for (size_t i = 0; i < n; i++)
+			if (isfinite(speed_err[i]) && prec[i] == groups[g].precision &&
+			    strcmp(gpu[i], groups[g].gpu) == 0)
+				scratch[n + k++] = speed_err[i];
+		groups[g].mean_signed /= (double)groups[g].n;
+		fs_err_summarize(scratch + n, k, scratch, &sum);
+		groups[g].median_abs = sum.median;
+	}
+	return ng;
 }
 
 /* ---- CSV ---- */
@@ -235,9 +346,10 @@ static enum fs_status parse_role(char **f, const int *ci, const char *name, int 
 					    "unknown role '%s' (fit, holdout, ref)", f[ci[C_ROLE]]);
 		row->role = (enum fs_train_calib_role)k;
 	}
-	if (row->role != FS_CALIB_ROLE_NONE && !is_run)
+	if (row->role != FS_CALIB_ROLE_NONE && row->role != FS_CALIB_ROLE_HOLDOUT && !is_run)
 		return fs_error_set(e, FS_ERR_INPUT, name, line, "role",
-				    "role is for whole-run rows only");
+				    "role '%s' is for whole-run rows only; a step-level row may be holdout",
+				    f[ci[C_ROLE]]);
 	if (is_run && row->role == FS_CALIB_ROLE_NONE)
 		row->role = FS_CALIB_ROLE_HOLDOUT;
 	if (is_run && row->req.tokens <= 0)
@@ -273,6 +385,7 @@ static enum fs_status parse_row(char **f, const int *ci, const char *name, int l
 	if ((st = parse_role(f, ci, name, line, row, e)))
 		return st;
 	fs_failure_params_default(row->req.gpu, &row->req.failure);
+	row->req.stack = fs_train_calib_stack_for(row->id, fs_train_metric_is_run(row->metric));
 	return FS_OK;
 }
 

@@ -27,4 +27,11 @@ void fs_train_evaluate_plan_(const struct fs_train_request *rq, const struct fs_
  */
 int fs_train_plan_global_batch_(const struct fs_train_request *rq, const struct fs_train_plan *pl);
 
+/*
+ * The request with the stack's recompute default applied: rq itself when
+ * nothing changes, else *copy (caller storage) filled and returned. Pure.
+ */
+const struct fs_train_request *fs_train_apply_stack_(const struct fs_train_request *rq,
+						     struct fs_train_request *copy);
+
 #endif

@@ -86,6 +86,8 @@ static void make_key(const struct fs_train_request *rq, struct fs_key *k)
 	fs_key_i64(k, rq->attention);
 	fs_key_i64(k, rq->kernels);
 	fs_key_u64(k, rq->no_sequence_parallel);
+	fs_key_i64(k, rq->stack);
+	fs_key_u64(k, rq->no_overlap);
 	fs_key_i64(k, pl->tp);
 	fs_key_i64(k, pl->pp);
 	fs_key_i64(k, pl->cp);
@@ -265,11 +267,13 @@ enum fs_status fs_train_plan_best(struct fs_train_memo *memo, const struct fs_tr
 	struct fs_key key;
 	uint64_t h = 0;
 	struct memo_entry *slot = NULL;
+	struct fs_train_request with_stack;
 	enum fs_status st;
 
 	st = fs_train_check_request_(req, e);
 	if (st)
 		return st;
+	req = fs_train_apply_stack_(req, &with_stack);
 	if (memo) {
 		fs_key_init(&key, words, KEY_N);
 		make_key(req, &key);

@@ -53,6 +53,13 @@ struct fs_gpu {
 	double gemm_eff_frac;       /* measured best-shape dense matmul / peak */
 	double hbm_eff_frac;        /* measured streaming bandwidth / spec */
 	double train_mfu_frac;      /* first-order model: typical BF16 training MFU */
+	/* Training model, calibrated stacks only (0 = unset: gemm_eff_frac x the
+	 * legacy sustain fraction; mem_gb): sustained GEMM rate / dense peak over
+	 * a training step in bf16/fp16 and in fp8, and the HBM bytes the driver
+	 * reports (10^9 bytes; "80 GB" parts hold 85.5-85.9). */
+	double train_gemm_eff_frac;
+	double train_fp8_gemm_eff_frac;
+	double hbm_usable_gb;
 	double mtbf_h;              /* mean time between failures interrupting a job, per GPU */
 	double cloud_usd_per_gpu_hour;  /* reference rental price, on-demand */
 	double cloud_committed_usd_per_gpu_hour; /* 3-year committed rental; 0 = unknown (cost.h derives it) */

@@ -71,6 +71,68 @@ enum fs_attention { FS_ATTN_FLASH = 0, FS_ATTN_UNFUSED, FS_ATTN_COUNT };
  */
 enum fs_kernels { FS_KERNELS_FUSED = 0, FS_KERNELS_EAGER, FS_KERNELS_COUNT };
 
+/*
+ * Software stack a job runs on (docs/models/training.md [3.7]). Each names a
+ * row of a profile table: communication overlap, kernel efficiency, the
+ * recompute default and the memory accounting of that stack. LEGACY (0, the
+ * default of a zeroed request) is the model as it stood before the profiles:
+ * no overlap beyond the last backward, GEMMs at gemm_eff_frac x a global
+ * sustain fraction, capacity mem_gb; it keeps earlier results bit for bit.
+ */
+enum fs_train_stack {
+	FS_STACK_LEGACY = 0,
+	FS_STACK_MEGATRON_2021, /* Megatron-LM 2021-22 (Narayanan, Korthikanti) */
+	FS_STACK_DEEPSPEED,     /* DeepSpeed + Megatron 2021-22 (BLOOM, MT-NLG) */
+	FS_STACK_NEMO_2024,     /* Megatron-Core / NeMo with Transformer Engine, comm overlap */
+	FS_STACK_FSDP,          /* PyTorch FSDP (llm-foundry 2023) */
+	FS_STACK_COUNT
+};
+
+/* One row of the stack table. */
+struct fs_train_stack_profile {
+	enum fs_train_stack id;
+	const char *name;
+	const char *summary;
+	/* Data parallel: reduce-scatter / all-reduce of the gradients bucketed
+	 * under the backward of every micro-batch's last chunk, all-gather of the
+	 * updated weights under the next forward; only what compute cannot hide
+	 * (at least one bucket each way) is exposed. false: the LEGACY rule. */
+	bool dp_overlap;
+	/* Share of tensor-parallel collective time hidden behind the layer's
+	 * GEMMs on Hopper (userbuffers / TE comm-GEMM overlap); 0 elsewhere. */
+	double tp_overlap_frac;
+	/* GEMM rate multiplier of the stack's kernels relative to the per-GPU
+	 * training efficiency of the catalog (train_gemm_eff_frac). */
+	double kernel_eff_frac;
+	/* Per-GPU training efficiencies, usable HBM and a reserve on activations
+	 * only (contiguous parameter/gradient buffers); false: LEGACY. */
+	bool gpu_calibrated;
+	/* Recompute when the request leaves it open: AUTO searches. */
+	enum fs_recompute recompute;
+	/* ZeRO-3 parameter gathers use the node-aggregated rail bandwidth (NCCL
+	 * rings through the node, PyTorch FSDP) instead of one NIC per GPU
+	 * (DeepSpeed ZeRO-3 2021, measured at 16 GB/s per GPU). */
+	bool zero3_node_bw;
+	/* GEMM rate multiplier on Hopper GPUs (kernel_eff_frac elsewhere):
+	 * stacks of 2021-23 ran Ampere-tuned kernels on Hopper. */
+	double hopper_kernel_eff_frac;
+};
+
+/* The profile of s (s out of range: NULL). */
+const struct fs_train_stack_profile *fs_train_stack_get(enum fs_train_stack s);
+/* "legacy", "megatron-2021", "deepspeed", "nemo-2024", "fsdp". */
+const char *fs_train_stack_name(enum fs_train_stack s);
+/* FS_OK and *out, or FS_ERR_INPUT for an unknown name. */
+enum fs_status fs_train_stack_parse(const char *s, enum fs_train_stack *out);
+
+/*
+ * Exposed time of a collective of comm_s seconds overlapped with hide_s
+ * seconds of independent compute, of which at least floor_s (the bucket
+ * issued after the last compute it can hide behind) is never hidden:
+ * max(min(floor_s, comm_s), comm_s - hide_s), never negative. Seconds.
+ */
+double fs_train_overlap_exposed_s(double comm_s, double hide_s, double floor_s);
+
 /* Sentinel for zero_stage in a request: search it. */
 #define FS_TRAIN_ZERO_AUTO (-1)
 
@@ -179,6 +241,8 @@ struct fs_train_request {
 	enum fs_attention attention;
 	enum fs_kernels kernels;
 	bool no_sequence_parallel;    /* TP without sequence parallelism (Megatron before 2022) */
+	enum fs_train_stack stack;    /* software stack profile; LEGACY by default */
+	bool no_overlap;              /* the stack's DP/TP overlap off (older builds of it) */
 	struct fs_train_plan plan;
 	double tokens;                /* whole-run tokens; 0: steady state only */
 	struct fs_failure_params failure; /* mtbf_per_gpu_h 0: fs_failure_params_default */
@@ -361,7 +425,8 @@ enum fs_status fs_train_metric_parse(const char *s, enum fs_train_metric *out);
 bool fs_train_metric_is_run(enum fs_train_metric m);
 
 /*
- * What a calibration row is for. Step-level rows have NONE. Whole-run rows
+ * What a calibration row is for. Step-level rows have NONE (used to fit) or
+ * HOLDOUT (scored separately, not used to choose constants). Whole-run rows
  * are FIT (used to fit FS_TRAIN_RUN_REALISATION_FRAC), HOLDOUT (scored, not
  * used to fit) or REF (reported only: a figure extrapolated from steady-state
  * throughput, a partial benchmark run, or one inconsistent with its siblings;
@@ -418,6 +483,56 @@ enum fs_status fs_train_calib_predict_searched(struct fs_train_memo *memo,
 					       const struct fs_train_calib_row *row,
 					       double *predicted, struct fs_train_result *res,
 					       struct fs_error *e);
+
+/*
+ * The software stack a calibration row ran on (the CSV has no stack column):
+ * by the longest matching id prefix of a table in models/train_calib.c
+ * (Megatron 2021-22 rows megatron-2021, DeepSpeed ZeRO-3 rows deepspeed,
+ * llm-foundry fsdp, NeMo and DGX Cloud nemo-2024); whole-run rows (is_run) and
+ * unmatched ids (Llama 3) : legacy. Set by fs_train_calib_load in row->req.stack.
+ */
+enum fs_train_stack fs_train_calib_stack_for(const char *id, bool is_run);
+
+/*
+ * A published speed ratio on the same software: value(num_id) /
+ * value(den_id) of two step-level rows, scored against the ratio of their
+ * predictions. The table is static (models/train_calib.c).
+ */
+struct fs_train_calib_ratio {
+	const char *id;
+	const char *num_id;
+	const char *den_id;
+	const char *what;
+};
+
+/* The ratio table and its length (*n). */
+const struct fs_train_calib_ratio *fs_train_calib_ratios(size_t *n);
+
+/*
+ * Relative error of a row as a speed error (+ = predicted faster than
+ * published): rel_err itself for throughput metrics; for iteration times,
+ * where rel_err > 0 means predicted slower, 1/(1 + rel_err) - 1. NAN when
+ * rel_err is not finite or <= -1 for an iteration time.
+ */
+double fs_train_calib_speed_error(enum fs_train_metric m, double rel_err);
+
+/* Residuals of one (GPU, precision) group. */
+struct fs_train_calib_group {
+	char gpu[FS_NAME_MAX];
+	enum fs_precision precision;
+	size_t n;
+	double mean_signed;  /* mean speed error, + = predicted faster */
+	double median_abs;   /* median |speed error| */
+};
+
+/*
+ * Groups n rows by (gpu[i], prec[i]) in order of first appearance, skipping
+ * non-finite speed errors: groups (caller storage, n entries) are filled and
+ * their count returned (0 when no finite error). scratch holds 2n doubles.
+ */
+size_t fs_train_calib_group(const char *const *gpu, const enum fs_precision *prec,
+			    const double *speed_err, size_t n, struct fs_train_calib_group *groups,
+			    double *scratch);
 
 /* The published metric from a predicted result (for tests of the conventions). */
 double fs_train_metric_value(enum fs_train_metric m, const struct fs_train_request *req,
