@@ -100,6 +100,9 @@ static void make_key(const struct fs_train_request *rq, struct fs_key *k)
 	fs_key_double(k, fp->ckpt_interval_s);
 	fs_key_double(k, fp->ckpt_write_s);
 	fs_key_double(k, fp->restart_s);
+	fs_key_i64(k, rq->method);
+	fs_key_i64(k, rq->lora_rank);
+	fs_key_i64(k, rq->lora_targets);
 }
 
 /* ---- search ---- */
@@ -320,6 +323,9 @@ enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs
 		     : (job->model && job->model->max_seq > 0 ? job->model->max_seq : 2048);
 	rq.precision = job->precision;
 	rq.tokens = job->tokens;
+	rq.method = job->method;
+	if (job->lora_rank > 0)
+		rq.lora_rank = job->lora_rank;
 	if (job->failure)
 		rq.failure = *job->failure;
 	else
