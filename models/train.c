@@ -123,7 +123,7 @@ enum fs_status fs_attention_parse(const char *s, enum fs_attention *out)
 	return FS_OK;
 }
 
-/* ---- training methods and LoRA targets [9] ---- */
+/* ---- training methods and LoRA targets [11] ---- */
 
 /*
  * QLoRA storage of a frozen linear weight: a 4-bit NormalFloat code, plus
@@ -419,7 +419,7 @@ struct ctx {
 	double mem_rate;      /* bytes/s of streaming HBM traffic */
 	double nvl_bw, net_bw;
 	double m_mb;          /* micro-batches per step */
-	const struct method_row *meth;    /* training method [9] */
+	const struct method_row *meth;    /* training method [11] */
 	const struct target_row *targets; /* adapted linears (frozen methods) */
 	double r;             /* adapter rank (frozen methods) */
 };
@@ -486,7 +486,7 @@ static void linear(const struct ctx *c, double K, double N, double count, double
 	if (!c->meth->frozen)
 		b += wgrad_s(c, K, T, N, ib, c->gemm_rate);
 	if (c->meth->dequant_bytes_per_param > 0) {
-		/* [9] the frozen weight dequantised before the forward and the
+		/* [11] the frozen weight dequantised before the forward and the
 		 * data-gradient product */
 		double dq = K * N * c->meth->dequant_bytes_per_param / c->mem_rate;
 		f += dq;
@@ -502,7 +502,7 @@ static void linear(const struct ctx *c, double K, double N, double count, double
 }
 
 /*
- * [9] One LoRA adapter on a K x N linear (per GPU, M = T tokens), in bf16:
+ * [11] One LoRA adapter on a K x N linear (per GPU, M = T tokens), in bf16:
  * forward x A (T x K x r) and (x A) B (T x r x N); backward the data
  * gradients of both and the weight gradients of A and B.
  */
@@ -518,7 +518,7 @@ static void adapter_linear(const struct ctx *c, double K, double N, double count
 	*bwd += count * b;
 }
 
-/* [9] The adapters of one layer (no-op for full fine-tuning). */
+/* [11] The adapters of one layer (no-op for full fine-tuning). */
 static void adapter_layer_time(const struct ctx *c, double *fwd, double *bwd)
 {
 	const struct target_row *tg = c->targets;
@@ -670,7 +670,7 @@ static int layers_on_stage(const struct ctx *c, int i)
 	return q + (rank < r ? 1 : 0);
 }
 
-/* [9] Adapter parameters on one GPU of stage i (0 for full fine-tuning). */
+/* [11] Adapter parameters on one GPU of stage i (0 for full fine-tuning). */
 static double stage_adapter_params_gpu(const struct ctx *c, int i)
 {
 	if (!c->meth->frozen)
@@ -680,7 +680,7 @@ static double stage_adapter_params_gpu(const struct ctx *c, int i)
 }
 
 /*
- * [9] Weight, gradient and optimizer bytes of stage i's GPUs with frozen
+ * [11] Weight, gradient and optimizer bytes of stage i's GPUs with frozen
  * base weights: the base linears at the method's bytes per weight (the
  * training precision's for lora, NF4 for qlora; an fp8 copy as for full),
  * norms, embedding and output layer in the training precision, and the
@@ -716,7 +716,7 @@ static void frozen_state_bytes(const struct ctx *c, int i, double P, double *w, 
 	*op = (c->ab > 2.0 ? 8.0 : 12.0) * A * (z >= 1 ? 1.0 / dg : 1.0);
 }
 
-/* [9] Bytes one layer keeps per micro-batch for its adapters: the rank-r
+/* [11] Bytes one layer keeps per micro-batch for its adapters: the rank-r
  * product x A of every adapted linear (its input x is already kept). */
 static double adapter_act_bytes(const struct ctx *c)
 {
@@ -785,9 +785,9 @@ static void stage_memory(const struct ctx *c, int i, struct fs_train_memory *mem
 	if (z >= 3)
 		act += 3.0 * 2.0 * layer_params_gpu(c);   /* gathered layers + unsharded grads */
 	if (c->meth->frozen && c->pl.recompute != FS_RECOMPUTE_FULL)
-		act += nl * inflight * adapter_act_bytes(c);  /* [9] x A kept for B's gradient */
+		act += nl * inflight * adapter_act_bytes(c);  /* [11] x A kept for B's gradient */
 	if (c->meth->dequant_bytes_per_param > 0)
-		act += 2.0 * c->h * fmax(c->h, c->f) / c->t;  /* [9] one dequantised bf16 weight */
+		act += 2.0 * c->h * fmax(c->h, c->f) / c->t;  /* [11] one dequantised bf16 weight */
 
 	mem->weights_gb = w / 1e9;
 	mem->grads_gb = gr / 1e9;
@@ -812,7 +812,7 @@ static double stage_params_gpu(const struct ctx *c, int i)
 }
 
 /* Parameters of stage i whose gradients are reduced and whose optimizer
- * state is updated: all of them (full), the adapters (lora, qlora) [9]. */
+ * state is updated: all of them (full), the adapters (lora, qlora) [11]. */
 static double stage_trainable_params_gpu(const struct ctx *c, int i)
 {
 	return c->meth->frozen ? stage_adapter_params_gpu(c, i) : stage_params_gpu(c, i);
@@ -830,7 +830,7 @@ static int gcd_i(int a, int b)
 	return a;
 }
 
-/* [9] The method, adapter rank and targets of a request. */
+/* [11] The method, adapter rank and targets of a request. */
 static enum fs_status check_method(const struct fs_train_request *rq, struct fs_error *e)
 {
 	if ((int)rq->method < 0 || rq->method >= FS_METHOD_COUNT)
@@ -1043,7 +1043,7 @@ static double head_time(const struct ctx *c)
 	/* softmax cross-entropy in fp32, forward and backward */
 	double loss = 16.0 * T * Vt / c->mem_rate;
 
-	if (!c->meth->frozen)  /* [9] a frozen output layer: data gradient only */
+	if (!c->meth->frozen)  /* [11] a frozen output layer: data gradient only */
 		b += wgrad_s(c, h, T, Vt, c->ab, c->gemm16_rate);
 	return f + b + loss;
 }
@@ -1090,7 +1090,7 @@ static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 	if (dg <= 1)
 		return 0.0;
 	P0 = stage_params_gpu(c, 0);
-	G0 = stage_trainable_params_gpu(c, 0);  /* [9] gradients: the adapters' when frozen */
+	G0 = stage_trainable_params_gpu(c, 0);  /* [11] gradients: the adapters' when frozen */
 	bw = group_bw(c, c->pl.tp, (int)dg, c->pl.zero >= 3, &alpha);
 	lat = 2.0 * ceil(log2(dg)) * alpha;
 	share = (dg - 1.0) / dg;
@@ -1222,7 +1222,7 @@ static void evaluate(const struct fs_train_request *rq, const struct fs_train_pl
 	r->method = rq->method;
 	r->useful_flops_per_token = r->model_flops_per_token;
 	if (c.meth->frozen) {
-		/* [9] no weight-gradient products (2N per token), the adapters'
+		/* [11] no weight-gradient products (2N per token), the adapters'
 		 * 6A (8A with full recompute) */
 		double n = fs_train_matmul_params(rq->model);
 		double a = rq->model->n_layers *

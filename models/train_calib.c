@@ -209,7 +209,7 @@ static enum fs_status parse_request(char **f, const int *ci, const char *name, i
 			   "attention", e)) ||
 	    (st = name_opt(f, ci[C_KERNELS], parse_kernels, &rq->kernels, name, line, "kernels", e)))
 		return st;
-	/* [9] training method and adapter rank; empty: full */
+	/* [11] training method and adapter rank; empty: full */
 	if ((st = name_opt(f, ci[C_METHOD], parse_method, &rq->method, name, line, "method", e)) ||
 	    (st = int_opt(f, ci[C_LORA_RANK], 1, FS_TRAIN_MAX_LORA_RANK, &rq->lora_rank, name, line,
 			  "lora_rank", e)))

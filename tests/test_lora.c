@@ -1,6 +1,6 @@
 /*
- * test_lora.c - LoRA and QLoRA as training methods (models/train.c [9],
- * docs/models/training.md [9]): adapter counts and memory by hand, the
+ * test_lora.c - LoRA and QLoRA as training methods (models/train.c [11],
+ * docs/models/training.md [11]): adapter counts and memory by hand, the
  * missing weight gradients, the published fits, the CLI, the scenario keys
  * and the calibration columns. Expected values are hand calculations,
  * invariants or published claims; each test says which.
@@ -423,6 +423,28 @@ static void test_lora_scenario_bad_values(void **state)
 			  "training.jobs.[0].precision", "qlora");
 }
 
+/* The commands refuse it the same way: file, line, key; exit 2; no database written. */
+static void test_lora_scenario_bad_value_cli(void **state)
+{
+	char out[4096], args[1024];
+	const char *path = tu_write("bad.cfg", scen("method = \"lorra\";", ""));
+	const char *db = tu_path("bad.db");
+
+	(void)state;
+	snprintf(args, sizeof(args), "check %s", path);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "bad.cfg:6"));
+	assert_non_null(strstr(out, "training.jobs.[0].method"));
+	snprintf(args, sizeof(args), "run %s --db %s", path, db);
+	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "training.jobs.[0].method"));
+	{
+		char hex[65];
+		tu_file_hash(db, hex);
+		assert_string_equal(hex, "missing");
+	}
+}
+
 /* Calibration columns: an unknown method and a rank on a full row are
  * refused with the file, line and column. */
 static void test_lora_calib_columns(void **state)
@@ -466,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_lora_cli),
 		cmocka_unit_test(test_lora_scenario_runs),
 		cmocka_unit_test(test_lora_scenario_bad_values),
+		cmocka_unit_test(test_lora_scenario_bad_value_cli),
 		cmocka_unit_test(test_lora_calib_columns),
 	};
 

@@ -71,7 +71,7 @@ enum fs_attention { FS_ATTN_FLASH = 0, FS_ATTN_UNFUSED, FS_ATTN_COUNT };
 enum fs_kernels { FS_KERNELS_FUSED = 0, FS_KERNELS_EAGER, FS_KERNELS_COUNT };
 
 /*
- * Training method (docs/models/training.md [9]). FULL: every weight trained
+ * Training method (docs/models/training.md [11]). FULL: every weight trained
  * (mixed-precision Adam). LORA: base weights frozen in the training
  * precision, low-rank adapters (Hu et al. 2021) trained. QLORA: as LORA, the
  * frozen linear weights stored as 4-bit NormalFloat with double-quantised
@@ -262,7 +262,7 @@ struct fs_train_result {
 	double run_days;
 	double gpu_hours;
 	int n_evaluated;               /* plans evaluated by the search (1 for fs_train_evaluate) */
-	/* training method (docs/models/training.md [9]) */
+	/* training method (docs/models/training.md [11]) */
 	enum fs_train_method method;
 	double adapter_params;         /* trainable adapter parameters, whole model (0 for full) */
 	double useful_flops_per_token; /* FLOPs the method needs: = model_flops_per_token for full,
