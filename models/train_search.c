@@ -244,10 +244,12 @@ static enum fs_status run_search(const struct fs_train_request *rq, struct fs_tr
 		*out = s.closest;
 		out->n_evaluated = s.n_eval;
 		return fs_error_set(e, FS_ERR_INFEASIBLE, NULL, 0, NULL,
-				    "'%s' on %d x %s does not fit in memory: the closest plan "
+				    "'%s'%s%s%s on %d x %s does not fit in memory: the closest plan "
 				    "(tp %d, pp %d, dp %d, micro-batch %d, %s recompute, ZeRO %d) needs "
 				    "%.1f GB per GPU, %.1f GB more than the %.0f GB available",
-				    rq->model->name, rq->n_gpus, rq->gpu->name, out->plan.tp, out->plan.pp,
+				    rq->model->name, rq->method ? " (" : "",
+				    rq->method ? fs_train_method_name(rq->method) : "",
+				    rq->method ? ")" : "", rq->n_gpus, rq->gpu->name, out->plan.tp, out->plan.pp,
 				    out->plan.dp, out->plan.micro_batch,
 				    fs_recompute_name(out->plan.recompute), out->plan.zero,
 				    out->mem.total_gb, out->mem.total_gb - out->mem.capacity_gb,
