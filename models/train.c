@@ -504,7 +504,8 @@ static void linear(const struct ctx *c, double K, double N, double count, double
 /*
  * [11] One LoRA adapter on a K x N linear (per GPU, M = T tokens), in bf16:
  * forward x A (T x K x r) and (x A) B (T x r x N); backward the data
- * gradients of both and the weight gradients of A and B.
+ * gradients of both and the weight gradients of A (K x r) and B (r x N),
+ * each a reduction over the T tokens (wgrad_s(M = T, K x N output)).
  */
 static void adapter_linear(const struct ctx *c, double K, double N, double count, double *fwd,
 			   double *bwd)
@@ -512,7 +513,7 @@ static void adapter_linear(const struct ctx *c, double K, double N, double count
 	double T = c->T, r = c->r, ab = c->ab, rate = c->gemm16_rate;
 	double f = gemm_s(c, T, K, r, ab, ab, rate) + gemm_s(c, T, r, N, ab, ab, rate);
 	double b = gemm_s(c, T, N, r, ab, ab, rate) + gemm_s(c, T, r, K, ab, ab, rate) +
-		   wgrad_s(c, K, T, r, ab, rate) + wgrad_s(c, r, T, N, ab, rate);
+		   wgrad_s(c, T, K, r, ab, rate) + wgrad_s(c, T, r, N, ab, rate);
 
 	*fwd += count * f;
 	*bwd += count * b;
