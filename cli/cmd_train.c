@@ -24,6 +24,8 @@ static const char estimate_usage[] =
 	"         [--precision bf16|fp16|fp8|tf32] [--attention flash|unfused] [--kernels fused|eager]\n"
 	"         [--no-sequence-parallel]\n"
 	"         [--stack legacy|megatron-2021|deepspeed|nemo-2024|fsdp] [--no-overlap]\n"
+	"         [--no-sequence-parallel] [--method full|lora|qlora] [--lora-rank R]\n"
+	"         [--lora-targets all|attention|qv]\n"
 	"         [--mtbf-h H] [--ckpt-interval-s S] [--ckpt-write-s S] [--restart-s S]\n"
 	"         [--format table|csv|json]\n"
 	"\n"
@@ -37,6 +39,10 @@ static const char estimate_usage[] =
 	"(a plain --params below 1e6 is read as billions). --global-batch and --micro-batch\n"
 	"count sequences. Without --global-batch the batch is 4M tokens (at least 1024\n"
 	"tokens per GPU). mfu and hfu are fractions of the dense peak of the precision used.\n"
+	"--method lora|qlora freezes the base weights (bf16, or 4-bit NF4 for qlora) and\n"
+	"trains rank-R adapters: no weight gradients, gradients and Adam states of the\n"
+	"adapters only. mfu stays on 6N model FLOPs (a full fine-tune's count); useful_mfu\n"
+	"counts what the method computes (4N + 6A + 12Lhs for lora/qlora).\n"
 	"Exit codes: 0 ok; 2 bad input, no plan fits, a whole run that makes no progress under\n"
 	"failures (goodput below 1%) or lasts over 100 years (the reason on stderr).\n"
 	"--stack picks a software-stack profile (overlap, kernel efficiency, recompute\n"
@@ -50,13 +56,15 @@ static const char *const attention_names[] = { "flash", "unfused", NULL };
 static const char *const kernels_names[] = { "fused", "eager", NULL };
 static const char *const stack_names[] = { "legacy", "megatron-2021", "deepspeed", "nemo-2024", "fsdp",
 					   NULL };
+static const char *const method_names[] = { "full", "lora", "qlora", NULL };
+static const char *const lora_targets_names[] = { "all", "attention", "qv", NULL };
 
 enum {
 	O_GPU, O_GPUS, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB, O_PARAMS,
 	O_GATED_FFN, O_EXPERTS, O_EXPERTS_ACTIVE, O_SEQ, O_TOKENS, O_GLOBAL_BATCH, O_MICRO_BATCH,
 	O_TP, O_PP, O_CP, O_VP, O_RECOMPUTE, O_ZERO, O_PRECISION, O_ATTENTION, O_KERNELS,
-	O_NO_SEQUENCE_PARALLEL, O_MTBF_H, O_CKPT_INTERVAL_S, O_CKPT_WRITE_S, O_RESTART_S, O_FORMAT,
-	O_STACK, O_NO_OVERLAP,
+	O_NO_SEQUENCE_PARALLEL, O_METHOD, O_LORA_RANK, O_LORA_TARGETS, O_MTBF_H, O_CKPT_INTERVAL_S,
+	O_CKPT_WRITE_S, O_RESTART_S, O_FORMAT, O_STACK, O_NO_OVERLAP,
 	N_OPTS
 };
 
@@ -96,6 +104,13 @@ static const struct fs_opt opts[N_OPTS] = {
 			.def = "fused", .help = "element-wise kernels" },
 	[O_NO_SEQUENCE_PARALLEL] = { .name = "no-sequence-parallel", .type = FS_OPT_FLAG,
 				     .help = "tensor parallelism without sequence parallelism" },
+	[O_METHOD] = { .name = "method", .type = FS_OPT_ENUM, .choices = method_names, .def = "full",
+		       .help = "training method: all weights, or frozen base + LoRA adapters" },
+	[O_LORA_RANK] = { .name = "lora-rank", .type = FS_OPT_INT, .imin = 1,
+			  .imax = FS_TRAIN_MAX_LORA_RANK, .def = "16",
+			  .help = "adapter rank (lora, qlora)" },
+	[O_LORA_TARGETS] = { .name = "lora-targets", .type = FS_OPT_ENUM, .choices = lora_targets_names,
+			     .def = "all", .help = "linears with adapters: all (q,k,v,o + MLP), attention, qv" },
 	[O_MTBF_H] = { .name = "mtbf-h", .type = FS_OPT_DOUBLE, .min_open = true, .si_suffix = true,
 		       .unit = "h", .def = "the GPU's", .help = "mean time between failures per GPU" },
 	FAILURE_S(O_CKPT_INTERVAL_S, "ckpt-interval-s", "checkpoint interval"),
@@ -164,6 +179,12 @@ static int check_estimate(const struct fs_opt_val *v, struct est_args *a)
 	if (v[O_STACK].set)
 		fs_train_stack_parse(v[O_STACK].s, &a->rq.stack);
 	a->rq.no_overlap = v[O_NO_OVERLAP].set;
+	if (v[O_METHOD].set)
+		fs_train_method_parse(v[O_METHOD].s, &a->rq.method);
+	if (v[O_LORA_RANK].set)
+		a->rq.lora_rank = (int)v[O_LORA_RANK].i;
+	if (v[O_LORA_TARGETS].set)
+		fs_lora_targets_parse(v[O_LORA_TARGETS].s, &a->rq.lora_targets);
 	f->mtbf_per_gpu_h = v[O_MTBF_H].set ? v[O_MTBF_H].d : 0.0;
 	f->ckpt_interval_s = v[O_CKPT_INTERVAL_S].set ? v[O_CKPT_INTERVAL_S].d : -1;
 	f->ckpt_write_s = v[O_CKPT_WRITE_S].set ? v[O_CKPT_WRITE_S].d : -1;
@@ -174,6 +195,8 @@ static int check_estimate(const struct fs_opt_val *v, struct est_args *a)
 		return fs_cli_usage_error(cmd, "--gpus is required");
 	if (a->rq.seq_len < 1)
 		return fs_cli_usage_error(cmd, "--seq is required");
+	if ((v[O_LORA_RANK].set || v[O_LORA_TARGETS].set) && a->rq.method == FS_METHOD_FULL)
+		return fs_cli_usage_error(cmd, "--lora-rank and --lora-targets need --method lora or qlora");
 	if (a->model && a->custom_shape)
 		return fs_cli_usage_error(cmd, "give either --model or a shape (--layers ...), not both");
 	if (!a->model) {
@@ -254,6 +277,10 @@ static const struct fs_emit_col csv_cols[] = {
 	{ .name = "realisation", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	{ .name = "days", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	{ .name = "gpu_hours", .type = FS_EMIT_NUM },
+	{ .name = "method", .type = FS_EMIT_STR },
+	{ .name = "lora_rank", .type = FS_EMIT_INT },
+	{ .name = "adapter_params", .type = FS_EMIT_NUM },
+	{ .name = "useful_mfu", .type = FS_EMIT_NUM, .fmt = "%.4f" },
 	RUN_PART_COLS("steady"), RUN_PART_COLS("failure_lost"), RUN_PART_COLS("failure_restart"),
 	RUN_PART_COLS("checkpoint"), RUN_PART_COLS("eval"), RUN_PART_COLS("ramp"),
 	RUN_PART_COLS("stall"), RUN_PART_COLS("wall"),
@@ -274,7 +301,7 @@ void fs_cli_plan_vals(const struct fs_train_plan *p, struct fs_emit_val *out)
 static void emit_rows(const struct fs_train_request *rq, const struct fs_train_result *r,
 		      const struct fs_emit_format *f)
 {
-	bool run = rq->tokens > 0;
+	bool run = rq->tokens > 0, lora = rq->method != FS_METHOD_FULL;
 	struct fs_emitter em;
 	struct fs_emit_val v[N_CSV_COLS] = {
 		fs_emit_str(rq->gpu->name), fs_emit_int(rq->n_gpus), fs_emit_str(rq->model->name),
@@ -287,6 +314,9 @@ static void emit_rows(const struct fs_train_request *rq, const struct fs_train_r
 		run ? fs_emit_num(r->realisation_frac) : fs_emit_missing(),
 		run ? fs_emit_num(r->run_days) : fs_emit_missing(),
 		run ? fs_emit_num(r->gpu_hours) : fs_emit_missing(),
+		fs_emit_str(fs_train_method_name(r->method)),
+		lora ? fs_emit_int(rq->lora_rank) : fs_emit_missing(),
+		fs_emit_num(r->adapter_params), fs_emit_num(r->useful_mfu),
 	};
 
 	fs_cli_plan_vals(&r->plan, &v[4]);
@@ -356,6 +386,10 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 		RUN_PART_COLS("checkpoint"), RUN_PART_COLS("eval"), RUN_PART_COLS("ramp"),
 		RUN_PART_COLS("stall"), RUN_PART_COLS("wall"),
 	};
+	static const struct fs_emit_col cmeth[] = { STR("method"), INT("lora_rank"),
+						    STR("lora_targets"), NUM("adapter_params", NULL),
+						    NUM("useful_flops_per_token", NULL),
+						    NUM("useful_mfu", "%.4f") };
 	static const struct fs_emit_col cend[] = { INT("plans_evaluated") };
 	const struct fs_train_time_breakdown *t = &r->time;
 	const struct fs_train_memory *m = &r->mem;
@@ -393,6 +427,14 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 					    fs_emit_num(r->gpu_hours) };
 	const struct fs_emit_val vnorun[] = { fs_emit_missing(), fs_emit_missing(), fs_emit_missing(),
 					      fs_emit_missing(), fs_emit_missing() };
+	bool lora = rq->method != FS_METHOD_FULL;
+	const struct fs_emit_val vmeth[] = { fs_emit_str(fs_train_method_name(r->method)),
+					     lora ? fs_emit_int(rq->lora_rank) : fs_emit_missing(),
+					     lora ? fs_emit_str(fs_lora_targets_name(rq->lora_targets))
+						  : fs_emit_missing(),
+					     fs_emit_num(r->adapter_params),
+					     fs_emit_num(r->useful_flops_per_token),
+					     fs_emit_num(r->useful_mfu) };
 	const struct fs_emit_val vend[] = { fs_emit_int(r->n_evaluated) };
 	struct fs_emit_val vparts[2 * N_RUN_PARTS];
 
@@ -410,6 +452,7 @@ static void print_json(const struct fs_train_request *rq, const struct fs_train_
 		JSON_LINE(cnorun, vnorun, "  ", ",\n");
 	run_part_vals(rq->tokens > 0, &r->run, vparts);
 	JSON_LINE(cparts, vparts, "  \"run\": {", "},\n");
+	JSON_LINE(cmeth, vmeth, "  ", ",\n");
 	JSON_LINE(cend, vend, "  ", "\n}\n");
 }
 
@@ -456,11 +499,24 @@ static void print_table(const struct fs_train_request *rq, const struct fs_train
 	       r->plan.global_batch, "", fs_recompute_name(r->plan.recompute), r->plan.zero,
 	       fs_attention_name(rq->attention), fs_kernels_name(rq->kernels),
 	       rq->no_sequence_parallel || r->plan.tp == 1 ? "" : ", sequence parallel");
+	if (rq->method != FS_METHOD_FULL)
+		printf("  %-14s %s, rank %d on %s linears: %.4g M adapter parameters "
+		       "(%.3f%% of %.4g B), base frozen\n",
+		       "method", fs_train_method_name(r->method), rq->lora_rank,
+		       fs_lora_targets_name(rq->lora_targets), r->adapter_params / 1e6,
+		       100.0 * r->adapter_params / fs_train_total_params(rq->model),
+		       fs_train_total_params(rq->model) / 1e9);
+	else
+		printf("  %-14s full (every weight trained)\n", "method");
 	printf("  %-14s %.3f s (%.0f tokens)\n", "step time", st, r->tokens_per_step);
 	printf("  %-14s %.0f tokens/s per GPU, %.0f tokens/s in all\n", "throughput",
 	       r->tokens_per_s_per_gpu, r->tokens_per_s);
 	printf("  %-14s %.1f TFLOP/s per GPU (model FLOPs), MFU %.1f%%, HFU %.1f%%\n", "achieved",
 	       r->achieved_tflops_per_gpu, 100.0 * r->mfu, 100.0 * r->hfu);
+	if (rq->method != FS_METHOD_FULL)
+		printf("  %-14s MFU %.1f%% on the FLOPs %s computes (4N + 6A + 12Lhs; "
+		       "MFU above counts a full fine-tune's 6N)\n", "useful",
+		       100.0 * r->useful_mfu, fs_train_method_name(r->method));
 	printf("  %-14s %.1f of %.0f GB: weights %.1f, gradients %.1f, optimizer %.1f,\n"
 	       "  %-14s activations %.1f, reserve %.1f\n",
 	       "memory/GPU", m->total_gb, m->capacity_gb, m->weights_gb, m->grads_gb, m->optimizer_gb, "",

@@ -209,6 +209,105 @@ const struct fs_train_request *fs_train_apply_stack_(const struct fs_train_reque
 	return copy;
 }
 
+/* ---- training methods and LoRA targets [11] ---- */
+
+/*
+ * QLoRA storage of a frozen linear weight: a 4-bit NormalFloat code, plus
+ * per 64-weight block an 8-bit absmax constant, plus per 256 such blocks an
+ * fp32 second-level constant: 4 + 8/64 + 32/(64 * 256) = 4.127 bits
+ * (Dettmers et al. 2023, arXiv 2305.14314, section 3 "Double Quantization").
+ */
+#define QLORA_NF4_BITS_PER_PARAM (4.0 + 8.0 / 64.0 + 32.0 / (64.0 * 256.0))
+#define QLORA_NF4_BYTES_PER_PARAM (QLORA_NF4_BITS_PER_PARAM / 8.0)
+/* Dequantising a frozen weight before each product that uses it: read its
+ * 4-bit storage, write the bf16 copy the product reads (bitsandbytes). */
+#define QLORA_DEQUANT_BYTES_PER_PARAM (QLORA_NF4_BYTES_PER_PARAM + 2.0)
+
+/* The per-method terms; every use of the method reads this table. */
+struct method_row {
+	struct fs_enum_name id;
+	bool frozen;                    /* base weights frozen: adapters trained, no weight
+					 * gradients, no gradient or Adam state for the base */
+	double base_bytes_per_param;    /* stored bytes of a frozen linear weight; 0: the
+					 * training precision's (2 bf16/fp16, 4 fp32/tf32) */
+	double dequant_bytes_per_param; /* HBM bytes per frozen linear weight and product */
+	bool half_precision_only;       /* products run in bf16/fp16 only */
+};
+
+static const struct method_row methods[FS_METHOD_COUNT] = {
+	[FS_METHOD_FULL] = { { FS_METHOD_FULL, "full" }, false, 0.0, 0.0, false },
+	[FS_METHOD_LORA] = { { FS_METHOD_LORA, "lora" }, true, 0.0, 0.0, false },
+	[FS_METHOD_QLORA] = { { FS_METHOD_QLORA, "qlora" }, true, QLORA_NF4_BYTES_PER_PARAM,
+			      QLORA_DEQUANT_BYTES_PER_PARAM, true },
+};
+
+/* Adapted linears of a layer; mlp counts every MLP product of an expert. */
+struct target_row {
+	struct fs_enum_name id;
+	bool q, k, v, o, mlp;
+};
+
+static const struct target_row targets[FS_LORA_TARGETS_COUNT] = {
+	[FS_LORA_ALL] = { { FS_LORA_ALL, "all" }, true, true, true, true, true },
+	[FS_LORA_ATTENTION] = { { FS_LORA_ATTENTION, "attention" }, true, true, true, true, false },
+	[FS_LORA_QV] = { { FS_LORA_QV, "qv" }, true, false, true, false, false },
+};
+
+const char *fs_train_method_name(enum fs_train_method m)
+{
+	return fs_enum_name(&methods[0].id, NROWS(methods), sizeof(methods[0]), (int)m);
+}
+
+enum fs_status fs_train_method_parse(const char *s, enum fs_train_method *out)
+{
+	int v;
+
+	if (fs_enum_parse(&methods[0].id, NROWS(methods), sizeof(methods[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_train_method)v;
+	return FS_OK;
+}
+
+const char *fs_lora_targets_name(enum fs_lora_targets t)
+{
+	return fs_enum_name(&targets[0].id, NROWS(targets), sizeof(targets[0]), (int)t);
+}
+
+enum fs_status fs_lora_targets_parse(const char *s, enum fs_lora_targets *out)
+{
+	int v;
+
+	if (fs_enum_parse(&targets[0].id, NROWS(targets), sizeof(targets[0]), s, &v))
+		return FS_ERR_INPUT;
+	*out = (enum fs_lora_targets)v;
+	return FS_OK;
+}
+
+/*
+ * Adapter parameters r * (K + N) of one layer's adapted linears, given as
+ * they lie on one GPU: q, k, v and the MLP input products split their
+ * outputs over t (column parallel), o and the MLP output product their
+ * inputs (row parallel); each adapter keeps its unsplit side whole (as
+ * Megatron's LoRA does). e experts per layer on this GPU.
+ */
+static double adapter_layer(const struct target_row *tg, double r, double h, double kvd, double f,
+			    double gm, double t, double e)
+{
+	double a = 0.0;
+
+	if (tg->q)
+		a += h + h / t;
+	if (tg->k)
+		a += h + kvd / t;
+	if (tg->v)
+		a += h + kvd / t;
+	if (tg->o)
+		a += h / t + h;
+	if (tg->mlp)
+		a += e * ((gm - 1.0) * (h + f / t) + (f / t + h));
+	return r * a;
+}
+
 /* ---- failure model [7] ---- */
 
 void fs_failure_params_default(const struct fs_gpu *g, struct fs_failure_params *fp)
@@ -285,6 +384,9 @@ void fs_train_request_init(struct fs_train_request *r)
 	r->attention = FS_ATTN_FLASH;
 	r->plan.recompute = FS_RECOMPUTE_AUTO;
 	r->plan.zero = FS_TRAIN_ZERO_AUTO;
+	r->method = FS_METHOD_FULL;
+	r->lora_rank = FS_TRAIN_DEFAULT_LORA_RANK;
+	r->lora_targets = FS_LORA_ALL;
 }
 
 /* ---- model shape [1] ---- */
@@ -353,6 +455,14 @@ double fs_train_matmul_params(const struct fs_llm *m)
 	return n > 0 ? n : active_params(m);
 }
 
+double fs_train_adapter_params(const struct fs_llm *m, int rank, enum fs_lora_targets t)
+{
+	if ((int)t < 0 || t >= FS_LORA_TARGETS_COUNT || rank < 1)
+		return 0.0;
+	return m->n_layers * adapter_layer(&targets[t], rank, m->hidden, kv_dim(m), m->ffn,
+					   m->gated_ffn ? 3.0 : 2.0, 1.0, n_experts(m));
+}
+
 double fs_train_model_flops_per_token(const struct fs_llm *m, int seq_len)
 {
 	return 6.0 * fs_train_matmul_params(m) +
@@ -398,6 +508,9 @@ struct ctx {
 	const struct fs_train_stack_profile *stack;
 	bool dp_ovl;          /* stack overlaps DP collectives with compute */
 	double tp_ovl;        /* share of TP collectives the stack can hide (Hopper) */
+	const struct method_row *meth;    /* training method [11] */
+	const struct target_row *targets; /* adapted linears (frozen methods) */
+	double r;             /* adapter rank (frozen methods) */
 };
 
 /*
@@ -457,8 +570,17 @@ static void linear(const struct ctx *c, double K, double N, double count, double
 {
 	double ib = c->fp8 ? 1.0 : c->ab, ob = c->ab, T = c->T;
 	double f = gemm_s(c, T, K, N, ib, ob, c->gemm_rate);
-	double b = gemm_s(c, T, N, K, ib, ob, c->gemm_rate) + wgrad_s(c, K, T, N, ib, c->gemm_rate);
+	double b = gemm_s(c, T, N, K, ib, ob, c->gemm_rate);
 
+	if (!c->meth->frozen)
+		b += wgrad_s(c, K, T, N, ib, c->gemm_rate);
+	if (c->meth->dequant_bytes_per_param > 0) {
+		/* [11] the frozen weight dequantised before the forward and the
+		 * data-gradient product */
+		double dq = K * N * c->meth->dequant_bytes_per_param / c->mem_rate;
+		f += dq;
+		b += dq;
+	}
 	if (c->fp8) {
 		/* quantising the input (forward) and the output gradient (backward) */
 		f += 3.0 * T * K / c->mem_rate;
@@ -466,6 +588,46 @@ static void linear(const struct ctx *c, double K, double N, double count, double
 	}
 	*fwd += count * f;
 	*bwd += count * b;
+}
+
+/*
+ * [11] One LoRA adapter on a K x N linear (per GPU, M = T tokens), in bf16:
+ * forward x A (T x K x r) and (x A) B (T x r x N); backward the data
+ * gradients of both and the weight gradients of A (K x r) and B (r x N),
+ * each a reduction over the T tokens (wgrad_s(M = T, K x N output)).
+ */
+static void adapter_linear(const struct ctx *c, double K, double N, double count, double *fwd,
+			   double *bwd)
+{
+	double T = c->T, r = c->r, ab = c->ab, rate = c->gemm16_rate;
+	double f = gemm_s(c, T, K, r, ab, ab, rate) + gemm_s(c, T, r, N, ab, ab, rate);
+	double b = gemm_s(c, T, N, r, ab, ab, rate) + gemm_s(c, T, r, K, ab, ab, rate) +
+		   wgrad_s(c, T, K, r, ab, rate) + wgrad_s(c, T, r, N, ab, rate);
+
+	*fwd += count * f;
+	*bwd += count * b;
+}
+
+/* [11] The adapters of one layer (no-op for full fine-tuning). */
+static void adapter_layer_time(const struct ctx *c, double *fwd, double *bwd)
+{
+	const struct target_row *tg = c->targets;
+	double h = c->h, t = c->t, kvd = c->kvd, f = c->f;
+
+	if (!c->meth->frozen)
+		return;
+	if (tg->q)
+		adapter_linear(c, h, h / t, 1.0, fwd, bwd);
+	if (tg->k)
+		adapter_linear(c, h, kvd / t, 1.0, fwd, bwd);
+	if (tg->v)
+		adapter_linear(c, h, kvd / t, 1.0, fwd, bwd);
+	if (tg->o)
+		adapter_linear(c, h / t, h, 1.0, fwd, bwd);
+	if (tg->mlp) {
+		adapter_linear(c, h, f / t, (c->gm - 1.0) * c->e_act, fwd, bwd);
+		adapter_linear(c, f / t, h, c->e_act, fwd, bwd);
+	}
 }
 
 /* Cost of one transformer layer for one micro-batch on one GPU [2]. */
@@ -485,6 +647,7 @@ static void layer_cost(const struct ctx *c, struct layer_cost *lc)
 	linear(c, c->f / t, h, c->e_act, &gf, &gb);
 	lc->gemm_f = gf * c->mm_scale_act;
 	lc->gemm_b = gb * c->mm_scale_act;
+	adapter_layer_time(c, &lc->gemm_f, &lc->gemm_b);
 
 	/* [2.2] attention core */
 	if (c->unfused) {
@@ -603,6 +766,63 @@ static int layers_on_stage(const struct ctx *c, int i)
 	return q + (rank < r ? 1 : 0);
 }
 
+/* [11] Adapter parameters on one GPU of stage i (0 for full fine-tuning). */
+static double stage_adapter_params_gpu(const struct ctx *c, int i)
+{
+	if (!c->meth->frozen)
+		return 0.0;
+	return layers_on_stage(c, i) * adapter_layer(c->targets, c->r, c->h, c->kvd, c->f, c->gm,
+						     c->t, c->e_tot / c->ep);
+}
+
+/*
+ * [11] Weight, gradient and optimizer bytes of stage i's GPUs with frozen
+ * base weights: the base linears at the method's bytes per weight (the
+ * training precision's for lora, NF4 for qlora; an fp8 copy as for full),
+ * norms, embedding and output layer in the training precision, and the
+ * adapters with mixed-precision Adam (2 + 2 + 12 bytes, ZeRO-sharded as
+ * for full; fp32 training: 4 + 4 + 8).
+ */
+static double frozen_linear_params_gpu(const struct ctx *c, int i)
+{
+	return layers_on_stage(c, i) * (layer_params_gpu(c) - 2.0 * c->h);
+}
+
+/* Unsharded bytes of stage i's weights (base P parameters and adapters). */
+static double frozen_weight_bytes(const struct ctx *c, int i, double P)
+{
+	double lin = frozen_linear_params_gpu(c, i);
+	double bb = c->meth->base_bytes_per_param > 0 ? c->meth->base_bytes_per_param : c->ab;
+
+	return lin * bb + (P - lin) * c->ab + stage_adapter_params_gpu(c, i) * c->ab;
+}
+
+static void frozen_state_bytes(const struct ctx *c, int i, double P, double *w, double *gr,
+			       double *op)
+{
+	double dg = (double)c->pl.dp * c->pl.cp;
+	int z = c->pl.zero;
+	double lin = frozen_linear_params_gpu(c, i);
+	double A = stage_adapter_params_gpu(c, i);
+
+	*w = frozen_weight_bytes(c, i, P) * (z >= 3 ? 1.0 / dg : 1.0);
+	if (c->fp8)
+		*w += 1.0 * lin * (z >= 3 ? 1.0 / dg : 1.0);
+	*gr = c->ab * A * (z >= 2 ? 1.0 / dg : 1.0);
+	*op = (c->ab > 2.0 ? 8.0 : 12.0) * A * (z >= 1 ? 1.0 / dg : 1.0);
+}
+
+/* [11] Bytes one layer keeps per micro-batch for its adapters: the rank-r
+ * product x A of every adapted linear (its input x is already kept). */
+static double adapter_act_bytes(const struct ctx *c)
+{
+	const struct target_row *tg = c->targets;
+	double n = (tg->q ? 1.0 : 0.0) + (tg->k ? 1.0 : 0.0) + (tg->v ? 1.0 : 0.0) +
+		   (tg->o ? 1.0 : 0.0) + (tg->mlp ? c->gm * c->e_act : 0.0);
+
+	return c->T * c->r * n * c->ab;
+}
+
 static double min_d(double a, double b)
 {
 	return a < b ? a : b;
@@ -633,6 +853,8 @@ static void stage_memory(const struct ctx *c, int i, struct fs_train_memory *mem
 		gr *= 2.0;
 		op *= 8.0 / 12.0;
 	}
+	if (c->meth->frozen)
+		frozen_state_bytes(c, i, P, &w, &gr, &op);
 
 	/* [4.2] activations of the in-flight micro-batches */
 	switch (c->pl.recompute) {
@@ -658,6 +880,10 @@ static void stage_memory(const struct ctx *c, int i, struct fs_train_memory *mem
 		act += c->T * c->V / c->t * LOGIT_BYTES_PER_ELEM;  /* logits and loss */
 	if (z >= 3)
 		act += 3.0 * 2.0 * layer_params_gpu(c);   /* gathered layers + unsharded grads */
+	if (c->meth->frozen && c->pl.recompute != FS_RECOMPUTE_FULL)
+		act += nl * inflight * adapter_act_bytes(c);  /* [11] x A kept for B's gradient */
+	if (c->meth->dequant_bytes_per_param > 0)
+		act += 2.0 * c->h * fmax(c->h, c->f) / c->t;  /* [11] one dequantised bf16 weight */
 
 	mem->weights_gb = w / 1e9;
 	mem->grads_gb = gr / 1e9;
@@ -690,6 +916,13 @@ static double stage_params_gpu(const struct ctx *c, int i)
 	return P;
 }
 
+/* Parameters of stage i whose gradients are reduced and whose optimizer
+ * state is updated: all of them (full), the adapters (lora, qlora) [11]. */
+static double stage_trainable_params_gpu(const struct ctx *c, int i)
+{
+	return c->meth->frozen ? stage_adapter_params_gpu(c, i) : stage_params_gpu(c, i);
+}
+
 /* ---- validation of a request ---- */
 
 static int gcd_i(int a, int b)
@@ -700,6 +933,30 @@ static int gcd_i(int a, int b)
 		b = t;
 	}
 	return a;
+}
+
+/* [11] The method, adapter rank and targets of a request. */
+static enum fs_status check_method(const struct fs_train_request *rq, struct fs_error *e)
+{
+	if ((int)rq->method < 0 || rq->method >= FS_METHOD_COUNT)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "method",
+				    "unknown training method %d; expected full, lora or qlora",
+				    (int)rq->method);
+	if ((int)rq->lora_targets < 0 || rq->lora_targets >= FS_LORA_TARGETS_COUNT)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "lora_targets",
+				    "unknown LoRA targets %d; expected all, attention or qv",
+				    (int)rq->lora_targets);
+	if (methods[rq->method].frozen &&
+	    (rq->lora_rank < 1 || rq->lora_rank > FS_TRAIN_MAX_LORA_RANK))
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "lora_rank",
+				    "LoRA rank %d; expected 1 to %d", rq->lora_rank,
+				    FS_TRAIN_MAX_LORA_RANK);
+	if (methods[rq->method].half_precision_only && rq->precision != FS_PREC_BF16 &&
+	    rq->precision != FS_PREC_FP16)
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "precision",
+				    "method %s computes in bf16 or fp16, not %s",
+				    fs_train_method_name(rq->method), fs_precision_name(rq->precision));
+	return FS_OK;
 }
 
 static enum fs_status check_common(const struct fs_train_request *rq, struct fs_error *e)
@@ -747,7 +1004,7 @@ static enum fs_status check_common(const struct fs_train_request *rq, struct fs_
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "precision",
 				    "GPU '%s' (%s) has no fp8 tensor cores; use bf16 or a Hopper GPU",
 				    rq->gpu->name, rq->gpu->arch);
-	return FS_OK;
+	return check_method(rq, e);
 }
 
 /* Checks the fully specified layout fields that are set (non-zero). */
@@ -894,6 +1151,9 @@ static void init_ctx(struct ctx *c, const struct fs_train_request *rq, const str
 	c->mem_rate = g->mem_bw_gbps * 1e9 * g->hbm_eff_frac;
 	c->nvl_bw = g->nvlink_gbps / 2.0 * 1e9 * NVLINK_EFF_FRAC;
 	c->net_bw = g->net_gbps * 1e9 * NET_EFF_FRAC;
+	c->meth = &methods[rq->method];
+	c->targets = &targets[rq->lora_targets];
+	c->r = rq->lora_rank;
 }
 
 /* Output layer and loss on the last stage, one micro-batch. */
@@ -901,11 +1161,12 @@ static double head_time(const struct ctx *c)
 {
 	double T = c->T, h = c->h, Vt = c->V / c->t;
 	double f = gemm_s(c, T, h, Vt, c->ab, c->ab, c->gemm16_rate);
-	double b = gemm_s(c, T, Vt, h, c->ab, c->ab, c->gemm16_rate) +
-		   wgrad_s(c, h, T, Vt, c->ab, c->gemm16_rate);
+	double b = gemm_s(c, T, Vt, h, c->ab, c->ab, c->gemm16_rate);
 	/* softmax cross-entropy in fp32, forward and backward */
 	double loss = 16.0 * T * Vt / c->mem_rate;
 
+	if (!c->meth->frozen)  /* [11] a frozen output layer: data gradient only */
+		b += wgrad_s(c, h, T, Vt, c->ab, c->gemm16_rate);
 	return f + b + loss;
 }
 
@@ -977,27 +1238,31 @@ static double dp_overlapped_s(const struct ctx *c, const struct stage_times *st,
 /* Exposed data-parallel / ZeRO communication per step [3.3]. */
 static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 {
-	double dg = (double)c->pl.dp * c->pl.cp, P0, bw, lat, share, alpha;
+	double dg = (double)c->pl.dp * c->pl.cp, P0, G0, bw, lat, share, alpha;
 
 	if (dg <= 1)
 		return 0.0;
 	P0 = stage_params_gpu(c, 0);
 	bw = group_bw(c, c->pl.tp, (int)dg, c->pl.zero >= 3 && !c->stack->zero3_node_bw, &alpha);
+	G0 = stage_trainable_params_gpu(c, 0);  /* [11] gradients: the adapters' when frozen */
 	lat = 2.0 * ceil(log2(dg)) * alpha;
 	share = (dg - 1.0) / dg;
 	if (c->pl.zero >= 3) {
 		/* weights gathered for forward and backward, gradients
 		 * reduce-scattered, every micro-batch; partly hidden behind compute
 		 * except the first layer's gather */
-		double comm = 3.0 * share * P0 * 2.0 / bw + 3.0 * c->L * alpha;
+		double comm = c->meth->frozen
+			? (2.0 * share * frozen_weight_bytes(c, 0, P0) + share * G0 * 2.0) / bw +
+			  3.0 * c->L * alpha
+			: 3.0 * share * P0 * 2.0 / bw + 3.0 * c->L * alpha;
 		double hid = (1.0 - ZERO3_EXPOSED_FRAC) * comm;
 		return c->m_mb * (ZERO3_EXPOSED_FRAC * comm + fmax(0.0, hid - st->t0) + hid / c->L);
 	}
 	if (c->stack->gpu_calibrated)
-		return dp_overlapped_s(c, st, P0, bw, lat, share);
+		return dp_overlapped_s(c, st, G0, bw, lat, share);
 	if (c->pl.zero == 2) {
-		double rs = share * P0 * 2.0 / bw + lat;
-		double ag = share * P0 * 2.0 / bw + lat;
+		double rs = share * G0 * 2.0 / bw + lat;
+		double ag = share * G0 * 2.0 / bw + lat;
 		return c->m_mb * fmax(0.0, rs - DP_OVERLAP_FRAC * st->bwd0) + ag;
 	}
 	/* ZeRO-1 (the distributed optimizer): the fp32 gradient reduce-scatter
@@ -1006,12 +1271,12 @@ static double dp_exposed_s(const struct ctx *c, const struct stage_times *st)
 	 * is exposed (Megatron-LM before --overlap-param-gather, DeepSpeed
 	 * ZeRO-1), as for ZeRO-2 above */
 	if (c->pl.zero == 1) {
-		double rs = share * P0 * 4.0 / bw + lat;
-		double ag = share * P0 * 2.0 / bw + lat;
+		double rs = share * G0 * 4.0 / bw + lat;
+		double ag = share * G0 * 2.0 / bw + lat;
 		return fmax(0.0, rs - DP_OVERLAP_FRAC * st->bwd0) + ag;
 	}
 	/* ZeRO-0: fp32 gradient all-reduce (2x the bytes), overlapped */
-	return fmax(0.0, 2.0 * share * P0 * 4.0 / bw + lat - DP_OVERLAP_FRAC * st->bwd0);
+	return fmax(0.0, 2.0 * share * G0 * 4.0 / bw + lat - DP_OVERLAP_FRAC * st->bwd0);
 }
 
 /* Optimizer step, memory-bound [3.6]. */
@@ -1019,7 +1284,8 @@ static double optimizer_s(const struct ctx *c)
 {
 	double dg = (double)c->pl.dp * c->pl.cp;
 
-	return stage_params_gpu(c, 0) / (c->pl.zero >= 1 ? dg : 1.0) * OPT_BYTES_PER_PARAM / c->mem_rate;
+	return stage_trainable_params_gpu(c, 0) / (c->pl.zero >= 1 ? dg : 1.0) * OPT_BYTES_PER_PARAM /
+	       c->mem_rate;
 }
 
 /* Splits the pipelined time by component, from stage 0's layer costs; the
@@ -1126,9 +1392,23 @@ static void evaluate(const struct fs_train_request *rq, const struct fs_train_pl
 	r->model_flops_per_token = fs_train_model_flops_per_token(rq->model, rq->seq_len);
 	r->hw_flops_per_token = fs_train_hw_flops_per_token(rq->model, rq->seq_len, pl.recompute);
 	peak = fs_gpu_peak_tflops(rq->gpu, c.prec) * 1e12;
+	r->method = rq->method;
+	r->useful_flops_per_token = r->model_flops_per_token;
+	if (c.meth->frozen) {
+		/* [11] no weight-gradient products (2N per token), the adapters'
+		 * 6A (8A with full recompute) */
+		double n = fs_train_matmul_params(rq->model);
+		double a = rq->model->n_layers *
+			   adapter_layer(c.targets, c.r, c.h, c.kvd, c.f, c.gm, 1.0, c.e_act);
+		r->adapter_params = fs_train_adapter_params(rq->model, rq->lora_rank, rq->lora_targets);
+		r->useful_flops_per_token = r->model_flops_per_token - 2.0 * n + 6.0 * a;
+		r->hw_flops_per_token += -2.0 * n +
+					 (pl.recompute == FS_RECOMPUTE_FULL ? 8.0 : 6.0) * a;
+	}
 	r->achieved_tflops_per_gpu = r->model_flops_per_token * r->tokens_per_s_per_gpu / 1e12;
 	r->mfu = r->model_flops_per_token * r->tokens_per_s_per_gpu / peak;
 	r->hfu = r->hw_flops_per_token * r->tokens_per_s_per_gpu / peak;
+	r->useful_mfu = r->useful_flops_per_token * r->tokens_per_s_per_gpu / peak;
 
 	/* [4] the most loaded stage */
 	stage_memory(&c, 0, &r->mem);

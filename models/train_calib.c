@@ -205,13 +205,13 @@ size_t fs_train_calib_group(const char *const *gpu, const enum fs_precision *pre
 enum col {
 	C_ID, C_METRIC, C_VALUE, C_MODEL, C_GPU, C_GPUS, C_SEQ, C_PRECISION, C_TP, C_PP, C_CP, C_VP,
 	C_MB, C_GBS, C_RECOMPUTE, C_ZERO, C_ATTENTION, C_KERNELS, C_SP, C_TOKENS, C_PARAMS, C_ADDED, C_SOURCE,
-	C_ROLE, C_COUNT
+	C_ROLE, C_METHOD, C_LORA_RANK, C_COUNT
 };
 
 static const char *const col_names[C_COUNT] = {
 	"id", "metric", "value", "model", "gpu", "gpus", "seq", "precision", "tp", "pp", "cp", "vp",
 	"micro_batch", "global_batch", "recompute", "zero", "attention", "kernels", "sequence_parallel",
-	"tokens", "params_b", "added", "source", "role",
+	"tokens", "params_b", "added", "source", "role", "method", "lora_rank",
 };
 
 /* Required columns; the others may be absent. */
@@ -282,6 +282,7 @@ static int parse_precision(const char *s, void *out) { return fs_precision_parse
 static int parse_recompute(const char *s, void *out) { return fs_recompute_parse(s, out); }
 static int parse_attention(const char *s, void *out) { return fs_attention_parse(s, out); }
 static int parse_kernels(const char *s, void *out) { return fs_kernels_parse(s, out); }
+static int parse_method(const char *s, void *out) { return fs_train_method_parse(s, out); }
 
 /* What a row asks the model: GPU, model, sizes, precision, the published plan. */
 static enum fs_status parse_request(char **f, const int *ci, const char *name, int line,
@@ -319,6 +320,15 @@ static enum fs_status parse_request(char **f, const int *ci, const char *name, i
 			   "attention", e)) ||
 	    (st = name_opt(f, ci[C_KERNELS], parse_kernels, &rq->kernels, name, line, "kernels", e)))
 		return st;
+	/* [11] training method and adapter rank; empty: full */
+	if ((st = name_opt(f, ci[C_METHOD], parse_method, &rq->method, name, line, "method", e)) ||
+	    (st = int_opt(f, ci[C_LORA_RANK], 1, FS_TRAIN_MAX_LORA_RANK, &rq->lora_rank, name, line,
+			  "lora_rank", e)))
+		return st;
+	if (rq->method == FS_METHOD_FULL && ci[C_LORA_RANK] >= 0 && f[ci[C_LORA_RANK]][0])
+		return fs_error_set(e, FS_ERR_INPUT, name, line, "lora_rank",
+				    "lora_rank '%s' on a full fine-tune row; expected method lora or qlora",
+				    f[ci[C_LORA_RANK]]);
 	if (ci[C_SP] >= 0 && f[ci[C_SP]][0]) {
 		int sp = 1;
 		if ((st = int_opt(f, ci[C_SP], 0, 1, &sp, name, line, "sequence_parallel", e)))
@@ -485,6 +495,9 @@ enum fs_status fs_train_calib_predict_searched(struct fs_train_memo *memo,
 	blind.req.n_gpus = row->req.n_gpus;
 	blind.req.seq_len = row->req.seq_len;
 	blind.req.tokens = row->req.tokens;
+	blind.req.method = row->req.method;
+	blind.req.lora_rank = row->req.lora_rank;
+	blind.req.lora_targets = row->req.lora_targets;
 	fs_failure_params_default(blind.req.gpu, &blind.req.failure);
 	return fs_train_calib_predict(memo, &blind, predicted, res, e);
 }

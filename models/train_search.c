@@ -102,6 +102,9 @@ static void make_key(const struct fs_train_request *rq, struct fs_key *k)
 	fs_key_double(k, fp->ckpt_interval_s);
 	fs_key_double(k, fp->ckpt_write_s);
 	fs_key_double(k, fp->restart_s);
+	fs_key_i64(k, rq->method);
+	fs_key_i64(k, rq->lora_rank);
+	fs_key_i64(k, rq->lora_targets);
 }
 
 /* ---- search ---- */
@@ -243,10 +246,12 @@ static enum fs_status run_search(const struct fs_train_request *rq, struct fs_tr
 		*out = s.closest;
 		out->n_evaluated = s.n_eval;
 		return fs_error_set(e, FS_ERR_INFEASIBLE, NULL, 0, NULL,
-				    "'%s' on %d x %s does not fit in memory: the closest plan "
+				    "'%s'%s%s%s on %d x %s does not fit in memory: the closest plan "
 				    "(tp %d, pp %d, dp %d, micro-batch %d, %s recompute, ZeRO %d) needs "
 				    "%.1f GB per GPU, %.1f GB more than the %.0f GB available",
-				    rq->model->name, rq->n_gpus, rq->gpu->name, out->plan.tp, out->plan.pp,
+				    rq->model->name, rq->method ? " (" : "",
+				    rq->method ? fs_train_method_name(rq->method) : "",
+				    rq->method ? ")" : "", rq->n_gpus, rq->gpu->name, out->plan.tp, out->plan.pp,
 				    out->plan.dp, out->plan.micro_batch,
 				    fs_recompute_name(out->plan.recompute), out->plan.zero,
 				    out->mem.total_gb, out->mem.total_gb - out->mem.capacity_gb,
@@ -324,6 +329,9 @@ enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs
 		     : (job->model && job->model->max_seq > 0 ? job->model->max_seq : 2048);
 	rq.precision = job->precision;
 	rq.tokens = job->tokens;
+	rq.method = job->method;
+	if (job->lora_rank > 0)
+		rq.lora_rank = job->lora_rank;
 	if (job->failure)
 		rq.failure = *job->failure;
 	else

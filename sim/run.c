@@ -95,6 +95,8 @@ static enum fs_status full_shape(const struct fs_gpu *g, struct fs_train_memo *m
 	tj.n_gpus = gpus;
 	tj.seq_len = opts->seq_len;
 	tj.precision = opts->precision;
+	tj.method = (enum fs_train_method)opts->method;
+	tj.lora_rank = opts->lora_rank;
 	/* The plan does not depend on the token count and the run time is
 	 * linear in it, so the model is asked for a reference count: one
 	 * memoised search then serves every job of this shape. */
@@ -180,6 +182,8 @@ struct shape_slot {
 	int gpus;
 	int seq_len;
 	int precision;
+	int method;                     /* training method and adapter rank */
+	int lora_rank;
 	int pool;
 	enum fs_status st;              /* FS_OK or FS_ERR_INFEASIBLE */
 	struct shape_time t;
@@ -199,6 +203,7 @@ static size_t shape_hash(size_t model_idx, int gpus, const struct fs_train_opts 
 	h ^= (uint64_t)(uint32_t)gpus * 0xc2b2ae3d27d4eb4full;
 	h ^= (uint64_t)(uint32_t)o->seq_len * 0x165667b19e3779f9ull;
 	h ^= (uint64_t)o->precision * 0x27d4eb2f165667c5ull;
+	h ^= (uint64_t)(uint32_t)(o->method * 65537 + o->lora_rank) * 0x94d049bb133111ebull;
 	h ^= (uint64_t)(uint32_t)pool * 0xff51afd7ed558ccdull;
 	return (size_t)(h ^ (h >> 29));
 }
@@ -220,7 +225,8 @@ static struct shape_slot *shape_find(const struct shape_cache *c, size_t model_i
 	for (;; i = (i + 1) & c->mask) {
 		struct shape_slot *s = &c->slots[i];
 		if (!s->model || (s->model == model && s->gpus == gpus && s->seq_len == o->seq_len &&
-				  s->precision == (int)o->precision && s->pool == pool))
+				  s->precision == (int)o->precision && s->method == o->method &&
+				  s->lora_rank == o->lora_rank && s->pool == pool))
 			return s;
 	}
 }
@@ -233,7 +239,8 @@ static int shape_cache_grow(struct shape_cache *c, const struct fs_llm *base)
 		return -1;
 	for (size_t i = 0; i <= c->mask; i++) {
 		const struct shape_slot *s = &c->slots[i];
-		struct fs_train_opts o = { s->seq_len, (enum fs_precision)s->precision };
+		struct fs_train_opts o = { s->seq_len, (enum fs_precision)s->precision, s->method,
+					   s->lora_rank };
 		if (s->model)
 			*shape_find(&n, (size_t)(s->model - base), s->model, s->gpus, &o, s->pool) = *s;
 	}
@@ -414,7 +421,8 @@ static enum fs_status shape_fill(struct run *r, uint32_t idx, int p, const struc
 
 	if (!cur.model) {
 		cur = (struct shape_slot){ j->model, j->gpus, j->opts->seq_len,
-					   (int)j->opts->precision, p, FS_OK, { 0, 0 } };
+					   (int)j->opts->precision, j->opts->method,
+					   j->opts->lora_rank, p, FS_OK, { 0, 0 } };
 		cur.st = r->tm->shape(r->spec[p].gpu, r->memo, j->model, j->gpus, j->opts,
 				      &r->fail[p].fp, &cur.t, e);
 		if (cur.st == FS_ERR_INFEASIBLE)

@@ -6,6 +6,7 @@
 #include "fleetsim/builtin.h"
 #include "fleetsim/history.h"
 #include "fleetsim/sched.h"
+#include "fleetsim/train.h"
 #include "fleetsim/util.h"
 
 #include <assert.h>
@@ -709,11 +710,11 @@ static const char *const training_keys[] = { "jobs", "streams", "history" };
 static const char *const history_keys[] = { "file", "format", "skip_bad_rows", "scale" };
 static const char *const job_keys[] = {
 	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
-	"team",
+	"team", "method", "lora_rank",
 };
 static const char *const stream_keys[] = {
 	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
-	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team",
+	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team", "method", "lora_rank",
 };
 static const char *const team_keys[] = { "name", "quota_gpus" };
 static const char *const mix_keys[] = { "model", "weight" };
@@ -771,6 +772,39 @@ static enum fs_status lookup_model(struct ld *ld, const struct fs_catalog *cat,
 				  line_of(config_setting_get_member(grp, key)), path, ld->e);
 }
 
+/* Keys `method` and `lora_rank` of a training job or stream (docs/SCENARIO.md). */
+static enum fs_status load_train_method(struct ld *ld, const config_setting_t *grp,
+					const char *prefix, struct fs_train_opts *o)
+{
+	char name[16], path[256];
+	enum fs_train_method m;
+	long long rank = 0;
+
+	if (get_str(ld, grp, prefix, "method", false, "full", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	join_path(path, sizeof(path), prefix, "method");
+	if (fs_train_method_parse(name, &m))
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(grp, "method")), path,
+				    "found \"%s\"; expected \"full\", \"lora\" or \"qlora\"", name);
+	o->method = (int)m;
+	if (get_int(ld, grp, prefix, "lora_rank", false, 0, 1, FS_TRAIN_MAX_LORA_RANK, &rank))
+		return FS_ERR_INPUT;
+	o->lora_rank = (int)rank;
+	join_path(path, sizeof(path), prefix, "lora_rank");
+	if (rank > 0 && m == FS_METHOD_FULL)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(grp, "lora_rank")), path,
+				    "lora_rank applies to method \"lora\" or \"qlora\"; this job's method is \"full\"");
+	join_path(path, sizeof(path), prefix, "precision");
+	if (m == FS_METHOD_QLORA && o->precision != FS_PREC_BF16 && o->precision != FS_PREC_FP16)
+		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
+				    line_of(config_setting_get_member(grp, "precision")), path,
+				    "found \"%s\"; method \"qlora\" computes in \"bf16\" or \"fp16\"",
+				    fs_precision_name(o->precision));
+	return FS_OK;
+}
+
 static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp, const char *prefix,
 				      struct fs_train_opts *o)
 {
@@ -789,7 +823,7 @@ static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
 				    line_of(config_setting_get_member(grp, "precision")), path,
 				    "found \"%s\"; expected \"bf16\", \"fp16\", \"fp8\" or \"tf32\"", prec);
-	return FS_OK;
+	return load_train_method(ld, grp, prefix, o);
 }
 
 /*

@@ -4,6 +4,7 @@
  */
 #include "fleetsim/workload.h"
 #include "fleetsim/history.h"
+#include "fleetsim/train.h"
 #include "fleetsim/util.h"
 
 #include <assert.h>
@@ -127,8 +128,9 @@ out:
 	return st;
 }
 
-/* Sequence length and precision of every history job: the model's longest, bf16. */
-static const struct fs_train_opts history_opts = { 0, FS_PREC_BF16 };
+/* Sequence length, precision and method of every history job: the model's longest,
+ * bf16, a full fine-tune (the history format has no method column). */
+static const struct fs_train_opts history_opts = { 0, FS_PREC_BF16, FS_METHOD_FULL, 0 };
 
 /*
  * The history's arrivals, scaled: each row appears floor(k) times plus once

@@ -67,6 +67,8 @@ struct fs_fleet_opt {
 struct fs_train_opts {
 	int seq_len;                /* tokens per sequence; 0 = the model's max_seq */
 	enum fs_precision precision; /* fp8 falls back to bf16 on GPUs without fp8 */
+	int method;                 /* key `method`: enum fs_train_method; default full */
+	int lora_rank;              /* key `lora_rank` (lora, qlora); 0 = FS_TRAIN_DEFAULT_LORA_RANK */
 };
 
 struct fs_job_spec {

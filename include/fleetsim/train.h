@@ -133,6 +133,26 @@ enum fs_status fs_train_stack_parse(const char *s, enum fs_train_stack *out);
  */
 double fs_train_overlap_exposed_s(double comm_s, double hide_s, double floor_s);
 
+/*
+ * Training method (docs/models/training.md [11]). FULL: every weight trained
+ * (mixed-precision Adam). LORA: base weights frozen in the training
+ * precision, low-rank adapters (Hu et al. 2021) trained. QLORA: as LORA, the
+ * frozen linear weights stored as 4-bit NormalFloat with double-quantised
+ * constants and dequantised to bf16 for every product (Dettmers et al. 2023).
+ */
+enum fs_train_method { FS_METHOD_FULL = 0, FS_METHOD_LORA, FS_METHOD_QLORA, FS_METHOD_COUNT };
+
+/*
+ * Linear layers that get adapters. ALL: attention q, k, v, o and every MLP
+ * product (QLoRA's choice, and "all-linear" in Hugging Face PEFT); ATTENTION:
+ * q, k, v, o; QV: q and v (Hu et al. 2021). The output layer never has one.
+ */
+enum fs_lora_targets { FS_LORA_ALL = 0, FS_LORA_ATTENTION, FS_LORA_QV, FS_LORA_TARGETS_COUNT };
+
+/* Default adapter rank (MLPerf Training Llama 2 70B LoRA reference: 16). */
+#define FS_TRAIN_DEFAULT_LORA_RANK 16
+#define FS_TRAIN_MAX_LORA_RANK 65536
+
 /* Sentinel for zero_stage in a request: search it. */
 #define FS_TRAIN_ZERO_AUTO (-1)
 
@@ -246,9 +266,14 @@ struct fs_train_request {
 	struct fs_train_plan plan;
 	double tokens;                /* whole-run tokens; 0: steady state only */
 	struct fs_failure_params failure; /* mtbf_per_gpu_h 0: fs_failure_params_default */
+	enum fs_train_method method;  /* default FS_METHOD_FULL */
+	int lora_rank;                /* adapter rank r (lora, qlora); default FS_TRAIN_DEFAULT_LORA_RANK */
+	enum fs_lora_targets lora_targets; /* default FS_LORA_ALL */
 };
 
-/* Initialises r: everything searched, bf16, FlashAttention, default failure model. */
+/* Initialises r: everything searched, bf16, FlashAttention, default failure
+ * model, full fine-tune (LoRA rank 16 on all linear layers when a method
+ * with adapters is chosen). */
 void fs_train_request_init(struct fs_train_request *r);
 
 /* Where the time of one optimizer step goes (seconds, per step). */
@@ -303,6 +328,12 @@ struct fs_train_result {
 	int n_evaluated;               /* plans evaluated by the search (1 for fs_train_evaluate) */
 	struct fs_goodput_run run_in;  /* what the whole-run parts were computed from */
 	struct fs_goodput_parts run;   /* where the whole run's wall time goes (goodput.h) */
+	/* training method (docs/models/training.md [11]) */
+	enum fs_train_method method;
+	double adapter_params;         /* trainable adapter parameters, whole model (0 for full) */
+	double useful_flops_per_token; /* FLOPs the method needs: = model_flops_per_token for full,
+					* 4N + 6A + 12 L h s for lora/qlora (no weight gradients) */
+	double useful_mfu;             /* useful FLOPs / dense peak, 0..1 */
 };
 
 /*
@@ -322,6 +353,13 @@ double fs_train_hw_flops_per_token(const struct fs_llm *m, int seq_len, enum fs_
 /* Matrix-multiply parameters used per token (N above), and stored in total. */
 double fs_train_matmul_params(const struct fs_llm *m);
 double fs_train_total_params(const struct fs_llm *m);
+
+/*
+ * LoRA adapter parameters of the whole model at rank r on targets t:
+ * r * (K + N) for every adapted K x N linear of every layer (all experts);
+ * the output layer and embeddings have none.
+ */
+double fs_train_adapter_params(const struct fs_llm *m, int rank, enum fs_lora_targets t);
 
 /*
  * Evaluates one fully specified plan (no zero/AUTO fields except
@@ -368,6 +406,8 @@ struct fs_train_job {
 	enum fs_precision precision; /* fp8 without hardware support falls back to bf16 */
 	double tokens;               /* whole-run tokens */
 	const struct fs_failure_params *failure; /* NULL: defaults for the GPU */
+	enum fs_train_method method; /* default (0) full */
+	int lora_rank;               /* 0: FS_TRAIN_DEFAULT_LORA_RANK */
 };
 
 struct fs_train_estimate {
@@ -398,6 +438,11 @@ const char *fs_attention_name(enum fs_attention a);
 enum fs_status fs_attention_parse(const char *s, enum fs_attention *out);
 const char *fs_kernels_name(enum fs_kernels k);
 enum fs_status fs_kernels_parse(const char *s, enum fs_kernels *out);
+/* "full", "lora", "qlora"; "all", "attention", "qv". */
+const char *fs_train_method_name(enum fs_train_method m);
+enum fs_status fs_train_method_parse(const char *s, enum fs_train_method *out);
+const char *fs_lora_targets_name(enum fs_lora_targets t);
+enum fs_status fs_lora_targets_parse(const char *s, enum fs_lora_targets *out);
 
 /* ---- calibration (models/train_calib.c) ---- */
 
