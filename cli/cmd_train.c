@@ -117,7 +117,7 @@ static const struct fs_opt opts[N_OPTS] = {
 	FAILURE_S(O_CKPT_WRITE_S, "ckpt-write-s", "time to write a checkpoint"),
 	FAILURE_S(O_RESTART_S, "restart-s", "time to restart after a failure"),
 	[O_FORMAT] = FS_CLI_OPT_FORMAT,
-	[O_STACK] = { .name = "stack", .type = FS_OPT_ENUM, .choices = stack_names, .def = "legacy",
+	[O_STACK] = { .name = "stack", .type = FS_OPT_ENUM, .choices = stack_names, .def = "nemo-2024",
 		      .help = "software-stack profile (docs/models/training.md 3.7)" },
 	[O_NO_OVERLAP] = { .name = "no-overlap", .type = FS_OPT_FLAG,
 			   .help = "the stack's DP/TP communication overlap off" },
@@ -176,6 +176,7 @@ static int check_estimate(const struct fs_opt_val *v, struct est_args *a)
 	if (v[O_KERNELS].set)
 		fs_kernels_parse(v[O_KERNELS].s, &a->rq.kernels);
 	a->rq.no_sequence_parallel = v[O_NO_SEQUENCE_PARALLEL].set;
+	a->rq.stack = FS_TRAIN_DEFAULT_STACK;
 	if (v[O_STACK].set)
 		fs_train_stack_parse(v[O_STACK].s, &a->rq.stack);
 	a->rq.no_overlap = v[O_NO_OVERLAP].set;

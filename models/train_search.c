@@ -330,6 +330,7 @@ enum fs_status fs_train_job_estimate(struct fs_train_memo *memo, const struct fs
 	rq.precision = job->precision;
 	rq.tokens = job->tokens;
 	rq.method = job->method;
+	rq.stack = job->stack;
 	if (job->lora_rank > 0)
 		rq.lora_rank = job->lora_rank;
 	if (job->failure)

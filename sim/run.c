@@ -97,6 +97,7 @@ static enum fs_status full_shape(const struct fs_gpu *g, struct fs_train_memo *m
 	tj.precision = opts->precision;
 	tj.method = (enum fs_train_method)opts->method;
 	tj.lora_rank = opts->lora_rank;
+	tj.stack = (enum fs_train_stack)opts->stack;
 	/* The plan does not depend on the token count and the run time is
 	 * linear in it, so the model is asked for a reference count: one
 	 * memoised search then serves every job of this shape. */
@@ -184,6 +185,7 @@ struct shape_slot {
 	int precision;
 	int method;                     /* training method and adapter rank */
 	int lora_rank;
+	int stack;                      /* software stack */
 	int pool;
 	enum fs_status st;              /* FS_OK or FS_ERR_INFEASIBLE */
 	struct shape_time t;
@@ -204,6 +206,7 @@ static size_t shape_hash(size_t model_idx, int gpus, const struct fs_train_opts 
 	h ^= (uint64_t)(uint32_t)o->seq_len * 0x165667b19e3779f9ull;
 	h ^= (uint64_t)o->precision * 0x27d4eb2f165667c5ull;
 	h ^= (uint64_t)(uint32_t)(o->method * 65537 + o->lora_rank) * 0x94d049bb133111ebull;
+	h ^= (uint64_t)(uint32_t)o->stack * 0xd6e8feb86659fd93ull;
 	h ^= (uint64_t)(uint32_t)pool * 0xff51afd7ed558ccdull;
 	return (size_t)(h ^ (h >> 29));
 }
@@ -226,7 +229,7 @@ static struct shape_slot *shape_find(const struct shape_cache *c, size_t model_i
 		struct shape_slot *s = &c->slots[i];
 		if (!s->model || (s->model == model && s->gpus == gpus && s->seq_len == o->seq_len &&
 				  s->precision == (int)o->precision && s->method == o->method &&
-				  s->lora_rank == o->lora_rank && s->pool == pool))
+				  s->lora_rank == o->lora_rank && s->stack == o->stack && s->pool == pool))
 			return s;
 	}
 }
@@ -240,7 +243,7 @@ static int shape_cache_grow(struct shape_cache *c, const struct fs_llm *base)
 	for (size_t i = 0; i <= c->mask; i++) {
 		const struct shape_slot *s = &c->slots[i];
 		struct fs_train_opts o = { s->seq_len, (enum fs_precision)s->precision, s->method,
-					   s->lora_rank };
+					   s->lora_rank, s->stack };
 		if (s->model)
 			*shape_find(&n, (size_t)(s->model - base), s->model, s->gpus, &o, s->pool) = *s;
 	}
@@ -422,7 +425,7 @@ static enum fs_status shape_fill(struct run *r, uint32_t idx, int p, const struc
 	if (!cur.model) {
 		cur = (struct shape_slot){ j->model, j->gpus, j->opts->seq_len,
 					   (int)j->opts->precision, j->opts->method,
-					   j->opts->lora_rank, p, FS_OK, { 0, 0 } };
+					   j->opts->lora_rank, j->opts->stack, p, FS_OK, { 0, 0 } };
 		cur.st = r->tm->shape(r->spec[p].gpu, r->memo, j->model, j->gpus, j->opts,
 				      &r->fail[p].fp, &cur.t, e);
 		if (cur.st == FS_ERR_INFEASIBLE)

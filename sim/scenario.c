@@ -24,6 +24,7 @@
 struct ld {
 	const char *file;
 	struct fs_error *e;
+	int train_stack;  /* key `training.stack`: the default of every job's `stack` */
 };
 
 static int line_of(const config_setting_t *s)
@@ -644,7 +645,7 @@ static enum fs_status parse_text(struct ld *ld, config_t *cfg, const char *text)
 static enum fs_status load_catalog_text(struct fs_catalog *cat, const char *text, const char *path,
 					const char *const *allowed, size_t n_allowed, struct fs_error *e)
 {
-	struct ld ld = { path, e };
+	struct ld ld = { path, e, FS_TRAIN_DEFAULT_STACK };
 	config_t cfg;
 	enum fs_status st;
 
@@ -706,15 +707,15 @@ static const char *const service_keys[] = {
 };
 static const char *const demand_keys[] = { "rps", "growth_per_month", "daily", "weekly", "steps" };
 static const char *const step_keys[] = { "day", "factor" };
-static const char *const training_keys[] = { "jobs", "streams", "history" };
+static const char *const training_keys[] = { "jobs", "streams", "history", "stack" };
 static const char *const history_keys[] = { "file", "format", "skip_bad_rows", "scale" };
 static const char *const job_keys[] = {
 	"name", "model", "tokens", "gpus", "submit_day", "seq_len", "precision", "priority", "gpu",
-	"team", "method", "lora_rank",
+	"team", "method", "lora_rank", "stack",
 };
 static const char *const stream_keys[] = {
 	"name", "rate_per_day", "growth_per_month", "start_day", "end_day", "model", "models",
-	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team", "method", "lora_rank",
+	"tokens", "gpus", "seq_len", "precision", "priority", "gpu", "team", "method", "lora_rank", "stack",
 };
 static const char *const team_keys[] = { "name", "quota_gpus" };
 static const char *const mix_keys[] = { "model", "weight" };
@@ -805,6 +806,32 @@ static enum fs_status load_train_method(struct ld *ld, const config_setting_t *g
 	return FS_OK;
 }
 
+/* A software-stack key (docs/models/training.md 3.7): one of the stack table's names. */
+static enum fs_status load_train_stack(struct ld *ld, const config_setting_t *grp, const char *prefix,
+				       const char *key, int def, int *out)
+{
+	char name[32], path[256], known[160] = "";
+	enum fs_train_stack s;
+
+	*out = def;
+	if (!config_setting_get_member(grp, key))
+		return FS_OK;
+	if (get_str(ld, grp, prefix, key, false, "", name, sizeof(name)))
+		return FS_ERR_INPUT;
+	if (!fs_train_stack_parse(name, &s)) {
+		*out = (int)s;
+		return FS_OK;
+	}
+	for (int i = 0; i < FS_STACK_COUNT; i++) {
+		size_t n = strlen(known);
+		snprintf(known + n, sizeof(known) - n, "%s\"%s\"", i ? ", " : "",
+			 fs_train_stack_name((enum fs_train_stack)i));
+	}
+	join_path(path, sizeof(path), prefix, key);
+	return fs_error_set(ld->e, FS_ERR_INPUT, ld->file, line_of(config_setting_get_member(grp, key)),
+			    path, "found \"%s\"; expected one of %s", name, known);
+}
+
 static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp, const char *prefix,
 				      struct fs_train_opts *o)
 {
@@ -823,6 +850,8 @@ static enum fs_status load_train_opts(struct ld *ld, const config_setting_t *grp
 		return fs_error_set(ld->e, FS_ERR_INPUT, ld->file,
 				    line_of(config_setting_get_member(grp, "precision")), path,
 				    "found \"%s\"; expected \"bf16\", \"fp16\", \"fp8\" or \"tf32\"", prec);
+	if (load_train_stack(ld, grp, prefix, "stack", ld->train_stack, &o->stack))
+		return FS_ERR_INPUT;
 	return load_train_method(ld, grp, prefix, o);
 }
 
@@ -2344,12 +2373,15 @@ static enum fs_status load_root(struct ld *ld, const config_setting_t *root, str
 	if (tr) {
 		if (expect_group(ld, tr, "training") ||
 		    check_keys(ld, tr, "training", training_keys, NKEYS(training_keys)) ||
+		    load_train_stack(ld, tr, "training", "stack", FS_TRAIN_DEFAULT_STACK,
+				     &ld->train_stack) ||
 		    load_jobs(ld, tr, sc) || load_streams(ld, tr, sc) ||
 		    load_history(ld, tr, sc))
 			return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	} else {
 		sc->history_scale = 1.0;
 	}
+	sc->history_opts = (struct fs_train_opts){ 0, FS_PREC_BF16, FS_METHOD_FULL, 0, ld->train_stack };
 	if (sc->history && merge_history_teams(ld, sc))
 		return ld->e && ld->e->code ? ld->e->code : FS_ERR_INPUT;
 	if (load_serving(ld, root, sc) || load_criteria(ld, root, sc) || load_outgrow(ld, root, sc))
@@ -2437,7 +2469,7 @@ static enum fs_status load_text(const char *text, const char *name,
 				struct fs_error *e)
 {
 	struct fs_error local;
-	struct ld ld = { name, e ? e : &local };
+	struct ld ld = { name, e ? e : &local, FS_TRAIN_DEFAULT_STACK };
 	config_t cfg;
 	enum fs_status st;
 

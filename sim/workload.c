@@ -128,10 +128,6 @@ out:
 	return st;
 }
 
-/* Sequence length, precision and method of every history job: the model's longest,
- * bf16, a full fine-tune (the history format has no method column). */
-static const struct fs_train_opts history_opts = { 0, FS_PREC_BF16, FS_METHOD_FULL, 0 };
-
 /*
  * The history's arrivals, scaled: each row appears floor(k) times plus once
  * more with probability frac(k) (one uniform draw per row, only when k is not
@@ -170,7 +166,7 @@ static enum fs_status gen_history(const struct fs_scenario *sc, uint64_t seed, s
 			j->gpus = hj->gpus;
 			j->priority = hj->priority;
 			j->team = hj->team;
-			j->opts = &history_opts;
+			j->opts = &sc->history_opts;
 			j->cancelled = hj->cancelled;
 			if (hj->model && hj->tokens > 0) {
 				/* the training model knows this job: it gives the time */

@@ -69,6 +69,7 @@ struct fs_train_opts {
 	enum fs_precision precision; /* fp8 falls back to bf16 on GPUs without fp8 */
 	int method;                 /* key `method`: enum fs_train_method; default full */
 	int lora_rank;              /* key `lora_rank` (lora, qlora); 0 = FS_TRAIN_DEFAULT_LORA_RANK */
+	int stack;                  /* key `stack`: enum fs_train_stack; default `training.stack` */
 };
 
 struct fs_job_spec {
@@ -229,6 +230,8 @@ struct fs_scenario {
 	struct fs_stream_spec *streams;
 	size_t n_streams;
 	struct fs_history *history;   /* key `training.history` (history.h); owned, NULL = none */
+	struct fs_train_opts history_opts; /* of every history job: the model's longest sequence,
+					    * bf16, full, the scenario's `training.stack` */
 	double history_scale;         /* key `training.history.scale`: arrivals x k (default 1;
 				       * workload.h); fs_scenario_scale multiplies it */
 	int history_line;

@@ -118,6 +118,11 @@ struct fs_train_stack_profile {
 	double hopper_kernel_eff_frac;
 };
 
+/* The stack of `estimate train` without --stack and of a scenario's training
+ * jobs without `training.stack`: current Megatron-Core/NeMo recipes. A zeroed
+ * request (the library's default) stays on LEGACY. */
+#define FS_TRAIN_DEFAULT_STACK FS_STACK_NEMO_2024
+
 /* The profile of s (s out of range: NULL). */
 const struct fs_train_stack_profile *fs_train_stack_get(enum fs_train_stack s);
 /* "legacy", "megatron-2021", "deepspeed", "nemo-2024", "fsdp". */
@@ -408,6 +413,7 @@ struct fs_train_job {
 	const struct fs_failure_params *failure; /* NULL: defaults for the GPU */
 	enum fs_train_method method; /* default (0) full */
 	int lora_rank;               /* 0: FS_TRAIN_DEFAULT_LORA_RANK */
+	enum fs_train_stack stack;   /* software stack (0: legacy) */
 };
 
 struct fs_train_estimate {
