@@ -11,10 +11,12 @@
 #include <string.h>
 
 /*
- * Model constants, shared by every GPU type; GPU differences enter only
- * through the catalog record. Large GEMMs run at the GPU's gemm_eff_frac of
- * the dense peak and weight and KV streaming at its hbm_eff_frac of the
- * bandwidth. The constants below were fitted on every simulated row of
+ * Model constants, shared by every GPU type; GPU differences enter through
+ * the catalog record. Large GEMMs run at the GPU's gemm_eff_frac of the
+ * dense peak and weight and KV streaming at its serve_hbm_eff_frac (else
+ * hbm_eff_frac) of the bandwidth; a GPU's serve_layer_overhead_s and
+ * serve_prefill_layer_overhead_s replace the two per-layer defaults below.
+ * The constants were fitted on the simulated cal and extra rows of
  * models/calibration/serving.csv (docs/models/serving.md, "Calibration"),
  * except the two all-reduce constants, which are published measurements.
  */
@@ -72,9 +74,11 @@ static const double act_bytes_per_elem = 2.0;
 static const double int4_bytes_per_param = 0.5 + 2.0 / 128.0;
 
 /*
- * Serving stacks, one record each: the name a user gives and the host work
+ * Serving stacks, one record each: the name a user gives, the host work
  * the stack adds to every iteration, per sequence in the batch and per
- * prompt token prefilled. A new engine is one more row.
+ * prompt token prefilled, its fixed cost per iteration, and its fixed cost
+ * per request on the first-token path (fitted: docs/models/serving.md,
+ * "Constants"). A new engine is one more row.
  */
 struct serve_engine {
 	struct fs_enum_name id; /* first: the rows are also the engines' name table */
@@ -85,7 +89,7 @@ struct serve_engine {
 };
 
 static const struct serve_engine engines[] = {
-	/* compiled C++ runtime: host work overlaps the GPU */
+	/* compiled C++ runtime (CUDA graphs): host work overlaps the GPU */
 	{ { FS_ENGINE_TRTLLM, "trtllm" }, 0.0, 0.0, 4e-6, 0.0 },
 	/* Python scheduler, sampler and API server (vLLM V1) */
 	{ { FS_ENGINE_VLLM, "vllm" }, 122e-6, 47e-6, 0.27e-3, 0.0 },
