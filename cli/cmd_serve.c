@@ -25,7 +25,8 @@
 static const char est_usage[] =
 	"usage: fleetsim estimate serve --gpu NAME --tp N [--precision fp16|bf16|fp8|int8|int4]\n"
 	"         (--model NAME | --layers L --hidden H --heads A [--kv-heads K] [--ffn F]\n"
-	"          [--gated-ffn] --vocab V [--params P])\n"
+	"          [--gated-ffn] --vocab V [--params P] [--experts E --experts-active K])\n"
+	"         [--ep N]\n"
 	"         --input-tokens I --output-tokens O\n"
 	"         (--batch B | --qps X | --capacity | --target-qps X) [--ttft-slo-s S] [--tpot-slo-s S]\n"
 	"         [--requests N] [--seed N] [--format table|csv|json]\n"
@@ -53,6 +54,12 @@ static const char est_usage[] =
 	"                 per sequence and per prompt token each iteration)\n"
 	"  --legacy-gqa-attention  decode attention reads K/V per query head (TensorRT-LLM\n"
 	"                 before v0.8); default: per KV head, as every current engine\n"
+	"  --experts E --experts-active K  custom shape: a mixture of experts, E MLP experts\n"
+	"                 per layer (--ffn is one expert's width), K of them per token\n"
+	"                 (1 <= K <= E); decode reads only the experts the batch touches\n"
+	"  --ep N         expert parallelism of a mixture-of-experts model (catalog or custom):\n"
+	"                 experts split over N groups of the --tp GPUs (N divides --tp and E);\n"
+	"                 default 1\n"
 	"\n"
 	"Output columns (csv, json): gpu,tp,precision,input_tokens,output_tokens,mode,batch,\n"
 	"qps,max_concurrent_seqs,ttft_p50_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,\n"
@@ -74,7 +81,8 @@ enum {
 	O_GPU, O_TP, O_PRECISION, O_MODEL, O_LAYERS, O_HIDDEN, O_HEADS, O_KV_HEADS, O_FFN, O_VOCAB,
 	O_PARAMS, O_GATED_FFN, O_INPUT_TOKENS, O_OUTPUT_TOKENS, O_BATCH, O_QPS, O_CAPACITY,
 	O_TTFT_SLO_S, O_TPOT_SLO_S, O_REQUESTS, O_SEED, O_FORMAT, O_MAX_NUM_SEQS,
-	O_MAX_BATCHED_TOKENS, O_NO_CHUNKED_PREFILL, O_ENGINE, O_LEGACY_GQA, O_TARGET_QPS, N_OPTS
+	O_MAX_BATCHED_TOKENS, O_NO_CHUNKED_PREFILL, O_ENGINE, O_LEGACY_GQA, O_TARGET_QPS, O_EXPERTS,
+	O_EXPERTS_ACTIVE, O_EP, N_OPTS
 };
 
 static const struct fs_opt opts[N_OPTS] = {
@@ -117,13 +125,17 @@ static const struct fs_opt opts[N_OPTS] = {
 			   .help = "decode attention reads K/V per query head" },
 	[O_TARGET_QPS] = { .name = "target-qps", .type = FS_OPT_DOUBLE, .min_open = true,
 			   .unit = "requests/s", .help = "fleet mode: replicas and GPUs per TP size for this rate" },
+	FS_CLI_SHAPE_INT(O_EXPERTS, "experts", "custom shape: MLP experts per layer; default 1"),
+	FS_CLI_SHAPE_INT(O_EXPERTS_ACTIVE, "experts-active", "custom shape: experts per token; default 1"),
+	[O_EP] = { .name = "ep", .type = FS_OPT_INT, .imin = 1, .imax = 1024, .unit = "groups", .def = "1",
+		   .help = "expert parallelism: groups the experts are split over (divides --tp)" },
 };
 
 struct est_opts {
 	const char *gpu, *model;
 	enum fs_precision precision;
 	enum fs_serve_engine engine;
-	long tp, layers, hidden, heads, kv_heads, ffn, vocab;
+	long tp, layers, hidden, heads, kv_heads, ffn, vocab, experts, experts_active, ep;
 	double params_b;
 	bool gated;
 	long input_tokens, output_tokens;
@@ -152,6 +164,9 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 	o->kv_heads = v[O_KV_HEADS].set ? (long)v[O_KV_HEADS].i : -1;
 	o->ffn = v[O_FFN].set ? (long)v[O_FFN].i : -1;
 	o->vocab = (long)v[O_VOCAB].i;
+	o->experts = v[O_EXPERTS].set ? (long)v[O_EXPERTS].i : 1;
+	o->experts_active = v[O_EXPERTS_ACTIVE].set ? (long)v[O_EXPERTS_ACTIVE].i : 1;
+	o->ep = v[O_EP].set ? (long)v[O_EP].i : 1;
 	o->params_b = v[O_PARAMS].set ? fs_cli_params_b(v[O_PARAMS].d) : 0.0;
 	o->gated = v[O_GATED_FFN].set;
 	o->input_tokens = (long)v[O_INPUT_TOKENS].i;
@@ -187,6 +202,15 @@ static int check_est(const struct fs_opt_val *v, struct est_opts *o)
 		return fs_cli_usage_error(CMD_EST, "--gpu is required");
 	if (!o->tp && o->mode != MODE_TARGET)
 		return fs_cli_usage_error(CMD_EST, "--tp is required");
+	if (o->model && (v[O_EXPERTS].set || v[O_EXPERTS_ACTIVE].set))
+		return fs_cli_usage_error(CMD_EST, "--experts and --experts-active describe a custom shape; "
+					  "catalog model '%s' has its own", o->model);
+	if (o->experts_active > o->experts)
+		return fs_cli_usage_error(CMD_EST, "--experts-active %ld exceeds --experts %ld; expected "
+					  "1 <= K <= E", o->experts_active, o->experts);
+	if (o->mode == MODE_TARGET && o->ep > 1)
+		return fs_cli_usage_error(CMD_EST, "--target-qps plans with the fleet's replica settings: "
+					  "--ep does not apply");
 	if (o->model && (o->layers || o->hidden || o->heads || o->vocab))
 		return fs_cli_usage_error(CMD_EST, "give either --model or a shape (--layers ...), not both");
 	if (!o->model && !(o->layers && o->hidden && o->heads && o->vocab))
@@ -217,7 +241,8 @@ static enum fs_status run_estimate(const struct est_opts *o, const struct fs_llm
 				   const struct fs_gpu *gpu, struct est_result *r, struct fs_error *e)
 {
 	struct fs_serve_cfg cfg = { .llm = llm, .gpu = gpu, .tp = (int)o->tp, .precision = o->precision,
-				    .legacy_gqa_attention = o->legacy_gqa, .engine = o->engine };
+				    .legacy_gqa_attention = o->legacy_gqa, .engine = o->engine,
+				    .ep = (int)o->ep };
 	struct fs_replica_workload w;
 	struct fs_replica_ws *ws = NULL;
 	enum fs_status st;
@@ -373,6 +398,9 @@ static void print_estimate(const struct est_opts *o, const struct fs_llm *llm,
 	}
 	printf("replica          %s on %ld x %s, %s, %s engine\n", llm->name, o->tp, gpu->name,
 	       fs_precision_name(prec), fs_serve_engine_name(r->model.cfg.engine));
+	if (r->model.n_experts > 1)
+		printf("experts          %d per layer, %d per token, expert parallelism %ld\n",
+		       r->model.n_experts, r->model.n_experts_active, o->ep);
 	printf("memory per GPU   %.2f GB weights, %.2f GB KV cache (%ld blocks of %d tokens, "
 	       "%.1f KiB per token)\n", r->model.weight_bytes / 1e9, kv_gb, r->model.n_kv_blocks,
 	       FS_SERVE_BLOCK_TOKENS, r->model.kv_bytes_per_token / 1024.0);
@@ -497,12 +525,12 @@ static void custom_llm(const struct est_opts *o, struct fs_llm *m)
 	m->gated_ffn = o->gated;
 	m->ffn = o->ffn > 0 ? (int)o->ffn : 4 * (int)o->hidden;
 	m->vocab = (int)o->vocab;
-	m->n_experts = 1;
-	m->n_experts_active = 1;
+	m->n_experts = (int)o->experts;
+	m->n_experts_active = (int)o->experts_active;
 	m->max_seq = 1 << 20;
 	fs_llm_params_from_shape(m, &tot, &act);
 	m->params_b = o->params_b > 0 ? o->params_b : tot;
-	m->active_params_b = m->params_b;
+	m->active_params_b = tot > 0 ? act / tot * m->params_b : m->params_b;
 }
 
 int fs_cli_estimate_serve(int argc, char **argv)

@@ -28,7 +28,15 @@ static const char usage[] =
 	"calibration rows (set 'cal', the targets) and, separately, over the extra rows\n"
 	"from the same published sources (set 'extra', also used in the fit) and over\n"
 	"rows never used in the fit (set 'holdout'). Rows of set 'excluded' are listed\n"
-	"with the reason they do not count.\n";
+	"with the reason they do not count.\n"
+	"\n"
+	"Then the residuals of every counted row (cal, extra, holdout) grouped by GPU and\n"
+	"precision and by shape (prompt-heavy, output-heavy, balanced, latency): rows,\n"
+	"mean signed speed error (+ = the model is too fast: predicted/published - 1 for\n"
+	"throughputs, published/predicted - 1 for latencies) and median |error|; and the\n"
+	"H100/A100 and H200/H100 throughput ratios on the same software (geometric mean\n"
+	"over the pairs of rows that differ only in the GPU) against the published ones.\n"
+	"csv/json add records group_gpu, group_shape and ratio with these figures.\n";
 
 static const struct fs_opt opts[] = { FS_CLI_OPT_FORMAT };
 #define N_OPTS ((int)(sizeof(opts) / sizeof(opts[0])))
@@ -87,8 +95,78 @@ static void emit_summary(struct fs_emitter *em, const char *id, const char *what
 	fs_emit_row(em, v);
 }
 
+/* The grouped residuals and ratio checks of one run of the rows. */
+struct analysis {
+	struct fs_serve_resid_group groups[FS_SERVE_GROUP_COUNT][32];
+	size_t n_groups[FS_SERVE_GROUP_COUNT];
+	struct fs_serve_ratio_check ratios[16];
+	size_t n_ratios;
+};
+
+/* The GPU pairs whose throughput ratio is checked: b over a. */
+static const char *const ratio_pairs[][2] = {
+	{ "A100-SXM4-80GB", "H100-SXM5-80GB" },
+	{ "H100-SXM5-80GB", "H200-SXM-141GB" },
+};
+
+static void analyse(const struct fs_serve_calib_row *rows, const double *pred, size_t n,
+		    double *scratch, struct analysis *a)
+{
+	memset(a, 0, sizeof(*a));
+	for (int by = 0; by < FS_SERVE_GROUP_COUNT; by++)
+		a->n_groups[by] = fs_serve_calib_group(rows, pred, n, (enum fs_serve_group_by)by,
+						       a->groups[by], 32, scratch);
+	for (size_t p = 0; p < sizeof(ratio_pairs) / sizeof(ratio_pairs[0]); p++)
+		a->n_ratios += fs_serve_calib_ratios(rows, pred, n, ratio_pairs[p][0], ratio_pairs[p][1],
+						     a->ratios + a->n_ratios, 16 - a->n_ratios);
+}
+
+static const char *const group_ids[FS_SERVE_GROUP_COUNT] = { "group_gpu", "group_shape" };
+
+static void emit_analysis(struct fs_emitter *em, const struct analysis *a)
+{
+	for (int by = 0; by < FS_SERVE_GROUP_COUNT; by++)
+		for (size_t g = 0; g < a->n_groups[by]; g++) {
+			const struct fs_serve_resid_group *x = &a->groups[by][g];
+			emit_summary(em, group_ids[by], "mean_speed_error", false, (double)x->n,
+				     x->mean_signed, x->name);
+			emit_summary(em, group_ids[by], "median_abs_speed_error", false, (double)x->n,
+				     x->median_abs, x->name);
+		}
+	for (size_t k = 0; k < a->n_ratios; k++) {
+		const struct fs_serve_ratio_check *c = &a->ratios[k];
+		char note[256];
+		snprintf(note, sizeof(note), "%s / %s, %s: published %.4g, predicted %.4g", c->gpu_b,
+			 c->gpu_a, c->software, c->published, c->predicted);
+		emit_summary(em, "ratio", "ratio_error", false, (double)c->n_pairs, c->err, note);
+	}
+}
+
+static void print_analysis(const struct analysis *a)
+{
+	static const char *const titles[FS_SERVE_GROUP_COUNT] = { "GPU and precision", "shape" };
+
+	for (int by = 0; by < FS_SERVE_GROUP_COUNT; by++) {
+		printf("\nresiduals by %s (speed error: + = model too fast)\n", titles[by]);
+		printf("  %-32s %5s %9s %12s\n", "group", "rows", "mean", "median |e|");
+		for (size_t g = 0; g < a->n_groups[by]; g++) {
+			const struct fs_serve_resid_group *x = &a->groups[by][g];
+			printf("  %-32s %5zu %+8.1f%% %11.1f%%\n", x->name, x->n, 100.0 * x->mean_signed,
+			       100.0 * x->median_abs);
+		}
+	}
+	printf("\nthroughput ratios on the same software (target: within 8%%)\n");
+	for (size_t k = 0; k < a->n_ratios; k++) {
+		const struct fs_serve_ratio_check *c = &a->ratios[k];
+		printf("  %s / %s, %s: %zu pairs, published %.3gx, predicted %.3gx (%+.1f%%; worst pair %+.1f%%)\n",
+		       c->gpu_b, c->gpu_a, c->software, c->n_pairs, c->published, c->predicted,
+		       100.0 * c->err, 100.0 * c->worst_pair_err);
+	}
+}
+
 static void emit_rows(const struct fs_emit_format *f, const struct fs_serve_calib_row *rows,
-		      const struct outcome *out, size_t n, const struct set_summary *sum)
+		      const struct outcome *out, size_t n, const struct set_summary *sum,
+		      const struct analysis *a)
 {
 	static const struct {
 		const char *id;
@@ -119,6 +197,7 @@ static void emit_rows(const struct fs_emit_format *f, const struct fs_serve_cali
 		emit_summary(&em, sets[k].id, "worst_abs_rel_error", cal, (double)s->s.n, s->s.worst,
 			     s->worst >= 0 ? rows[s->worst].id : "");
 	}
+	emit_analysis(&em, a);
 	fs_emit_end(&em);
 }
 
@@ -130,7 +209,7 @@ static void print_summary_line(const char *what, const struct set_summary *s,
 }
 
 static void print_table(const struct fs_serve_calib_row *rows, const struct outcome *out, size_t n,
-			const struct set_summary *sum)
+			const struct set_summary *sum, const struct analysis *a)
 {
 	printf("%-44s %-6s %-25s %11s %11s %8s\n", "row", "set", "metric", "published", "predicted",
 	       "error");
@@ -156,6 +235,7 @@ static void print_table(const struct fs_serve_calib_row *rows, const struct outc
 	print_summary_line("extra published rows (same sources, used in the fit)",
 			   &sum[FS_SERVE_SET_EXTRA], rows);
 	print_summary_line("holdout rows (never used in the fit)", &sum[FS_SERVE_SET_HOLDOUT], rows);
+	print_analysis(a);
 	printf("\nexcluded from the statistics:\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct fs_serve_calib_row *r = &rows[i];
@@ -175,7 +255,8 @@ int fs_cli_validate_serve(int argc, char **argv)
 	struct fs_serve_calib_row *rows = NULL;
 	struct outcome *out = NULL;
 	struct set_summary sum[FS_SERVE_SET_COUNT];
-	double *errs = NULL, *scratch = NULL;
+	double *errs = NULL, *scratch = NULL, *pred = NULL;
+	struct analysis *an = NULL;
 	long *idx = NULL;
 	struct fs_catalog cat;
 	struct fs_replica_ws *ws = NULL;
@@ -200,7 +281,9 @@ int fs_cli_validate_serve(int argc, char **argv)
 	errs = calloc(n + 1, sizeof(*errs));
 	scratch = calloc(n + 1, sizeof(*scratch));
 	idx = calloc(n + 1, sizeof(*idx));
-	if (!out || !errs || !scratch || !idx || fs_replica_ws_create(&ws, 1024)) {
+	pred = calloc(3 * n + 1, sizeof(*pred));
+	an = calloc(1, sizeof(*an));
+	if (!out || !errs || !scratch || !idx || !pred || !an || fs_replica_ws_create(&ws, 1024)) {
 		fs_error_set(&e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 		rc = fs_cli_report(&e);
 		goto done;
@@ -213,17 +296,22 @@ int fs_cli_validate_serve(int argc, char **argv)
 			o->err = (o->predicted - rows[i].value) / rows[i].value;
 		else
 			fs_strlcpy(o->why, e.msg, sizeof(o->why));
+		pred[i] = o->simulated ? o->predicted : NAN;
 	}
+	/* The grouping needs 2n scratch doubles: pred holds 3n. */
+	analyse(rows, pred, n, pred + n, an);
 	for (int s = 0; s < FS_SERVE_SET_COUNT; s++)
 		summarize_set(rows, out, n, (enum fs_serve_calib_set)s, errs, idx, scratch, &sum[s]);
 	if (!vals[0].set || strcmp(vals[0].s, "table") == 0)
-		print_table(rows, out, n, sum);
+		print_table(rows, out, n, sum, an);
 	else
-		emit_rows(fs_cli_format(&vals[0]), rows, out, n, sum);
+		emit_rows(fs_cli_format(&vals[0]), rows, out, n, sum, an);
 	rc = 0;
 done:
 	fs_replica_ws_destroy(ws);
 	fs_catalog_fini(&cat);
+	free(an);
+	free(pred);
 	free(idx);
 	free(scratch);
 	free(errs);

@@ -47,6 +47,12 @@ static const struct fs_field gpu_fields[] = {
 	GF("server_kw_per_gpu", FS_FIELD_DOUBLE, server_kw_per_gpu, 0, 100, true, "kW", "node nameplate power / GPUs"),
 	GF("idle_power_frac", FS_FIELD_DOUBLE, idle_power_frac, 0.01, 1, false, "",
 	   "idle power / nameplate power of a GPU slot (default 0.25)"),
+	GF("serve_hbm_eff_frac", FS_FIELD_DOUBLE, serve_hbm_eff_frac, 0, 1, false, "",
+	   "serving: achieved share of mem_bw_gbps streaming weights and KV in decode (0 = hbm_eff_frac)"),
+	GF("serve_layer_overhead_s", FS_FIELD_DOUBLE, serve_layer_overhead_s, 0, 0.01, false, "s",
+	   "serving: per layer and iteration, launches and small kernels (0 = shared default)"),
+	GF("serve_prefill_layer_overhead_s", FS_FIELD_DOUBLE, serve_prefill_layer_overhead_s, 0, 0.01, false, "s",
+	   "serving: extra per layer in an iteration with a prefill (0 = shared default)"),
 	GF("source", FS_FIELD_STRING, source, 0, 0, false, "", "where the figures come from"),
 };
 

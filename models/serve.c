@@ -11,10 +11,12 @@
 #include <string.h>
 
 /*
- * Model constants, shared by every GPU type; GPU differences enter only
- * through the catalog record. Large GEMMs run at the GPU's gemm_eff_frac of
- * the dense peak and weight and KV streaming at its hbm_eff_frac of the
- * bandwidth. The constants below were fitted on every simulated row of
+ * Model constants, shared by every GPU type; GPU differences enter through
+ * the catalog record. Large GEMMs run at the GPU's gemm_eff_frac of the
+ * dense peak and weight and KV streaming at its serve_hbm_eff_frac (else
+ * hbm_eff_frac) of the bandwidth; a GPU's serve_layer_overhead_s and
+ * serve_prefill_layer_overhead_s replace the two per-layer defaults below.
+ * The constants were fitted on the simulated cal and extra rows of
  * models/calibration/serving.csv (docs/models/serving.md, "Calibration"),
  * except the two all-reduce constants, which are published measurements.
  */
@@ -25,21 +27,39 @@
  * product offers grow with M * width / tp, so the half point scales with
  * tp * 4096 / hidden.
  */
-static const double gemm_half_ref_tokens = 18.0;
+static const double gemm_half_ref_tokens = 39.0;
 static const double gemm_half_ref_hidden = 4096.0;
 /* fp8 and int8 GEMMs reach this share of gemm_eff_frac of their 8-bit peak. */
-static const double gemm_8bit_rel_frac = 0.75;
+static const double gemm_8bit_rel_frac = 0.81;
 /*
  * Attention reaches gemm_eff_frac of the 16-bit peak at long contexts and
  * half of it when the mean attended context is this many tokens.
  */
 static const double attn_half_ctx_tokens = 4800.0;
-/* Fixed cost of one iteration: scheduling, sampling, input preparation. */
-static const double iter_overhead_s = 0.27e-3;
-/* Per transformer layer and iteration: kernel launches, small kernels. */
+/*
+ * Per transformer layer and iteration: kernel launches, small kernels. The
+ * default for a GPU whose catalog entry leaves serve_layer_overhead_s at 0.
+ */
 static const double layer_overhead_s = 77e-6;
-/* Extra per layer when the iteration runs prefill (context-phase kernels). */
+/* Extra per layer when the iteration runs prefill (context-phase kernels); default of serve_prefill_layer_overhead_s. */
 static const double layer_prefill_overhead_s = 112e-6;
+/*
+ * Mixture of experts. Grouped GEMMs (one product per expert, a few tokens
+ * each) reach half their efficiency at moe_grouped_half_mult times the
+ * dense half point, counted in tokens per expert.
+ */
+static const double moe_grouped_half_mult = 0.49;
+/* Grouped GEMMs reach this share of the dense GEMM efficiency at any size (16-bit). */
+static const double moe_grouped_rel_frac = 0.81;
+/*
+ * fp8/int8 grouped GEMMs reach this share of the 8-bit dense efficiency
+ * (per-expert scaling, no 8-bit grouped kernels in the engines measured).
+ */
+static const double moe_grouped_8bit_rel_frac = 0.30;
+/* Per MoE layer and iteration: gate softmax, top-k, expert offsets, permute launches. */
+static const double moe_layer_overhead_s = 14e-6;
+/* Copies of the hidden states per MoE layer: permutation before the experts, unpermutation after. */
+static const double moe_copies_per_layer = 2.0;
 /* Latency of one tensor-parallel all-reduce (NCCL, small message, NVLink). */
 static const double allreduce_latency_s = 6e-6;
 /* All-reduce bus bandwidth reached, share of the link's one-way bandwidth. */
@@ -54,21 +74,25 @@ static const double act_bytes_per_elem = 2.0;
 static const double int4_bytes_per_param = 0.5 + 2.0 / 128.0;
 
 /*
- * Serving stacks, one record each: the name a user gives and the host work
+ * Serving stacks, one record each: the name a user gives, the host work
  * the stack adds to every iteration, per sequence in the batch and per
- * prompt token prefilled. A new engine is one more row.
+ * prompt token prefilled, its fixed cost per iteration, and its fixed cost
+ * per request on the first-token path (fitted: docs/models/serving.md,
+ * "Constants"). A new engine is one more row.
  */
 struct serve_engine {
 	struct fs_enum_name id; /* first: the rows are also the engines' name table */
 	double host_per_seq_s;
 	double host_per_prefill_token_s;
+	double iter_fixed_s;    /* per iteration: scheduling, sampling, input preparation */
+	double request_fixed_s; /* per request, first-token path: tokenise, schedule, detokenise */
 };
 
 static const struct serve_engine engines[] = {
-	/* compiled C++ runtime: host work overlaps the GPU */
-	{ { FS_ENGINE_TRTLLM, "trtllm" }, 0.0, 0.0 },
+	/* compiled C++ runtime (CUDA graphs): host work overlaps the GPU */
+	{ { FS_ENGINE_TRTLLM, "trtllm" }, 0.0, 0.0, 4e-6, 0.0 },
 	/* Python scheduler, sampler and API server (vLLM V1) */
-	{ { FS_ENGINE_VLLM, "vllm" }, 122e-6, 47e-6 },
+	{ { FS_ENGINE_VLLM, "vllm" }, 122e-6, 47e-6, 0.27e-3, 0.0 },
 };
 #define N_ENGINES (sizeof(engines) / sizeof(engines[0]))
 
@@ -164,6 +188,12 @@ static enum fs_status check_cfg(const struct fs_serve_cfg *c, struct fs_error *e
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "mem_util_frac",
 				    "memory utilisation %g; expected 0 (default) or in (0, 1]",
 				    c->mem_util_frac);
+	if (c->ep < 0 || (c->ep > 1 && (llm->n_experts <= 1 || c->tp % c->ep != 0 ||
+					 llm->n_experts % c->ep != 0)))
+		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "ep",
+				    "expert parallelism %d for '%s' (%d experts) on tp %d; expected 1, or "
+				    "a divisor of both tp and the experts of a mixture-of-experts model",
+				    c->ep, llm->name, llm->n_experts, c->tp);
 	if (!engine_of(c->engine))
 		return fs_error_set(e, FS_ERR_INPUT, NULL, 0, "engine",
 				    "serving engine %d is not known; expected trtllm or vllm", (int)c->engine);
@@ -197,7 +227,13 @@ static void init_shapes(struct fs_serve_model *m, const struct fs_serve_cfg *cfg
 	attn_lin = 2.0 * h * qh * hd + 2.0 * h * kvh_gpu * hd;
 	mlp_one = (llm->gated_ffn ? 3.0 : 2.0) * h * f / tp;
 	router = ne > 1 ? h * ne : 0.0;
-	m->lin_flops_per_token = 2.0 * L * (attn_lin + na * mlp_one + router);
+	if (ne > 1) {
+		/* Experts run as grouped GEMMs with their own efficiency (fs_serve_iter_parts). */
+		m->lin_flops_per_token = 2.0 * L * (attn_lin + router);
+		m->expert_flops_per_token = 2.0 * L * na * mlp_one;
+	} else {
+		m->lin_flops_per_token = 2.0 * L * (attn_lin + na * mlp_one + router);
+	}
 	m->dense_weight_bytes = L * (attn_lin + router) * wb;
 	m->expert_weight_bytes = L * mlp_one * wb;
 	/* The output layer stays 16-bit in quantised checkpoints and is split by vocabulary. */
@@ -247,6 +283,31 @@ static enum fs_status init_memory(struct fs_serve_model *m, const struct fs_serv
 	return FS_OK;
 }
 
+/*
+ * Mixture-of-experts costs beyond the expert GEMMs (docs/models/serving.md,
+ * "Mixture of experts"): routing, permutation copies, expert-parallel
+ * all-to-all. Needs gemm_half_tokens set.
+ */
+static void init_moe(struct fs_serve_model *m, const struct fs_serve_cfg *cfg)
+{
+	double L = cfg->llm->n_layers, h = cfg->llm->hidden, tp = cfg->tp, k = m->n_experts_active;
+	double ep = cfg->ep > 1 ? cfg->ep : 1.0;
+
+	/* Each expert's MLP is split over tp/ep GPUs: wider per-GPU products saturate sooner. */
+	m->expert_eff_max_frac = m->gemm_eff_max_frac * moe_grouped_rel_frac *
+				 (cfg->precision == FS_PREC_FP8 || cfg->precision == FS_PREC_INT8 ? moe_grouped_8bit_rel_frac : 1.0);
+	m->expert_half_tokens = moe_grouped_half_mult * m->gemm_half_tokens / ep;
+	m->moe_fixed_s = L * moe_layer_overhead_s;
+	/* Hidden states are whole on every GPU of the tensor-parallel group; each copy reads and writes. */
+	m->moe_copy_bytes_per_token = L * moe_copies_per_layer * 2.0 * k * h * act_bytes_per_elem;
+	if (ep > 1) {
+		/* Dispatch and combine: this GPU's share of the k copies, (ep-1)/ep of them leave its group. */
+		double link = tp_link_bw(cfg->gpu, cfg->tp) * allreduce_bw_frac;
+		m->a2a_fixed_s = 2.0 * L * allreduce_latency_s;
+		m->a2a_s_per_token = 2.0 * L * k * h * act_bytes_per_elem / tp * (ep - 1.0) / ep / link;
+	}
+}
+
 /* Communication, fixed overheads, host costs of the engine, peaks and efficiencies. */
 static void init_rates(struct fs_serve_model *m, const struct fs_serve_cfg *cfg)
 {
@@ -261,10 +322,13 @@ static void init_rates(struct fs_serve_model *m, const struct fs_serve_cfg *cfg)
 		m->ar_fixed_s = 2.0 * L * allreduce_latency_s;
 		m->ar_s_per_byte = 2.0 * L * 2.0 * (tp - 1.0) / tp / link;
 	}
-	m->overhead_s = iter_overhead_s + L * layer_overhead_s;
-	m->prefill_overhead_s = L * layer_prefill_overhead_s;
+	m->overhead_s = eng->iter_fixed_s +
+			L * (g->serve_layer_overhead_s > 0 ? g->serve_layer_overhead_s : layer_overhead_s);
+	m->prefill_overhead_s = L * (g->serve_prefill_layer_overhead_s > 0 ? g->serve_prefill_layer_overhead_s
+									    : layer_prefill_overhead_s);
 	m->host_s_per_seq = eng->host_per_seq_s;
 	m->host_s_per_prefill_token = eng->host_per_prefill_token_s;
+	m->request_fixed_s = eng->request_fixed_s;
 
 	m->peak_flops = fs_gpu_peak_tflops(g, cfg->precision) * 1e12;
 	m->peak16_flops = g->bf16_tflops * 1e12;
@@ -274,8 +338,11 @@ static void init_rates(struct fs_serve_model *m, const struct fs_serve_cfg *cfg)
 	m->gemm_eff_max_frac = g->gemm_eff_frac * e8;
 	m->attn_eff_frac = g->gemm_eff_frac;
 	m->gemm_half_tokens = gemm_half_ref_tokens * tp * gemm_half_ref_hidden / h;
-	m->weight_bw = g->mem_bw_gbps * 1e9 * g->hbm_eff_frac;
+	m->weight_bw = g->mem_bw_gbps * 1e9 *
+		       (g->serve_hbm_eff_frac > 0 ? g->serve_hbm_eff_frac : g->hbm_eff_frac);
 	m->kv_bw = m->weight_bw;
+	if (m->n_experts > 1)
+		init_moe(m, cfg);
 }
 
 enum fs_status fs_serve_model_init(struct fs_serve_model *m, const struct fs_serve_cfg *cfg,
@@ -311,12 +378,32 @@ static double roofline(double flops, double flops_per_s, double bytes, double by
 	return a > b ? a : b;
 }
 
-/* Expected distinct experts hit by n tokens choosing k of E each. */
-static double experts_touched(int E, int k, double n)
+double fs_serve_experts_touched(int E, int k, double n)
 {
 	if (E <= 1)
 		return 1.0;
+	if (n <= 0)
+		return 0.0;
 	return E * (1.0 - pow(1.0 - (double)k / E, n));
+}
+
+double fs_serve_request_fixed_s(const struct fs_serve_model *m)
+{
+	return m->request_fixed_s;
+}
+
+/*
+ * Expert GEMMs of T tokens: grouped products over the touched experts,
+ * T*k/touched tokens each, and the touched experts' weights read once.
+ */
+static double expert_time_s(const struct fs_serve_model *m, double T)
+{
+	double touched = fs_serve_experts_touched(m->n_experts, m->n_experts_active, T);
+	double per_expert = T * m->n_experts_active / touched;
+	double eff = m->expert_eff_max_frac * per_expert / (per_expert + m->expert_half_tokens);
+
+	return roofline(m->expert_flops_per_token * T, m->peak_flops * eff,
+			m->expert_weight_bytes * touched, m->weight_bw);
 }
 
 void fs_serve_iter_parts(const struct fs_serve_model *m, const struct fs_serve_batch *b,
@@ -330,12 +417,17 @@ void fs_serve_iter_parts(const struct fs_serve_model *m, const struct fs_serve_b
 	p->overhead_s = m->overhead_s + (b->n_prefill_tokens > 0 ? m->prefill_overhead_s : 0.0);
 	p->host_s = m->host_s_per_seq * (b->n_decode + b->n_prefill_seqs) +
 		    m->host_s_per_prefill_token * b->n_prefill_tokens;
-	{
-		double bytes = m->dense_weight_bytes +
-			       m->expert_weight_bytes * experts_touched(m->n_experts, m->n_experts_active, T);
+	if (m->n_experts > 1) {
 		p->linear_s = roofline(m->lin_flops_per_token * T,
 				       m->peak_flops * gemm_eff(m, m->gemm_eff_max_frac, T),
-				       bytes, m->weight_bw);
+				       m->dense_weight_bytes, m->weight_bw) +
+			      expert_time_s(m, T);
+		p->moe_s = m->moe_fixed_s + m->moe_copy_bytes_per_token * T / m->weight_bw +
+			   (m->a2a_s_per_token > 0 ? m->a2a_fixed_s + m->a2a_s_per_token * T : 0.0);
+	} else {
+		p->linear_s = roofline(m->lin_flops_per_token * T,
+				       m->peak_flops * gemm_eff(m, m->gemm_eff_max_frac, T),
+				       m->dense_weight_bytes + m->expert_weight_bytes, m->weight_bw);
 	}
 	if (b->n_logits > 0)
 		p->lm_head_s = roofline(m->head_flops_per_token * b->n_logits,
@@ -354,7 +446,7 @@ void fs_serve_iter_parts(const struct fs_serve_model *m, const struct fs_serve_b
 	if (m->ar_s_per_byte > 0)
 		p->allreduce_s = m->ar_fixed_s + m->ar_s_per_byte * m->ar_bytes_per_token * T;
 	p->total_s = p->overhead_s + p->host_s + p->linear_s + p->lm_head_s + p->decode_attn_s +
-		     p->prefill_attn_s + p->allreduce_s;
+		     p->prefill_attn_s + p->allreduce_s + p->moe_s;
 }
 
 double fs_serve_iter_time_s(const struct fs_serve_model *m, const struct fs_serve_batch *b)

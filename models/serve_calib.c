@@ -6,11 +6,13 @@
 #include "fleetsim/serve_calib.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fleetsim/csv.h"
+#include "fleetsim/stats.h"
 #include "fleetsim/util.h"
 
 #define MAX_FIELDS 48
@@ -43,13 +45,13 @@ static int name_index(const char *const *names, int n, const char *s)
 }
 
 enum col {
-	C_ID, C_SET, C_MODEL, C_GPU, C_TP, C_PRECISION, C_ENGINE, C_LEGACY_GQA, C_MODE, C_BATCH,
+	C_ID, C_SET, C_SOFTWARE, C_MODEL, C_GPU, C_TP, C_PRECISION, C_ENGINE, C_LEGACY_GQA, C_MODE, C_BATCH,
 	C_N_REQUESTS, C_INPUT_LEN, C_OUTPUT_LEN, C_INPUT_DIST, C_OUTPUT_DIST, C_MAX_NUM_SEQS,
 	C_MAX_BATCHED_TOKENS, C_CHUNKED, C_METRIC, C_VALUE, C_UNIT, C_NOTE, C_COUNT
 };
 
 static const char *const col_names[C_COUNT] = {
-	"id", "set", "fleetsim_model", "fleetsim_gpu", "tp", "precision", "fleetsim_engine",
+	"id", "set", "engine", "fleetsim_model", "fleetsim_gpu", "tp", "precision", "fleetsim_engine",
 	"legacy_gqa_attention", "mode", "batch", "n_requests", "input_len", "output_len", "input_dist",
 	"output_dist", "max_num_seqs", "max_batched_tokens", "chunked_prefill", "metric", "value",
 	"unit", "stats_note",
@@ -144,6 +146,7 @@ static enum fs_status parse_row(const struct cursor *c, struct fs_serve_calib_ro
 	fs_strlcpy(r->metric_text, cell(c, C_METRIC), sizeof(r->metric_text));
 	fs_strlcpy(r->unit, cell(c, C_UNIT), sizeof(r->unit));
 	fs_strlcpy(r->note, cell(c, C_NOTE), sizeof(r->note));
+	fs_strlcpy(r->software, cell(c, C_SOFTWARE), sizeof(r->software));
 	if ((st = word(c, C_SET, set_names, FS_SERVE_SET_COUNT, &k)))
 		return st;
 	r->set = (enum fs_serve_calib_set)k;
@@ -239,4 +242,162 @@ enum fs_status fs_serve_calib_load(const char *csv_text, const char *name,
 fail:
 	free(out);
 	return st;
+}
+
+static bool is_latency(enum fs_serve_metric m)
+{
+	switch (m) {
+	case FS_SERVE_METRIC_TTFT:
+	case FS_SERVE_METRIC_PREFILL_LATENCY:
+	case FS_SERVE_METRIC_TTFT_MEAN:
+	case FS_SERVE_METRIC_TPOT_MEAN:
+		return true;
+	case FS_SERVE_METRIC_OUTPUT_TOKENS_PER_S:
+	case FS_SERVE_METRIC_TOTAL_TOKENS_PER_S:
+	case FS_SERVE_METRIC_REQUESTS_PER_S:
+	case FS_SERVE_METRIC_RATIO_H100_OVER_A100:
+	case FS_SERVE_METRIC_COUNT:
+		break;
+	}
+	return false;
+}
+
+const char *fs_serve_calib_shape(const struct fs_serve_calib_row *r)
+{
+	double in, out;
+
+	if (is_latency(r->metric))
+		return "latency";
+	in = fs_dist_mean(&r->input_tokens);
+	out = fs_dist_mean(&r->output_tokens);
+	if (in >= 2.0 * out)
+		return "prompt-heavy";
+	if (out >= 2.0 * in)
+		return "output-heavy";
+	return "balanced";
+}
+
+double fs_serve_calib_speed_error(const struct fs_serve_calib_row *r, double predicted)
+{
+	return is_latency(r->metric) ? r->value / predicted - 1.0 : predicted / r->value - 1.0;
+}
+
+static bool counts(const struct fs_serve_calib_row *r, double predicted)
+{
+	return r->set != FS_SERVE_SET_EXCLUDED && !isnan(predicted);
+}
+
+static void group_name(const struct fs_serve_calib_row *r, enum fs_serve_group_by by, char *buf,
+		       size_t size)
+{
+	if (by == FS_SERVE_GROUP_GPU)
+		snprintf(buf, size, "%s %s", r->gpu, fs_precision_name(r->precision));
+	else
+		snprintf(buf, size, "%s", fs_serve_calib_shape(r));
+}
+
+size_t fs_serve_calib_group(const struct fs_serve_calib_row *rows, const double *predicted, size_t n,
+			    enum fs_serve_group_by by, struct fs_serve_resid_group *out, size_t max_out,
+			    double *scratch)
+{
+	size_t n_out = 0;
+	double *abs_err = scratch, *tmp = scratch + n;
+
+	for (size_t i = 0; i < n; i++) {
+		char name[sizeof(out->name)];
+		bool seen = false;
+
+		if (!counts(&rows[i], predicted[i]))
+			continue;
+		group_name(&rows[i], by, name, sizeof(name));
+		for (size_t g = 0; g < n_out; g++)
+			seen = seen || strcmp(out[g].name, name) == 0;
+		if (seen || n_out == max_out)
+			continue;
+		/* A new group: gather its rows (those from i on; earlier ones would have opened it). */
+		struct fs_serve_resid_group *g = &out[n_out++];
+		struct fs_err_summary sum;
+		double total = 0.0;
+		size_t k = 0;
+
+		memset(g, 0, sizeof(*g));
+		fs_strlcpy(g->name, name, sizeof(g->name));
+		for (size_t j = i; j < n; j++) {
+			char other[sizeof(out->name)];
+			double err;
+			if (!counts(&rows[j], predicted[j]))
+				continue;
+			group_name(&rows[j], by, other, sizeof(other));
+			if (strcmp(other, name) != 0)
+				continue;
+			err = fs_serve_calib_speed_error(&rows[j], predicted[j]);
+			total += err;
+			abs_err[k++] = err;
+		}
+		fs_err_summarize(abs_err, k, tmp, &sum);
+		g->n = k;
+		g->mean_signed = total / (double)k;
+		g->median_abs = sum.median;
+	}
+	return n_out;
+}
+
+static bool is_pair(const struct fs_serve_calib_row *a, const struct fs_serve_calib_row *b)
+{
+	return strcmp(a->software, b->software) == 0 && strcmp(a->model, b->model) == 0 &&
+	       a->metric == b->metric && strcmp(a->unit, b->unit) == 0 &&
+	       a->input_len == b->input_len && a->output_len == b->output_len &&
+	       a->mode == b->mode && a->input_len > 0 && a->output_len > 0;
+}
+
+size_t fs_serve_calib_ratios(const struct fs_serve_calib_row *rows, const double *predicted, size_t n,
+			     const char *gpu_a, const char *gpu_b, struct fs_serve_ratio_check *out,
+			     size_t max_out)
+{
+	size_t n_out = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct fs_serve_calib_row *a = &rows[i];
+		struct fs_serve_ratio_check *c = NULL;
+		if (!counts(a, predicted[i]) || is_latency(a->metric) || !fs_streq_ci(a->gpu, gpu_a) ||
+		    !a->software[0])
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct fs_serve_calib_row *b = &rows[j];
+			double pub, pred, pair_err;
+			if (!counts(b, predicted[j]) || !fs_streq_ci(b->gpu, gpu_b) || !is_pair(a, b))
+				continue;
+			if (!c) {
+				for (size_t k = 0; k < n_out && !c; k++)
+					if (strcmp(out[k].software, a->software) == 0)
+						c = &out[k];
+				if (!c && n_out == max_out)
+					break;
+				if (!c) {
+					c = &out[n_out++];
+					memset(c, 0, sizeof(*c));
+					fs_strlcpy(c->software, a->software, sizeof(c->software));
+					fs_strlcpy(c->gpu_a, gpu_a, sizeof(c->gpu_a));
+					fs_strlcpy(c->gpu_b, gpu_b, sizeof(c->gpu_b));
+				}
+			}
+			pub = log(b->value / a->value);
+			pred = log(predicted[j] / predicted[i]);
+			/* running sums of logs; turned into geometric means below */
+			c->published += pub;
+			c->predicted += pred;
+			pair_err = exp(pred - pub) - 1.0;
+			if (fabs(pair_err) > fabs(c->worst_pair_err))
+				c->worst_pair_err = pair_err;
+			c->n_pairs++;
+			break;
+		}
+	}
+	for (size_t k = 0; k < n_out; k++) {
+		struct fs_serve_ratio_check *c = &out[k];
+		c->published = exp(c->published / (double)c->n_pairs);
+		c->predicted = exp(c->predicted / (double)c->n_pairs);
+		c->err = c->predicted / c->published - 1.0;
+	}
+	return n_out;
 }

@@ -98,6 +98,7 @@ static void spec_key(const struct fs_replica_spec *s, struct fs_key *k)
 	fs_key_u64(k, s->serve.legacy_gqa_attention);
 	fs_key_double(k, s->serve.mem_util_frac);
 	fs_key_i64(k, s->serve.engine);
+	fs_key_i64(k, s->serve.ep);
 	fs_key_i64(k, s->sched.max_num_seqs);
 	fs_key_i64(k, s->sched.max_batched_tokens);
 	fs_key_u64(k, s->sched.chunked_prefill);

@@ -68,6 +68,10 @@ struct fs_gpu {
 	double capex_year;              /* date of the purchase price, decimal year; 0 = undated */
 	double server_kw_per_gpu;       /* node nameplate power / GPUs */
 	double idle_power_frac;         /* idle power / nameplate power of a slot; 0 = unknown (cost.h default) */
+	/* Serving model (serve.h); 0 = the model's shared default. */
+	double serve_hbm_eff_frac;      /* achieved share of mem_bw_gbps streaming weights and KV in decode */
+	double serve_layer_overhead_s;  /* per layer and iteration: launches and small kernels */
+	double serve_prefill_layer_overhead_s; /* extra per layer in an iteration with a prefill */
 	char source[FS_SOURCE_MAX];
 };
 
@@ -108,7 +112,7 @@ const struct fs_field *fs_llm_fields(size_t *n);
 const struct fs_field *fs_field_find(const struct fs_field *f, size_t n, const char *key);
 
 /* Words a record adds to a memo key: one per field. */
-#define FS_GPU_KEY_WORDS 32
+#define FS_GPU_KEY_WORDS 40
 #define FS_LLM_KEY_WORDS 24
 
 /*

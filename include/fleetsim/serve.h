@@ -15,15 +15,18 @@
  * groups that run one after another, each bounded by a roofline:
  *
  *   t = t_overhead + t_host + t_linear + t_lm_head + t_decode_attention
- *       + t_prefill_attention + t_allreduce
+ *       + t_prefill_attention + t_allreduce + t_moe
  *
  * with t_group = max(FLOPs / (peak * compute efficiency),
  *                    bytes / (HBM bandwidth * memory efficiency)).
- * The efficiencies and overheads are model constants shared by every GPU
- * (serve.c, documented with their sources); GPU differences come only from
- * the catalog record (peaks per precision, mem_bw_gbps, hbm_eff_frac,
- * gemm_eff_frac, mem_gb, nvlink_gbps, nvlink_domain, pcie_gbps). t_host is
- * the serving software's host time (zero for compiled runtimes).
+ * The efficiencies and overheads are model constants (serve.c, documented
+ * with their sources); GPU differences come from the catalog record (peaks
+ * per precision, mem_bw_gbps, hbm_eff_frac, gemm_eff_frac, mem_gb,
+ * nvlink_gbps, nvlink_domain, pcie_gbps, and the optional serving fields
+ * serve_hbm_eff_frac, serve_layer_overhead_s, serve_prefill_layer_overhead_s
+ * that override the shared defaults), engine differences from the engine
+ * table (host time per sequence and prompt token, fixed cost per iteration
+ * and per request). t_moe is zero for dense models.
  *
  * Memory model ("Memory"): weights per GPU, KV bytes per token
  * (2 * layers * kv_heads * head_dim * bytes), paged in blocks of
@@ -31,7 +34,8 @@
  *
  * Errors: fs_serve_model_init returns FS_ERR_INPUT for an unsupported
  * configuration (tp not dividing the heads, fp8 on a GPU without fp8, an
- * unsupported precision) and FS_ERR_INFEASIBLE when the weights do not fit,
+ * unsupported precision, ep not dividing tp or the experts, ep > 1 on a
+ * dense model) and FS_ERR_INFEASIBLE when the weights do not fit,
  * with the missing memory in the message. Everything else is total.
  */
 #ifndef FLEETSIM_SERVE_H
@@ -73,6 +77,14 @@ struct fs_serve_cfg {
 	bool legacy_gqa_attention;
 	double mem_util_frac;        /* share of HBM the engine may use; 0 = default */
 	enum fs_serve_engine engine; /* serving software: host-side costs per iteration */
+	/*
+	 * Expert parallelism of a mixture-of-experts model: the experts are split
+	 * over ep groups of the tp GPUs (ep divides tp and the experts), each
+	 * expert's MLP over the tp/ep GPUs of its group; tokens reach their
+	 * experts by two all-to-alls per MoE layer. 0 or 1: none (every expert
+	 * split over all tp GPUs).
+	 */
+	int ep;
 };
 
 /*
@@ -93,6 +105,14 @@ struct fs_serve_model {
 	double dense_weight_bytes;    /* weights read once per iteration (non-expert part) */
 	double expert_weight_bytes;   /* one expert's MLP weights, all layers */
 	int n_experts, n_experts_active;
+	/* mixture of experts (0 for dense models), per GPU */
+	double expert_flops_per_token; /* the k active experts' MLPs, all layers */
+	double expert_eff_max_frac;   /* large grouped-GEMM efficiency in this precision */
+	double expert_half_tokens;    /* tokens per expert at which grouped GEMMs reach half efficiency */
+	double moe_fixed_s;           /* routing (gate + top-k) and launch costs, all MoE layers */
+	double moe_copy_bytes_per_token; /* permutation + unpermutation copies, all MoE layers */
+	double a2a_fixed_s;           /* expert-parallel all-to-all latency, all of one iteration */
+	double a2a_s_per_token;       /* expert-parallel all-to-all payload time per token */
 	double head_flops_per_token;  /* output layer, per token that gets logits */
 	double head_weight_bytes;
 	double attn_flops_per_ctx;    /* decode: per token of context read */
@@ -105,6 +125,7 @@ struct fs_serve_model {
 	double prefill_overhead_s;    /* added when the iteration runs a prefill */
 	double host_s_per_seq;        /* serving stack: per sequence in the iteration */
 	double host_s_per_prefill_token; /* serving stack: per prompt token */
+	double request_fixed_s;       /* serving stack: per request, on the first-token path (latency only) */
 	double peak_flops;            /* precision of the matrix products, FLOP/s */
 	double peak16_flops;          /* 16-bit peak (attention, output layer) */
 	double gemm_eff_max_frac;     /* large-GEMM efficiency in this precision */
@@ -131,6 +152,7 @@ struct fs_serve_batch {
 /* Time of each kernel group of one iteration, seconds (for reports and tests). */
 struct fs_serve_parts {
 	double overhead_s, host_s, linear_s, lm_head_s, decode_attn_s, prefill_attn_s, allreduce_s;
+	double moe_s; /* mixture of experts: routing, permutation copies, all-to-all */
 	double total_s;
 };
 
@@ -176,6 +198,21 @@ long fs_serve_max_seqs(const struct fs_serve_model *m, long tokens_per_seq);
  */
 enum fs_status fs_serve_check_fits(const struct fs_serve_model *m, long tokens_per_seq,
 				   struct fs_error *e);
+
+/*
+ * Expected distinct experts that n tokens, each routed to k of E experts
+ * uniformly at random, touch: E * (1 - (1 - k/E)^n). 1 for E <= 1; 0 for
+ * n <= 0.
+ */
+double fs_serve_experts_touched(int E, int k, double n);
+
+/*
+ * Fixed seconds a request spends outside the GPU on its first-token path
+ * (tokenisation, scheduling, detokenisation of the first token): the
+ * engine's per-request cost. The replica adds it to every request's time to
+ * first token and end-to-end latency; it does not hold the GPU.
+ */
+double fs_serve_request_fixed_s(const struct fs_serve_model *m);
 
 /* Default share of HBM an engine uses (mem_util_frac when cfg leaves it 0). */
 double fs_serve_default_mem_util_frac(void);

@@ -64,6 +64,7 @@ struct fs_serve_calib_row {
 	char metric_text[48];           /* the metric as written */
 	char unit[24];                  /* tokens/s, tokens/s/GPU, ms, req/s, x */
 	char note[FS_SERVE_CALIB_NOTE_MAX]; /* stats_note: why a row is excluded */
+	char software[96];              /* engine: the software and version as published ("" if absent) */
 	enum fs_serve_calib_set set;
 	enum fs_serve_calib_mode mode;
 	enum fs_serve_metric metric;
@@ -88,6 +89,70 @@ const char *fs_serve_calib_mode_name(enum fs_serve_calib_mode m);
  */
 enum fs_status fs_serve_calib_load(const char *csv_text, const char *name,
 				   struct fs_serve_calib_row **rows, size_t *n_rows, struct fs_error *e);
+
+/*
+ * Residuals grouped so that a lean shows at a glance (validate serve).
+ * A row's signed "speed error" is positive when the model is too fast:
+ * predicted/published - 1 for throughput metrics, published/predicted - 1
+ * for latency metrics (ttft, prefill_latency, ttft_mean, tpot_mean).
+ */
+enum fs_serve_group_by {
+	FS_SERVE_GROUP_GPU = 0, /* catalog GPU and precision: "A100-SXM4-80GB fp16" */
+	FS_SERVE_GROUP_SHAPE,   /* prompt-heavy, output-heavy, balanced, latency */
+	FS_SERVE_GROUP_COUNT
+};
+
+/*
+ * The shape class of a row: "latency" for latency metrics; otherwise, from
+ * the mean prompt and output lengths, "prompt-heavy" when the prompt is at
+ * least twice the output, "output-heavy" when the output is at least twice
+ * the prompt, else "balanced".
+ */
+const char *fs_serve_calib_shape(const struct fs_serve_calib_row *r);
+
+/* Signed speed error of a row predicted at `predicted` (> 0: model too fast). */
+double fs_serve_calib_speed_error(const struct fs_serve_calib_row *r, double predicted);
+
+struct fs_serve_resid_group {
+	char name[FS_NAME_MAX + 16];
+	size_t n;
+	double mean_signed;   /* mean speed error */
+	double median_abs;    /* median |speed error| */
+};
+
+/*
+ * Groups the rows of sets cal, extra and holdout that were simulated
+ * (predicted[i] is not NAN) by `by`, in order of first appearance. out
+ * holds max_out groups; scratch holds 2n doubles. Returns the number of
+ * groups (at most max_out; rows of further groups are left out).
+ */
+size_t fs_serve_calib_group(const struct fs_serve_calib_row *rows, const double *predicted, size_t n,
+			    enum fs_serve_group_by by, struct fs_serve_resid_group *out, size_t max_out,
+			    double *scratch);
+
+/*
+ * Throughput ratio of GPU b over GPU a on the same software: rows of sets
+ * cal, extra and holdout with a throughput metric, simulated, the same
+ * software text, model, lengths, metric and unit, one on each GPU. The
+ * published and predicted ratios are geometric means over the pairs;
+ * err = predicted / published - 1.
+ */
+struct fs_serve_ratio_check {
+	char software[96];
+	char gpu_a[FS_NAME_MAX], gpu_b[FS_NAME_MAX];
+	size_t n_pairs;
+	double published, predicted, err;
+	double worst_pair_err; /* the pair whose predicted/published ratio is furthest from 1 */
+};
+
+/*
+ * Fills out[0..max_out) with one check per software text that has pairs of
+ * gpu_a and gpu_b (catalog names, compared case-insensitively). Returns the
+ * number of checks.
+ */
+size_t fs_serve_calib_ratios(const struct fs_serve_calib_row *rows, const double *predicted, size_t n,
+			     const char *gpu_a, const char *gpu_b, struct fs_serve_ratio_check *out,
+			     size_t max_out);
 
 struct fs_replica_ws;
 
