@@ -178,6 +178,12 @@ void ds_sched_died(struct ds_sched *s, size_t item, const char *who, const char 
 		c->p.note(c->p.cb_ctx, msg);
 }
 
+void ds_sched_put_back(struct ds_sched *s, size_t item)
+{
+	if (ds_sched_wanted(s, item))
+		s->again[s->n_again++] = item;
+}
+
 enum fs_status ds_sched_finish(struct ds_sched *s)
 {
 	if (s->fail_item == SIZE_MAX)

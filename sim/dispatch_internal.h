@@ -78,6 +78,10 @@ void ds_sched_result(struct ds_sched *s, size_t item, enum fs_status status,
  * FS_DISPATCH_MAX_ATTEMPTS deaths on it, records the failure. how: "signal 9". */
 void ds_sched_died(struct ds_sched *s, size_t item, const char *who, const char *how);
 
+/* Item was sent to a worker that died before starting it: hand it out again,
+ * counting no attempt and no reissue. */
+void ds_sched_put_back(struct ds_sched *s, size_t item);
+
 /* The outcome once nothing is in flight: FS_OK or the lowest failure. */
 enum fs_status ds_sched_finish(struct ds_sched *s);
 

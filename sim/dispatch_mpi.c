@@ -2,9 +2,10 @@
  * dispatch_mpi.c - the MPI backend of the dispatcher (dispatch.h), built
  * only with -DFLEETSIM_MPI=ON.
  *
- * Rank 0 is the writer: it hands one item at a time to each worker rank
- * (1 .. P-1) and takes results in completion order, probing for any source
- * (dynamic dispatch; never a static split). A worker rank runs its items in
+ * Rank 0 is the writer: it keeps PREFETCH items in flight at each worker
+ * rank (1 .. P-1: the one it runs and the next) and takes results in
+ * completion order, probing for any source, handing that rank its next
+ * item (dynamic dispatch; never a static split). A worker rank runs its items in
  * one forked child process (the same worker loop as the local-process
  * backend) and relays: command from rank 0 to the child, the child's reply
  * to rank 0. An item that crashes kills only the child: the rank tells rank
@@ -95,7 +96,7 @@ bool ds_mpi_active(void)
 /* Waits for a message from src (MPI_ANY_SOURCE allowed) without spinning. */
 static void wait_message(int src, MPI_Status *ms)
 {
-	struct timespec nap = { 0, 50000 };   /* 50 us, doubling to 2 ms */
+	struct timespec nap = { 0, 20000 };   /* 20 us, doubling to 320 us */
 	int flag = 0;
 
 	for (;;) {
@@ -103,7 +104,7 @@ static void wait_message(int src, MPI_Status *ms)
 		if (flag)
 			return;
 		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 2000000)
+		if (nap.tv_nsec < 320000)
 			nap.tv_nsec *= 2;
 	}
 }
@@ -209,18 +210,22 @@ static enum fs_status work_rank(struct ds_call *c, int rank)
 
 /* ---- rank 0 ---------------------------------------------------------------- */
 
+/* Items in flight per worker rank: the one it runs and the next, waiting in
+ * its MPI queue, so that a rank never waits for rank 0 between items. */
+#define PREFETCH 2
+
 static enum fs_status write_rank(struct ds_call *c, int size)
 {
 	struct ds_sched s;
-	bool *busy = calloc((size_t)size, sizeof(*busy));
-	size_t *item = calloc((size_t)size, sizeof(*item));
+	int *nq = calloc((size_t)size, sizeof(*nq));
+	size_t *item = calloc((size_t)size * PREFETCH, sizeof(*item));  /* [r][i], in order sent */
 	unsigned char *buf = NULL;
 	size_t cap = 0;
 	int n_busy = 0;
 	enum fs_status st;
 
-	if ((st = ds_sched_init(&s, c)) || !busy || !item) {
-		free(busy);
+	if ((st = ds_sched_init(&s, c)) || !nq || !item) {
+		free(nq);
 		free(item);
 		if (!st)
 			ds_sched_fini(&s);
@@ -238,14 +243,13 @@ static enum fs_status write_rank(struct ds_call *c, int size)
 			struct ds_cmd cmd = { 0 };
 			size_t it;
 			uint32_t attempt;
-			if (busy[r] || !ds_sched_next(&s, &it, &attempt))
-				continue;
-			cmd.item = it;
-			cmd.attempt = attempt;
-			MPI_Send(&cmd, (int)sizeof(cmd), MPI_BYTE, r, TAG_WORK, MPI_COMM_WORLD);
-			busy[r] = true;
-			item[r] = it;
-			n_busy++;
+			while (nq[r] < PREFETCH && ds_sched_next(&s, &it, &attempt)) {
+				cmd.item = it;
+				cmd.attempt = attempt;
+				MPI_Send(&cmd, (int)sizeof(cmd), MPI_BYTE, r, TAG_WORK, MPI_COMM_WORLD);
+				item[(size_t)r * PREFETCH + (size_t)nq[r]++] = it;
+				n_busy++;
+			}
 		}
 		if (n_busy == 0)
 			break;
@@ -262,38 +266,42 @@ static enum fs_status write_rank(struct ds_call *c, int size)
 			cap = (size_t)cnt;
 		}
 		MPI_Recv(buf, cnt, MPI_BYTE, r, ms.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-		if (r <= 0 || r >= size || !busy[r] || (size_t)cnt < sizeof(rep)) {
+		if (r <= 0 || r >= size || nq[r] == 0 || (size_t)cnt < sizeof(rep) ||
+		    (memcpy(&rep, buf, sizeof(rep)), rep.item != item[(size_t)r * PREFETCH])) {
 			st = fs_error_set(c->e, FS_ERR_SIM, NULL, 0, NULL,
 					  "rank %d sent an unexpected message", r);
 			break;
 		}
-		memcpy(&rep, buf, sizeof(rep));
-		busy[r] = false;
+		/* ranks answer in the order they were sent items */
+		for (int i = 1; i < nq[r]; i++)
+			item[(size_t)r * PREFETCH + (size_t)i - 1] = item[(size_t)r * PREFETCH + (size_t)i];
+		nq[r]--;
 		n_busy--;
 		if (ms.MPI_TAG == TAG_DEAD) {
 			char who[64], how[64];
 			snprintf(who, sizeof(who), "rank %d's worker (pid %llu)", r,
 				 (unsigned long long)rep.len);
 			ds_wait_words(rep.wstatus, how, sizeof(how));
-			ds_sched_died(&s, item[r], who, how);
+			ds_sched_died(&s, (size_t)rep.item, who, how);
 		} else if (rep.status) {
 			struct fs_error e;
 			fs_error_clear(&e);
 			if ((size_t)cnt >= sizeof(rep) + sizeof(e))
 				memcpy(&e, buf + sizeof(rep), sizeof(e));
-			ds_sched_result(&s, item[r], (enum fs_status)rep.status, &e, NULL, 0);
+			ds_sched_result(&s, (size_t)rep.item, (enum fs_status)rep.status, &e, NULL, 0);
 		} else if ((size_t)cnt - sizeof(rep) != rep.len) {
 			st = fs_error_set(c->e, FS_ERR_SIM, NULL, 0, NULL,
-					  "rank %d sent %d bytes for item %zu, which says %llu", r,
-					  cnt, item[r], (unsigned long long)rep.len);
+					  "rank %d sent %d bytes for item %llu, which says %llu", r,
+					  cnt, (unsigned long long)rep.item, (unsigned long long)rep.len);
 			break;
 		} else {
-			ds_sched_result(&s, item[r], FS_OK, NULL, buf + sizeof(rep), (size_t)rep.len);
+			ds_sched_result(&s, (size_t)rep.item, FS_OK, NULL, buf + sizeof(rep),
+					(size_t)rep.len);
 		}
 	}
 	/* drain what is still in flight (after an early stop), then release everyone */
 	for (int r = 1; r < size; r++)
-		while (busy[r]) {
+		while (nq[r] > 0) {
 			MPI_Status ms;
 			int cnt;
 			MPI_Probe(r, MPI_ANY_TAG, MPI_COMM_WORLD, &ms);
@@ -304,14 +312,14 @@ static enum fs_status write_rank(struct ds_call *c, int size)
 				MPI_Recv(buf, cnt, MPI_BYTE, r, ms.MPI_TAG, MPI_COMM_WORLD,
 					 MPI_STATUS_IGNORE);
 			}
-			busy[r] = false;
+			nq[r]--;
 		}
 	for (int r = 1; r < size; r++)
 		MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD);
 	if (!st)
 		st = ds_sched_finish(&s);
 	ds_sched_fini(&s);
-	free(busy);
+	free(nq);
 	free(item);
 	free(buf);
 	return st;

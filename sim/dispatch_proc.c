@@ -1,7 +1,8 @@
 /*
  * dispatch_proc.c - the local-process backend of the dispatcher
  * (dispatch.h): fork()ed workers, one socket pair each, items handed out
- * one at a time to whichever worker answers, results as length-prefixed
+ * one at a time to whichever worker answers (each holds at most PREFETCH
+ * items: the one it runs and the next), results as length-prefixed
  * frames, poll() over the workers' sockets.
  *
  * A worker that dies (EOF on its socket; waitpid says how) has its item
@@ -76,11 +77,15 @@ int ds_fork_worker(const struct ds_call *c, const int *close_fds, int n_close, i
 	return 0;
 }
 
+/* Items in flight per worker: the one it runs and one waiting in its socket,
+ * so that it starts the next item without waiting for the writer. */
+#define PREFETCH 2
+
 struct worker {
 	pid_t pid;      /* 0: no process in this slot */
 	int fd;
-	bool busy;
-	size_t item;    /* in flight when busy */
+	size_t q[PREFETCH]; /* in flight, in the order sent: q[0] is running */
+	int nq;
 	unsigned char *buf;
 	size_t n, cap;  /* bytes received, buffer size */
 };
@@ -104,26 +109,25 @@ static enum fs_status start_worker(struct pool *p, int k)
 	if (ds_fork_worker(p->c, p->fds, p->nw, &w->fd, &w->pid))
 		return fs_error_set(p->c->e, FS_ERR_SIM, NULL, 0, NULL,
 				    "cannot start worker %d: %s", k, strerror(errno));
-	w->busy = false;
+	w->nq = 0;
 	w->n = 0;
 	return FS_OK;
 }
 
-/* Hands w its next item, if any is left. */
+/* Fills w's queue from the items left. */
 static void feed(struct pool *p, struct worker *w)
 {
 	struct ds_cmd cmd = { 0 };
 	size_t item;
 	uint32_t attempt;
 
-	if (w->pid <= 0 || w->busy || !ds_sched_next(&p->s, &item, &attempt))
-		return;
-	cmd.item = item;
-	cmd.attempt = attempt;
-	w->busy = true;
-	w->item = item;
-	/* a short or failed send means the worker is gone: its EOF says so next */
-	(void)!send(w->fd, &cmd, sizeof(cmd), MSG_NOSIGNAL);
+	while (w->pid > 0 && w->nq < PREFETCH && ds_sched_next(&p->s, &item, &attempt)) {
+		cmd.item = item;
+		cmd.attempt = attempt;
+		w->q[w->nq++] = item;
+		/* a short or failed send means the worker is gone: its EOF says so next */
+		(void)!send(w->fd, &cmd, sizeof(cmd), MSG_NOSIGNAL);
+	}
 }
 
 /* Worker k's socket closed: reap it, reissue its item, start a replacement. */
@@ -140,8 +144,11 @@ static enum fs_status bury(struct pool *p, int k)
 	snprintf(who, sizeof(who), "worker %d (pid %ld)", k, (long)w->pid);
 	ds_wait_words(ws, how, sizeof(how));
 	w->pid = 0;
-	ds_sched_died(&p->s, w->busy ? w->item : SIZE_MAX, who, how);
-	w->busy = false;
+	ds_sched_died(&p->s, w->nq ? w->q[0] : SIZE_MAX, who, how);
+	/* the items queued behind it never started: they go back as they were */
+	for (int i = 1; i < w->nq; i++)
+		ds_sched_put_back(&p->s, w->q[i]);
+	w->nq = 0;
 	return start_worker(p, k);
 }
 
@@ -158,7 +165,7 @@ static enum fs_status take_replies(struct pool *p, struct worker *w)
 			break;
 		memcpy(&r, w->buf + off, sizeof(r));
 		need = sizeof(r) + (r.status ? sizeof(struct fs_error) : (size_t)r.len);
-		if (!w->busy || r.item != w->item)
+		if (w->nq == 0 || r.item != w->q[0])
 			return fs_error_set(p->c->e, FS_ERR_SIM, NULL, 0, NULL,
 					    "a worker answered item %llu, which it was not given",
 					    (unsigned long long)r.item);
@@ -176,12 +183,13 @@ static enum fs_status take_replies(struct pool *p, struct worker *w)
 		if (r.status) {
 			struct fs_error e;
 			memcpy(&e, w->buf + off + sizeof(r), sizeof(e));
-			ds_sched_result(&p->s, w->item, (enum fs_status)r.status, &e, NULL, 0);
+			ds_sched_result(&p->s, w->q[0], (enum fs_status)r.status, &e, NULL, 0);
 		} else {
-			ds_sched_result(&p->s, w->item, FS_OK, NULL, w->buf + off + sizeof(r),
+			ds_sched_result(&p->s, w->q[0], FS_OK, NULL, w->buf + off + sizeof(r),
 					(size_t)r.len);
 		}
-		w->busy = false;
+		w->q[0] = w->q[1];
+		w->nq--;
 		off += need;
 	}
 	if (off) {
@@ -214,12 +222,13 @@ static enum fs_status receive(struct pool *p, int k)
 	return take_replies(p, w);
 }
 
-/* True while some busy worker holds an item that still matters. */
+/* True while some worker holds an item that still matters. */
 static bool any_wanted(const struct pool *p)
 {
 	for (int k = 0; k < p->nw; k++)
-		if (p->w[k].pid > 0 && p->w[k].busy && ds_sched_wanted(&p->s, p->w[k].item))
-			return true;
+		for (int i = 0; p->w[k].pid > 0 && i < p->w[k].nq; i++)
+			if (ds_sched_wanted(&p->s, p->w[k].q[i]))
+				return true;
 	return false;
 }
 
@@ -238,7 +247,7 @@ static enum fs_status serve(struct pool *p)
 		if (!any_wanted(p))
 			return FS_OK;     /* nothing left, or only abandoned items in flight */
 		for (int k = 0; k < p->nw; k++)
-			if (p->w[k].pid > 0 && p->w[k].busy) {
+			if (p->w[k].pid > 0 && p->w[k].nq > 0) {
 				p->pfd[np].fd = p->w[k].fd;
 				p->pfd[np].events = POLLIN;
 				p->pfd[np].revents = 0;
@@ -277,7 +286,7 @@ enum fs_status ds_run_processes(struct ds_call *c)
 		struct worker *w = &p.w[k];
 		if (w->pid > 0) {
 			/* an idle worker ends at EOF; a busy one runs an abandoned item */
-			if (w->busy)
+			if (w->nq > 0)
 				kill(w->pid, SIGKILL);
 			close(w->fd);
 			while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
