@@ -64,7 +64,12 @@ static const char outgrow_help[] =
 	"per replication; mean with its 95 % t-interval); a verdict at equal budget\n"
 	"and equal GPU count with costs until the failure; and a decision summary.\n"
 	"The replications' runs at scale 1 and the analysis are stored in one\n"
-	"transaction. Progress goes to stderr when it is a terminal.\n";
+	"transaction. Progress goes to stderr when it is a terminal.\n"
+	"\n"
+	"Each (replication, fleet option) is one item handed to whichever worker is\n"
+	"free: J local worker processes, or the MPI ranks under 'mpirun -n P' (a build\n"
+	"with -DFLEETSIM_MPI=ON; rank 0 writes and prints). The results do not depend\n"
+	"on J or P. A worker that dies has its item run again (said on stderr).\n";
 
 static const char analysis_help[] =
 	"usage: fleetsim analysis ID [--db PATH]\n"
