@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include "fleetsim/dispatch.h"
 #include "fleetsim/outgrow.h"
 #include "fleetsim/report.h"
 #include "fleetsim/progress.h"
@@ -30,7 +31,8 @@ static const struct fs_opt outgrow_opts[] = {
 	  .def = "the scenario's outgrow.replications, else 20",
 	  .help = "seeded replications per fleet option and per scale point" },
 	{ .name = "jobs", .aliases = "j", .type = FS_OPT_INT, .imin = 1, .imax = 1024,
-	  .def = "the number of cores", .help = "worker processes" },
+	  .def = "the number of cores",
+	  .help = "worker processes (under mpirun with more than one rank, the ranks work instead)" },
 	{ .name = "month", .type = FS_OPT_INT, .imin = 0, .imax = 1200,
 	  .def = "the scenario's outgrow.month, else the horizon's last",
 	  .help = "month (0 = the first) by which the scale search asks for a failure" },
@@ -62,7 +64,12 @@ static const char outgrow_help[] =
 	"per replication; mean with its 95 % t-interval); a verdict at equal budget\n"
 	"and equal GPU count with costs until the failure; and a decision summary.\n"
 	"The replications' runs at scale 1 and the analysis are stored in one\n"
-	"transaction. Progress goes to stderr when it is a terminal.\n";
+	"transaction. Progress goes to stderr when it is a terminal.\n"
+	"\n"
+	"Each (replication, fleet option) is one item handed to whichever worker is\n"
+	"free: J local worker processes, or the MPI ranks under 'mpirun -n P' (a build\n"
+	"with -DFLEETSIM_MPI=ON; rank 0 writes and prints). The results do not depend\n"
+	"on J or P. A worker that dies has its item run again (said on stderr).\n";
 
 static const char analysis_help[] =
 	"usage: fleetsim analysis ID [--db PATH]\n"
@@ -160,6 +167,13 @@ static void fleet_row(const struct fs_outgrow_result *r, size_t f, struct fs_out
 	row->longest_in_gpus = fl->longest_in_gpus;
 }
 
+/* A worker died and its unit was run again: say so on stderr. */
+static void note_cb(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "fleetsim outgrow: %s\n", msg);
+}
+
 static void progress_cb(void *ctx, size_t done, size_t total)
 {
 	struct fs_progress *p = ctx;
@@ -240,6 +254,8 @@ int fs_cli_outgrow(int argc, char **argv)
 	int64_t aid = 0;
 	int n_pos = 0, rc, n_months;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	/* under mpirun only rank 0 opens the database and prints */
+	bool writer = fs_dispatch_rank() == 0;
 
 	if (fs_cli_wants_help(argc, argv)) {
 		fs_cli_help(outgrow_help, outgrow_opts, N_OUTGROW_OPTS);
@@ -274,8 +290,15 @@ int fs_cli_outgrow(int argc, char **argv)
 	p.scale_max = sc.outgrow.scale_max;
 	p.scale_tol_frac = sc.outgrow.scale_tol_frac;
 	p.seed = vals[O_SEED].set ? (uint64_t)vals[O_SEED].i : sc.seed;
-	p.progress = progress_cb;
+	p.progress = writer ? progress_cb : NULL;
+	p.note = writer ? note_cb : NULL;
 	p.progress_ctx = &prog;
+	if (!writer) {
+		rc = fs_outgrow_run(&sc, &p, &res, &e);
+		fs_outgrow_result_fini(&res);
+		fs_scenario_fini(&sc);
+		return rc ? fs_status_exit_code(e.code) : 0;
+	}
 	db = vals[O_DB].set ? vals[O_DB].s : DEFAULT_DB;
 	if (strcmp(db, DEFAULT_DB) == 0)
 		mkdir("output", 0777);
@@ -326,10 +349,15 @@ int fs_cli_outgrow(int argc, char **argv)
 		       "costs until the first failure; best$/bestGPU: holds longest among options of "
 		       "equal budget (+-10 %%) / equal GPU count.\n\n", n_months, p.month);
 		printf("decision summary\n%s\n", summary);
-		printf("%zu simulations in %.2f s (%.1f ms per scale point, summed over %d worker%s); "
-		       "wall %.2f s\n", res.n_points, res.points_wall_s,
+		printf("%zu simulations in %.2f s (%.1f ms per scale point, summed over %d worker%s, "
+		       "%s); wall %.2f s\n", res.n_points, res.points_wall_s,
 		       1e3 * res.points_wall_s / (double)(res.n_points ? res.n_points : 1),
-		       res.params.jobs, res.params.jobs == 1 ? "" : "s", res.wall_s);
+		       res.params.jobs, res.params.jobs == 1 ? "" : "s", res.dispatch.backend,
+		       res.wall_s);
+		if (res.dispatch.n_dead)
+			printf("%d worker%s died; %zu unit%s run again\n", res.dispatch.n_dead,
+			       res.dispatch.n_dead == 1 ? "" : "s", res.dispatch.n_reissued,
+			       res.dispatch.n_reissued == 1 ? "" : "s");
 	}
 	rc = vals[O_REPORT].set ? write_report(store, aid, vals[O_REPORT].s) : 0;
 out:

@@ -4,7 +4,10 @@
  */
 #include "cli.h"
 
+#include "fleetsim/dispatch.h"
+
 #include <gsl/gsl_errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -21,6 +24,7 @@ static const char usage[] =
 	"  show RUN [--db PATH]           print one stored run's summary\n"
 	"  outgrow SCENARIO [--db PATH] [--replications R] [--jobs J] [--month M]\n"
 	"                                 when and at what demand each fleet option fails its criteria\n"
+	"                                 (J worker processes; or mpirun -n P fleetsim outgrow ...)\n"
 	"  analysis ID [--db PATH]        print a stored outgrow analysis\n"
 	"  report RUN|analysis:ID --out DIR [--db PATH]\n"
 	"                                 text, CSV, charts and an offline HTML page from the database\n"
@@ -90,11 +94,52 @@ const struct fs_emit_format *fs_cli_format(const struct fs_opt_val *v)
 	return f ? f : fs_emit_format_find("table");
 }
 
-int main(int argc, char **argv)
+/* `estimate train|serve` and `validate train|serve`. */
+static int estimate_or_validate(int argc, char **argv)
 {
-	/* Library code checks every GSL status; never let GSL abort the process. */
-	gsl_set_error_handler_off();
+	int est = argv[0][0] == 'e';
 
+	if (argc >= 2 && strcmp(argv[1], "train") == 0)
+		return est ? fs_cli_estimate_train(argc - 1, argv + 1)
+			   : fs_cli_validate_train(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return est ? fs_cli_estimate_serve(argc - 1, argv + 1)
+			   : fs_cli_validate_serve(argc - 1, argv + 1);
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: fleetsim %s train|serve [options]; see 'fleetsim %s train --help'\n",
+		       argv[0], argv[0]);
+		return 0;
+	}
+	fprintf(stderr, "fleetsim %s: expected 'train' or 'serve'\n", argv[0]);
+	return 2;
+}
+
+/*
+ * The commands. `mpi`: the command hands its work to the dispatcher
+ * (dispatch.h), so under mpirun every rank runs it (rank 0 writes, the others
+ * work); every other command runs on rank 0 alone and the other ranks exit 0
+ * at once, so that no two ranks write one database or print twice.
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	bool mpi;
+} commands[] = {
+	{ "check", fs_cli_check, false },
+	{ "run", fs_cli_run, false },
+	{ "replay", fs_cli_replay, false },
+	{ "runs", fs_cli_runs, false },
+	{ "show", fs_cli_show, false },
+	{ "outgrow", fs_cli_outgrow, true },
+	{ "analysis", fs_cli_analysis, false },
+	{ "report", fs_cli_report_cmd, false },
+	{ "compare", fs_cli_compare, false },
+	{ "estimate", estimate_or_validate, false },
+	{ "validate", estimate_or_validate, false },
+};
+
+static int run_command(int argc, char **argv, bool *mpi)
+{
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
@@ -104,37 +149,36 @@ int main(int argc, char **argv)
 		printf("fleetsim %s\n", FLEETSIM_VERSION);
 		return 0;
 	}
-	if (strcmp(argv[1], "check") == 0)
-		return fs_cli_check(argc - 1, argv + 1);
-	if (strcmp(argv[1], "run") == 0)
-		return fs_cli_run(argc - 1, argv + 1);
-	if (strcmp(argv[1], "replay") == 0)
-		return fs_cli_replay(argc - 1, argv + 1);
-	if (strcmp(argv[1], "runs") == 0)
-		return fs_cli_runs(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return fs_cli_show(argc - 1, argv + 1);
-	if (strcmp(argv[1], "outgrow") == 0 || strcmp(argv[1], "analysis") == 0)
-		return argv[1][0] == 'o' ? fs_cli_outgrow(argc - 1, argv + 1)
-					 : fs_cli_analysis(argc - 1, argv + 1);
-	if (strcmp(argv[1], "report") == 0 || strcmp(argv[1], "compare") == 0)
-		return (argv[1][0] == 'r' ? fs_cli_report_cmd : fs_cli_compare)(argc - 1, argv + 1);
-	if (strcmp(argv[1], "estimate") == 0 || strcmp(argv[1], "validate") == 0) {
-		int est = argv[1][0] == 'e';
-		if (argc >= 3 && strcmp(argv[2], "train") == 0)
-			return est ? fs_cli_estimate_train(argc - 2, argv + 2)
-				   : fs_cli_validate_train(argc - 2, argv + 2);
-		if (argc >= 3 && strcmp(argv[2], "serve") == 0)
-			return est ? fs_cli_estimate_serve(argc - 2, argv + 2)
-				   : fs_cli_validate_serve(argc - 2, argv + 2);
-		if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-			printf("usage: fleetsim %s train|serve [options]; see 'fleetsim %s train --help'\n",
-			       argv[1], argv[1]);
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(argv[1], commands[k].name) != 0)
+			continue;
+		*mpi = commands[k].mpi;
+		if (fs_dispatch_rank() != 0 && !commands[k].mpi)
 			return 0;
-		}
-		fprintf(stderr, "fleetsim %s: expected 'train' or 'serve'\n", argv[1]);
-		return 2;
+		return commands[k].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "fleetsim: unknown command '%s'\n\n%s", argv[1], usage);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	bool mpi = false;
+	int rc;
+
+	/* Library code checks every GSL status; never let GSL abort the process. */
+	gsl_set_error_handler_off();
+	fs_dispatch_init(&argc, &argv);
+	/* MPI worker ranks never print: rank 0 reports for the job */
+	if (fs_dispatch_rank() != 0 && (!freopen("/dev/null", "w", stdout) ||
+					 !freopen("/dev/null", "w", stderr)))
+		rc = 1;
+	else
+		rc = run_command(argc, argv, &mpi);
+	/* a rank failing a command that every rank runs ends the job, so that no
+	 * rank waits for it in the dispatcher */
+	if (rc && mpi)
+		fs_dispatch_abort(rc);
+	fs_dispatch_finalize();
+	return rc;
 }

@@ -2,7 +2,8 @@
 # Installs the Debian packages fleetsim needs that are not yet installed.
 # Uses sudo when not root. Does nothing (and needs no network) when all are present.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libgsl-dev libconfig-dev libsqlite3-dev sqlite3 libcmocka-dev gnuplot-nox)
+pkgs=(build-essential cmake pkg-config libgsl-dev libconfig-dev libsqlite3-dev sqlite3 libcmocka-dev gnuplot-nox
+      openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

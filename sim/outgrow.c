@@ -7,21 +7,15 @@
 #include "fleetsim/service.h"
 #include "fleetsim/util.h"
 
-#include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #define SEARCH_MAX_POINTS 64
 #define SEARCH_MAX_ITER 50
@@ -287,307 +281,173 @@ static void rep_fini(struct fs_outgrow_rep *rep)
 	fs_criteria_eval_fini(&rep->ev);
 }
 
-/* ---- workers ------------------------------------------------------------- */
+/* ---- the work list: one item per (replication, fleet) ------------------------ */
 
-/* What crosses the pipe per unit, followed by the run's jobs, series and service points. */
-struct unit_hdr {
-	int32_t replication;
-	uint32_t fleet;
-	int32_t status;
-	struct fs_error err;
-	struct fs_outgrow_rep rep;  /* its pointers are rebuilt by the reader */
+/*
+ * Item u is replication u / n_fleets of fleet u % n_fleets, so with one
+ * worker the units run in the order they always did (replication-major).
+ * A worker sends one unit as bytes the writer can read in any process, MPI
+ * ranks included: the rep record (its pointers cleared), the run's jobs,
+ * one catalog index per job for its model, then the series and service
+ * points. The writer rebuilds every pointer from the scenario it loaded
+ * itself: the run's fleet from the item, a job's model from its catalog
+ * index, its training options from its source (an explicit job's or a
+ * stream's; history jobs get NULL, as nothing after the run reads them),
+ * and the criteria from the run (fs_criteria_eval), so every backend and
+ * every number of workers gives the same records.
+ */
+struct og_ctx {
+	const struct fs_scenario *sc;
+	struct fs_outgrow_result *out;
+	struct unit_ctx unit;       /* per process, made on its first item */
+	bool unit_ready;
 };
 
-static int write_all(int fd, const void *buf, size_t n)
+/* Catalog index + 1 of model (0: none); -1 when it is not in sc's catalog. */
+static int64_t model_code(const struct fs_scenario *sc, const struct fs_llm *m)
 {
-	const char *p = buf;
-
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int send_unit(int fd, const struct unit_hdr *h)
-{
-	const struct fs_run_result *r = &h->rep.run;
-
-	if (write_all(fd, h, sizeof(*h)))
-		return -1;
-	if (h->status)
+	if (!m)
 		return 0;
-	if ((r->n_jobs && write_all(fd, r->jobs, r->n_jobs * sizeof(*r->jobs))) ||
-	    (r->n_series && write_all(fd, r->series, r->n_series * sizeof(*r->series))) ||
-	    (r->n_svc && write_all(fd, r->svc, r->n_svc * sizeof(*r->svc))))
-		return -1;
-	return 0;
+	for (size_t k = 0; k < sc->catalog.n_llms; k++)
+		if (&sc->catalog.llms[k] == m)
+			return (int64_t)k + 1;
+	return -1;
 }
 
-/* Worker w of p->jobs: its units in order, each sent on fd, one byte on tick_fd per unit. */
-static void worker_main(const struct fs_scenario *sc, const struct fs_outgrow_params *p, int w,
-			int fd, int tick_fd)
+static enum fs_status unit_work(void *vctx, size_t item, struct fs_dbuf *out, struct fs_error *e)
 {
-	struct unit_ctx ctx;
-	struct fs_error e;
-
-	if (unit_ctx_init(sc, &ctx, &e))
-		_exit(3);
-	for (int i = w; i < p->replications; i += p->jobs)
-		for (size_t f = 0; f < sc->n_fleets; f++) {
-			struct unit_hdr h;
-			char one = 1;
-
-			memset(&h, 0, sizeof(h));
-			h.replication = i;
-			h.fleet = (uint32_t)f;
-			h.status = (int32_t)run_unit(sc, p, &ctx, i, f, &h.rep, &h.err);
-			if (send_unit(fd, &h) || write_all(tick_fd, &one, 1))
-				_exit(3);
-			rep_fini(&h.rep);
-			if (h.status)
-				_exit(0);
-		}
-	_exit(0);
-}
-
-struct buf {
-	char *p;
-	size_t n, cap, off;
-	bool eof;
-};
-
-static int buf_read(struct buf *b, int fd)
-{
-	ssize_t r;
-
-	if (b->cap - b->n < 65536) {
-		size_t cap = b->cap ? b->cap * 2 : 1 << 20;
-		char *np = realloc(b->p, cap);
-		if (!np)
-			return -1;
-		b->p = np;
-		b->cap = cap;
-	}
-	r = read(fd, b->p + b->n, b->cap - b->n);
-	if (r < 0)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (r == 0)
-		b->eof = true;
-	b->n += (size_t)r;
-	return 0;
-}
-
-static const void *buf_take(struct buf *b, size_t n)
-{
-	const void *p;
-
-	if (b->n - b->off < n)
-		return NULL;
-	p = b->p + b->off;
-	b->off += n;
-	return p;
-}
-
-/* Copies n elements of size sz from b into a new array *out; -1 when short or out of memory. */
-static int take_array(struct buf *b, size_t n, size_t sz, void **out)
-{
-	const void *src = buf_take(b, n * sz);
-
-	*out = NULL;
-	if (!src)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (!(*out = malloc(n * sz)))
-		return -1;
-	memcpy(*out, src, n * sz);
-	return 0;
-}
-
-/* Reads worker w's units from b into out->reps. */
-static enum fs_status parse_worker(const struct fs_scenario *sc, struct buf *b,
-				   struct fs_outgrow_result *out, int w, struct fs_error *e)
-{
-	const struct fs_outgrow_params *p = &out->params;
-
-	for (int i = w; i < p->replications; i += p->jobs)
-		for (size_t f = 0; f < sc->n_fleets; f++) {
-			const struct unit_hdr *h = buf_take(b, sizeof(*h));
-			struct fs_outgrow_rep *rep = &out->reps[f * (size_t)p->replications + (size_t)i];
-			void *jobs = NULL, *series = NULL, *svc = NULL;
-
-			if (!h || h->replication != i || h->fleet != f)
-				return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
-						    "worker %d stopped before replication %d of "
-						    "fleet '%s'", w, i, sc->fleets[f].name);
-			if (h->status) {
-				*e = h->err;
-				return (enum fs_status)h->status;
-			}
-			*rep = h->rep;
-			memset(&rep->run, 0, sizeof(rep->run));
-			memset(&rep->ev, 0, sizeof(rep->ev));
-			if (take_array(b, h->rep.run.n_jobs, sizeof(struct fs_job_result), &jobs) ||
-			    take_array(b, h->rep.run.n_series, sizeof(struct fs_series_point), &series) ||
-			    take_array(b, h->rep.run.n_svc, sizeof(struct fs_service_point), &svc)) {
-				free(jobs);
-				free(series);
-				free(svc);
-				return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
-						    "worker %d sent a short record", w);
-			}
-			rep->run = h->rep.run;
-			rep->run.jobs = jobs;
-			rep->run.series = series;
-			rep->run.svc = svc;
-			if (fs_criteria_eval(sc, &rep->run, &rep->ev, e))
-				return e->code;
-		}
-	return FS_OK;
-}
-
-static enum fs_status run_in_process(const struct fs_scenario *sc, struct fs_outgrow_result *out,
-				     struct fs_error *e)
-{
-	const struct fs_outgrow_params *p = &out->params;
-	size_t done = 0, total = (size_t)p->replications * sc->n_fleets;
-	struct unit_ctx ctx;
+	struct og_ctx *c = vctx;
+	const struct fs_scenario *sc = c->sc;
+	int i = (int)(item / sc->n_fleets);
+	size_t f = item % sc->n_fleets;
+	struct fs_outgrow_rep rep, rec;
+	const struct fs_run_result *r = &rep.run;
 	enum fs_status st;
 
-	if ((st = unit_ctx_init(sc, &ctx, e)))
+	if (!c->unit_ready) {
+		if ((st = unit_ctx_init(sc, &c->unit, e)))
+			return st;
+		c->unit_ready = true;
+	}
+	if ((st = run_unit(sc, &c->out->params, &c->unit, i, f, &rep, e))) {
+		rep_fini(&rep);
 		return st;
-	for (int i = 0; i < p->replications && !st; i++)
-		for (size_t f = 0; f < sc->n_fleets && !st; f++) {
-			st = run_unit(sc, p, &ctx, i, f,
-				      &out->reps[f * (size_t)p->replications + (size_t)i], e);
-			if (!st && p->progress)
-				p->progress(p->progress_ctx, ++done, total);
+	}
+	rec = rep;
+	rec.run.fleet = NULL;
+	rec.run.jobs = NULL;
+	rec.run.series = NULL;
+	rec.run.svc = NULL;
+	memset(&rec.ev, 0, sizeof(rec.ev));
+	st = fs_dbuf_put(out, &rec, sizeof(rec));
+	if (!st && r->n_jobs)
+		st = fs_dbuf_put(out, r->jobs, r->n_jobs * sizeof(*r->jobs));
+	for (size_t j = 0; !st && j < r->n_jobs; j++) {
+		int64_t code = model_code(sc, r->jobs[j].model);
+		uint32_t c32 = (uint32_t)code;
+		if (code < 0) {
+			st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+					  "job %zu of replication %d of fleet '%s' has a model "
+					  "outside the scenario's catalog", j, i, sc->fleets[f].name);
+			break;
 		}
-	unit_ctx_fini(&ctx);
+		st = fs_dbuf_put(out, &c32, sizeof(c32));
+	}
+	if (!st && r->n_series)
+		st = fs_dbuf_put(out, r->series, r->n_series * sizeof(*r->series));
+	if (!st && r->n_svc)
+		st = fs_dbuf_put(out, r->svc, r->n_svc * sizeof(*r->svc));
+	rep_fini(&rep);
+	if (st == FS_ERR_NOMEM)
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	return st;
 }
 
-static enum fs_status run_workers(const struct fs_scenario *sc, struct fs_outgrow_result *out,
-				  struct fs_error *e)
+/* Copies n records of size sz at *p (advancing it) into a new array; false when short. */
+static bool take_array(const unsigned char **p, const unsigned char *end, size_t n, size_t sz,
+		       void **out)
+{
+	*out = NULL;
+	if (n > (size_t)(end - *p) / sz)
+		return false;
+	if (n == 0)
+		return true;
+	if (!(*out = malloc(n * sz)))
+		return false;
+	memcpy(*out, *p, n * sz);
+	*p += n * sz;
+	return true;
+}
+
+static enum fs_status unit_take(void *vctx, size_t item, const void *data, size_t n,
+				struct fs_error *e)
+{
+	struct og_ctx *c = vctx;
+	const struct fs_scenario *sc = c->sc;
+	int R = c->out->params.replications, i = (int)(item / sc->n_fleets);
+	size_t f = item % sc->n_fleets;
+	struct fs_outgrow_rep *rep = &c->out->reps[f * (size_t)R + (size_t)i];
+	const unsigned char *p = data, *end = p + n;
+	struct fs_run_result *r = &rep->run;
+	void *codes = NULL;
+	bool ok;
+
+	if (n < sizeof(*rep))
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "a worker sent a short record "
+				    "for replication %d of fleet '%s'", i, sc->fleets[f].name);
+	memcpy(rep, p, sizeof(*rep));
+	p += sizeof(*rep);
+	r->fleet = &sc->fleets[f];
+	r->jobs = NULL;
+	r->series = NULL;
+	r->svc = NULL;
+	ok = take_array(&p, end, r->n_jobs, sizeof(*r->jobs), (void **)&r->jobs) &&
+	     take_array(&p, end, r->n_jobs, sizeof(uint32_t), &codes) &&
+	     take_array(&p, end, r->n_series, sizeof(*r->series), (void **)&r->series) &&
+	     take_array(&p, end, r->n_svc, sizeof(*r->svc), (void **)&r->svc) && p == end;
+	for (size_t j = 0; ok && j < r->n_jobs; j++) {
+		struct fs_job_result *jr = &r->jobs[j];
+		uint32_t code, src = jr->source;
+		memcpy(&code, (const unsigned char *)codes + j * sizeof(code), sizeof(code));
+		ok = code <= sc->catalog.n_llms;
+		jr->model = code ? &sc->catalog.llms[code - 1] : NULL;
+		jr->opts = src < sc->n_jobs ? &sc->jobs[src].opts
+			   : src - sc->n_jobs < sc->n_streams ? &sc->streams[src - sc->n_jobs].opts
+			   : NULL;
+	}
+	free(codes);
+	memset(&rep->ev, 0, sizeof(rep->ev));
+	if (!ok) {
+		rep_fini(rep);
+		memset(rep, 0, sizeof(*rep));
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "a worker sent a bad record for "
+				    "replication %d of fleet '%s'", i, sc->fleets[f].name);
+	}
+	return fs_criteria_eval(sc, r, &rep->ev, e);
+}
+
+/* Runs every unit through the dispatcher into out->reps. */
+static enum fs_status run_units(const struct fs_scenario *sc, struct fs_outgrow_result *out,
+				struct fs_error *e)
 {
 	const struct fs_outgrow_params *p = &out->params;
-	int nw = p->jobs, tick[2] = { -1, -1 }, n_open;
-	size_t done = 0, total = (size_t)p->replications * sc->n_fleets;
-	pid_t *pid = calloc((size_t)nw, sizeof(*pid));
-	int *fd = malloc((size_t)nw * sizeof(*fd));
-	struct buf *b = calloc((size_t)nw, sizeof(*b));
-	struct pollfd *pfd = calloc((size_t)nw + 1, sizeof(*pfd));
-	enum fs_status st = FS_OK;
+	struct og_ctx c = { .sc = sc, .out = out };
+	struct fs_dispatch_params dp;
+	bool writer = true;
+	enum fs_status st;
 
-	if (!pid || !fd || !b || !pfd) {
-		st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-		goto out;
-	}
-	for (int w = 0; w < nw; w++)
-		fd[w] = -1;
-	if (pipe(tick)) {
-		st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "cannot make a pipe: %s", strerror(errno));
-		goto out;
-	}
-	fflush(NULL);
-	for (int w = 0; w < nw; w++) {
-		int pf[2];
-		if (pipe(pf)) {
-			st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "cannot make a pipe: %s",
-					  strerror(errno));
-			goto reap;
-		}
-		if ((pid[w] = fork()) < 0) {
-			close(pf[0]);
-			close(pf[1]);
-			st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "cannot start a worker: %s",
-					  strerror(errno));
-			goto reap;
-		}
-		if (pid[w] == 0) {
-			close(pf[0]);
-			close(tick[0]);
-			for (int v = 0; v < w; v++)
-				close(fd[v]);
-			worker_main(sc, p, w, pf[1], tick[1]);
-		}
-		close(pf[1]);
-		fd[w] = pf[0];
-	}
-	close(tick[1]);
-	tick[1] = -1;
-	for (n_open = nw + 1; n_open > 0;) {
-		n_open = 0;
-		for (int w = 0; w < nw; w++) {
-			pfd[w].fd = b[w].eof ? -1 : fd[w];
-			pfd[w].events = POLLIN;
-			n_open += !b[w].eof;
-		}
-		pfd[nw].fd = tick[0];
-		pfd[nw].events = POLLIN;
-		n_open += tick[0] >= 0;
-		if (n_open == 0)
-			break;
-		if (poll(pfd, (nfds_t)nw + 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "poll: %s", strerror(errno));
-			goto reap;
-		}
-		for (int w = 0; w < nw; w++)
-			if (pfd[w].revents && buf_read(&b[w], fd[w])) {
-				st = fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-				goto reap;
-			}
-		if (pfd[nw].revents) {
-			char ticks[256];
-			ssize_t r = read(tick[0], ticks, sizeof(ticks));
-			if (r <= 0 && !(r < 0 && errno == EINTR)) {
-				close(tick[0]);
-				tick[0] = -1;
-			} else if (r > 0) {
-				done += (size_t)r;
-				if (p->progress)
-					p->progress(p->progress_ctx, done, total);
-			}
-		}
-	}
-reap:
-	for (int w = 0; w < nw; w++) {
-		int ws = 0;
-		if (pid[w] <= 0)
-			continue;
-		if (st)
-			kill(pid[w], SIGTERM);
-		while (waitpid(pid[w], &ws, 0) < 0 && errno == EINTR)
-			;
-		if (!st && !(WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
-			st = fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL, "worker %d died (%s %d)", w,
-					  WIFSIGNALED(ws) ? "signal" : "exit status",
-					  WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
-	}
-	for (int w = 0; w < nw && !st; w++)
-		st = parse_worker(sc, &b[w], out, w, e);
-out:
-	for (int w = 0; fd && b && w < nw; w++) {
-		if (fd[w] >= 0)
-			close(fd[w]);
-		free(b[w].p);
-	}
-	if (tick[0] >= 0)
-		close(tick[0]);
-	if (tick[1] >= 0)
-		close(tick[1]);
-	free(pid);
-	free(fd);
-	free(b);
-	free(pfd);
+	fs_dispatch_params_init(&dp);
+	dp.jobs = p->jobs;
+	dp.progress = p->progress;
+	dp.note = p->note;
+	dp.cb_ctx = p->progress_ctx;
+	if (p->test_fault_unit > 0)
+		dp.fault_item = p->test_fault_unit - 1;
+	st = fs_dispatch_run((size_t)p->replications * sc->n_fleets, NULL, unit_work, unit_take, &c,
+			     &dp, &writer, &out->dispatch, e);
+	if (c.unit_ready)
+		unit_ctx_fini(&c.unit);
+	out->is_writer = writer;
 	return st;
 }
 
@@ -722,8 +582,6 @@ enum fs_status fs_outgrow_run(const struct fs_scenario *sc, const struct fs_outg
 				    out->n_months - 1);
 	out->sc = sc;
 	out->params = *p;
-	if (out->params.jobs > p->replications)
-		out->params.jobs = p->replications;
 	out->n_fleets = sc->n_fleets;
 	n_reps = (size_t)p->replications * sc->n_fleets;
 	out->reps = calloc(n_reps, sizeof(*out->reps));
@@ -734,12 +592,16 @@ enum fs_status fs_outgrow_run(const struct fs_scenario *sc, const struct fs_outg
 		fs_outgrow_result_fini(out);
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
 	}
-	st = out->params.jobs == 1 ? run_in_process(sc, out, e) : run_workers(sc, out, e);
-	if (st) {
+	st = run_units(sc, out, e);
+	if (st || !out->is_writer) {
+		/* a worker rank keeps nothing: the writer has every record */
+		bool writer = out->is_writer;
 		free(scratch);
 		fs_outgrow_result_fini(out);
+		out->is_writer = writer;
 		return st;
 	}
+	out->params.jobs = out->dispatch.n_workers;
 	for (size_t i = 0; i < n_reps; i++)
 		rep_costs(sc, &out->reps[i]);
 	for (size_t f = 0; f < sc->n_fleets; f++)

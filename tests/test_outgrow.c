@@ -190,41 +190,66 @@ static const char stream_text[] =
 	"criteria = ( { name = \"queue\"; kind = \"wait_p90_hours\"; stream = \"ft\"; max = 6.0; },\n"
 	"             { name = \"headroom\"; kind = \"utilization\"; max = 0.8; } );\n";
 
-/* Workers change nothing: 1 and 2 workers give the same replications, bit for bit. */
-static void test_outgrow_jobs_independent(void **state)
+/* Records of two analyses of the same scenario and seed are equal, bit for bit. */
+static void assert_same_reps(const struct fs_outgrow_result *a, const struct fs_outgrow_result *b,
+			     size_t n)
 {
-	struct fs_scenario sc;
-	struct fs_outgrow_params p = { .replications = 4, .jobs = 1, .month = 2, .scale_max = 8,
-				       .scale_tol_frac = 0.05, .seed = 99 };
-	struct fs_outgrow_result a, b;
-	struct fs_error e;
-
-	(void)state;
-	load(stream_text, &sc);
-	assert_int_equal(fs_outgrow_run(&sc, &p, &a, &e), FS_OK);
-	p.jobs = 2;
-	assert_int_equal(fs_outgrow_run(&sc, &p, &b, &e), FS_OK);
-	assert_int_equal(b.params.jobs, 2);
-	for (size_t i = 0; i < 4 * sc.n_fleets; i++) {
-		const struct fs_outgrow_rep *x = &a.reps[i], *y = &b.reps[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct fs_outgrow_rep *x = &a->reps[i], *y = &b->reps[i];
 		assert_int_equal(x->replication, y->replication);
 		assert_true(x->seed == y->seed && x->scale == y->scale && x->n_points == y->n_points);
 		assert_int_equal(x->ev.first_fail_month, y->ev.first_fail_month);
 		assert_int_equal(x->run.n_jobs, y->run.n_jobs);
 		assert_int_equal(x->run.n_series, y->run.n_series);
+		assert_true(x->run.fleet == y->run.fleet);
 		assert_memory_equal(x->run.jobs, y->run.jobs, x->run.n_jobs * sizeof(*x->run.jobs));
+		assert_memory_equal(x->run.series, y->run.series,
+				    x->run.n_series * sizeof(*x->run.series));
 		assert_memory_equal(x->ev.value, y->ev.value,
 				    x->ev.n_criteria * (size_t)x->ev.n_months * sizeof(double));
 		assert_true(x->run.sum.mean_wait_s == y->run.sum.mean_wait_s ||
 			    (isnan(x->run.sum.mean_wait_s) && isnan(y->run.sum.mean_wait_s)));
+		assert_true(x->cost_usd == y->cost_usd && x->tokens == y->tokens);
 	}
+	for (size_t f = 0; f < a->n_fleets; f++)
+		assert_true(memcmp(&a->fleets[f].scale, &b->fleets[f].scale,
+				   sizeof(a->fleets[f].scale)) == 0 &&
+			    memcmp(&a->fleets[f].first_fail_month, &b->fleets[f].first_fail_month,
+				   sizeof(a->fleets[f].first_fail_month)) == 0);
+}
+
+/* Workers change nothing: 1, 2 and 3 workers give the same replications, bit for
+ * bit, also when the worker that first takes unit 2 is killed (the unit runs again). */
+static void test_outgrow_jobs_independent(void **state)
+{
+	struct fs_scenario sc;
+	struct fs_outgrow_params p = { .replications = 4, .jobs = 1, .month = 2, .scale_max = 8,
+				       .scale_tol_frac = 0.05, .seed = 99 };
+	struct fs_outgrow_result a, b, c;
+	struct fs_error e;
+
+	(void)state;
+	load(stream_text, &sc);
+	assert_int_equal(fs_outgrow_run(&sc, &p, &a, &e), FS_OK);
+	assert_string_equal(a.dispatch.backend, "in-process");
+	p.jobs = 2;
+	assert_int_equal(fs_outgrow_run(&sc, &p, &b, &e), FS_OK);
+	assert_int_equal(b.params.jobs, 2);
+	assert_string_equal(b.dispatch.backend, "processes");
+	p.jobs = 3;
+	p.test_fault_unit = 2 + 1;
+	assert_int_equal(fs_outgrow_run(&sc, &p, &c, &e), FS_OK);
+	assert_int_equal(c.dispatch.n_dead, 1);
+	assert_int_equal(c.dispatch.n_reissued, 1);
+	assert_same_reps(&a, &b, 4 * sc.n_fleets);
+	assert_same_reps(&a, &c, 4 * sc.n_fleets);
 	/* replication i's seed is mix(master, "rep:<i>"), the same for every fleet */
 	assert_true(a.reps[1].seed == fs_seed_mix(99, "rep:1") && a.reps[4 + 1].seed == a.reps[1].seed);
-	assert_true(memcmp(&a.fleets[0].scale, &b.fleets[0].scale, sizeof(a.fleets[0].scale)) == 0);
 	/* twice the nodes hold at least as much demand here */
 	assert_true(a.fleets[1].scale.mean > a.fleets[0].scale.mean);
 	fs_outgrow_result_fini(&a);
 	fs_outgrow_result_fini(&b);
+	fs_outgrow_result_fini(&c);
 	fs_scenario_fini(&sc);
 }
 
@@ -321,6 +346,18 @@ static void test_outgrow_command_and_bad_id(void **state)
 	assert_non_null(strstr(out, "fleet,gpus,first_fail_month_mean"));
 	assert_non_null(strstr(out, "\nsmall,16,"));
 	assert_non_null(strstr(out, "\nlarge,32,"));
+	/* the command's rows with 1 and 2 workers: the same text */
+	{
+		char one[8192], two[8192];
+		snprintf(args, sizeof(args), "outgrow %s --db %s --replications 3 --jobs 1 --month 1 "
+			 "--format csv --quiet", f, db);
+		assert_int_equal(tu_fleetsim(args, one, sizeof(one)), 0);
+		snprintf(args, sizeof(args), "outgrow %s --db %s --replications 3 --jobs 2 --month 1 "
+			 "--format csv --quiet", f, db);
+		assert_int_equal(tu_fleetsim(args, two, sizeof(two)), 0);
+		assert_non_null(strstr(one, "\nsmall,16,"));
+		assert_string_equal(one, two);
+	}
 	snprintf(args, sizeof(args), "analysis 42 --db %s", db);
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "no analysis with id 42"));

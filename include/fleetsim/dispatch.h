@@ -16,7 +16,11 @@
  *  - MPI ranks when built with FLEETSIM_MPI and started under mpirun with
  *    more than one rank: rank 0 dispatches and writes, the others work.
  * A worker that dies has its item handed to another worker; the run goes
- * on and the stats (and the note callback) say so.
+ * on and the stats (and the note callback) say so. An item on which
+ * workers died FS_DISPATCH_MAX_ATTEMPTS times fails the run (FS_ERR_SIM,
+ * naming the item). Under MPI each worker rank runs its items in a forked
+ * child, so an item that crashes kills the child, not the rank
+ * (docs/scale-mpi.md says what survives and what does not).
  *
  * Items must be pure functions of (ctx, item): the same item computed twice
  * gives the same bytes. That is what makes reissue and sharding safe.
@@ -29,6 +33,9 @@
 #include <stdint.h>
 
 #include "fleetsim/error.h"
+
+/* Deaths of workers on one item after which the run fails instead of handing it out again. */
+#define FS_DISPATCH_MAX_ATTEMPTS 3
 
 /* A growable byte buffer a worker fills with one item's result. */
 struct fs_dbuf {
@@ -54,7 +61,7 @@ struct fs_dispatch_params {
 						    * reissued; may be NULL */
 	void *cb_ctx;             /* for progress and note */
 	size_t fault_item;        /* tests only: the worker that first takes this item dies
-				   * (SIZE_MAX: none) */
+				   * (SIZE_MAX: none; ignored in process, which cannot die) */
 };
 
 struct fs_dispatch_stats {
@@ -82,9 +89,16 @@ enum fs_status fs_dispatch_run(size_t n, const size_t *order, fs_dispatch_work_f
 			       struct fs_dispatch_stats *st, struct fs_error *e);
 
 /* MPI start-up and shut-down (no-ops without FLEETSIM_MPI); main() calls them once.
+ * fs_dispatch_init starts MPI only when the process was launched by mpirun or
+ * srun (their environment variables say so); otherwise rank 0 of 1.
  * fs_dispatch_rank() is 0 outside MPI. */
 void fs_dispatch_init(int *argc, char ***argv);
 void fs_dispatch_finalize(void);
+/* Ends every rank of the job with exit code `code` (MPI_Abort) when running
+ * under MPI with more than one rank, so that ranks waiting in
+ * fs_dispatch_run for a writer that failed early do not hang; a no-op
+ * otherwise. main() calls it when a command fails. */
+void fs_dispatch_abort(int code);
 int fs_dispatch_rank(void);
 int fs_dispatch_size(void);
 

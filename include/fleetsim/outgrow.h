@@ -20,12 +20,15 @@
  * (fs_interval_t95) over the per-replication values: a real confidence
  * interval of the mean, since the replications are independent.
  *
- * Workers: with jobs > 1 the replications are simulated by fork()ed worker
- * processes (worker w takes replications w, w + jobs, ...), each sending its
- * results back over a pipe; the parent alone collects them, in replication
- * order, so the result does not depend on jobs. Records cross the pipe as
- * raw structs: the pointers in them (fleet, model, training options) point
- * into the scenario, which the child inherited at the same address.
+ * Workers: the (replication, fleet) units are items of the work-list
+ * dispatcher (dispatch.h), unit u being replication u / n_fleets of fleet
+ * u % n_fleets: in process with jobs 1, in jobs fork()ed worker processes
+ * otherwise, or on MPI ranks under mpirun (rank 0 writes, the others
+ * work). Items go to whichever worker is free; a worker that dies has its
+ * unit run again elsewhere. Units are sent back as bytes the writer
+ * rebuilds against its own scenario (outgrow.c, "the work list"), and every
+ * unit is a pure function of (scenario, parameters, unit), so the result
+ * does not depend on jobs, ranks or deaths, bit for bit.
  *
  * Costs until the failure: over [0, T) with T the first failing month's
  * start (at least one month; the horizon when the fleet holds), the fleet's
@@ -47,6 +50,7 @@
 #include <stdint.h>
 
 #include "fleetsim/criteria.h"
+#include "fleetsim/dispatch.h"
 #include "fleetsim/error.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
@@ -61,13 +65,17 @@ typedef void (*fs_outgrow_progress_fn)(void *ctx, size_t done, size_t total);
 
 struct fs_outgrow_params {
 	int replications;           /* >= 2 */
-	int jobs;                   /* worker processes, >= 1 */
+	int jobs;                   /* worker processes when not under MPI, >= 1 */
 	int month;                  /* of the scale search, 0 .. n_months - 1 */
 	double scale_max;           /* > 1 */
 	double scale_tol_frac;      /* > 0 */
 	uint64_t seed;              /* master seed */
-	fs_outgrow_progress_fn progress; /* may be NULL; called in the parent */
-	void *progress_ctx;
+	fs_outgrow_progress_fn progress; /* may be NULL; called in the writer */
+	void (*note)(void *ctx, const char *msg); /* may be NULL; a worker died and its unit
+						    * was run again (writer side) */
+	void *progress_ctx;         /* for progress and note */
+	size_t test_fault_unit;     /* tests only: 0 none; u + 1: the worker that first
+				     * takes unit u dies (dispatch.h, fault_item) */
 };
 
 /* Mean with its 95 % t-interval (lo, hi) and the sample's min and max. */
@@ -107,7 +115,7 @@ struct fs_outgrow_fleet {
 
 struct fs_outgrow_result {
 	const struct fs_scenario *sc;
-	struct fs_outgrow_params params;
+	struct fs_outgrow_params params; /* jobs: the workers that ran (dispatch.n_workers) */
 	int n_months;
 	size_t n_fleets;
 	struct fs_outgrow_rep *reps;     /* [fleet * replications + replication] */
@@ -115,6 +123,8 @@ struct fs_outgrow_result {
 	size_t n_points;                 /* simulations, all fleets and replications */
 	double points_wall_s;            /* their host seconds, summed over workers */
 	double wall_s;
+	struct fs_dispatch_stats dispatch; /* backend, workers, deaths, reissues */
+	bool is_writer;                  /* false on an MPI worker rank: nothing else is set */
 };
 
 /*
@@ -122,7 +132,10 @@ struct fs_outgrow_result {
  * (caller storage; release with fs_outgrow_result_fini). FS_OK;
  * FS_ERR_INPUT (no criteria, bad parameters, or a run's bad input such as a
  * job past the time limit at some scale); FS_ERR_SIM (also when a worker
- * cannot be started or dies), FS_ERR_NOMEM. out is empty on failure.
+ * cannot be started, or workers died FS_DISPATCH_MAX_ATTEMPTS times on one
+ * unit), FS_ERR_NOMEM. out is empty on failure. Under MPI every rank calls
+ * it; on a worker rank it returns FS_OK with out empty and out->is_writer
+ * false, and the caller must neither print nor write.
  */
 enum fs_status fs_outgrow_run(const struct fs_scenario *sc, const struct fs_outgrow_params *p,
 			      struct fs_outgrow_result *out, struct fs_error *e);
