@@ -22,6 +22,8 @@ static const char usage[] =
 	"  outgrow SCENARIO [--db PATH] [--replications R] [--jobs J] [--month M]\n"
 	"                                 when and at what demand each fleet option fails its criteria\n"
 	"  analysis ID [--db PATH]        print a stored outgrow analysis\n"
+	"  sweep SWEEP [--db PATH] [--jobs J] [--shard K/N]\n"
+	"                                 run a sweep file's items (or a shard); merge OUT.db PART.db...\n"
 	"  report RUN|analysis:ID --out DIR [--db PATH]\n"
 	"                                 text, CSV, charts and an offline HTML page from the database\n"
 	"  compare RUN_A RUN_B [--db PATH] two runs side by side: differences, which is better\n"
@@ -117,6 +119,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "outgrow") == 0 || strcmp(argv[1], "analysis") == 0)
 		return argv[1][0] == 'o' ? fs_cli_outgrow(argc - 1, argv + 1)
 					 : fs_cli_analysis(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sweep") == 0 || strcmp(argv[1], "merge") == 0)
+		return (argv[1][0] == 's' ? fs_cli_sweep : fs_cli_merge)(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0 || strcmp(argv[1], "compare") == 0)
 		return (argv[1][0] == 'r' ? fs_cli_report_cmd : fs_cli_compare)(argc - 1, argv + 1);
 	if (strcmp(argv[1], "estimate") == 0 || strcmp(argv[1], "validate") == 0) {
