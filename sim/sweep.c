@@ -59,11 +59,15 @@ static double cfg_num(const config_setting_t *s)
 /* The shortest %g form of x that reads back to x exactly. */
 static void shortest(double x, char *buf, size_t n)
 {
+	/* plain digits where people write them so (20, not 2e+01) */
+	bool plain = fabs(x) >= 1e-4 && fabs(x) < 1e15;
+
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, n, "%.*g", prec, x);
-		if (strtod(buf, NULL) == x)
+		if (strtod(buf, NULL) == x && (!plain || !strpbrk(buf, "eE")))
 			return;
 	}
+	snprintf(buf, n, "%.17g", x);
 }
 
 /* x as a literal for a setting that holds an integer (integer) or a number. */
