@@ -536,7 +536,8 @@ static void sw_map_script(const struct rdata *d, FILE *f, const char *name, cons
 			 text_cell(pr, i, fs_store_table_col(pr, "key")));
 	}
 	script_head(f, name, title, xlabel[0] ? xlabel : "point", "");
-	fprintf(f, "set key off\nset palette defined (0 '%s', 1 '#f7f7f7', 2 '%s')\n"
+	/* key paths and fleet names hold '_': plain text, not enhanced-mode subscripts */
+	fprintf(f, "set termoption noenhanced\nset key off\nset palette defined (0 '%s', 1 '#f7f7f7', 2 '%s')\n"
 		   "set xtics rotate by -45\nset tics out\n", low_is_blue ? "#2166ac" : "#b2182b",
 		low_is_blue ? "#b2182b" : "#2166ac");
 	fprintf(f, "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\n", (double)np - 0.5,
@@ -550,8 +551,10 @@ static void sw_map_script(const struct rdata *d, FILE *f, const char *name, cons
 	for (size_t i = 0; i < fl->n_rows; i++)
 		fprintf(f, "%s\"%s\" %zu", i ? ", " : "",
 			text_cell(fl, i, fs_store_table_col(fl, "name")), i);
-	fprintf(f, ")\nplot '%s.dat' u 1:2:3 w image, '' u 1:2:(sprintf('%s', $3)) w labels "
-		   "font ',11'\n", name, fmt);
+	/* one filled cell per (point, fleet): no interpolation between them */
+	fprintf(f, ")\nset style fill solid 1.0 noborder\n"
+		   "plot '%s.dat' u 1:2:(0.5):(0.5):3 w boxxyerror lc palette, "
+		   "'' u 1:2:(sprintf('%s', $3)) w labels font ',11'\n", name, fmt);
 }
 
 static long sw_fail_data(const struct rdata *d, FILE *f)
@@ -573,7 +576,7 @@ static long sw_cost_data(const struct rdata *d, FILE *f)
 
 static void sw_cost_script(const struct rdata *d, FILE *f)
 {
-	sw_map_script(d, f, "sweep_cost", "mean fleet cost per month (USD)", true, "%.3g");
+	sw_map_script(d, f, "sweep_cost", "mean fleet cost per month (USD)", true, "%.0f");
 }
 
 static long sw_util_data(const struct rdata *d, FILE *f)
