@@ -2874,22 +2874,31 @@ enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
 enum fs_status fs_store_sweep_part(const char *path, char sha[65], int64_t *n_items,
 				   struct fs_error *e)
 {
-	struct fs_store *p;
+	struct fs_store part = { 0 }, *p = &part;
 	sqlite3_stmt *st;
 	int64_t v = 0, n = 0;
+	bool missing = false;
 	enum fs_status status;
 	int rc;
 
-	if ((status = fs_store_open_wait(path, FS_STORE_READ, FS_STORE_WAIT_S_DEFAULT, &p, e)))
+	/* read-only and never migrated: a part stays byte for byte as it was */
+	if ((status = check_path(path, FS_STORE_READ, &missing, e)))
 		return status;
+	fs_strlcpy(p->path, path, sizeof(p->path));
+	if ((rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY, NULL)) != SQLITE_OK) {
+		status = sql_fail(p, e, rc, true, "cannot open the part");
+		goto out;
+	}
+	sqlite3_busy_timeout(p->db, (int)(FS_STORE_WAIT_S_DEFAULT * 1000));
 	if ((rc = query_int(p->db, "PRAGMA user_version", &v)) != SQLITE_OK) {
 		status = sql_fail(p, e, rc, true, "cannot read the schema version");
 		goto out;
 	}
-	if (v != FS_STORE_SCHEMA_VERSION || !fs_store_has_table(p, "sweeps")) {
+	if (v != FS_STORE_SCHEMA_VERSION || table_exists(p->db, "sweeps") != 1) {
 		status = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-				      "schema version %lld without sweeps; expected a part written by "
-				      "'fleetsim sweep' (schema %d)", (long long)v,
+				      "schema version %lld%s; expected a part written by 'fleetsim "
+				      "sweep' of this fleetsim (schema %d)", (long long)v,
+				      v == FS_STORE_SCHEMA_VERSION ? " without sweeps" : "",
 				      FS_STORE_SCHEMA_VERSION);
 		goto out;
 	}
@@ -2914,7 +2923,7 @@ enum fs_status fs_store_sweep_part(const char *path, char sha[65], int64_t *n_it
 	}
 	sqlite3_finalize(st);
 out:
-	fs_store_close(p);
+	sqlite3_close(p->db);
 	return status;
 }
 

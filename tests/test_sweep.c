@@ -370,6 +370,30 @@ static void test_sweep_shards_merge(void **state)
 		tu_file_hash(merged, h1);
 		assert_string_equal(h0, h1);
 	}
+	/* a part of an older schema is refused and left as it was (not migrated) */
+	{
+		const char *old = tu_path("v6.db");
+		char *sql = NULL, hold[65], hold1[65];
+		size_t len = 0;
+		FILE *f = fopen(DATA "schema_v6.sql", "rb");
+		sqlite3 *h;
+		assert_non_null(f);
+		assert_true(getdelim(&sql, &len, '\0', f) > 0);
+		fclose(f);
+		assert_int_equal(sqlite3_open(old, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 6", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(h);
+		free(sql);
+		tu_file_hash(old, hold);
+		snprintf(args, sizeof(args), "merge %s %s", merged, old);
+		assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
+		assert_non_null(strstr(out, "schema version 6"));
+		tu_file_hash(old, hold1);
+		assert_string_equal(hold, hold1);
+		tu_file_hash(merged, h1);
+		assert_string_equal(h0, h1);
+	}
 }
 
 /* A rerun skips the items already stored; the result equals one whole run. */

@@ -40,7 +40,7 @@
 
 #define FS_SWEEP_MAX_PARAMS 8          /* `vary` entries */
 #define FS_SWEEP_MAX_VALUES 100000     /* values of one entry */
-#define FS_SWEEP_MAX_ITEMS 100000000.0 /* points x fleets x replications */
+#define FS_SWEEP_MAX_ITEMS 10000000.0  /* points x fleets x replications */
 #define FS_SWEEP_MAX_REPLICATIONS 100000
 #define FS_SWEEP_KEY_MAX 256
 
