@@ -32,7 +32,7 @@ static const struct fs_opt sweep_opts[] = {
 	{ .name = "print-scenario", .type = FS_OPT_FLAG,
 	  .help = "print item I's scenario on stdout and its 'fleetsim run' line on stderr; run nothing" },
 	{ .name = "quiet", .aliases = "q", .type = FS_OPT_FLAG,
-	  .help = "no progress line (it is shown only on a terminal anyway)" },
+	  .help = "no progress line (shown only on a terminal anyway) and no closing line" },
 };
 enum { O_DB, O_JOBS, O_SHARD, O_ITEM, O_PRINT, O_QUIET, N_SWEEP_OPTS };
 
