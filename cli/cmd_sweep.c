@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_DB "output/fleetsim.db"
@@ -33,11 +34,15 @@ static const struct fs_opt sweep_opts[] = {
 	  .help = "print item I's scenario on stdout and its 'fleetsim run' line on stderr; run nothing" },
 	{ .name = "quiet", .aliases = "q", .type = FS_OPT_FLAG,
 	  .help = "no progress line (shown only on a terminal anyway) and no closing line" },
+	{ .name = "commit-s", .type = FS_OPT_DOUBLE, .metavar = "S", .dmin = 0, .dmax = 3600,
+	  .def = "0: every item in its own transaction",
+	  .help = "commit the items done in the last S seconds together (fewer fsyncs for short "
+		  "items; a kill loses at most S seconds of results)" },
 };
-enum { O_DB, O_JOBS, O_SHARD, O_ITEM, O_PRINT, O_QUIET, N_SWEEP_OPTS };
+enum { O_DB, O_JOBS, O_SHARD, O_ITEM, O_PRINT, O_QUIET, O_COMMIT, N_SWEEP_OPTS };
 
 static const char sweep_help[] =
-	"usage: fleetsim sweep SWEEP.cfg [--db PATH] [--jobs J] [--shard K/N] [--quiet]\n"
+	"usage: fleetsim sweep SWEEP.cfg [--db PATH] [--jobs J] [--shard K/N] [--commit-s S] [--quiet]\n"
 	"       fleetsim sweep SWEEP.cfg --item I --print-scenario > ITEM.cfg\n"
 	"\n"
 	"Runs the items of a sweep file (docs/SCALE.md): every point (combination of the\n"
@@ -71,7 +76,30 @@ struct sweep_ctx {
 	char shard[48];
 	struct fs_progress prog;
 	double item_wall_s;            /* summed item times, for the closing line */
+	/* items taken, not committed yet (--commit-s) */
+	double commit_s, last_commit_s;
+	size_t n_held, cap_held;
+	struct fs_sweep_item *held_items;
+	struct fs_sweep_outcome *held_out;
 };
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Commits the items held (one transaction); FS_OK when there were none. */
+static enum fs_status flush(struct sweep_ctx *x, struct fs_error *e)
+{
+	enum fs_status st = fs_store_sweep_write_items(x->store, x->sweep_id, x->sw, x->held_items,
+						       x->held_out, x->n_held, x->shard, e);
+	if (st == FS_OK)
+		x->n_held = 0;
+	x->last_commit_s = mono_s();
+	return st;
+}
 
 static enum fs_status work(void *c, size_t item, struct fs_dbuf *out, struct fs_error *e)
 {
@@ -98,7 +126,23 @@ static enum fs_status take(void *c, size_t item, const void *data, size_t n, str
 	memcpy(&o, data, sizeof(o));
 	fs_sweep_item_at(x->sw, item, &it);
 	x->item_wall_s += o.wall_s;
-	return fs_store_sweep_write_item(x->store, x->sweep_id, x->sw, &it, &o, x->shard, e);
+	if (x->commit_s <= 0)
+		return fs_store_sweep_write_item(x->store, x->sweep_id, x->sw, &it, &o, x->shard, e);
+	if (x->n_held == x->cap_held) {
+		size_t cap = x->cap_held ? 2 * x->cap_held : 256;
+		struct fs_sweep_item *ni = realloc(x->held_items, cap * sizeof(*ni));
+		struct fs_sweep_outcome *no;
+		if (ni)
+			x->held_items = ni;
+		no = ni ? realloc(x->held_out, cap * sizeof(*no)) : NULL;
+		if (!no)
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+		x->held_out = no;
+		x->cap_held = cap;
+	}
+	x->held_items[x->n_held] = it;
+	x->held_out[x->n_held++] = o;
+	return mono_s() - x->last_commit_s >= x->commit_s ? flush(x, e) : FS_OK;
 }
 
 static void progress(void *c, size_t done, size_t total)
@@ -231,10 +275,20 @@ int fs_cli_sweep(int argc, char **argv)
 	dp.progress = progress;
 	dp.note = note;
 	dp.cb_ctx = &x;
+	x.commit_s = vals[O_COMMIT].set ? vals[O_COMMIT].d : 0;
+	x.last_commit_s = mono_s();
 	fs_progress_begin(&x.prog, stderr, vals[O_QUIET].set || fs_dispatch_rank() != 0, "sweep",
 			  (double)n_todo);
 	rc = fs_dispatch_run(n_todo, order, work, take, &x, &dp, &is_writer, &ds, &e);
 	fs_progress_end(&x.prog);
+	/* the items done are kept even when a later one failed */
+	if (x.n_held) {
+		struct fs_error fe;
+		if (flush(&x, &fe) && !rc) {
+			e = fe;
+			rc = fe.code;
+		}
+	}
 	if (rc)
 		goto fail;
 	if (is_writer && !vals[O_QUIET].set)
@@ -248,6 +302,8 @@ int fs_cli_sweep(int argc, char **argv)
 fail:
 	rc = fs_cli_report(&e);
 out:
+	free(x.held_items);
+	free(x.held_out);
 	fs_sweep_cache_fini(&x.cache);
 	fs_store_close(x.store);
 	free(done);

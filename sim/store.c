@@ -2806,62 +2806,82 @@ enum fs_status fs_store_sweep_done(struct fs_store *s, int64_t sweep_id, size_t 
 	return rc == SQLITE_DONE ? FS_OK : sql_fail(s, e, rc, false, "cannot read the sweep's items");
 }
 
-enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
-					 const struct fs_sweep *sw, const struct fs_sweep_item *it,
-					 const struct fs_sweep_outcome *o, const char *shard,
-					 struct fs_error *e)
+static int write_item_row(sqlite3_stmt *st, int64_t sweep_id, const struct fs_sweep *sw,
+			  const struct fs_sweep_item *it, const struct fs_sweep_outcome *o,
+			  const char *shard)
+{
+	int k = 1;
+
+	sqlite3_bind_int64(st, k++, sweep_id);
+	sqlite3_bind_int64(st, k++, (int64_t)it->item);
+	sqlite3_bind_int64(st, k++, (int64_t)it->point);
+	sqlite3_bind_text(st, k++, sw->fleet_names[it->fleet], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k++, (int64_t)it->fleet);
+	sqlite3_bind_int64(st, k++, (int64_t)it->replication);
+	sqlite3_bind_int64(st, k++, (int64_t)it->seed);
+	bind_text_or_null(st, k++, shard);
+	sqlite3_bind_double(st, k++, o->wall_s);
+	sqlite3_bind_double(st, k++, o->horizon_s);
+	sqlite3_bind_int(st, k++, o->n_months);
+	sqlite3_bind_int64(st, k++, o->n_jobs);
+	sqlite3_bind_int64(st, k++, o->n_done_in_horizon);
+	sqlite3_bind_int64(st, k++, o->n_infeasible);
+	sqlite3_bind_int64(st, k++, o->n_preemptions);
+	bind_real_or_null(st, k++, o->mean_wait_s);
+	bind_real_or_null(st, k++, o->p90_wait_s);
+	bind_real_or_null(st, k++, o->mean_tts_s);
+	bind_real_or_null(st, k++, o->p90_tts_s);
+	sqlite3_bind_double(st, k++, o->mean_util_frac);
+	sqlite3_bind_double(st, k++, o->gpu_hours);
+	sqlite3_bind_double(st, k++, o->fleet_cost_usd);
+	sqlite3_bind_double(st, k++, o->usd_per_month);
+	bind_real_or_null(st, k++, o->serve_attainment_frac);
+	bind_real_or_null(st, k++, o->usd_per_training_job);
+	bind_real_or_null(st, k++, o->usd_per_mtok_served);
+	sqlite3_bind_int(st, k++, o->n_criteria);
+	if (o->first_fail_month >= 0)
+		sqlite3_bind_int(st, k++, o->first_fail_month);
+	else
+		sqlite3_bind_null(st, k++);
+	bind_text_or_null(st, k++, o->first_fail_criterion >= 0 ? o->first_fail_name : NULL);
+	sqlite3_bind_int64(st, k++, o->events);
+	return bind_step(st);
+}
+
+enum fs_status fs_store_sweep_write_items(struct fs_store *s, int64_t sweep_id,
+					  const struct fs_sweep *sw, const struct fs_sweep_item *its,
+					  const struct fs_sweep_outcome *os, size_t n,
+					  const char *shard, struct fs_error *e)
 {
 	sqlite3_stmt *st;
-	int rc, k = 1;
+	int rc;
 	enum fs_status status;
 
+	if (n == 0)
+		return FS_OK;
 	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
 		return sql_fail(s, e, rc, false, "cannot start a transaction");
 	rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO sweep_items VALUES(?, ?, ?, ?, ?, ?,"
 				" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
 				" ?)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, k++, sweep_id);
-		sqlite3_bind_int64(st, k++, (int64_t)it->item);
-		sqlite3_bind_int64(st, k++, (int64_t)it->point);
-		sqlite3_bind_text(st, k++, sw->fleet_names[it->fleet], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, k++, (int64_t)it->fleet);
-		sqlite3_bind_int64(st, k++, (int64_t)it->replication);
-		sqlite3_bind_int64(st, k++, (int64_t)it->seed);
-		bind_text_or_null(st, k++, shard);
-		sqlite3_bind_double(st, k++, o->wall_s);
-		sqlite3_bind_double(st, k++, o->horizon_s);
-		sqlite3_bind_int(st, k++, o->n_months);
-		sqlite3_bind_int64(st, k++, o->n_jobs);
-		sqlite3_bind_int64(st, k++, o->n_done_in_horizon);
-		sqlite3_bind_int64(st, k++, o->n_infeasible);
-		sqlite3_bind_int64(st, k++, o->n_preemptions);
-		bind_real_or_null(st, k++, o->mean_wait_s);
-		bind_real_or_null(st, k++, o->p90_wait_s);
-		bind_real_or_null(st, k++, o->mean_tts_s);
-		bind_real_or_null(st, k++, o->p90_tts_s);
-		sqlite3_bind_double(st, k++, o->mean_util_frac);
-		sqlite3_bind_double(st, k++, o->gpu_hours);
-		sqlite3_bind_double(st, k++, o->fleet_cost_usd);
-		sqlite3_bind_double(st, k++, o->usd_per_month);
-		bind_real_or_null(st, k++, o->serve_attainment_frac);
-		bind_real_or_null(st, k++, o->usd_per_training_job);
-		bind_real_or_null(st, k++, o->usd_per_mtok_served);
-		sqlite3_bind_int(st, k++, o->n_criteria);
-		if (o->first_fail_month >= 0)
-			sqlite3_bind_int(st, k++, o->first_fail_month);
-		else
-			sqlite3_bind_null(st, k++);
-		bind_text_or_null(st, k++, o->first_fail_criterion >= 0 ? o->first_fail_name : NULL);
-		sqlite3_bind_int64(st, k++, o->events);
-		rc = step_done(st);
+		for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+			rc = write_item_row(st, sweep_id, sw, &its[i], &os[i], shard);
 		sqlite3_finalize(st);
 	}
 	if (rc == SQLITE_OK && (rc = exec_waiting(s, "COMMIT")) == SQLITE_OK)
 		return FS_OK;
-	status = sql_fail(s, e, rc, false, "cannot store the sweep item");
+	status = sql_fail(s, e, rc, false, "cannot store the sweep items");
 	exec(s->db, "ROLLBACK");
 	return status;
+}
+
+enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
+					 const struct fs_sweep *sw, const struct fs_sweep_item *it,
+					 const struct fs_sweep_outcome *o, const char *shard,
+					 struct fs_error *e)
+{
+	return fs_store_sweep_write_items(s, sweep_id, sw, it, o, 1, shard, e);
 }
 
 /* ---- merging shards ---- */

@@ -418,6 +418,12 @@ static void test_sweep_resume(void **state)
 	snprintf(args, sizeof(args), "sweep %s --db %s --quiet", SMALL, whole);
 	run_ok(args);
 	assert_int_equal(items_differ(db, whole), 0);
+	/* items committed in groups (--commit-s) are the same rows */
+	snprintf(args, sizeof(args), "sweep %s --db %s --quiet --commit-s 60", SMALL,
+		 tu_path("grouped.db"));
+	run_ok(args);
+	assert_int_equal(q_int(tu_path("grouped.db"), "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(items_differ(tu_path("grouped.db"), whole), 0);
 }
 
 static void test_sweep_slurm_env(void **state)

@@ -311,6 +311,16 @@ enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
 					 struct fs_error *e);
 
 /*
+ * Stores n items (its[i] with os[i]) in one transaction, INSERT OR IGNORE as
+ * above: what a sweep run with --commit-s writes (fewer commits, each an
+ * fsync; a kill loses the items of the open group only). FS_OK, FS_ERR_DB.
+ */
+enum fs_status fs_store_sweep_write_items(struct fs_store *s, int64_t sweep_id,
+					  const struct fs_sweep *sw, const struct fs_sweep_item *its,
+					  const struct fs_sweep_outcome *os, size_t n,
+					  const char *shard, struct fs_error *e);
+
+/*
  * Reads a shard's database part without changing it: FS_OK when it is a
  * fleetsim database of schema FS_STORE_SCHEMA_VERSION holding exactly one
  * sweep (its SHA-256 into sha, its stored items into *n_items); else
