@@ -30,6 +30,8 @@ int fs_cli_validate_train(int argc, char **argv);
 int fs_cli_estimate_serve(int argc, char **argv);
 int fs_cli_validate_serve(int argc, char **argv);
 int fs_cli_replay(int argc, char **argv);        /* replay (cmd_replay.c) */
+int fs_cli_sweep(int argc, char **argv);         /* sweep (cmd_sweep.c) */
+int fs_cli_merge(int argc, char **argv);         /* merge (cmd_sweep.c) */
 
 struct fs_scenario;
 

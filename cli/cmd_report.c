@@ -23,21 +23,26 @@ static const struct fs_opt report_opts[] = {
 	{ .name = "out", .type = FS_OPT_STRING, .metavar = "DIR",
 	  .help = "report directory (made when missing; files in it are replaced)" },
 	OPT_DB,
+	{ .name = "sweep", .type = FS_OPT_INT, .imin = 1, .imax = INT64_MAX, .metavar = "ID",
+	  .help = "the report of sweep ID instead of a run (same as the argument sweep:ID)" },
 };
-enum { P_OUT, P_DB, N_REPORT_OPTS };
+enum { P_OUT, P_DB, P_SWEEP, N_REPORT_OPTS };
 
 static const struct fs_opt compare_opts[] = { OPT_DB, FS_CLI_OPT_FORMAT };
 enum { C_DB, C_FORMAT, N_COMPARE_OPTS };
 
 static const char report_help[] =
-	"usage: fleetsim report RUN|analysis:ID --out DIR [--db PATH]\n"
+	"usage: fleetsim report RUN|analysis:ID|sweep:ID --out DIR [--db PATH]\n"
+	"       fleetsim report --sweep ID --out DIR [--db PATH]\n"
 	"\n"
 	"Writes a planning-review report of a stored run (RUN: its id, or run:ID) or of an\n"
 	"analysis of 'fleetsim outgrow' (analysis:ID or aID), read from the results database\n"
 	"alone: summary.txt, a CSV of every series and monthly table, charts (NAME.gp +\n"
 	"NAME.dat, rendered to NAME.svg by gnuplot when it is on PATH) and report.html, a\n"
 	"self-contained page (charts inline, no network) with each chart's data points.\n"
-	"Without gnuplot the text, CSV, data and scripts are still written.\n";
+	"Without gnuplot the text, CSV, data and scripts are still written. A sweep's\n"
+	"report (sweep:ID or --sweep ID; docs/SCALE.md) draws heat maps of the first\n"
+	"failing month, cost and utilization over the varied values and fleet options.\n";
 
 static const char compare_help[] =
 	"usage: fleetsim compare RUN_A RUN_B | analysis:A analysis:B [--db PATH] [--format F]\n"
@@ -50,9 +55,10 @@ static const char compare_help[] =
 	"fleet: months held and the demand scale at the analysis month (higher better),\n"
 	"cost per month, per training run and per million tokens (lower better).\n";
 
-/* What a RUN|ANALYSIS argument names. */
+/* What a RUN|ANALYSIS|SWEEP argument names. */
 struct target {
 	bool analysis;
+	bool sweep;
 	int64_t id;
 };
 
@@ -64,7 +70,11 @@ static int parse_target(const char *s, struct target *t)
 	long long v;
 
 	t->analysis = false;
-	if (strncmp(s, "run:", 4) == 0) {
+	t->sweep = false;
+	if (strncmp(s, "sweep:", 6) == 0) {
+		num = s + 6;
+		t->sweep = true;
+	} else if (strncmp(s, "run:", 4) == 0) {
 		num = s + 4;
 	} else if (strncmp(s, "analysis:", 9) == 0) {
 		num = s + 9;
@@ -109,17 +119,26 @@ int fs_cli_report_cmd(int argc, char **argv)
 	if ((rc = fs_cli_parse("report", report_opts, N_REPORT_OPTS, argc, argv, vals, pos, 1,
 			       &n_pos)))
 		return rc;
-	if (n_pos == 0)
+	if (vals[P_SWEEP].set) {
+		if (n_pos)
+			return fs_cli_usage_error("report", "--sweep and '%s' both name a report; "
+						  "expected one", pos[0]);
+		t.sweep = true;
+		t.analysis = false;
+		t.id = vals[P_SWEEP].i;
+	} else if (n_pos == 0) {
 		return fs_cli_usage_error("report", "missing run or analysis id");
-	if (parse_target(pos[0], &t))
-		return fs_cli_usage_error("report", "'%s' is not a run id (N or run:N) or an analysis "
-					  "id (analysis:N or aN)", pos[0]);
+	} else if (parse_target(pos[0], &t))
+		return fs_cli_usage_error("report", "'%s' is not a run id (N or run:N), an analysis "
+					  "id (analysis:N or aN) or a sweep id (sweep:N)", pos[0]);
 	if (!vals[P_OUT].set || !vals[P_OUT].s[0])
 		return fs_cli_usage_error("report", "missing --out DIR");
 	o.out_dir = vals[P_OUT].s;
 	if ((rc = open_read(&vals[P_DB], &s, &e)))
 		return rc;
-	if (t.analysis)
+	if (t.sweep)
+		rc = fs_report_sweep(s, t.id, &o, &info, &e);
+	else if (t.analysis)
 		rc = fs_report_analysis(s, t.id, &o, &info, &e);
 	else
 		rc = fs_report_run(s, t.id, &o, &info, &e);
@@ -238,7 +257,7 @@ int fs_cli_compare(int argc, char **argv)
 	if (n_pos < 2)
 		return fs_cli_usage_error("compare", "give two run ids, RUN_A RUN_B");
 	for (int k = 0; k < 2; k++) {
-		if (parse_target(pos[k], &t[k]))
+		if (parse_target(pos[k], &t[k]) || t[k].sweep)
 			return fs_cli_usage_error("compare", "'%s' is not a run id (N or run:N) or an "
 						  "analysis id (analysis:N or aN)", pos[k]);
 	}

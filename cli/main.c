@@ -26,6 +26,8 @@ static const char usage[] =
 	"                                 when and at what demand each fleet option fails its criteria\n"
 	"                                 (J worker processes; or mpirun -n P fleetsim outgrow ...)\n"
 	"  analysis ID [--db PATH]        print a stored outgrow analysis\n"
+	"  sweep SWEEP [--db PATH] [--jobs J] [--shard K/N]\n"
+	"                                 run a sweep file's items (or a shard); merge OUT.db PART.db...\n"
 	"  report RUN|analysis:ID --out DIR [--db PATH]\n"
 	"                                 text, CSV, charts and an offline HTML page from the database\n"
 	"  compare RUN_A RUN_B [--db PATH] two runs side by side: differences, which is better\n"
@@ -134,6 +136,8 @@ static const struct command {
 	{ "analysis", fs_cli_analysis, false },
 	{ "report", fs_cli_report_cmd, false },
 	{ "compare", fs_cli_compare, false },
+	{ "sweep", fs_cli_sweep, true },
+	{ "merge", fs_cli_merge, false },
 	{ "estimate", estimate_or_validate, false },
 	{ "validate", estimate_or_validate, false },
 };

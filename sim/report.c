@@ -33,7 +33,11 @@ struct rdata {
 	struct fs_store_table *fleet_series;
 	const char **fleet_names;
 	double *fleet_mark_month;          /* mean first failing month (0-based), NaN = held */
+	/* sweep: its row, params, points, fleets, outcomes (views and tables of schema 7) */
+	struct fs_store_table sw[5];
 };
+
+enum { SW_ROW, SW_PARAMS, SW_POINTS, SW_FLEETS, SW_OUTCOMES };
 
 /* A chart kind: writes its data (returns the number of points; 0 = no chart) and script. */
 struct chart_kind {
@@ -471,6 +475,132 @@ static const struct chart_kind analysis_charts[] = {
 	  "For each option: at the scenario's demand (k = 1), the months until a criterion first "
 	  "fails; at the analysis month, the demand scale k at which it fails. Error bars are 95 % "
 	  "confidence intervals over the replications.", scale_data, scale_script },
+};
+
+/*
+ * Sweep: heat maps over (point, fleet option) of the outcome means over the
+ * replications. x is the point, labelled by its values of the varied keys
+ * (the last key varies fastest), y the fleet option.
+ */
+static size_t sw_n_points(const struct rdata *d)
+{
+	return (size_t)cell(&d->sw[SW_ROW], 0, fs_store_table_col(&d->sw[SW_ROW], "n_points"));
+}
+
+/* The label of point p: its values joined by '/'. */
+static void sw_point_label(const struct rdata *d, size_t p, char *buf, size_t n)
+{
+	const struct fs_store_table *t = &d->sw[SW_POINTS];
+	int cp = fs_store_table_col(t, "point"), cv = fs_store_table_col(t, "value");
+	size_t u = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n_rows && u + 1 < n; i++)
+		if ((size_t)cell(t, i, cp) == p)
+			u += (size_t)snprintf(buf + u, n - u, "%s%.4g", u ? "/" : "", cell(t, i, cv));
+	if (!buf[0])
+		snprintf(buf, n, "%zu", p);
+}
+
+static long sw_map_data(const struct rdata *d, FILE *f, const char *col)
+{
+	const struct fs_store_table *t = &d->sw[SW_OUTCOMES];
+	int cp = fs_store_table_col(t, "point"), cf = fs_store_table_col(t, "fleet_idx"),
+	    cv = fs_store_table_col(t, col);
+	long n = 0;
+	double last = -1;
+
+	fprintf(f, "point fleet %s\n", col);
+	for (size_t i = 0; i < t->n_rows; i++) {
+		if (last >= 0 && cell(t, i, cp) != last)
+			fputc('\n', f);
+		last = cell(t, i, cp);
+		fprintf(f, "%.0f %.0f", cell(t, i, cp), cell(t, i, cf));
+		dat_num(f, cell(t, i, cv));
+		fputc('\n', f);
+		n++;
+	}
+	return n;
+}
+
+static void sw_map_script(const struct rdata *d, FILE *f, const char *name, const char *title,
+			  bool low_is_blue, const char *fmt)
+{
+	const struct fs_store_table *pr = &d->sw[SW_PARAMS], *fl = &d->sw[SW_FLEETS];
+	size_t np = sw_n_points(d);
+	char xlabel[512] = "", lab[128];
+
+	for (size_t i = 0; i < pr->n_rows; i++) {
+		size_t u = strlen(xlabel);
+		snprintf(xlabel + u, sizeof(xlabel) - u, "%s%s", i ? " / " : "",
+			 text_cell(pr, i, fs_store_table_col(pr, "key")));
+	}
+	script_head(f, name, title, xlabel[0] ? xlabel : "point", "");
+	/* key paths and fleet names hold '_': plain text, not enhanced-mode subscripts */
+	fprintf(f, "set termoption noenhanced\nset key off\nset palette defined (0 '%s', 1 '#f7f7f7', 2 '%s')\n"
+		   "set xtics rotate by -45\nset tics out\n", low_is_blue ? "#2166ac" : "#b2182b",
+		low_is_blue ? "#b2182b" : "#2166ac");
+	fprintf(f, "set xrange [-0.5:%g]\nset yrange [-0.5:%g]\n", (double)np - 0.5,
+		(double)fl->n_rows - 0.5);
+	fputs("set xtics (", f);
+	for (size_t p = 0; p < np; p++) {
+		sw_point_label(d, p, lab, sizeof(lab));
+		fprintf(f, "%s\"%s\" %zu", p ? ", " : "", lab, p);
+	}
+	fputs(")\nset ytics (", f);
+	for (size_t i = 0; i < fl->n_rows; i++)
+		fprintf(f, "%s\"%s\" %zu", i ? ", " : "",
+			text_cell(fl, i, fs_store_table_col(fl, "name")), i);
+	/* one filled cell per (point, fleet): no interpolation between them */
+	fprintf(f, ")\nset style fill solid 1.0 noborder\n"
+		   "plot '%s.dat' u 1:2:(0.5):(0.5):3 w boxxyerror lc palette, "
+		   "'' u 1:2:(sprintf('%s', $3)) w labels font ',11'\n", name, fmt);
+}
+
+static long sw_fail_data(const struct rdata *d, FILE *f)
+{
+	return sw_map_data(d, f, "fail_month_mean");
+}
+
+static void sw_fail_script(const struct rdata *d, FILE *f)
+{
+	sw_map_script(d, f, "sweep_fail_month",
+		      "mean month a criterion first fails (0 = the first; held = the horizon's months)",
+		      false, "%.1f");
+}
+
+static long sw_cost_data(const struct rdata *d, FILE *f)
+{
+	return sw_map_data(d, f, "usd_per_month_mean");
+}
+
+static void sw_cost_script(const struct rdata *d, FILE *f)
+{
+	sw_map_script(d, f, "sweep_cost", "mean fleet cost per month (USD)", true, "%.0f");
+}
+
+static long sw_util_data(const struct rdata *d, FILE *f)
+{
+	return sw_map_data(d, f, "util_mean");
+}
+
+static void sw_util_script(const struct rdata *d, FILE *f)
+{
+	sw_map_script(d, f, "sweep_util", "mean utilization (training + serving)", false, "%.2f");
+}
+
+static const struct chart_kind sweep_charts[] = {
+	{ "sweep_fail_month", "Months until a criterion first fails",
+	  "For every point of the sweep (the varied values, x) and fleet option (y): the mean over "
+	  "the replications of the first month (0 = the first) a criterion of the scenario fails; "
+	  "a replication that holds counts as the horizon's months. Red fails early, blue holds.",
+	  sw_fail_data, sw_fail_script },
+	{ "sweep_cost", "Cost per month",
+	  "The mean fleet cost per 30.4375-day month over the replications, per point and fleet "
+	  "option (blue is cheaper).", sw_cost_data, sw_cost_script },
+	{ "sweep_util", "Utilization",
+	  "The mean share of the installed GPUs busy with training or serving over the horizon.",
+	  sw_util_data, sw_util_script },
 };
 
 /* ---- files ---- */
@@ -941,6 +1071,8 @@ static void rdata_fini(struct rdata *d)
 	free(d->fleet_series);
 	free(d->fleet_names);
 	free(d->fleet_mark_month);
+	for (int k = 0; k < 5; k++)
+		fs_store_table_fini(&d->sw[k]);
 }
 
 static enum fs_status write_summary(const char *dir, const struct rdata *d,
@@ -1252,5 +1384,98 @@ out:
 	fs_store_table_fini(&an);
 	fs_store_table_fini(&t[0]);
 	fs_store_table_fini(&t[1]);
+	return st;
+}
+
+/* ---- the sweep report ---- */
+
+static void sweep_summary_text(FILE *f, const struct rdata *d, const struct chart_kind *kinds,
+			       int n_kinds, const struct chart_state *cs)
+{
+	const struct fs_store_table *r = &d->sw[SW_ROW], *o = &d->sw[SW_OUTCOMES];
+	char lab[128];
+
+	fprintf(f, "fleetsim report: %s\n\n", d->title);
+	fprintf(f, "  sweep '%s' of scenario '%s' (%s), sha256 %.12s\n",
+		text_cell(r, 0, fs_store_table_col(r, "name")),
+		text_cell(r, 0, fs_store_table_col(r, "base_name")),
+		text_cell(r, 0, fs_store_table_col(r, "base_file")),
+		text_cell(r, 0, fs_store_table_col(r, "sha256")));
+	fprintf(f, "  %.0f points x %.0f fleet options x %.0f replications = %.0f items, seed %.0f\n\n",
+		cell(r, 0, fs_store_table_col(r, "n_points")),
+		cell(r, 0, fs_store_table_col(r, "n_fleets")),
+		cell(r, 0, fs_store_table_col(r, "replications")),
+		cell(r, 0, fs_store_table_col(r, "n_items")), cell(r, 0, fs_store_table_col(r, "seed")));
+	fprintf(f, "  %-24s %-18s %4s %5s %20s %22s %7s %8s\n", "point (values)", "fleet", "n", "held",
+		"fail month (95% CI)", "usd/month (95% CI)", "util%", "attain%");
+	for (size_t i = 0; i < o->n_rows; i++) {
+		char b1[64], b2[64], b3[16], b4[16];
+		sw_point_label(d, (size_t)cell(o, i, fs_store_table_col(o, "point")), lab, sizeof(lab));
+		snprintf(b1, sizeof(b1), "%.1f +- %.1f", cell(o, i, fs_store_table_col(o, "fail_month_mean")),
+			 cell(o, i, fs_store_table_col(o, "fail_month_ci95")));
+		snprintf(b2, sizeof(b2), "%.0f +- %.0f",
+			 cell(o, i, fs_store_table_col(o, "usd_per_month_mean")),
+			 cell(o, i, fs_store_table_col(o, "usd_per_month_ci95")));
+		fmt_or_dash(b3, sizeof(b3), "%.1f", 100 * cell(o, i, fs_store_table_col(o, "util_mean")));
+		fmt_or_dash(b4, sizeof(b4), "%.2f", 100 * cell(o, i, fs_store_table_col(o, "attain_mean")));
+		fprintf(f, "  %-24s %-18s %4.0f %5.0f %20s %22s %7s %8s\n", lab,
+			text_cell(o, i, fs_store_table_col(o, "fleet")),
+			cell(o, i, fs_store_table_col(o, "n")), cell(o, i, fs_store_table_col(o, "n_held")),
+			b1, b2, b3, b4);
+	}
+	fputs("\n  fail month: the first month (0 = the first) a criterion fails; a replication\n"
+	      "  that holds counts as the horizon's months (held: how many held). +-: half the\n"
+	      "  95 % t-interval over the replications (- with one replication).\n", f);
+	fputs("\ncharts:", f);
+	for (int k = 0; k < n_kinds; k++)
+		fprintf(f, "\n  %s: %ld points%s", kinds[k].name, cs[k].points,
+			cs[k].points == 0 ? " (no data)" : cs[k].rendered ? "" : " (not rendered)");
+	fputs("\n\nthe sweep's tables are in the CSV files beside this summary.\n", f);
+}
+
+enum fs_status fs_report_sweep(struct fs_store *s, int64_t sweep_id, const struct fs_report_opts *o,
+			       struct fs_report_info *info, struct fs_error *e)
+{
+	enum { N_KINDS = sizeof(sweep_charts) / sizeof(sweep_charts[0]) };
+	static const struct { const char *table, *key; } reads[5] = {
+		[SW_ROW] = { "sweeps", "id" }, [SW_PARAMS] = { "sweep_params", "sweep_id" },
+		[SW_POINTS] = { "sweep_points", "sweep_id" }, [SW_FLEETS] = { "sweep_fleets", "sweep_id" },
+		[SW_OUTCOMES] = { "sweep_outcomes", "sweep_id" },
+	};
+	struct chart_state cs[N_KINDS];
+	struct fs_store_table items;
+	struct rdata d;
+	char title[64], sha[65];
+	enum fs_status st;
+
+	memset(info, 0, sizeof(*info));
+	memset(&d, 0, sizeof(d));
+	memset(cs, 0, sizeof(cs));
+	if ((st = fs_store_sweep_find(s, sweep_id, sha, e)))
+		return st;
+	snprintf(title, sizeof(title), "sweep %lld", (long long)sweep_id);
+	d.title = title;
+	if ((st = make_dir(o->out_dir, e)))
+		return st;
+	for (int k = 0; k < 5; k++) {
+		if ((st = fs_store_table_read_where(s, reads[k].table, reads[k].key, sweep_id, &d.sw[k], e)))
+			goto out;
+		if (k != SW_ROW && (st = write_csv(o->out_dir, reads[k].table, &d.sw[k], e)))
+			goto out;
+		info->n_csv += k != SW_ROW;
+	}
+	if ((st = fs_store_table_read_where(s, "sweep_items", "sweep_id", sweep_id, &items, e)))
+		goto out;
+	st = write_csv(o->out_dir, "sweep_items", &items, e);
+	fs_store_table_fini(&items);
+	if (st)
+		goto out;
+	info->n_csv++;
+	if ((st = make_charts(o->out_dir, &d, sweep_charts, N_KINDS, o, cs, info, e)) ||
+	    (st = write_summary(o->out_dir, &d, sweep_charts, N_KINDS, cs, sweep_summary_text, e)))
+		goto out;
+	st = write_html(o->out_dir, &d, sweep_charts, N_KINDS, cs, info, e);
+out:
+	rdata_fini(&d);
 	return st;
 }

@@ -3,6 +3,7 @@
  * records. The only module that includes libconfig.h.
  */
 #include "fleetsim/scenario.h"
+#include "cfg.h"
 #include "fleetsim/builtin.h"
 #include "fleetsim/history.h"
 #include "fleetsim/sched.h"
@@ -640,6 +641,34 @@ static enum fs_status parse_text(struct ld *ld, config_t *cfg, const char *text)
 	}
 	free(wide);
 	return st;
+}
+
+/* ---- the seam shared with the sweep loader (cfg.h) ---- */
+
+enum fs_status fs_cfg_parse(const char *text, const char *file, config_t *cfg,
+			    struct fs_error *e)
+{
+	struct ld ld = { file, e };
+
+	return parse_text(&ld, cfg, text);
+}
+
+enum fs_status fs_cfg_check_keys(const char *file, const config_setting_t *grp, const char *prefix,
+				 const char *const *keys, size_t n, struct fs_error *e)
+{
+	struct ld ld = { file, e };
+
+	return check_keys(&ld, grp, prefix, keys, n);
+}
+
+void fs_cfg_describe(const config_setting_t *s, char *buf, size_t n)
+{
+	describe(s, buf, n);
+}
+
+int fs_cfg_line(const config_setting_t *s)
+{
+	return line_of(s);
 }
 
 static enum fs_status load_catalog_text(struct fs_catalog *cat, const char *text, const char *path,
@@ -2530,37 +2559,39 @@ enum fs_status fs_scenario_load_text_with(const char *text, const char *name,
  * block or never end. The open itself does not block (O_NONBLOCK), and the
  * check is on the opened file, so it cannot be swapped in between.
  */
-static enum fs_status open_regular(const char *path, FILE **out, struct fs_error *e)
+static enum fs_status open_regular(const char *path, const char *what, FILE **out,
+				   struct fs_error *e)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 
 	*out = NULL;
 	if (fd < 0)
-		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open %s: %s", what,
 				    strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-				    "not a regular file; expected a scenario file");
+				    "not a regular file; expected a %s", what);
 	}
 	if (fcntl(fd, F_SETFL, 0) != 0 || !(*out = fdopen(fd, "rb"))) {
 		close(fd);
-		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open scenario file: %s",
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot open %s: %s", what,
 				    strerror(errno));
 	}
 	return FS_OK;
 }
 
-enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e)
+enum fs_status fs_cfg_read_file(const char *path, const char *what, char **text,
+				struct fs_error *e)
 {
 	FILE *fp;
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	enum fs_status st;
 
-	memset(sc, 0, sizeof(*sc));
-	if ((st = open_regular(path, &fp, e)))
+	*text = NULL;
+	if ((st = open_regular(path, what, &fp, e)))
 		return st;
 	for (;;) {
 		size_t got;
@@ -2568,8 +2599,8 @@ enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct
 			free(buf);
 			fclose(fp);
 			return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-					    "scenario file is larger than %u bytes (1 MiB); expected a "
-					    "smaller file", FS_SCENARIO_MAX_BYTES);
+					    "%s is larger than %u bytes (1 MiB); expected a "
+					    "smaller file", what, FS_SCENARIO_MAX_BYTES);
 		}
 		if (len + 4096 + 1 > cap) {
 			char *p;
@@ -2590,15 +2621,27 @@ enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct
 	if (ferror(fp)) {
 		free(buf);
 		fclose(fp);
-		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot read scenario file");
+		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL, "cannot read %s", what);
 	}
 	fclose(fp);
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len)) {
 		free(buf);
 		return fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
-				    "scenario file holds a NUL byte; expected a text file");
+				    "%s holds a NUL byte; expected a text file", what);
 	}
+	*text = buf;
+	return FS_OK;
+}
+
+enum fs_status fs_scenario_load(const char *path, struct fs_scenario *sc, struct fs_error *e)
+{
+	char *buf;
+	enum fs_status st;
+
+	memset(sc, 0, sizeof(*sc));
+	if ((st = fs_cfg_read_file(path, "scenario file", &buf, e)))
+		return st;
 	st = fs_scenario_load_text(buf, path, sc, e);
 	free(buf);
 	return st;

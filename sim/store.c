@@ -9,6 +9,7 @@
 #include "fleetsim/workload.h"
 
 #include <assert.h>
+#include <gsl/gsl_cdf.h>
 #include <errno.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -540,6 +541,8 @@ static int query_int(sqlite3 *db, const char *sql, int64_t *out)
 }
 
 static int migrate_v3_v4(sqlite3 *db, int v); /* analyses (at the end of this file) */
+static int migrate_v6_v7_run(sqlite3 *db);   /* sweeps (at the end of this file) */
+static int create_sweep_views(sqlite3 *db);  /* CREATE VIEW IF NOT EXISTS sweep_outcomes */
 
 /*
  * Version 4 -> 5 (and the last step of creating a new database): replayed
@@ -672,6 +675,10 @@ static int upgrade(sqlite3 *db, int v)
 		rc = exec(db, migrate_v4_v5);
 	if (rc == SQLITE_OK && v < 6)
 		rc = exec(db, migrate_v5_v6);
+	if (rc == SQLITE_OK && v < 7)
+		rc = migrate_v6_v7_run(db);
+	if (rc == SQLITE_OK)
+		rc = create_sweep_views(db);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(report_views) / sizeof(*report_views); i++)
 		rc = exec(db, report_views[i]);
 	return rc;
@@ -2521,4 +2528,541 @@ enum fs_status fs_store_table_read_where(struct fs_store *s, const char *table, 
 	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s = ?", table, key);
 	snprintf(what, sizeof(what), "cannot read %s (no column %s?)", table, key);
 	return table_query(s, sql, id, out, what, e);
+}
+
+/* ---- sweeps (schema 7) ---- */
+
+/*
+ * Version 6 -> 7 (and the last step of creating a new database): sweeps.
+ * A sweep is identified by the SHA-256 of its expanded definition
+ * (fs_sweep.sha256), so shards run as separate jobs, in separate databases,
+ * recognise each other and `merge` refuses parts of another sweep. An item
+ * stores a compact summary of its run (not the run's jobs and series: a
+ * sweep of 10^4-10^5 fleet-years would hold 10^8 job rows), keyed by
+ * (sweep_id, item): a second write of an item adds nothing.
+ */
+static const char migrate_v6_v7[] =
+	"CREATE TABLE sweeps("
+	"  id INTEGER PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL UNIQUE,"      /* of the expanded definition */
+	"  name TEXT NOT NULL,"
+	"  base_file TEXT NOT NULL,"
+	"  base_name TEXT NOT NULL,"          /* the base scenario's name */
+	"  base_sha256 TEXT NOT NULL,"
+	"  base_text TEXT NOT NULL,"          /* every point is this text with the values in place */
+	"  analysis TEXT NOT NULL CHECK(analysis IN ('run')),"
+	"  seed INTEGER NOT NULL,"            /* item seed: mix(seed, 'sweep:<point>:<rep>') & (2^63 - 1) */
+	"  replications INTEGER NOT NULL,"
+	"  n_params INTEGER NOT NULL,"
+	"  n_points INTEGER NOT NULL,"
+	"  n_fleets INTEGER NOT NULL,"
+	"  n_items INTEGER NOT NULL,"
+	"  definition TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE TABLE sweep_params("
+	"  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"             /* `vary` order; the last varies fastest */
+	"  key TEXT NOT NULL,"
+	"  n_values INTEGER NOT NULL,"
+	"  PRIMARY KEY(sweep_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE sweep_points("
+	"  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
+	"  point INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"             /* sweep_params.idx */
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY(sweep_id, point, idx)) WITHOUT ROWID;"
+	"CREATE TABLE sweep_fleets("
+	"  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
+	"  fleet_idx INTEGER NOT NULL,"       /* in the sweep's fleet list */
+	"  name TEXT NOT NULL,"
+	"  PRIMARY KEY(sweep_id, fleet_idx)) WITHOUT ROWID;"
+	"CREATE TABLE sweep_items("
+	"  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,"
+	"  item INTEGER NOT NULL,"
+	"  point INTEGER NOT NULL,"
+	"  fleet TEXT NOT NULL,"
+	"  fleet_idx INTEGER NOT NULL,"
+	"  replication INTEGER NOT NULL,"
+	"  seed INTEGER NOT NULL,"            /* fleetsim run POINT.cfg --seed SEED reproduces the row */
+	"  shard TEXT,"                       /* 'K/N' of the process that ran it */
+	"  wall_s REAL NOT NULL,"             /* the item's simulation on its host */
+	"  horizon_s REAL NOT NULL,"
+	"  n_months INTEGER NOT NULL,"
+	"  n_jobs INTEGER NOT NULL,"
+	"  n_done_in_horizon INTEGER NOT NULL,"
+	"  n_infeasible INTEGER NOT NULL,"
+	"  n_preemptions INTEGER NOT NULL,"
+	"  mean_wait_s REAL, p90_wait_s REAL, mean_tts_s REAL, p90_tts_s REAL,"
+	"  mean_util_frac REAL NOT NULL,"
+	"  gpu_hours REAL NOT NULL,"
+	"  fleet_cost_usd REAL NOT NULL,"
+	"  usd_per_month REAL NOT NULL,"
+	"  serve_attainment_frac REAL,"       /* NULL: no services */
+	"  usd_per_training_job REAL, usd_per_mtok_served REAL,"
+	"  n_criteria INTEGER NOT NULL,"
+	"  first_fail_month INTEGER,"         /* 0-based; NULL: every criterion held to the horizon */
+	"  first_fail_criterion TEXT,"
+	"  events INTEGER NOT NULL,"
+	"  PRIMARY KEY(sweep_id, item)) WITHOUT ROWID;"
+	/* two-sided 95 % Student t quantiles by degrees of freedom, filled on creation */
+	"CREATE TABLE sweep_t975(df INTEGER PRIMARY KEY, t REAL NOT NULL);";
+
+/* Per point and fleet over the replications: means and 95 % t half-widths. */
+#define SWEEP_CI(x) \
+	"  COALESCE(t.t, 1.959963984540054) * sqrt(MAX(0.0, (" x "_ss - g.n * " x "_mean * " x \
+	"_mean) / (g.n - 1)) / g.n) AS " x "_ci95,"
+static const char view_sweep_outcomes[] =
+	"CREATE VIEW IF NOT EXISTS sweep_outcomes AS"
+	"  WITH g AS (SELECT sweep_id, point, fleet, MIN(fleet_idx) AS fleet_idx, COUNT(*) AS n,"
+	"    SUM(first_fail_month IS NULL) AS n_held, MIN(n_months) AS n_months,"
+	"    AVG(ff) AS fail_month_mean, SUM(ff * ff) AS fail_month_ss,"
+	"    AVG(usd_per_month) AS usd_per_month_mean,"
+	"    SUM(usd_per_month * usd_per_month) AS usd_per_month_ss,"
+	"    AVG(mean_util_frac) AS util_mean, SUM(mean_util_frac * mean_util_frac) AS util_ss,"
+	"    AVG(serve_attainment_frac) AS attain_mean,"
+	"    SUM(serve_attainment_frac * serve_attainment_frac) AS attain_ss,"
+	"    AVG(p90_wait_s) / 3600.0 AS p90_wait_h_mean, AVG(wall_s) AS wall_s_mean"
+	"    FROM (SELECT *, COALESCE(first_fail_month, n_months) AS ff FROM sweep_items)"
+	"    GROUP BY sweep_id, point, fleet)"
+	"  SELECT g.sweep_id, g.point, g.fleet, g.fleet_idx, g.n, g.n_held, g.n_months,"
+	"  g.fail_month_mean," SWEEP_CI("fail_month")
+	"  g.usd_per_month_mean," SWEEP_CI("usd_per_month")
+	"  g.util_mean," SWEEP_CI("util")
+	"  g.attain_mean," SWEEP_CI("attain")
+	"  g.p90_wait_h_mean, g.wall_s_mean"
+	"  FROM g LEFT JOIN sweep_t975 t ON t.df = g.n - 1"
+	"  ORDER BY g.sweep_id, g.point, g.fleet_idx;";
+
+static int fill_t975(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO sweep_t975(df, t) VALUES(?, ?)", -1,
+				     &st, NULL)) != SQLITE_OK)
+		return rc;
+	for (int df = 1; df <= 1000 && rc == SQLITE_OK; df++) {
+		sqlite3_bind_int(st, 1, df);
+		sqlite3_bind_double(st, 2, gsl_cdf_tdist_Pinv(0.975, (double)df));
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int create_sweep_views(sqlite3 *db)
+{
+	return exec(db, view_sweep_outcomes);
+}
+
+static int migrate_v6_v7_run(sqlite3 *db)
+{
+	int rc = exec(db, migrate_v6_v7);
+
+	return rc == SQLITE_OK ? fill_t975(db) : rc;
+}
+
+static enum fs_status ensure_open_write(struct fs_store *s, struct fs_error *e)
+{
+	if (s->db)
+		return FS_OK;
+	return open_checked(s, FS_STORE_WRITE, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e);
+}
+
+static int64_t sweep_id_of(sqlite3 *db, const char *schema, const char *sha, int *rc)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	int64_t id = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s.sweeps WHERE sha256 = ?", schema);
+	if ((*rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	*rc = sqlite3_step(st);
+	if (*rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	*rc = *rc == SQLITE_ROW || *rc == SQLITE_DONE ? SQLITE_OK : *rc;
+	sqlite3_finalize(st);
+	return *rc == SQLITE_OK ? id : -1;
+}
+
+static int write_sweep_rows(sqlite3 *db, const struct fs_sweep *sw, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	double vals[FS_SWEEP_MAX_PARAMS];
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "INSERT INTO sweeps(sha256, name, base_file, base_name,"
+				" base_sha256, base_text, analysis, seed, replications, n_params,"
+				" n_points, n_fleets, n_items, definition, created_at)"
+				" VALUES(?, ?, ?, ?, ?, ?, 'run', ?, ?, ?, ?, ?, ?, ?,"
+				" strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, sw->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sw->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sw->base_file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sw->base_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sw->base_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, sw->base_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)sw->seed);
+	sqlite3_bind_int(st, 8, sw->replications);
+	sqlite3_bind_int64(st, 9, (int64_t)sw->n_params);
+	sqlite3_bind_int64(st, 10, (int64_t)sw->n_points);
+	sqlite3_bind_int64(st, 11, (int64_t)sw->n_fleets);
+	sqlite3_bind_int64(st, 12, (int64_t)sw->n_items);
+	sqlite3_bind_text(st, 13, sw->definition, -1, SQLITE_STATIC);
+	if ((rc = step_done(st)) != SQLITE_OK)
+		goto out;
+	*id = sqlite3_last_insert_rowid(db);
+	sqlite3_finalize(st);
+	if ((rc = sqlite3_prepare_v2(db, "INSERT INTO sweep_params VALUES(?, ?, ?, ?)", -1, &st,
+				     NULL)) != SQLITE_OK)
+		return rc;
+	for (size_t i = 0; i < sw->n_params && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		sqlite3_bind_text(st, 3, sw->params[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (int64_t)sw->params[i].n_values);
+		rc = bind_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(db, "INSERT INTO sweep_fleets VALUES(?, ?, ?)", -1, &st,
+				     NULL)) != SQLITE_OK)
+		return rc;
+	for (size_t f = 0; f < sw->n_fleets && rc == SQLITE_OK; f++) {
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_int64(st, 2, (int64_t)f);
+		sqlite3_bind_text(st, 3, sw->fleet_names[f], -1, SQLITE_STATIC);
+		rc = bind_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(db, "INSERT INTO sweep_points VALUES(?, ?, ?, ?)", -1, &st,
+				     NULL)) != SQLITE_OK)
+		return rc;
+	for (size_t p = 0; p < sw->n_points && rc == SQLITE_OK; p++) {
+		fs_sweep_point_values(sw, p, vals);
+		for (size_t i = 0; i < sw->n_params && rc == SQLITE_OK; i++) {
+			sqlite3_bind_int64(st, 1, *id);
+			sqlite3_bind_int64(st, 2, (int64_t)p);
+			sqlite3_bind_int64(st, 3, (int64_t)i);
+			sqlite3_bind_double(st, 4, vals[i]);
+			rc = bind_step(st);
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum fs_status fs_store_sweep_begin(struct fs_store *s, const struct fs_sweep *sw,
+				    int64_t *sweep_id, bool *existed, struct fs_error *e)
+{
+	enum fs_status st;
+	int rc;
+	int64_t id;
+
+	if ((st = ensure_open_write(s, e)))
+		return st;
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot start a transaction");
+	id = sweep_id_of(s->db, "main", sw->sha256, &rc);
+	*existed = id > 0;
+	if (rc == SQLITE_OK && id == 0)
+		rc = write_sweep_rows(s->db, sw, &id);
+	if (rc == SQLITE_OK && (rc = exec_waiting(s, "COMMIT")) == SQLITE_OK) {
+		*sweep_id = id;
+		return FS_OK;
+	}
+	st = sql_fail(s, e, rc, false, "cannot store the sweep");
+	exec(s->db, "ROLLBACK");
+	return st;
+}
+
+enum fs_status fs_store_sweep_done(struct fs_store *s, int64_t sweep_id, size_t n_items,
+				   bool *done, size_t *n_done, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n_done = 0;
+	memset(done, 0, n_items * sizeof(*done));
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT item FROM sweep_items WHERE sweep_id = ?", -1,
+				     &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot read the sweep's items");
+	sqlite3_bind_int64(st, 1, sweep_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t i = sqlite3_column_int64(st, 0);
+		if (i >= 0 && (size_t)i < n_items && !done[i]) {
+			done[i] = true;
+			(*n_done)++;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? FS_OK : sql_fail(s, e, rc, false, "cannot read the sweep's items");
+}
+
+static int write_item_row(sqlite3_stmt *st, int64_t sweep_id, const struct fs_sweep *sw,
+			  const struct fs_sweep_item *it, const struct fs_sweep_outcome *o,
+			  const char *shard)
+{
+	int k = 1;
+
+	sqlite3_bind_int64(st, k++, sweep_id);
+	sqlite3_bind_int64(st, k++, (int64_t)it->item);
+	sqlite3_bind_int64(st, k++, (int64_t)it->point);
+	sqlite3_bind_text(st, k++, sw->fleet_names[it->fleet], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k++, (int64_t)it->fleet);
+	sqlite3_bind_int64(st, k++, (int64_t)it->replication);
+	sqlite3_bind_int64(st, k++, (int64_t)it->seed);
+	bind_text_or_null(st, k++, shard);
+	sqlite3_bind_double(st, k++, o->wall_s);
+	sqlite3_bind_double(st, k++, o->horizon_s);
+	sqlite3_bind_int(st, k++, o->n_months);
+	sqlite3_bind_int64(st, k++, o->n_jobs);
+	sqlite3_bind_int64(st, k++, o->n_done_in_horizon);
+	sqlite3_bind_int64(st, k++, o->n_infeasible);
+	sqlite3_bind_int64(st, k++, o->n_preemptions);
+	bind_real_or_null(st, k++, o->mean_wait_s);
+	bind_real_or_null(st, k++, o->p90_wait_s);
+	bind_real_or_null(st, k++, o->mean_tts_s);
+	bind_real_or_null(st, k++, o->p90_tts_s);
+	sqlite3_bind_double(st, k++, o->mean_util_frac);
+	sqlite3_bind_double(st, k++, o->gpu_hours);
+	sqlite3_bind_double(st, k++, o->fleet_cost_usd);
+	sqlite3_bind_double(st, k++, o->usd_per_month);
+	bind_real_or_null(st, k++, o->serve_attainment_frac);
+	bind_real_or_null(st, k++, o->usd_per_training_job);
+	bind_real_or_null(st, k++, o->usd_per_mtok_served);
+	sqlite3_bind_int(st, k++, o->n_criteria);
+	if (o->first_fail_month >= 0)
+		sqlite3_bind_int(st, k++, o->first_fail_month);
+	else
+		sqlite3_bind_null(st, k++);
+	bind_text_or_null(st, k++, o->first_fail_criterion >= 0 ? o->first_fail_name : NULL);
+	sqlite3_bind_int64(st, k++, o->events);
+	return bind_step(st);
+}
+
+enum fs_status fs_store_sweep_write_items(struct fs_store *s, int64_t sweep_id,
+					  const struct fs_sweep *sw, const struct fs_sweep_item *its,
+					  const struct fs_sweep_outcome *os, size_t n,
+					  const char *shard, struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+	enum fs_status status;
+
+	if (n == 0)
+		return FS_OK;
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot start a transaction");
+	rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO sweep_items VALUES(?, ?, ?, ?, ?, ?,"
+				" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+				" ?)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+			rc = write_item_row(st, sweep_id, sw, &its[i], &os[i], shard);
+		sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK && (rc = exec_waiting(s, "COMMIT")) == SQLITE_OK)
+		return FS_OK;
+	status = sql_fail(s, e, rc, false, "cannot store the sweep items");
+	exec(s->db, "ROLLBACK");
+	return status;
+}
+
+enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
+					 const struct fs_sweep *sw, const struct fs_sweep_item *it,
+					 const struct fs_sweep_outcome *o, const char *shard,
+					 struct fs_error *e)
+{
+	return fs_store_sweep_write_items(s, sweep_id, sw, it, o, 1, shard, e);
+}
+
+/* ---- merging shards ---- */
+
+/*
+ * Checks part (a shard's database) before anything is merged: a fleetsim
+ * database of exactly this schema version holding exactly one sweep; its
+ * SHA-256 into sha. FS_ERR_INPUT with the reason.
+ */
+enum fs_status fs_store_sweep_part(const char *path, char sha[65], int64_t *n_items,
+				   struct fs_error *e)
+{
+	struct fs_store part = { 0 }, *p = &part;
+	sqlite3_stmt *st;
+	int64_t v = 0, n = 0;
+	bool missing = false;
+	enum fs_status status;
+	int rc;
+
+	/* read-only and never migrated: a part stays byte for byte as it was */
+	if ((status = check_path(path, FS_STORE_READ, &missing, e)))
+		return status;
+	fs_strlcpy(p->path, path, sizeof(p->path));
+	if ((rc = sqlite3_open_v2(path, &p->db, SQLITE_OPEN_READONLY, NULL)) != SQLITE_OK) {
+		status = sql_fail(p, e, rc, true, "cannot open the part");
+		goto out;
+	}
+	sqlite3_busy_timeout(p->db, (int)(FS_STORE_WAIT_S_DEFAULT * 1000));
+	if ((rc = query_int(p->db, "PRAGMA user_version", &v)) != SQLITE_OK) {
+		status = sql_fail(p, e, rc, true, "cannot read the schema version");
+		goto out;
+	}
+	if (v != FS_STORE_SCHEMA_VERSION || table_exists(p->db, "sweeps") != 1) {
+		status = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				      "schema version %lld%s; expected a part written by 'fleetsim "
+				      "sweep' of this fleetsim (schema %d)", (long long)v,
+				      v == FS_STORE_SCHEMA_VERSION ? " without sweeps" : "",
+				      FS_STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	if ((rc = query_int(p->db, "SELECT COUNT(*) FROM sweeps", &n)) != SQLITE_OK) {
+		status = sql_fail(p, e, rc, true, "cannot read the sweeps");
+		goto out;
+	}
+	if (n != 1) {
+		status = fs_error_set(e, FS_ERR_INPUT, path, 0, NULL,
+				      "holds %lld sweeps; expected the part of one sweep", (long long)n);
+		goto out;
+	}
+	if ((rc = sqlite3_prepare_v2(p->db, "SELECT s.sha256, (SELECT COUNT(*) FROM sweep_items i"
+				     " WHERE i.sweep_id = s.id) FROM sweeps s", -1, &st, NULL)) !=
+	    SQLITE_OK) {
+		status = sql_fail(p, e, rc, true, "cannot read the sweeps");
+		goto out;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		fs_strlcpy(sha, (const char *)sqlite3_column_text(st, 0), 65);
+		*n_items = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+out:
+	sqlite3_close(p->db);
+	return status;
+}
+
+enum fs_status fs_store_sweep_merge(struct fs_store *s, const char *part, const char *sha,
+				    int64_t *n_added, struct fs_error *e)
+{
+	sqlite3_stmt *st = NULL;
+	enum fs_status status;
+	int64_t from, to, before = 0, after = 0;
+	int rc;
+
+	*n_added = 0;
+	if ((status = ensure_open_write(s, e)))
+		return status;
+	if ((rc = sqlite3_prepare_v2(s->db, "ATTACH DATABASE ? AS part", -1, &st, NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot attach the part");
+	sqlite3_bind_text(st, 1, part, -1, SQLITE_STATIC);
+	rc = step_done(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot attach the part");
+	if ((rc = exec_waiting(s, "BEGIN IMMEDIATE")) != SQLITE_OK) {
+		status = sql_fail(s, e, rc, false, "cannot start a transaction");
+		goto detach;
+	}
+	from = sweep_id_of(s->db, "part", sha, &rc);
+	if (rc == SQLITE_OK && from <= 0) {
+		status = fs_error_set(e, FS_ERR_INPUT, part, 0, NULL,
+				      "holds no sweep %.12s...; expected a part of that sweep", sha);
+		goto rollback;
+	}
+	to = rc == SQLITE_OK ? sweep_id_of(s->db, "main", sha, &rc) : -1;
+	/* the sweep's rows once, under this database's own id (ids are remapped) */
+	if (rc == SQLITE_OK && to == 0) {
+		char sql[1024];
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO main.sweeps(sha256, name, base_file, base_name, base_sha256,"
+			 " base_text, analysis, seed, replications, n_params, n_points, n_fleets,"
+			 " n_items, definition, created_at) SELECT sha256, name, base_file, base_name,"
+			 " base_sha256, base_text, analysis, seed, replications, n_params, n_points,"
+			 " n_fleets, n_items, definition, created_at FROM part.sweeps WHERE id = %lld",
+			 (long long)from);
+		if ((rc = exec(s->db, sql)) == SQLITE_OK) {
+			to = sqlite3_last_insert_rowid(s->db);
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO main.sweep_params SELECT %lld, idx, key, n_values FROM"
+				 " part.sweep_params WHERE sweep_id = %lld;"
+				 "INSERT INTO main.sweep_points SELECT %lld, point, idx, value FROM"
+				 " part.sweep_points WHERE sweep_id = %lld;"
+				 "INSERT INTO main.sweep_fleets SELECT %lld, fleet_idx, name FROM"
+				 " part.sweep_fleets WHERE sweep_id = %lld;",
+				 (long long)to, (long long)from, (long long)to, (long long)from,
+				 (long long)to, (long long)from);
+			rc = exec(s->db, sql);
+		}
+	}
+	if (rc == SQLITE_OK) {
+		char sql[512];
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM main.sweep_items WHERE sweep_id = %lld",
+			 (long long)to);
+		if ((rc = query_int(s->db, sql, &before)) == SQLITE_OK) {
+			snprintf(sql, sizeof(sql),
+				 "INSERT OR IGNORE INTO main.sweep_items SELECT %lld, item, point, fleet,"
+				 " fleet_idx, replication, seed, shard, wall_s, horizon_s, n_months, n_jobs,"
+				 " n_done_in_horizon, n_infeasible, n_preemptions, mean_wait_s, p90_wait_s,"
+				 " mean_tts_s, p90_tts_s, mean_util_frac, gpu_hours, fleet_cost_usd,"
+				 " usd_per_month, serve_attainment_frac, usd_per_training_job,"
+				 " usd_per_mtok_served, n_criteria, first_fail_month, first_fail_criterion,"
+				 " events FROM part.sweep_items WHERE sweep_id = %lld",
+				 (long long)to, (long long)from);
+			rc = exec(s->db, sql);
+		}
+		if (rc == SQLITE_OK) {
+			snprintf(sql, sizeof(sql),
+				 "SELECT COUNT(*) FROM main.sweep_items WHERE sweep_id = %lld",
+				 (long long)to);
+			rc = query_int(s->db, sql, &after);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		status = sql_fail(s, e, rc, false, "cannot merge the part");
+		goto rollback;
+	}
+	if ((rc = exec_waiting(s, "COMMIT")) != SQLITE_OK) {
+		status = sql_fail(s, e, rc, false, "cannot commit the merge");
+		goto rollback;
+	}
+	*n_added = after - before;
+	status = FS_OK;
+	goto detach;
+rollback:
+	exec(s->db, "ROLLBACK");
+detach:
+	exec(s->db, "DETACH DATABASE part");
+	return status;
+}
+
+enum fs_status fs_store_sweep_find(struct fs_store *s, int64_t id, char sha[65],
+				   struct fs_error *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!fs_store_has_table(s, "sweeps"))
+		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL,
+				    "no sweep with id %lld: the database holds no sweeps (run "
+				    "'fleetsim sweep' first)", (long long)id);
+	if ((rc = sqlite3_prepare_v2(s->db, "SELECT sha256 FROM sweeps WHERE id = ?", -1, &st,
+				     NULL)) != SQLITE_OK)
+		return sql_fail(s, e, rc, false, "cannot read the sweeps");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fs_strlcpy(sha, (const char *)sqlite3_column_text(st, 0), 65);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return FS_OK;
+	if (rc == SQLITE_DONE)
+		return fs_error_set(e, FS_ERR_INPUT, s->path, 0, NULL, "no sweep with id %lld",
+				    (long long)id);
+	return sql_fail(s, e, rc, false, "cannot read the sweeps");
 }

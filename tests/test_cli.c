@@ -117,12 +117,12 @@ static void test_cli_bad_database_paths(void **state)
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
 	contains("cannot open the database for writing");
 	/* a newer schema is refused and left as it was */
-	snprintf(args, sizeof(args), "sqlite3 %s 'CREATE TABLE runs(x); PRAGMA user_version = 7;'", newer);
+	snprintf(args, sizeof(args), "sqlite3 %s 'CREATE TABLE runs(x); PRAGMA user_version = 8;'", newer);
 	assert_int_equal(system(args), 0);
 	tu_file_hash(newer, before);
 	snprintf(args, sizeof(args), "run %s --db %s", file, newer);
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 2);
-	contains("schema version 7 is newer");
+	contains("schema version 8 is newer");
 	tu_file_hash(newer, after);
 	assert_string_equal(before, after);
 	/* reading commands never create a database */

@@ -20,6 +20,7 @@
 
 #include "fleetsim/lint.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sweep.h"
 #include "testutil.h"
 
 #define EXAMPLES_DIR FLEETSIM_SOURCE_DIR "/scenarios"
@@ -99,7 +100,21 @@ static void test_examples_load_without_warnings(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct fs_scenario sc;
 		struct fs_warnings w;
+		size_t len = strlen(names[i]);
 
+		/* a sweep file (docs/SCALE.md) is no scenario: it must load as a sweep */
+		if (len > 10 && strcmp(names[i] + len - 10, "-sweep.cfg") == 0) {
+			char path[512];
+			struct fs_sweep sw;
+			struct fs_error e;
+			snprintf(path, sizeof(path), "%s/%s", EXAMPLES_DIR, names[i]);
+			if (fs_sweep_load(path, &sw, &e) != FS_OK) {
+				print_error("%s:%d: %s: %s\n", e.file, e.line, e.key, e.msg);
+				fail();
+			}
+			fs_sweep_fini(&sw);
+			continue;
+		}
 		load_example(names[i], &sc);
 		assert_int_equal(fs_scenario_lint(&sc, &w), FS_OK);
 		for (size_t j = 0; j < w.n; j++)

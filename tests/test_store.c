@@ -732,10 +732,66 @@ static void test_store_migrates_v5(void **state)
 				   " WHERE kind = '(all)'"), 403);
 }
 
+/*
+ * A version-6 database (tests/data/schema_v6.sql with the rows of
+ * rows_v5.sql) is migrated to 7 on open: every row and view reads the same,
+ * and the sweep tables, the t table and the sweep_outcomes view are there.
+ * The t quantiles are checked against the printed table (two-sided 95 %,
+ * df 1: 12.706, df 9: 2.262, df 30: 2.042; e.g. NIST/SEMATECH e-Handbook of
+ * Statistical Methods, 1.3.6.7.2).
+ */
+static void test_store_migrates_v6(void **state)
+{
+	static const char *const reads[] = {
+		"SELECT * FROM jobs ORDER BY run_id, job_idx",
+		"SELECT * FROM run_jobs ORDER BY run_id, job_idx",
+		"SELECT * FROM team_months ORDER BY run_id, team, month",
+		"SELECT * FROM job_months ORDER BY run_id, kind, month",
+		"SELECT * FROM run_summary",
+	};
+	const size_t n_reads = sizeof(reads) / sizeof(reads[0]);
+	const char *db = tu_path("v6.db");
+	char *before[sizeof(reads) / sizeof(reads[0])], *rows5 = read_data("rows_v5.sql"), *rows;
+	struct fs_store *s;
+	struct fs_error e;
+
+	(void)state;
+	rows = malloc(strlen(rows5) + 64);
+	assert_non_null(rows);
+	sprintf(rows, "%s\nPRAGMA user_version = 6;", rows5);
+	make_old(db, "schema_v6.sql", rows);
+	free(rows);
+	free(rows5);
+	assert_int_equal(count(db, "PRAGMA user_version"), 6);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sweep%'"), 0);
+	for (size_t q = 0; q < n_reads; q++)
+		before[q] = dump(db, reads[q]);
+	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
+	fs_store_close(s);
+	assert_int_equal(count(db, "PRAGMA user_version"), 7);
+	for (size_t q = 0; q < n_reads; q++) {
+		char *after = dump(db, reads[q]);
+		assert_string_equal(before[q], after);
+		free(after);
+		free(before[q]);
+	}
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sweeps',"
+				   " 'sweep_params', 'sweep_points', 'sweep_fleets', 'sweep_items',"
+				   " 'sweep_t975', 'sweep_outcomes')"), 7);
+	assert_int_equal(count(db, "SELECT COUNT(*) FROM sweep_outcomes"), 0);
+	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 1"),
+			 12706);
+	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 9"),
+			 2262);
+	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 30"),
+			 2042);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_round_trip),
+		cmocka_unit_test(test_store_migrates_v6),
 		cmocka_unit_test(test_store_refuses_newer_schema),
 		cmocka_unit_test(test_store_rejects_other_files),
 		cmocka_unit_test(test_store_failed_write_leaves_nothing),

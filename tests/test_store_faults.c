@@ -144,8 +144,8 @@ static void test_store_faults_versions(void **state)
 	/* once printed "(not an error)" */
 	sql(neg, "PRAGMA user_version = -5;");
 	refused_untouched(NULL, neg, 2, "schema version -5");
-	sql(newer, "PRAGMA user_version = 7;");
-	refused_untouched(NULL, newer, 2, "schema version 7 is newer");
+	sql(newer, "PRAGMA user_version = 8;");
+	refused_untouched(NULL, newer, 2, "schema version 8 is newer");
 }
 
 /* Overwrites bytes [off, off + n) of path with 0xff. */

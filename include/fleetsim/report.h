@@ -59,6 +59,17 @@ enum fs_status fs_report_analysis(struct fs_store *s, int64_t analysis_id,
 				  const struct fs_report_opts *o, struct fs_report_info *info,
 				  struct fs_error *e);
 
+/*
+ * The report of sweep sweep_id (tables of `fleetsim sweep`, schema 7), from
+ * the (merged) database alone: sweep_outcomes, sweep_items, sweep_points,
+ * sweep_params and sweep_fleets as CSV, heat maps over (point, fleet
+ * option) of the mean first failing month, cost per month and utilization,
+ * the per-point table in summary.txt. FS_ERR_INPUT when the database has no
+ * sweeps or no such sweep.
+ */
+enum fs_status fs_report_sweep(struct fs_store *s, int64_t sweep_id, const struct fs_report_opts *o,
+			       struct fs_report_info *info, struct fs_error *e);
+
 /* Which of two values is better on a metric. */
 enum fs_better { FS_BETTER_LOWER = -1, FS_BETTER_NONE = 0, FS_BETTER_HIGHER = 1 };
 

@@ -22,8 +22,9 @@
 #include "fleetsim/outgrow.h"
 #include "fleetsim/run.h"
 #include "fleetsim/scenario.h"
+#include "fleetsim/sweep.h"
 
-#define FS_STORE_SCHEMA_VERSION 6
+#define FS_STORE_SCHEMA_VERSION 7
 
 struct fs_store; /* opaque */
 
@@ -282,5 +283,64 @@ bool fs_store_has_table(struct fs_store *s, const char *name);
 int fs_store_table_col(const struct fs_store_table *t, const char *name);
 
 void fs_store_table_fini(struct fs_store_table *t);
+
+/* ---- sweeps (schema 7; docs/SCALE.md) ---- */
+
+/*
+ * Finds sweep sw in the database by its SHA-256, or stores it (sweeps,
+ * sweep_params, sweep_points, sweep_fleets) in one transaction. *existed
+ * says which: a rerun or another shard of the same sweep finds it. Creates
+ * the file on first use. FS_OK, FS_ERR_DB, FS_ERR_NOMEM.
+ */
+enum fs_status fs_store_sweep_begin(struct fs_store *s, const struct fs_sweep *sw,
+				    int64_t *sweep_id, bool *existed, struct fs_error *e);
+
+/* Marks done[i] for every item of sweep_id stored (done has n_items entries); *n_done counts them. */
+enum fs_status fs_store_sweep_done(struct fs_store *s, int64_t sweep_id, size_t n_items,
+				   bool *done, size_t *n_done, struct fs_error *e);
+
+/*
+ * Stores one item's outcome in its own transaction (a killed sweep keeps
+ * every item written before), INSERT OR IGNORE on (sweep_id, item): an item
+ * written twice keeps its first row. shard ("K/N") may be NULL. FS_OK,
+ * FS_ERR_DB (lock held past the wait, SQLite failed).
+ */
+enum fs_status fs_store_sweep_write_item(struct fs_store *s, int64_t sweep_id,
+					 const struct fs_sweep *sw, const struct fs_sweep_item *it,
+					 const struct fs_sweep_outcome *o, const char *shard,
+					 struct fs_error *e);
+
+/*
+ * Stores n items (its[i] with os[i]) in one transaction, INSERT OR IGNORE as
+ * above: what a sweep run with --commit-s writes (fewer commits, each an
+ * fsync; a kill loses the items of the open group only). FS_OK, FS_ERR_DB.
+ */
+enum fs_status fs_store_sweep_write_items(struct fs_store *s, int64_t sweep_id,
+					  const struct fs_sweep *sw, const struct fs_sweep_item *its,
+					  const struct fs_sweep_outcome *os, size_t n,
+					  const char *shard, struct fs_error *e);
+
+/*
+ * Reads a shard's database part without changing it: FS_OK when it is a
+ * fleetsim database of schema FS_STORE_SCHEMA_VERSION holding exactly one
+ * sweep (its SHA-256 into sha, its stored items into *n_items); else
+ * FS_ERR_INPUT naming the file and the reason.
+ */
+enum fs_status fs_store_sweep_part(const char *path, char sha[65], int64_t *n_items,
+				   struct fs_error *e);
+
+/*
+ * Adds the sweep sha's rows of part (checked with fs_store_sweep_part) to s
+ * in one transaction: the sweep's definition rows once (under s's own
+ * sweep id), then its items with INSERT OR IGNORE on (sweep, item), so
+ * merging a part twice adds nothing. *n_added counts the new items.
+ * FS_OK; FS_ERR_INPUT when part holds no sweep sha; FS_ERR_DB.
+ */
+enum fs_status fs_store_sweep_merge(struct fs_store *s, const char *part, const char *sha,
+				    int64_t *n_added, struct fs_error *e);
+
+/* The SHA-256 of sweep id: FS_OK; FS_ERR_INPUT when there is none (or no sweeps at all). */
+enum fs_status fs_store_sweep_find(struct fs_store *s, int64_t id, char sha[65],
+				   struct fs_error *e);
 
 #endif
