@@ -11,7 +11,7 @@
  * to rank 0. An item that crashes kills only the child: the rank tells rank
  * 0 (a DEAD message), forks a new child and takes the next item; rank 0
  * hands the item out again. A rank that dies outright ends the whole job
- * (Open MPI 4.1 has no ULFM; docs/scale-mpi.md). When the work list is
+ * (Open MPI 4.1 has no ULFM; docs/SCALE.md, "MPI"). When the work list is
  * done (or failed and drained), rank 0 sends STOP to every worker rank.
  *
  * Messages (raw structs; every rank runs the same binary):

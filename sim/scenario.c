@@ -648,7 +648,7 @@ static enum fs_status parse_text(struct ld *ld, config_t *cfg, const char *text)
 enum fs_status fs_cfg_parse(const char *text, const char *file, config_t *cfg,
 			    struct fs_error *e)
 {
-	struct ld ld = { file, e };
+	struct ld ld = { file, e, FS_TRAIN_DEFAULT_STACK };
 
 	return parse_text(&ld, cfg, text);
 }
@@ -656,7 +656,7 @@ enum fs_status fs_cfg_parse(const char *text, const char *file, config_t *cfg,
 enum fs_status fs_cfg_check_keys(const char *file, const config_setting_t *grp, const char *prefix,
 				 const char *const *keys, size_t n, struct fs_error *e)
 {
-	struct ld ld = { file, e };
+	struct ld ld = { file, e, FS_TRAIN_DEFAULT_STACK };
 
 	return check_keys(&ld, grp, prefix, keys, n);
 }

@@ -20,7 +20,7 @@
  * workers died FS_DISPATCH_MAX_ATTEMPTS times fails the run (FS_ERR_SIM,
  * naming the item). Under MPI each worker rank runs its items in a forked
  * child, so an item that crashes kills the child, not the rank
- * (docs/scale-mpi.md says what survives and what does not).
+ * (docs/SCALE.md, "MPI" says what survives and what does not).
  *
  * Items must be pure functions of (ctx, item): the same item computed twice
  * gives the same bytes. That is what makes reissue and sharding safe.
