@@ -279,6 +279,9 @@ int fs_cli_sweep(int argc, char **argv)
 	x.last_commit_s = mono_s();
 	fs_progress_begin(&x.prog, stderr, vals[O_QUIET].set || fs_dispatch_rank() != 0, "sweep",
 			  (double)n_todo);
+	/* plan the services once here, so that forked workers inherit the plans */
+	if (fs_dispatch_size() == 1 && n_todo > 0 && fs_sweep_cache_warm(&sw, &x.cache, order[0], &e))
+		goto fail;
 	rc = fs_dispatch_run(n_todo, order, work, take, &x, &dp, &is_writer, &ds, &e);
 	fs_progress_end(&x.prog);
 	/* the items done are kept even when a later one failed */

@@ -29,9 +29,12 @@
 static const int tp_sizes[N_TP_SIZES] = { 1, 2, 4, 8 };
 static const double load_fracs[] = { 0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0 };
 
+/* A plan, keyed by the capacity curve of its replica: the replica memo hands
+ * out one curve per replica content (model, GPU, TP, precision, engine,
+ * lengths, objectives), and a plan depends on nothing else, so a memo kept
+ * across scenarios (a sweep's points) plans each such content once. */
 struct entry {
-	const struct fs_service_spec *svc;
-	const struct fs_gpu *g;
+	const struct fs_replica_curve *curve;
 	struct fs_service_plan plan;
 };
 
@@ -213,14 +216,11 @@ static enum fs_status build_curve(struct fs_service_memo *memo, struct fs_servic
 	return FS_OK;
 }
 
-static struct entry *find_entry(const struct fs_service_memo *memo,
-				const struct fs_service_spec *svc, const struct fs_gpu *g, int tp)
+static struct entry *find_entry(const struct fs_service_memo *memo, const struct fs_replica_curve *c)
 {
-	for (long i = 0; i < memo->n; i++) {
-		struct entry *en = memo->e[i];
-		if (en->svc == svc && en->g == g && en->plan.tp == tp)
-			return en;
-	}
+	for (long i = 0; i < memo->n; i++)
+		if (memo->e[i]->curve == c)
+			return memo->e[i];
 	return NULL;
 }
 
@@ -242,13 +242,13 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 	for (int i = 1; i < n; i++)
 		if (rows[i].gpus < rows[best].gpus)
 			best = i;
-	if ((en = find_entry(memo, svc, g, rows[best].tp))) {
-		*out = &en->plan;
-		return FS_OK;
-	}
 	replica_spec_of(svc, g, rows[best].tp, &rs);
 	if ((rc = fs_replica_capacity(memo->rm, &rs, &c, e))) /* memoised: a lookup */
 		return rc;
+	if ((en = find_entry(memo, c))) {
+		*out = &en->plan;
+		return FS_OK;
+	}
 	if (memo->n == memo->cap) {
 		long ncap = memo->cap ? 2 * memo->cap : 4;
 		struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
@@ -259,8 +259,7 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 	}
 	if (!(en = calloc(1, sizeof(*en))))
 		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
-	en->svc = svc;
-	en->g = g;
+	en->curve = c;
 	en->plan.svc = svc;
 	en->plan.gpu = g;
 	en->plan.tp = rows[best].tp;

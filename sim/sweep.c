@@ -6,6 +6,7 @@
 #include "fleetsim/sweep.h"
 #include "fleetsim/builtin.h"
 #include "fleetsim/criteria.h"
+#include "fleetsim/demand.h"
 #include "fleetsim/run.h"
 #include "fleetsim/service.h"
 #include "fleetsim/sha256.h"
@@ -818,6 +819,63 @@ void fs_sweep_cache_fini(struct fs_sweep_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* Loads item i's point into cache (when it holds another). */
+static enum fs_status cache_point(const struct fs_sweep *sw, struct fs_sweep_cache *cache,
+				  size_t point, struct fs_error *e)
+{
+	enum fs_status st;
+
+	if (cache->loaded && cache->point == point)
+		return FS_OK;
+	/* the service plans outlive the point: they are keyed by content
+	 * (service.c), so points that leave a service's shape alone (its
+	 * demand, prices, fleet sizes) reuse them, in every worker */
+	if (cache->loaded)
+		fs_scenario_fini(&cache->sc);
+	cache->loaded = false;
+	if ((st = fs_sweep_point_load(sw, point, &cache->sc, e)))
+		return st;
+	cache->loaded = true;
+	cache->point = point;
+	if (cache->sc.serving.n_services > 0 && !cache->memo && fs_service_memo_create(&cache->memo))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	return FS_OK;
+}
+
+enum fs_status fs_sweep_cache_warm(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
+				   struct fs_error *e)
+{
+	struct fs_sweep_item it;
+	enum fs_status st;
+
+	fs_sweep_item_at(sw, i, &it);
+	if ((st = cache_point(sw, cache, it.point, e)))
+		return st;
+	for (size_t s = 0; s < cache->sc.serving.n_services; s++) {
+		const struct fs_service_spec *spec = &cache->sc.serving.services[s];
+		/* the design demand the fleet run plans with (run.c, setup_services) */
+		double design = fs_demand_peak_rps(&spec->demand, 0.0, cache->sc.horizon_s);
+
+		for (size_t f = 0; f < sw->n_fleets; f++) {
+			const struct fs_fleet_opt *fl = &cache->sc.fleets[sw->fleet_idx[f]];
+
+			for (int p = 0; p < fl->n_pools; p++) {
+				const struct fs_service_plan *plan;
+				struct fs_error ignored;
+
+				if (spec->gpu && spec->gpu != fl->pools[p].gpu)
+					continue;
+				/* infeasible here is the run's to report, item by item */
+				st = fs_service_plan_get(cache->memo, spec, fl->pools[p].gpu,
+							 fl->pools[p].gpus_per_node, design, &plan, &ignored);
+				if (st == FS_ERR_NOMEM || st == FS_ERR_SIM)
+					return fs_error_set(e, st, NULL, 0, NULL, "%s", ignored.msg);
+			}
+		}
+	}
+	return FS_OK;
+}
+
 enum fs_status fs_sweep_run_item(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
 				 struct fs_sweep_outcome *out, struct fs_error *e)
 {
@@ -831,15 +889,8 @@ enum fs_status fs_sweep_run_item(const struct fs_sweep *sw, struct fs_sweep_cach
 
 	memset(out, 0, sizeof(*out));
 	fs_sweep_item_at(sw, i, &it);
-	if (!cache->loaded || cache->point != it.point) {
-		fs_sweep_cache_fini(cache);
-		if ((st = fs_sweep_point_load(sw, it.point, &cache->sc, e)))
-			return st;
-		cache->loaded = true;
-		cache->point = it.point;
-		if (cache->sc.serving.n_services > 0 && fs_service_memo_create(&cache->memo))
-			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
-	}
+	if ((st = cache_point(sw, cache, it.point, e)))
+		return st;
 	if ((st = fs_workload_generate(&cache->sc, it.seed, &wl, e)))
 		return st;
 	st = fs_run_fleet_workload_memo(&cache->sc, &wl, it.fleet_idx, it.seed, cache->memo, &r, e);

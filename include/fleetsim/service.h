@@ -29,7 +29,7 @@
 #define FS_SERVICE_CURVE_MAX 16
 
 struct fs_service_plan {
-	const struct fs_service_spec *svc;
+	const struct fs_service_spec *svc;  /* the service first planned with this replica shape */
 	const struct fs_gpu *gpu;
 	int tp;                      /* GPUs per replica, within one node */
 	double capacity_rps;         /* per replica at the objectives (> 0) */

@@ -177,6 +177,16 @@ struct fs_sweep_cache {
 void fs_sweep_cache_fini(struct fs_sweep_cache *c);
 
 /*
+ * Plans item i's point's services on every GPU type of the sweep's fleet
+ * options into cache, as the runs would (the same design demand). Called in
+ * the writer before local workers are forked, so they inherit the plans
+ * instead of each computing them. FS_OK (a service that does not fit a GPU
+ * type is left to the runs to report), FS_ERR_INPUT, FS_ERR_NOMEM, FS_ERR_SIM.
+ */
+enum fs_status fs_sweep_cache_warm(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
+				   struct fs_error *e);
+
+/*
  * Simulates item i: point's scenario, fleet option, seed; the criteria of
  * the scenario evaluated month by month for the first failing month.
  * FS_OK, FS_ERR_SIM, FS_ERR_NOMEM; FS_ERR_INPUT for work the scenario
