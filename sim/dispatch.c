@@ -69,8 +69,15 @@ enum fs_status ds_sched_init(struct ds_sched *s, struct ds_call *c)
 	s->fail_item = SIZE_MAX;
 	if (c->n == 0)
 		return FS_OK;
+	/* attempts are counted per item id: ids are order's values, which may
+	 * exceed n (a shard's or a resumed sweep's items) */
+	size_t ids = c->n;
+	if (c->order)
+		for (size_t k = 0; k < c->n; k++)
+			if (c->order[k] >= ids)
+				ids = c->order[k] + 1;
 	s->again = malloc(c->n * sizeof(*s->again));
-	s->attempts = calloc(c->n, 1);
+	s->attempts = calloc(ids, 1);
 	if (!s->again || !s->attempts) {
 		ds_sched_fini(s);
 		return fs_error_set(c->e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");

@@ -172,6 +172,40 @@ static void test_dispatch_every_item_once(void **state)
 	}
 }
 
+/* A shard's work list: item ids beyond the list's length (every other item), a
+ * fault on the largest id; each listed item once, the others never. */
+static void test_dispatch_sparse_ids(void **state)
+{
+	size_t order[N_ITEMS / 2];
+	const size_t last = 2 * (N_ITEMS / 2) - 1;
+
+	(void)state;
+	for (size_t k = 0; k < N_ITEMS / 2; k++)
+		order[k] = 2 * k + 1;
+	for (int jobs = 1; jobs <= 2; jobs++) {
+		struct tctx c;
+		struct fs_dispatch_params p;
+		struct fs_dispatch_stats st;
+		struct fs_error e;
+		bool writer = false;
+
+		tctx_init(&c, N_ITEMS);
+		fs_dispatch_params_init(&p);
+		p.jobs = jobs;
+		p.fault_item = jobs == 2 ? last : SIZE_MAX;
+		p.note = note;
+		p.cb_ctx = &c;
+		assert_int_equal(fs_dispatch_run(N_ITEMS / 2, order, work, take, &c, &p, &writer, &st, &e),
+				 FS_OK);
+		for (size_t k = 0; k < N_ITEMS; k++)
+			assert_int_equal(c.seen[k], k % 2);
+		assert_false(c.bad_bytes);
+		assert_int_equal(st.n_done, N_ITEMS / 2);
+		assert_int_equal(st.n_reissued, jobs == 2 ? 1 : 0);
+		tctx_fini(&c);
+	}
+}
+
 /* The worker that first takes item 7 dies; the item runs again, with the same bytes. */
 static void test_dispatch_fault_reissued(void **state)
 {
@@ -397,6 +431,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_every_item_once),
 		cmocka_unit_test(test_dispatch_fault_reissued),
+		cmocka_unit_test(test_dispatch_sparse_ids),
 		cmocka_unit_test(test_dispatch_item_fails),
 		cmocka_unit_test(test_dispatch_item_kills_every_worker),
 		cmocka_unit_test(test_dispatch_zero_items),
