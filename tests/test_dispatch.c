@@ -355,6 +355,32 @@ static void test_dispatch_mpi_np3_fault(void **state)
 #endif
 }
 
+/* A sweep on 3 ranks stores the rows of the same sweep run in one process. */
+static void test_dispatch_mpi_sweep(void **state)
+{
+	(void)state;
+#ifdef FLEETSIM_MPI
+	static const char q[] = "SELECT item, seed, n_jobs, n_done_in_horizon, printf('%.17g', "
+				"usd_per_month), printf('%.17g', mean_util_frac), "
+				"printf('%.17g', serve_attainment_frac), first_fail_month "
+				"FROM sweep_items ORDER BY item";
+	const char *sweep = FLEETSIM_SOURCE_DIR "/tests/data/sweep-small.cfg";
+	char cmd[4096], one[16384], many[16384];
+
+	snprintf(cmd, sizeof(cmd), "%s sweep %s --db %s --quiet 2>&1 && sqlite3 %s \"%s\"",
+		 FLEETSIM_BIN, sweep, tu_path("sw1.db"), tu_path("sw1.db"), q);
+	assert_int_equal(shell(cmd, one, sizeof(one)), 0);
+	snprintf(cmd, sizeof(cmd), "%s -np 3 %s sweep %s --db %s --quiet 2>/dev/null && sqlite3 %s \"%s\"",
+		 mpirun, FLEETSIM_BIN, sweep, tu_path("swm.db"), tu_path("swm.db"), q);
+	assert_int_equal(shell(cmd, many, sizeof(many)), 0);
+	assert_non_null(strstr(one, "\n11|"));
+	assert_string_equal(one, many);
+#else
+	print_message("built without FLEETSIM_MPI: the MPI test is skipped\n");
+	skip();
+#endif
+}
+
 /* Outgrow on 3 ranks gives the rows of outgrow in process, bit for bit. */
 static void test_dispatch_mpi_outgrow(void **state)
 {
@@ -440,6 +466,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dispatch_mpi_np2),
 		cmocka_unit_test(test_dispatch_mpi_np3_fault),
 		cmocka_unit_test(test_dispatch_mpi_outgrow),
+		cmocka_unit_test(test_dispatch_mpi_sweep),
 	};
 
 	fs_gsl_errors_off();
