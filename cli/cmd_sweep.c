@@ -279,9 +279,17 @@ int fs_cli_sweep(int argc, char **argv)
 	x.last_commit_s = mono_s();
 	fs_progress_begin(&x.prog, stderr, vals[O_QUIET].set || fs_dispatch_rank() != 0, "sweep",
 			  (double)n_todo);
-	/* plan the services once here, so that forked workers inherit the plans */
-	if (fs_dispatch_size() == 1 && n_todo > 0 && fs_sweep_cache_warm(&sw, &x.cache, order[0], &e))
-		goto fail;
+	/* plan the services once here, so that forked workers inherit the plans;
+	 * with workers, they plan them in parallel first (not under MPI: rank
+	 * 0's plans would not reach the other ranks) */
+	if (fs_dispatch_size() == 1 && n_todo > 0) {
+		struct fs_dispatch_params wp = dp;
+
+		wp.progress = NULL;
+		if (dp.jobs > 1 ? fs_sweep_cache_warm_jobs(&sw, &x.cache, order[0], &wp, &e)
+				: fs_sweep_cache_warm(&sw, &x.cache, order[0], &e))
+			goto fail;
+	}
 	rc = fs_dispatch_run(n_todo, order, work, take, &x, &dp, &is_writer, &ds, &e);
 	fs_progress_end(&x.prog);
 	/* the items done are kept even when a later one failed */

@@ -12,6 +12,8 @@
  */
 #include "fleetsim/replica.h"
 
+#include "fleetsim/dispatch.h"
+
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_interp.h>
 #include <math.h>
@@ -25,7 +27,7 @@
 #define STOP_REL_WIDTH 0.025
 
 /* Words of a spec's key: GPU, model, serving and scheduler settings, two distributions. */
-#define KEY_N (FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS + 2 * FS_DIST_KEY_WORDS + 16)
+#define KEY_N FS_REPLICA_KEY_WORDS
 
 struct entry {
 	uint64_t hash;
@@ -301,6 +303,172 @@ enum fs_status fs_replica_capacity(struct fs_replica_memo *memo, const struct fs
 	memo->e[memo->n++] = en;
 	*out = &en->curve;
 	return FS_OK;
+}
+
+/* ---- export and import ------------------------------------------------------ */
+
+/* "FSRMEMO1": the first word of an export, then the entry count. */
+#define EXPORT_MAGIC 0x314f4d454d525346ull
+
+enum fs_status fs_replica_memo_export(const struct fs_replica_memo *memo, struct fs_dbuf *out)
+{
+	uint64_t head[2] = { EXPORT_MAGIC, (uint64_t)memo->n };
+
+	if (fs_dbuf_put(out, head, sizeof(head)))
+		return FS_ERR_NOMEM;
+	for (long i = 0; i < memo->n; i++) {
+		const struct entry *en = memo->e[i];
+		struct fs_replica_curve c;
+		uint64_t w[2] = { en->hash, (uint64_t)en->key_n };
+
+		/* entries are calloc'd, so the copy's padding (none today) is zero too */
+		memcpy(&c, &en->curve, sizeof(c));
+		for (int k = 0; k < FS_RM_COUNT; k++)
+			c.interp[k] = NULL;
+		if (fs_dbuf_put(out, w, sizeof(w)) ||
+		    fs_dbuf_put(out, en->key, en->key_n * sizeof(*en->key)) ||
+		    fs_dbuf_put(out, &c, sizeof(c)))
+			return FS_ERR_NOMEM;
+	}
+	return FS_OK;
+}
+
+/* Reads n bytes at *p into dst when they lie before end. */
+static bool take_bytes(const unsigned char **p, const unsigned char *end, void *dst, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(dst, *p, n);
+	*p += n;
+	return true;
+}
+
+/* One entry of an export at *p into en (interpolants NULL); false when the bytes are not one. */
+static bool read_entry(const unsigned char **p, const unsigned char *end, struct entry *en)
+{
+	struct fs_key k;
+	uint64_t w[2];
+
+	memset(en, 0, sizeof(*en));
+	if (!take_bytes(p, end, w, sizeof(w)) || w[1] > KEY_N)
+		return false;
+	en->hash = w[0];
+	en->key_n = (size_t)w[1];
+	if (!take_bytes(p, end, en->key, en->key_n * sizeof(*en->key)) ||
+	    !take_bytes(p, end, &en->curve, sizeof(en->curve)))
+		return false;
+	for (int j = 0; j < FS_RM_COUNT; j++)
+		en->curve.interp[j] = NULL;
+	k.w = en->key;
+	k.n = k.cap = en->key_n;
+	if (fs_key_hash(&k) != en->hash)
+		return false;
+	if (en->curve.n_points < 0 || en->curve.n_points > FS_REPLICA_CURVE_MAX)
+		return false;
+	/* GSL wants strictly increasing abscissae */
+	for (int j = 1; j < en->curve.n_points; j++)
+		if (!(en->curve.qps[j] > en->curve.qps[j - 1]))
+			return false;
+	return true;
+}
+
+static struct entry *memo_find(const struct fs_replica_memo *memo, const uint64_t *key, size_t n,
+			       uint64_t hash)
+{
+	for (long i = 0; i < memo->n; i++) {
+		const struct entry *en = memo->e[i];
+		if (en->hash == hash && en->key_n == n && memcmp(en->key, key, n * sizeof(*key)) == 0)
+			return memo->e[i];
+	}
+	return NULL;
+}
+
+enum fs_status fs_replica_memo_import(struct fs_replica_memo *memo, const void *data, size_t n,
+				      struct fs_error *e)
+{
+	const unsigned char *p = data, *end = p + n;
+	uint64_t head[2];
+	struct entry *tmp;
+	enum fs_status rc;
+
+	if (!take_bytes(&p, end, head, sizeof(head)) || head[0] != EXPORT_MAGIC ||
+	    head[1] > (uint64_t)(n / sizeof(struct fs_replica_curve)))
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+				    "replica memo: %zu bytes that are not an export", n);
+	/* every entry checked before any is added: bad bytes add nothing */
+	if (!(tmp = malloc(sizeof(*tmp))))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for the memo");
+	for (uint64_t i = 0; i < head[1]; i++) {
+		if (!read_entry(&p, end, tmp)) {
+			free(tmp);
+			return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+					    "replica memo: entry %llu of %llu is truncated or damaged",
+					    (unsigned long long)i, (unsigned long long)head[1]);
+		}
+	}
+	free(tmp);
+	if (p != end)
+		return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+				    "replica memo: %zu bytes after the last entry", (size_t)(end - p));
+	p = (const unsigned char *)data + sizeof(head);
+	for (uint64_t i = 0; i < head[1]; i++) {
+		struct entry *en = malloc(sizeof(*en));
+
+		if (!en)
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for the memo");
+		read_entry(&p, end, en);
+		if (memo_find(memo, en->key, en->key_n, en->hash)) {
+			free(en);
+			continue;
+		}
+		if (memo->n == memo->cap) {
+			long ncap = memo->cap ? memo->cap * 2 : 8;
+			struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
+			if (!pe) {
+				free(en);
+				return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL,
+						    "no memory for the memo");
+			}
+			memo->e = pe;
+			memo->cap = ncap;
+		}
+		if ((rc = build_interp(&en->curve, e))) {
+			curve_free_interp(&en->curve);
+			free(en);
+			return rc;
+		}
+		memo->e[memo->n++] = en;
+	}
+	return FS_OK;
+}
+
+size_t fs_replica_memo_key_of(const struct fs_replica_memo *memo, const struct fs_replica_curve *c,
+			      uint64_t key[FS_REPLICA_KEY_WORDS])
+{
+	for (long i = 0; i < memo->n; i++) {
+		const struct entry *en = memo->e[i];
+		if (&en->curve == c) {
+			memcpy(key, en->key, en->key_n * sizeof(*key));
+			return en->key_n;
+		}
+	}
+	return 0;
+}
+
+const struct fs_replica_curve *fs_replica_memo_find(const struct fs_replica_memo *memo,
+						    const uint64_t *key, size_t n)
+{
+	uint64_t words[KEY_N];
+	struct fs_key k;
+	struct entry *en;
+
+	if (n > KEY_N)
+		return NULL;
+	memcpy(words, key, n * sizeof(*key));
+	k.w = words;
+	k.n = k.cap = n;
+	en = memo_find(memo, key, n, fs_key_hash(&k));
+	return en ? &en->curve : NULL;
 }
 
 double fs_replica_curve_at(const struct fs_replica_curve *c, enum fs_replica_metric which,

@@ -12,8 +12,10 @@
  */
 #include "fleetsim/service.h"
 
+#include "fleetsim/dispatch.h"
 #include "fleetsim/replica.h"
 
+#include <assert.h>
 #include <gsl/gsl_interp.h>
 #include <math.h>
 #include <stdint.h>
@@ -103,6 +105,21 @@ static int replicas_for(double demand_rps, double capacity_rps)
 		return 0;
 	r = ceil(demand_rps / capacity_rps);
 	return r < (double)INT32_MAX ? (int)r : INT32_MAX;
+}
+
+int fs_service_tp_sizes(const struct fs_service_spec *svc, int gpus_per_node, int sizes[4])
+{
+	int n = 0;
+
+	if (svc->tp > 0) {
+		if (svc->tp <= gpus_per_node)
+			sizes[n++] = svc->tp;
+		return n;
+	}
+	for (int i = 0; i < N_TP_SIZES; i++)
+		if (tp_sizes[i] <= gpus_per_node)
+			sizes[n++] = tp_sizes[i];
+	return n;
 }
 
 enum fs_status fs_service_tp_table(struct fs_service_memo *memo, const struct fs_service_spec *svc,
@@ -272,6 +289,137 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 	memo->e[memo->n++] = en;
 	*out = &en->plan;
 	return FS_OK;
+}
+
+/* ---- export and import ------------------------------------------------------ */
+
+/* "FSSMEMO1": the word after the replica section's length, then the plan count. */
+#define EXPORT_MAGIC 0x314f4d454d535346ull
+
+/* A plan's numbers as exported: everything but svc and gpu. */
+struct plan_rec {
+	uint64_t key_n;
+	uint64_t key[FS_REPLICA_KEY_WORDS];
+	int64_t tp, n_points;
+	double capacity_rps, saturation_rps, output_tokens_per_req;
+	double load_rps[FS_SERVICE_CURVE_MAX], attain_frac[FS_SERVICE_CURVE_MAX];
+};
+
+enum fs_status fs_service_memo_export(const struct fs_service_memo *memo, struct fs_dbuf *out)
+{
+	size_t at = out->len;
+	uint64_t len = 0, head[2] = { EXPORT_MAGIC, (uint64_t)memo->n };
+
+	/* the replica section, preceded by its length (patched in once known) */
+	if (fs_dbuf_put(out, &len, sizeof(len)) || fs_replica_memo_export(memo->rm, out))
+		return FS_ERR_NOMEM;
+	len = (uint64_t)(out->len - at - sizeof(len));
+	memcpy(out->data + at, &len, sizeof(len));
+	if (fs_dbuf_put(out, head, sizeof(head)))
+		return FS_ERR_NOMEM;
+	for (long i = 0; i < memo->n; i++) {
+		const struct fs_service_plan *p = &memo->e[i]->plan;
+		struct plan_rec r;
+
+		memset(&r, 0, sizeof(r));
+		r.key_n = fs_replica_memo_key_of(memo->rm, memo->e[i]->curve, r.key);
+		assert(r.key_n > 0); /* a plan's curve is its memo's */
+		r.tp = p->tp;
+		r.n_points = p->n_points;
+		r.capacity_rps = p->capacity_rps;
+		r.saturation_rps = p->saturation_rps;
+		r.output_tokens_per_req = p->output_tokens_per_req;
+		memcpy(r.load_rps, p->load_rps, sizeof(r.load_rps));
+		memcpy(r.attain_frac, p->attain_frac, sizeof(r.attain_frac));
+		if (fs_dbuf_put(out, &r, sizeof(r)))
+			return FS_ERR_NOMEM;
+	}
+	return FS_OK;
+}
+
+/* The curve of plan record r in memo's replica memo, when r is sound; NULL otherwise. */
+static const struct fs_replica_curve *rec_curve(const struct fs_service_memo *memo,
+						const struct plan_rec *r)
+{
+	const struct fs_replica_curve *c;
+
+	if (r->key_n == 0 || r->key_n > FS_REPLICA_KEY_WORDS || r->tp < 1 ||
+	    r->n_points < 0 || r->n_points > FS_SERVICE_CURVE_MAX)
+		return NULL;
+	c = fs_replica_memo_find(memo->rm, r->key, (size_t)r->key_n);
+	/* a plan's capacity is its curve's, bit for bit */
+	if (!c || memcmp(&c->capacity_qps, &r->capacity_rps, sizeof(double)) != 0 ||
+	    memcmp(&c->saturation_qps, &r->saturation_rps, sizeof(double)) != 0)
+		return NULL;
+	return c;
+}
+
+enum fs_status fs_service_memo_import(struct fs_service_memo *memo, const void *data, size_t n,
+				      struct fs_error *e)
+{
+	const unsigned char *p = data;
+	uint64_t len, head[2];
+	struct plan_rec r;
+	enum fs_status rc;
+	size_t plans_at;
+
+	if (n < sizeof(len))
+		goto bad;
+	memcpy(&len, p, sizeof(len));
+	if (len > n - sizeof(len) || n - sizeof(len) - len < sizeof(head))
+		goto bad;
+	if ((rc = fs_replica_memo_import(memo->rm, p + sizeof(len), (size_t)len, e)))
+		return rc;
+	plans_at = sizeof(len) + (size_t)len;
+	memcpy(head, p + plans_at, sizeof(head));
+	plans_at += sizeof(head);
+	if (head[0] != EXPORT_MAGIC || head[1] > (n - plans_at) / sizeof(r) ||
+	    n - plans_at != head[1] * sizeof(r))
+		goto bad;
+	/* every plan checked before any is added */
+	for (uint64_t i = 0; i < head[1]; i++) {
+		memcpy(&r, p + plans_at + i * sizeof(r), sizeof(r));
+		if (!rec_curve(memo, &r))
+			return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+					    "service memo: plan %llu of %llu is damaged or its replica "
+					    "curve is missing", (unsigned long long)i,
+					    (unsigned long long)head[1]);
+	}
+	for (uint64_t i = 0; i < head[1]; i++) {
+		const struct fs_replica_curve *c;
+		struct entry *en;
+
+		memcpy(&r, p + plans_at + i * sizeof(r), sizeof(r));
+		c = rec_curve(memo, &r);
+		if (find_entry(memo, c))
+			continue;
+		if (memo->n == memo->cap) {
+			long ncap = memo->cap ? 2 * memo->cap : 4;
+			struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
+			if (!pe)
+				return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL,
+						    "no memory for service plans");
+			memo->e = pe;
+			memo->cap = ncap;
+		}
+		if (!(en = calloc(1, sizeof(*en))))
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
+		en->curve = c;
+		en->plan.svc = NULL;
+		en->plan.gpu = NULL;
+		en->plan.tp = (int)r.tp;
+		en->plan.capacity_rps = r.capacity_rps;
+		en->plan.saturation_rps = r.saturation_rps;
+		en->plan.output_tokens_per_req = r.output_tokens_per_req;
+		en->plan.n_points = (int)r.n_points;
+		memcpy(en->plan.load_rps, r.load_rps, sizeof(r.load_rps));
+		memcpy(en->plan.attain_frac, r.attain_frac, sizeof(r.attain_frac));
+		memo->e[memo->n++] = en;
+	}
+	return FS_OK;
+bad:
+	return fs_error_set(e, FS_ERR_SIM, NULL, 0, NULL,
+			    "service memo: %zu bytes that are not an export", n);
 }
 
 int fs_service_replicas_needed(const struct fs_service_plan *p, double demand_rps)

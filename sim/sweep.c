@@ -7,6 +7,7 @@
 #include "fleetsim/builtin.h"
 #include "fleetsim/criteria.h"
 #include "fleetsim/demand.h"
+#include "fleetsim/dispatch.h"
 #include "fleetsim/run.h"
 #include "fleetsim/service.h"
 #include "fleetsim/sha256.h"
@@ -842,38 +843,183 @@ static enum fs_status cache_point(const struct fs_sweep *sw, struct fs_sweep_cac
 	return FS_OK;
 }
 
-enum fs_status fs_sweep_cache_warm(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
-				   struct fs_error *e)
-{
-	struct fs_sweep_item it;
-	enum fs_status st;
+/* A (service, GPU type) pair to plan: what a fleet run asks of the service memo. */
+struct warm_pair {
+	size_t service;
+	const struct fs_gpu *gpu;
+	int gpus_per_node;
+};
 
-	fs_sweep_item_at(sw, i, &it);
-	if ((st = cache_point(sw, cache, it.point, e)))
-		return st;
+/*
+ * The pairs of the cached point's services and the sweep's fleets, each
+ * once, in the order the serial warm met them, into *out (malloc'd; NULL
+ * when none).
+ */
+static enum fs_status warm_pairs(const struct fs_sweep *sw, const struct fs_sweep_cache *cache,
+				 struct warm_pair **out, size_t *n_out, struct fs_error *e)
+{
+	struct warm_pair *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	*n_out = 0;
 	for (size_t s = 0; s < cache->sc.serving.n_services; s++) {
 		const struct fs_service_spec *spec = &cache->sc.serving.services[s];
-		/* the design demand the fleet run plans with (run.c, setup_services) */
-		double design = fs_demand_peak_rps(&spec->demand, 0.0, cache->sc.horizon_s);
 
 		for (size_t f = 0; f < sw->n_fleets; f++) {
 			const struct fs_fleet_opt *fl = &cache->sc.fleets[sw->fleet_idx[f]];
 
 			for (int p = 0; p < fl->n_pools; p++) {
-				const struct fs_service_plan *plan;
-				struct fs_error ignored;
+				struct warm_pair w = { s, fl->pools[p].gpu, fl->pools[p].gpus_per_node };
+				bool seen = false;
 
-				if (spec->gpu && spec->gpu != fl->pools[p].gpu)
+				if (spec->gpu && spec->gpu != w.gpu)
 					continue;
-				/* infeasible here is the run's to report, item by item */
-				st = fs_service_plan_get(cache->memo, spec, fl->pools[p].gpu,
-							 fl->pools[p].gpus_per_node, design, &plan, &ignored);
-				if (st == FS_ERR_NOMEM || st == FS_ERR_SIM)
-					return fs_error_set(e, st, NULL, 0, NULL, "%s", ignored.msg);
+				for (size_t k = 0; k < n && !seen; k++)
+					seen = v[k].service == w.service && v[k].gpu == w.gpu &&
+					       v[k].gpus_per_node == w.gpus_per_node;
+				if (seen)
+					continue;
+				if (n == cap) {
+					size_t ncap = cap ? 2 * cap : 8;
+					struct warm_pair *nv = realloc(v, ncap * sizeof(*nv));
+					if (!nv) {
+						free(v);
+						return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL,
+								    "out of memory");
+					}
+					v = nv;
+					cap = ncap;
+				}
+				v[n++] = w;
 			}
 		}
 	}
+	*out = v;
+	*n_out = n;
 	return FS_OK;
+}
+
+/* Plans pair w into cache's memo as the runs would (the same design demand). */
+static enum fs_status warm_one(struct fs_sweep_cache *cache, const struct warm_pair *w,
+			       struct fs_error *e)
+{
+	const struct fs_service_spec *spec = &cache->sc.serving.services[w->service];
+	/* the design demand the fleet run plans with (run.c, setup_services) */
+	double design = fs_demand_peak_rps(&spec->demand, 0.0, cache->sc.horizon_s);
+	const struct fs_service_plan *plan;
+	struct fs_error ignored;
+	enum fs_status st;
+
+	/* infeasible here is the run's to report, item by item */
+	st = fs_service_plan_get(cache->memo, spec, w->gpu, w->gpus_per_node, design, &plan,
+				 &ignored);
+	if (st == FS_ERR_NOMEM || st == FS_ERR_SIM)
+		return fs_error_set(e, st, NULL, 0, NULL, "%s", ignored.msg);
+	return FS_OK;
+}
+
+enum fs_status fs_sweep_cache_warm(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
+				   struct fs_error *e)
+{
+	struct fs_sweep_item it;
+	struct warm_pair *v;
+	size_t n;
+	enum fs_status st;
+
+	fs_sweep_item_at(sw, i, &it);
+	if ((st = cache_point(sw, cache, it.point, e)) || (st = warm_pairs(sw, cache, &v, &n, e)))
+		return st;
+	for (size_t k = 0; k < n && st == FS_OK; k++)
+		st = warm_one(cache, &v[k], e);
+	free(v);
+	return st;
+}
+
+/* An item of the parallel warm: one tensor-parallel size of one pair. */
+struct warm_size {
+	size_t pair;
+	int tp;
+};
+
+struct warm_ctx {
+	struct fs_sweep_cache *cache; /* in a worker: its copy of the writer's */
+	const struct warm_pair *pairs;
+	const struct warm_size *sizes;
+};
+
+/* Worker: the capacity curve of one TP size of a pair (what fs_service_tp_table
+ * computes for it), then its whole memo; the writer adds what it lacks. */
+static enum fs_status warm_work(void *c, size_t item, struct fs_dbuf *out, struct fs_error *e)
+{
+	struct warm_ctx *x = c;
+	const struct warm_pair *w = &x->pairs[x->sizes[item].pair];
+	struct fs_service_spec one = x->cache->sc.serving.services[w->service];
+	double design = fs_demand_peak_rps(&one.demand, 0.0, x->cache->sc.horizon_s);
+	struct fs_service_tp_row rows[4];
+	struct fs_error ignored;
+	enum fs_status st;
+	int n;
+
+	/* the same replica spec as the size gets in an auto search: the spec's tp is not in it */
+	one.tp = x->sizes[item].tp;
+	st = fs_service_tp_table(x->cache->memo, &one, w->gpu, w->gpus_per_node, design, rows, &n,
+				 &ignored);
+	if (st == FS_ERR_NOMEM || st == FS_ERR_SIM)
+		return fs_error_set(e, st, NULL, 0, NULL, "%s", ignored.msg);
+	if (fs_service_memo_export(x->cache->memo, out))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	return FS_OK;
+}
+
+static enum fs_status warm_take(void *c, size_t item, const void *data, size_t n,
+				struct fs_error *e)
+{
+	struct warm_ctx *x = c;
+
+	(void)item;
+	return fs_service_memo_import(x->cache->memo, data, n, e);
+}
+
+enum fs_status fs_sweep_cache_warm_jobs(const struct fs_sweep *sw, struct fs_sweep_cache *cache,
+					size_t i, const struct fs_dispatch_params *dp,
+					struct fs_error *e)
+{
+	struct fs_sweep_item it;
+	struct fs_dispatch_stats ds;
+	struct warm_ctx x;
+	struct warm_pair *v;
+	struct warm_size *sz = NULL;
+	size_t n, n_sz = 0;
+	enum fs_status st;
+
+	fs_sweep_item_at(sw, i, &it);
+	if ((st = cache_point(sw, cache, it.point, e)) || (st = warm_pairs(sw, cache, &v, &n, e)))
+		return st;
+	if (n > 0 && !(sz = malloc(4 * n * sizeof(*sz)))) {
+		free(v);
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "out of memory");
+	}
+	for (size_t k = 0; k < n; k++) {
+		int tp[4], m = fs_service_tp_sizes(&cache->sc.serving.services[v[k].service],
+						   v[k].gpus_per_node, tp);
+		for (int j = 0; j < m; j++)
+			sz[n_sz++] = (struct warm_size){ k, tp[j] };
+	}
+	x.cache = cache;
+	x.pairs = v;
+	x.sizes = sz;
+	/* The capacity searches (most of a plan's cost) in parallel: items are
+	 * TP sizes, not pairs, since a worker is handed two items at a time
+	 * (dispatch_proc.c) and a sweep has few pairs (bench/sweep_200.cfg: 2). */
+	if (n_sz > 0)
+		st = fs_dispatch_run(n_sz, NULL, warm_work, warm_take, &x, dp, NULL, &ds, e);
+	/* then each pair's plan here: its capacities are lookups now, its curve is built */
+	for (size_t k = 0; k < n && st == FS_OK; k++)
+		st = warm_one(cache, &v[k], e);
+	free(sz);
+	free(v);
+	return st;
 }
 
 enum fs_status fs_sweep_run_item(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,

@@ -3,7 +3,8 @@
  * rule, tp = "auto", the attainment curve's boundaries and shape, every
  * error path, memoisation, and item 9 of issue 9: a day of hourly
  * intervals from the fleet-level model against a request-level simulation
- * of every replica in every hour.
+ * of every replica in every hour; memos exported and imported (the
+ * writer of a sweep receives its workers' plans that way).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "fleetsim/demand.h"
+#include "fleetsim/dispatch.h"
 #include "fleetsim/replica.h"
 #include "fleetsim/service.h"
 #include "fleetsim/util.h"
@@ -332,6 +334,128 @@ static void test_service_cli_target_qps(void **state)
 				     " --output-tokens 32 --target-qps 5 --capacity", out, sizeof(out)), 2);
 }
 
+
+/* Every metric of two curves at rates on and between their samples, bit for bit. */
+static void assert_same_curve(const struct fs_replica_curve *a, const struct fs_replica_curve *b)
+{
+	assert_int_equal(a->n_points, b->n_points);
+	assert_memory_equal(&a->capacity_qps, &b->capacity_qps, sizeof(double));
+	assert_memory_equal(&a->saturation_qps, &b->saturation_qps, sizeof(double));
+	assert_memory_equal(&a->at_capacity, &b->at_capacity, sizeof(a->at_capacity));
+	assert_memory_equal(a->qps, b->qps, sizeof(a->qps));
+	for (int k = 0; k < FS_RM_COUNT; k++) {
+		/* interpolants rebuilt, not copied: their own objects */
+		assert_true(a->n_points < 2 || (b->interp[k] && b->interp[k] != a->interp[k]));
+		for (int i = 0; i + 1 < a->n_points; i++)
+			for (double f = 0; f < 1; f += 0.2385) {
+				double q = a->qps[i] + f * (a->qps[i + 1] - a->qps[i]);
+				double ya = fs_replica_curve_at(a, (enum fs_replica_metric)k, q, NULL);
+				double yb = fs_replica_curve_at(b, (enum fs_replica_metric)k, q, NULL);
+				assert_memory_equal(&ya, &yb, sizeof(double));
+			}
+	}
+}
+
+/* A replica memo exported and imported into an empty one gives the same curves;
+ * cut or damaged bytes are refused and add nothing. */
+static void test_service_replica_memo_export(void **state)
+{
+	struct fs_replica_memo *a, *b;
+	struct fs_replica_spec rs;
+	const struct fs_replica_curve *ca, *cb;
+	struct fs_dbuf buf = { 0 };
+	struct fs_error e;
+	const size_t cuts[] = { 0, 8, 15, 16, 17, 100 };
+
+	(void)state;
+	assert_int_equal(fs_replica_memo_create(&a), FS_OK);
+	assert_int_equal(fs_replica_memo_create(&b), FS_OK);
+	memset(&rs, 0, sizeof(rs));
+	rs.serve.llm = tu_llm("Llama-2-13B");
+	rs.serve.gpu = tu_gpu("H100-SXM5-80GB");
+	rs.serve.tp = 1;
+	rs.serve.precision = FS_PREC_BF16;
+	rs.serve.engine = FS_ENGINE_VLLM;
+	rs.sched = fs_replica_sched_default();
+	rs.input_tokens = lognormal(700, 0.5, 2048);
+	rs.output_tokens = lognormal(150, 0.5, 512);
+	rs.slo.ttft_p99_s = 2.0;
+	rs.slo.tpot_p99_s = 0.2;
+	rs.n_requests = 600;
+	rs.seed = 11;
+	assert_int_equal(fs_replica_capacity(a, &rs, &ca, &e), FS_OK);
+	assert_true(ca->n_points >= 3 && ca->capacity_qps > 0);
+	assert_int_equal(fs_replica_memo_export(a, &buf), FS_OK);
+
+	/* cut anywhere, with bytes left over, or one key word changed: refused, nothing added */
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+		assert_int_equal(fs_replica_memo_import(b, buf.data, cuts[i], &e), FS_ERR_SIM);
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len - 1, &e), FS_ERR_SIM);
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len / 2, &e), FS_ERR_SIM);
+	assert_int_equal(fs_dbuf_put(&buf, "x", 1), FS_OK);
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len, &e), FS_ERR_SIM);
+	buf.len--;
+	buf.data[4 * sizeof(uint64_t)] ^= 1; /* the first word of the first key */
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len, &e), FS_ERR_SIM);
+	buf.data[4 * sizeof(uint64_t)] ^= 1;
+	assert_int_equal(fs_replica_memo_size(b), 0);
+
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len, &e), FS_OK);
+	assert_int_equal(fs_replica_memo_size(b), 1);
+	/* the same spec is a lookup there now: no new entry, the same numbers */
+	assert_int_equal(fs_replica_capacity(b, &rs, &cb, &e), FS_OK);
+	assert_int_equal(fs_replica_memo_size(b), 1);
+	assert_int_equal(cb->n_probes, ca->n_probes);
+	assert_same_curve(ca, cb);
+	/* importing what it holds adds nothing */
+	assert_int_equal(fs_replica_memo_import(b, buf.data, buf.len, &e), FS_OK);
+	assert_int_equal(fs_replica_memo_size(b), 1);
+	fs_dbuf_fini(&buf);
+	fs_replica_memo_destroy(a);
+	fs_replica_memo_destroy(b);
+}
+
+/* A service memo exported and imported gives the same plans (numbers and
+ * attainment), looked up rather than planned again; cut bytes are refused. */
+static void test_service_memo_export(void **state)
+{
+	struct fs_service_memo *b;
+	struct fs_service_spec s;
+	const struct fs_service_plan *pa, *pb;
+	const struct fs_gpu *g = tu_gpu("H100-SXM5-80GB");
+	struct fs_dbuf buf = { 0 };
+	struct fs_error e;
+
+	(void)state;
+	chat(&s, "Llama-2-13B", 0);
+	assert_int_equal(fs_service_plan_get(memo, &s, g, 8, 12.5, &pa, &e), FS_OK);
+	assert_ptr_equal(pa->svc, &s);
+	assert_int_equal(fs_service_memo_export(memo, &buf), FS_OK);
+	assert_int_equal(fs_service_memo_create(&b), FS_OK);
+	assert_int_equal(fs_service_memo_import(b, buf.data, 0, &e), FS_ERR_SIM);
+	assert_int_equal(fs_service_memo_import(b, buf.data, 7, &e), FS_ERR_SIM);
+	assert_int_equal(fs_service_memo_import(b, buf.data, buf.len - 1, &e), FS_ERR_SIM);
+	assert_int_equal(fs_service_memo_import(b, buf.data, buf.len, &e), FS_OK);
+	assert_int_equal(fs_service_memo_import(b, buf.data, buf.len, &e), FS_OK); /* idempotent */
+	assert_int_equal(fs_service_plan_get(b, &s, g, 8, 12.5, &pb, &e), FS_OK);
+	/* imported, not planned: a planned one would name its service */
+	assert_null(pb->svc);
+	assert_null(pb->gpu);
+	assert_int_equal(pb->tp, pa->tp);
+	assert_int_equal(pb->n_points, pa->n_points);
+	assert_memory_equal(&pb->capacity_rps, &pa->capacity_rps, sizeof(double));
+	assert_memory_equal(&pb->saturation_rps, &pa->saturation_rps, sizeof(double));
+	assert_memory_equal(&pb->output_tokens_per_req, &pa->output_tokens_per_req, sizeof(double));
+	assert_memory_equal(pb->load_rps, pa->load_rps, sizeof(pa->load_rps));
+	assert_memory_equal(pb->attain_frac, pa->attain_frac, sizeof(pa->attain_frac));
+	for (double d = 0; d < 40; d += 2.385) {
+		double x = fs_service_attainment(pa, d, 3), y = fs_service_attainment(pb, d, 3);
+		assert_memory_equal(&x, &y, sizeof(double));
+	}
+	fs_dbuf_fini(&buf);
+	fs_service_memo_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_service_errors),
 		cmocka_unit_test(test_service_two_levels_agree),
 		cmocka_unit_test(test_service_cli_target_qps),
+		cmocka_unit_test(test_service_replica_memo_export),
+		cmocka_unit_test(test_service_memo_export),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fleetsim/dispatch.h"
 #include "fleetsim/store.h"
 #include "fleetsim/sweep.h"
 #include "fleetsim/util.h"
@@ -320,6 +321,49 @@ static void test_sweep_reproduce(void **state)
 	fs_sweep_fini(&sw);
 }
 
+/* Workers plan the services in parallel and share the plans: the rows of
+ * --jobs 2 and 3 equal those of --jobs 1 (whose item 9 `fleetsim run`
+ * reproduces, test_sweep_reproduce), and in process a cache warmed by two
+ * workers runs every item to the same outcome as one warmed serially. */
+static void test_sweep_jobs_identical(void **state)
+{
+	const char *one = tu_path("jobs1.db");
+	char args[2048], db[1024];
+	struct fs_sweep sw;
+	struct fs_sweep_cache serial, parallel;
+	struct fs_dispatch_params dp;
+	struct fs_error e;
+
+	(void)state;
+	snprintf(args, sizeof(args), "sweep %s --db %s --quiet", SMALL, one);
+	run_ok(args);
+	for (int j = 2; j <= 3; j++) {
+		snprintf(db, sizeof(db), "%s/jobs%d.db", tu_tmpdir(), j);
+		snprintf(args, sizeof(args), "sweep %s --db %s --jobs %d --quiet", SMALL, db, j);
+		run_ok(args);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
+		assert_int_equal(items_differ(one, db), 0);
+	}
+
+	assert_int_equal(fs_sweep_load(SMALL, &sw, &e), FS_OK);
+	memset(&serial, 0, sizeof(serial));
+	memset(&parallel, 0, sizeof(parallel));
+	fs_dispatch_params_init(&dp);
+	dp.jobs = 2;
+	assert_int_equal(fs_sweep_cache_warm(&sw, &serial, 0, &e), FS_OK);
+	assert_int_equal(fs_sweep_cache_warm_jobs(&sw, &parallel, 0, &dp, &e), FS_OK);
+	for (size_t i = 0; i < sw.n_items; i++) {
+		struct fs_sweep_outcome a, b;
+		assert_int_equal(fs_sweep_run_item(&sw, &serial, i, &a, &e), FS_OK);
+		assert_int_equal(fs_sweep_run_item(&sw, &parallel, i, &b, &e), FS_OK);
+		a.wall_s = b.wall_s = 0;
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	fs_sweep_cache_fini(&serial);
+	fs_sweep_cache_fini(&parallel);
+	fs_sweep_fini(&sw);
+}
+
 /* Shards 0/3, 1/3, 2/3 merged equal the unsharded sweep row for row; merging is idempotent. */
 static void test_sweep_shards_merge(void **state)
 {
@@ -558,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_sweep_order_and_seeds),
 		cmocka_unit_test(test_sweep_bad_files),
 		cmocka_unit_test(test_sweep_reproduce),
+		cmocka_unit_test(test_sweep_jobs_identical),
 		cmocka_unit_test(test_sweep_shards_merge),
 		cmocka_unit_test(test_sweep_resume),
 		cmocka_unit_test(test_sweep_slurm_env),

@@ -157,11 +157,42 @@ struct fs_replica_curve {
 };
 
 struct fs_replica_memo; /* caller-owned cache of capacity curves */
+struct fs_dbuf;         /* dispatch.h: a growable byte buffer */
+
+/* Words of a memo key at most (fs_replica_memo_key_of). */
+#define FS_REPLICA_KEY_WORDS (FS_GPU_KEY_WORDS + FS_LLM_KEY_WORDS + 2 * FS_DIST_KEY_WORDS + 16)
 
 enum fs_status fs_replica_memo_create(struct fs_replica_memo **out);
 void fs_replica_memo_destroy(struct fs_replica_memo *memo);
 /* Entries held (for tests). */
 long fs_replica_memo_size(const struct fs_replica_memo *memo);
+
+/*
+ * Appends every entry of memo to out (hash, key words and curve, numbers
+ * only: the interpolant pointers are not written), in a layout only this
+ * build reads (a worker's memo on its way to the writer, dispatch.h).
+ * FS_OK or FS_ERR_NOMEM (out then holds a prefix).
+ */
+enum fs_status fs_replica_memo_export(const struct fs_replica_memo *memo, struct fs_dbuf *out);
+
+/*
+ * Adds to memo the entries of data[0..n) (fs_replica_memo_export's bytes)
+ * whose keys it does not hold, their interpolants rebuilt as a computed
+ * entry gets them, so their curves give the same values bit for bit.
+ * FS_OK; FS_ERR_SIM when the bytes are not an export (truncated, a key
+ * that does not hash to its hash, a curve out of bounds), and then nothing
+ * is added; FS_ERR_NOMEM (some entries may have been added).
+ */
+enum fs_status fs_replica_memo_import(struct fs_replica_memo *memo, const void *data, size_t n,
+				      struct fs_error *e);
+
+/* The key of curve c (one of memo's) into key; its word count, 0 when c is not memo's. */
+size_t fs_replica_memo_key_of(const struct fs_replica_memo *memo, const struct fs_replica_curve *c,
+			      uint64_t key[FS_REPLICA_KEY_WORDS]);
+
+/* The curve memo holds under key[0..n); NULL when none. */
+const struct fs_replica_curve *fs_replica_memo_find(const struct fs_replica_memo *memo,
+						    const uint64_t *key, size_t n);
 
 /*
  * Capacity and latency-vs-load curve of spec, computed once per distinct

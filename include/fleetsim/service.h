@@ -29,7 +29,10 @@
 #define FS_SERVICE_CURVE_MAX 16
 
 struct fs_service_plan {
-	const struct fs_service_spec *svc;  /* the service first planned with this replica shape */
+	/* The service and GPU type first planned with this replica shape; read
+	 * only while the plan's curve is built, and NULL in a plan that came
+	 * from fs_service_memo_import (its curve came with it). */
+	const struct fs_service_spec *svc;
 	const struct fs_gpu *gpu;
 	int tp;                      /* GPUs per replica, within one node */
 	double capacity_rps;         /* per replica at the objectives (> 0) */
@@ -42,9 +45,29 @@ struct fs_service_plan {
 };
 
 struct fs_service_memo;
+struct fs_dbuf; /* dispatch.h: a growable byte buffer */
 
 enum fs_status fs_service_memo_create(struct fs_service_memo **out);
 void fs_service_memo_destroy(struct fs_service_memo *memo);
+
+/*
+ * Appends memo to out: its replica memo (fs_replica_memo_export), then
+ * every plan's numbers with the key of its replica curve, in a layout only
+ * this build reads (a worker's plans on their way to the writer). FS_OK or
+ * FS_ERR_NOMEM.
+ */
+enum fs_status fs_service_memo_export(const struct fs_service_memo *memo, struct fs_dbuf *out);
+
+/*
+ * Adds what data[0..n) (fs_service_memo_export's bytes) holds and memo
+ * does not: the replica curves first, then the plans, each keyed by its
+ * curve as a computed plan is, with svc and gpu NULL. FS_OK; FS_ERR_SIM
+ * when the bytes are not an export (truncated, damaged, a plan whose curve
+ * the bytes do not hold, or whose capacity is not its curve's), and then no
+ * plan is added; FS_ERR_NOMEM.
+ */
+enum fs_status fs_service_memo_import(struct fs_service_memo *memo, const void *data, size_t n,
+				      struct fs_error *e);
 
 /*
  * The plan of svc on GPU type g for a design demand of design_rps (the
@@ -76,6 +99,13 @@ struct fs_service_tp_row {
 enum fs_status fs_service_tp_table(struct fs_service_memo *memo, const struct fs_service_spec *svc,
 				   const struct fs_gpu *g, int gpus_per_node, double design_rps,
 				   struct fs_service_tp_row rows[4], int *n_rows, struct fs_error *e);
+
+/*
+ * The TP sizes fs_service_tp_table tries for svc on a node of
+ * gpus_per_node GPUs (svc->tp alone when it is set and fits the node),
+ * into sizes[0..count), in TP order; returns the count (0 to 4).
+ */
+int fs_service_tp_sizes(const struct fs_service_spec *svc, int gpus_per_node, int sizes[4]);
 
 /* Replicas needed for demand_rps at the objectives: ceil(demand / capacity), >= 0. */
 int fs_service_replicas_needed(const struct fs_service_plan *p, double demand_rps);

@@ -46,6 +46,7 @@
 
 struct fs_sweep_priv;
 struct fs_service_memo;
+struct fs_dispatch_params;
 
 /* What is run per point: one simulation per fleet and replication. */
 enum fs_sweep_analysis { FS_SWEEP_ANALYSIS_RUN = 0 };
@@ -185,6 +186,26 @@ void fs_sweep_cache_fini(struct fs_sweep_cache *c);
  */
 enum fs_status fs_sweep_cache_warm(const struct fs_sweep *sw, struct fs_sweep_cache *cache, size_t i,
 				   struct fs_error *e);
+
+/*
+ * fs_sweep_cache_warm with the planning shared out. Each tensor-parallel
+ * size of each distinct (service, GPU type, GPUs per node) of item i's
+ * point (fs_service_tp_sizes) is one item of fs_dispatch_run(dp): forked
+ * workers when dp->jobs > 1 and there are two items or more. A worker runs
+ * that size's capacity search (most of a plan's cost) in its copy of
+ * cache's memo and exports the memo (fs_service_memo_export); the writer
+ * imports it into cache's (fs_service_memo_import), then plans each pair
+ * itself: the capacities are lookups then and only the attainment curve is
+ * computed. Sizes rather than pairs are the items because a sweep has few
+ * pairs (bench/sweep_200.cfg: 2) and a worker is handed two items at once.
+ * The plans are the serial warm's bit for bit (a plan depends on its inputs
+ * only). Not for MPI: rank 0's memo would not reach the other ranks, so
+ * `fleetsim sweep` warms nothing there. Same outcomes as
+ * fs_sweep_cache_warm, and FS_ERR_SIM from the dispatcher or bad bytes.
+ */
+enum fs_status fs_sweep_cache_warm_jobs(const struct fs_sweep *sw, struct fs_sweep_cache *cache,
+					size_t i, const struct fs_dispatch_params *dp,
+					struct fs_error *e);
 
 /*
  * Simulates item i: point's scenario, fleet option, seed; the criteria of
