@@ -33,21 +33,6 @@ static const char text[] =
 	"training = { streams = ( { name = \"s\"; rate_per_day = 3.0; model = \"Llama-2-7B\";\n"
 	"  tokens = { dist = \"uniform\"; min = 1e9; max = 3e9; }; gpus = { dist = \"choice\"; values = [1, 8]; }; } ); };\n";
 
-static long long count(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
-}
-
 static void run_both(struct fs_scenario *sc, struct fs_run_result r[2])
 {
 	struct fs_error e;
@@ -83,14 +68,14 @@ static void test_store_round_trip(void **state)
 	assert_true(row.sum.mean_util_frac == r[1].sum.mean_util_frac);
 	assert_int_equal(fs_store_get_run(s, 999, &row, &e), FS_ERR_INPUT);
 	fs_store_close(s);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM scenarios"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 4);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE run_id = 1"), (long long)r[0].n_jobs);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM series WHERE run_id = 2"), (long long)r[1].n_series);
-	assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM scenarios"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 4);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE run_id = 1"), (long long)r[0].n_jobs);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series WHERE run_id = 2"), (long long)r[1].n_series);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 	/* the views answer */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_summary"), 4);
-	assert_true(count(db, "SELECT COUNT(*) FROM daily_utilization WHERE run_id = 1") >= 20);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_summary"), 4);
+	assert_true(tu_sql_int(db, "SELECT COUNT(*) FROM daily_utilization WHERE run_id = 1") >= 20);
 	fs_run_result_fini(&r[0]);
 	fs_run_result_fini(&r[1]);
 	fs_scenario_fini(&sc);
@@ -149,9 +134,9 @@ static void test_store_failed_write_leaves_nothing(void **state)
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
 	assert_int_equal(fs_store_write_runs(s, &sc, r, 2, INV("test"), ids, &e), FS_ERR_DB);
 	fs_store_close(s);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE run_id > 1"), 0);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM series WHERE run_id > 1"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE run_id > 1"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series WHERE run_id > 1"), 0);
 	tu_file_hash(db, after);
 	assert_string_equal(before, after);
 	fs_run_result_fini(&r[0]);
@@ -213,7 +198,7 @@ static void test_store_killed_writer_leaves_all_or_nothing(void **state)
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (delays_ms[k] < 0) {
 			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-			assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 1);
+			assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 1);
 		}
 		if (access(db, F_OK) != 0)
 			continue; /* killed before the file existed */
@@ -228,13 +213,13 @@ static void test_store_killed_writer_leaves_all_or_nothing(void **state)
 			sqlite3_finalize(st);
 			sqlite3_close(h);
 		}
-		if (count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'runs'") == 0)
+		if (tu_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'runs'") == 0)
 			continue; /* killed before the schema was committed */
-		runs = count(db, "SELECT COUNT(*) FROM runs");
-		jobs = count(db, "SELECT COUNT(*) FROM jobs");
+		runs = tu_sql_int(db, "SELECT COUNT(*) FROM runs");
+		jobs = tu_sql_int(db, "SELECT COUNT(*) FROM jobs");
 		assert_true(runs == 0 || runs == 1);
 		assert_int_equal(jobs, runs ? (long long)r[0].n_jobs : 0);
-		assert_int_equal(count(db, "SELECT COUNT(*) FROM series"), runs ? (long long)r[0].n_series : 0);
+		assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series"), runs ? (long long)r[0].n_series : 0);
 	}
 	fs_run_result_fini(&r[0]);
 	fs_run_result_fini(&r[1]);
@@ -345,7 +330,7 @@ static void test_store_migrates_v1(void **state)
 		make_v1(db);
 		assert_int_equal(fs_store_open(db, mode ? FS_STORE_READ : FS_STORE_WRITE, &s, &e), FS_OK);
 		fs_store_close(s);
-		assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+		assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 	}
 	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	/* gpu_hours compared with the hand value (8 or 16 GPUs x 10 s / 3600) as a flag */
@@ -370,14 +355,14 @@ static void test_store_migrates_v1(void **state)
 	sqlite3_close(h);
 	assert_int_equal(k, 6);
 	/* the other tables are untouched */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 2);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM series"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'jobs' AND type = 'view'"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'jobs' AND type = 'view'"), 1);
 	/* through version 2 to 3: both runs were one command, each the latest of its fleet */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM invocations"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM latest_runs"), 2);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE pool = 0"), 2);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE pool = 0"), 5);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM invocations"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM latest_runs"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_prices WHERE pool = 0"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE pool = 0"), 5);
 	/* the per-kind statistics read through the view, first-seen order */
 	assert_int_equal(fs_store_open(db, FS_STORE_READ, &s, &e), FS_OK);
 	assert_int_equal(fs_store_job_kinds(s, 1, kind_row, kinds, &e), FS_OK);
@@ -487,7 +472,7 @@ static void test_store_migrates_v2(void **state)
 			before[q] = dump(db, v2_reads[q]);
 		assert_int_equal(fs_store_open(db, mode ? FS_STORE_READ : FS_STORE_WRITE, &s, &e), FS_OK);
 		fs_store_close(s);
-		assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+		assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 		for (size_t q = 0; q < n_reads; q++) {
 			char *after = dump(db, v2_reads[q]);
 			assert_string_equal(before[q], after);
@@ -496,26 +481,26 @@ static void test_store_migrates_v2(void **state)
 		}
 	}
 	/* one pool, no services, no node failures, cloud rent at the price charged */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE pool = 0 AND gpu = 'A100-SXM4-80GB'"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE pool = 0 AND gpu = 'A100-SXM4-80GB'"
 				   " AND priority = 0 AND preemptions = 0 AND gpu_hours_lost IS NULL"), 3);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE status = 'infeasible'"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE status = 'infeasible'"
 				   " AND pool IS NULL AND gpu IS NULL"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM series WHERE gpus_installed = 16"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series WHERE gpus_installed = 16"
 				   " AND gpus_down = 0 AND gpus_serving = 0 AND cost_usd IS NULL"
 				   " AND gpus_idle = 16 - gpus_busy"), 2);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE cost_mode = 'cloud' AND ("
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_prices WHERE cost_mode = 'cloud' AND ("
 				   " (run_id IN (1, 3) AND usd_per_gpu_hour = 1.75) OR"
 				   " (run_id = 2 AND usd_per_gpu_hour = 2.5))"), 3);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs WHERE rent_usd = fleet_cost_usd"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs WHERE rent_usd = fleet_cost_usd"
 				   " AND power_usd = 0 AND n_preemptions = 0 AND n_node_failures = 0"
 				   " AND serve_attainment_frac IS NULL"), 3);
 	/* runs 1 and 2 were one command; run 3 its rerun, the latest of (scenario, 'a', 3) */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM invocations WHERE command_line IS NULL"), 2);
-	assert_int_equal(count(db, "SELECT group_concat(invocation_id, '') FROM"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM invocations WHERE command_line IS NULL"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT group_concat(invocation_id, '') FROM"
 				   " (SELECT invocation_id FROM runs ORDER BY id)"), 113);
-	assert_int_equal(count(db, "SELECT group_concat(run_id, '') FROM"
+	assert_int_equal(tu_sql_int(db, "SELECT group_concat(run_id, '') FROM"
 				   " (SELECT run_id FROM latest_runs ORDER BY run_id)"), 23);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_series"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM service_series"), 0);
 	/* a new write after the old runs: its own invocation, now the latest of its key */
 	{
 		struct fs_scenario sc;
@@ -535,10 +520,10 @@ static void test_store_migrates_v2(void **state)
 		assert_int_equal(row.invocation_id, 1);
 		assert_true(isnan(row.sum.gpu_hours_lost));
 		fs_store_close(s);
-		assert_int_equal(count(db, "SELECT COUNT(*) FROM invocations WHERE id ="
+		assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM invocations WHERE id ="
 					   " (SELECT invocation_id FROM runs WHERE id = 5)"
 					   " AND command_line = 'fleetsim run st.cfg' AND version = 'test'"), 1);
-		assert_int_equal(count(db, "SELECT COUNT(*) FROM latest_runs"), 4);
+		assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM latest_runs"), 4);
 		fs_run_result_fini(&r[0]);
 		fs_run_result_fini(&r[1]);
 		fs_scenario_fini(&sc);
@@ -636,31 +621,31 @@ static void test_store_writes_v3_fields(void **state)
 	assert_int_equal(fs_store_get_run(s, ids[1], &row, &e), FS_OK);
 	assert_true(isnan(row.sum.serve_attainment_frac)); /* stored NULL, read as NaN */
 	fs_store_close(s);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM series WHERE run_id = 1 AND t_s = 0"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM series WHERE run_id = 1 AND t_s = 0"
 				   " AND gpus_installed = 16 AND gpus_down = 1.5 AND gpus_serving = 4.25"
 				   " AND abs(gpus_busy + gpus_serving + gpus_idle + gpus_down - 16) < 1e-12"
 				   " AND power_kw = 7.125 AND cost_usd = 24.5 AND rent_usd = 24.5"), 1);
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM jobs WHERE run_id = 1 AND job_idx = %zu"
 		 " AND pool = 0 AND gpu = 'A100-SXM4-80GB' AND priority = 2 AND preemptions = 1"
 		 " AND gpu_hours = 1.25 AND gpu_hours_lost = 0.375", k);
-	assert_int_equal(count(db, sql), 1);
+	assert_int_equal(tu_sql_int(db, sql), 1);
 	/* other jobs keep their derived GPU-hours (nothing stored) */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_jobs WHERE gpu_hours IS NOT NULL"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_services WHERE run_id = 1 AND"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_jobs WHERE gpu_hours IS NOT NULL"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_services WHERE run_id = 1 AND"
 				   " ((service = 0 AND name = 'chat' AND ttft_p99_s = 0.5) OR"
 				   " (service = 1 AND name = 'code' AND reserved_gpus = 16 AND priority = 3))"), 2);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"), 3);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"), 3);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM service_series WHERE run_id = 1"
 				   " AND service = 1 AND pool IS NULL AND gpu IS NULL"
 				   " AND attainment_frac IS NULL AND tp = 8"), 1);
 	/* day 0 of chat: (10 + 8) / (12.5 + 8) of the requests within objectives */
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM service_days WHERE run_id = 1 AND service = 0"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM service_days WHERE run_id = 1 AND service = 0"
 				   " AND day = 0 AND abs(attainment_frac - 18.0 / 20.5) < 1e-15"
 				   " AND output_tokens = 6.5e6 AND service_name = 'chat'"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 1 AND"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 1 AND"
 				   " cost_mode = 'cloud' AND term = 'on-demand' AND usd_per_gpu_hour = 1.75"
 				   " AND nodes = 2 AND gpus_per_node = 8"), 1);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 2 AND"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_prices WHERE run_id = 2 AND"
 				   " cost_mode = 'owned' AND term IS NULL AND usd_per_gpu_hour IS NULL"
 				   " AND depreciation_years = 4 AND pue = 1.3 AND usd_per_kwh = 0.08"
 				   " AND hosting_usd_per_kw_month = 150 AND idle_power_frac = 0.3"
@@ -699,20 +684,20 @@ static void test_store_migrates_v5(void **state)
 	(void)state;
 	make_old(db, "schema_v5.sql", rows);
 	free(rows);
-	assert_int_equal(count(db, "PRAGMA user_version"), 5);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	for (size_t q = 0; q < n_reads; q++)
 		before[q] = dump(db, reads[q]);
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
 	fs_store_close(s);
-	assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 	for (size_t q = 0; q < n_reads; q++) {
 		char *after = dump(db, reads[q]);
 		assert_string_equal(before[q], after);
 		free(after);
 		free(before[q]);
 	}
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM run_jobs"), 3);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'run_jobs_v6'"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM run_jobs"), 3);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'run_jobs_v6'"), 0);
 	/* status 2 is accepted now, 3 still refused */
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO run_jobs(run_id, job_idx, source_id, seq,"
@@ -724,11 +709,11 @@ static void test_store_migrates_v5(void **state)
 					  " VALUES(1, 4, 1, 5, 1, 1, 0, 40, 3, 0)", NULL, NULL, NULL),
 			     SQLITE_OK);
 	sqlite3_close(h);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM jobs WHERE name = 'x' AND status = 'cancelled'"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM jobs WHERE name = 'x' AND status = 'cancelled'"
 				   " AND start_s IS NULL AND wait_s IS NULL AND gpu_hours = 0"), 1);
 	/* counted as a job of its team and month, neither ran nor infeasible */
-	assert_int_equal(count(db, "SELECT n_jobs * 10 + n_ran FROM team_months WHERE team = 'nlp'"), 21);
-	assert_int_equal(count(db, "SELECT n_jobs * 100 + n_infeasible * 10 + n_ran FROM job_months"
+	assert_int_equal(tu_sql_int(db, "SELECT n_jobs * 10 + n_ran FROM team_months WHERE team = 'nlp'"), 21);
+	assert_int_equal(tu_sql_int(db, "SELECT n_jobs * 100 + n_infeasible * 10 + n_ran FROM job_months"
 				   " WHERE kind = '(all)'"), 403);
 }
 
@@ -762,28 +747,28 @@ static void test_store_migrates_v6(void **state)
 	make_old(db, "schema_v6.sql", rows);
 	free(rows);
 	free(rows5);
-	assert_int_equal(count(db, "PRAGMA user_version"), 6);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sweep%'"), 0);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 6);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sweep%'"), 0);
 	for (size_t q = 0; q < n_reads; q++)
 		before[q] = dump(db, reads[q]);
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
 	fs_store_close(s);
-	assert_int_equal(count(db, "PRAGMA user_version"), 7);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 7);
 	for (size_t q = 0; q < n_reads; q++) {
 		char *after = dump(db, reads[q]);
 		assert_string_equal(before[q], after);
 		free(after);
 		free(before[q]);
 	}
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sweeps',"
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sweeps',"
 				   " 'sweep_params', 'sweep_points', 'sweep_fleets', 'sweep_items',"
 				   " 'sweep_t975', 'sweep_outcomes')"), 7);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM sweep_outcomes"), 0);
-	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 1"),
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_outcomes"), 0);
+	assert_int_equal(tu_sql_int(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 1"),
 			 12706);
-	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 9"),
+	assert_int_equal(tu_sql_int(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 9"),
 			 2262);
-	assert_int_equal(count(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 30"),
+	assert_int_equal(tu_sql_int(db, "SELECT CAST(round(t * 1000) AS INTEGER) FROM sweep_t975 WHERE df = 30"),
 			 2042);
 }
 

@@ -43,21 +43,6 @@ struct fixture {
 	struct fs_run_result r[2];
 };
 
-static long long count(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
-}
-
 /* PRAGMA integrity_check through a read-write handle (which rolls back a hot journal). */
 static void assert_intact(const char *db)
 {
@@ -143,7 +128,7 @@ static long long writer_rows(const char *db, int k, const char *table)
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s WHERE run_id IN "
 		 "(SELECT id FROM runs WHERE version = 'w%d')", table, k);
-	return count(db, sql);
+	return tu_sql_int(db, sql);
 }
 
 /* Every writer's two runs are there whole. */
@@ -152,7 +137,7 @@ static void assert_landed(struct fixture *fx, const char *db, int k)
 	char sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM runs WHERE version = 'w%d'", k);
-	assert_int_equal(count(db, sql), 2);
+	assert_int_equal(tu_sql_int(db, sql), 2);
 	assert_int_equal(writer_rows(db, k, "jobs"), (long long)(fx->r[0].n_jobs + fx->r[1].n_jobs));
 	assert_int_equal(writer_rows(db, k, "series"),
 			 (long long)(fx->r[0].n_series + fx->r[1].n_series));
@@ -173,7 +158,7 @@ static void run_writers(struct fixture *fx, const char *db, int n)
 	assert_intact(db);
 	for (int k = 0; k < n; k++)
 		assert_landed(fx, db, k);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM scenarios"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM scenarios"), 1);
 }
 
 /*
@@ -190,8 +175,8 @@ static void test_store_concurrent_writers_new_database(void **state)
 	for (int trial = 0; trial < 3; trial++) {
 		unlink(db);
 		run_writers(&fx, db, 10);
-		assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 20);
-		assert_int_equal(count(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
+		assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 20);
+		assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), FS_STORE_SCHEMA_VERSION);
 	}
 	teardown_runs(&fx);
 }
@@ -213,7 +198,7 @@ static void test_store_concurrent_large_writers_existing_database(void **state)
 	assert_int_equal(fs_store_open(db, FS_STORE_WRITE, &s, &e), FS_OK);
 	fs_store_close(s);
 	run_writers(&fx, db, 8);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 16);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 16);
 	teardown_runs(&fx);
 }
 
@@ -255,7 +240,7 @@ static void test_store_concurrent_writers_killed(void **state)
 			continue;
 		}
 		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM runs WHERE version = 'w%d'", k);
-		runs = count(db, sql);
+		runs = tu_sql_int(db, sql);
 		assert_true(runs == 0 || runs == 2);
 		if (runs)
 			assert_landed(&fx, db, k);
@@ -312,7 +297,7 @@ static void test_store_busy_past_the_wait(void **state)
 	assert_int_equal(fs_store_write_runs(w, &fx.sc, fx.r, 2, INV("late"), ids, &e), FS_OK);
 	fs_store_close(w);
 	sqlite3_close(holder);
-	assert_int_equal(count(db, "SELECT COUNT(*) FROM runs"), 4);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM runs"), 4);
 	teardown_runs(&fx);
 }
 

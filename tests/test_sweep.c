@@ -37,21 +37,6 @@
 	" serve_attainment_frac, usd_per_training_job, usd_per_mtok_served, n_criteria,"            \
 	" first_fail_month, first_fail_criterion, events"
 
-static long long q_int(const char *db, const char *sql)
-{
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
 /* Rows of a's sweep_items not in b's and the other way round (result columns only): 0 when equal. */
 static long long items_differ(const char *a, const char *b)
 {
@@ -283,7 +268,7 @@ static void test_sweep_reproduce(void **state)
 	(void)state;
 	snprintf(args, sizeof(args), "sweep %s --db %s --quiet", SMALL, db);
 	run_ok(args);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
 	/* item 9 = point 1, fleet 1 (h100-same-usd), replication 1 */
 	assert_int_equal(fs_sweep_load(SMALL, &sw, &e), FS_OK);
 	fs_sweep_item_at(&sw, 9, &it);
@@ -341,7 +326,7 @@ static void test_sweep_jobs_identical(void **state)
 		snprintf(db, sizeof(db), "%s/jobs%d.db", tu_tmpdir(), j);
 		snprintf(args, sizeof(args), "sweep %s --db %s --jobs %d --quiet", SMALL, db, j);
 		run_ok(args);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
+		assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
 		assert_int_equal(items_differ(one, db), 0);
 	}
 
@@ -378,23 +363,23 @@ static void test_sweep_shards_merge(void **state)
 			 tu_tmpdir(), k, k);
 		run_ok(args);
 		snprintf(args, sizeof(args), "%s/part%d.db", tu_tmpdir(), k);
-		assert_int_equal(q_int(args, "SELECT COUNT(*) FROM sweep_items"), 4);
+		assert_int_equal(tu_sql_int(args, "SELECT COUNT(*) FROM sweep_items"), 4);
 		snprintf(out, sizeof(out), "SELECT COUNT(*) FROM sweep_items WHERE item %% 3 <> %d", k);
-		assert_int_equal(q_int(args, out), 0);
+		assert_int_equal(tu_sql_int(args, out), 0);
 	}
 	snprintf(args, sizeof(args), "merge %s %s/part0.db %s/part1.db %s/part2.db", merged,
 		 tu_tmpdir(), tu_tmpdir(), tu_tmpdir());
 	run_ok(args);
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweeps"), 1);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweeps"), 1);
 	assert_int_equal(items_differ(whole, merged), 0);
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweep_points"), 2);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweep_points"), 2);
 	/* the same shard again adds nothing */
 	snprintf(args, sizeof(args), "merge %s %s/part1.db", merged, tu_tmpdir());
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, ": 0 items added"));
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweeps"), 1);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweeps"), 1);
 	/* a shard of another sweep (another seed) is refused, the output unchanged */
 	{
 		const char *other = tu_write("other.cfg", "base = \"" DATA "chat-team-short.cfg\";\n"
@@ -449,13 +434,13 @@ static void test_sweep_resume(void **state)
 	(void)state;
 	snprintf(args, sizeof(args), "sweep %s --db %s --shard 1/2 --quiet", SMALL, db);
 	run_ok(args);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items"), 6);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_items"), 6);
 	snprintf(args, sizeof(args), "sweep %s --db %s", SMALL, db);
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "6 stored before, 6 run now"));
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweep_items WHERE shard = '1/2'"), 6);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sweeps"), 1);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweep_items WHERE shard = '1/2'"), 6);
+	assert_int_equal(tu_sql_int(db, "SELECT COUNT(*) FROM sweeps"), 1);
 	/* once more: nothing to do */
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "12 stored before, 0 run now"));
@@ -466,7 +451,7 @@ static void test_sweep_resume(void **state)
 	snprintf(args, sizeof(args), "sweep %s --db %s --quiet --commit-s 60", SMALL,
 		 tu_path("grouped.db"));
 	run_ok(args);
-	assert_int_equal(q_int(tu_path("grouped.db"), "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(tu_path("grouped.db"), "SELECT COUNT(*) FROM sweep_items"), 12);
 	assert_int_equal(items_differ(tu_path("grouped.db"), whole), 0);
 }
 
@@ -503,7 +488,7 @@ static void test_sweep_slurm_env(void **state)
 		 "--db %s", FLEETSIM_BIN, SMALL, tu_path("slurm.db"));
 	assert_int_equal(tu_fleetsim(args, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "shard 1/3: 0 stored before, 4 run now"));
-	assert_int_equal(q_int(tu_path("slurm.db"),
+	assert_int_equal(tu_sql_int(tu_path("slurm.db"),
 			       "SELECT COUNT(*) FROM sweep_items WHERE item % 3 = 1 AND shard = '1/3'"), 4);
 	snprintf(args, sizeof(args), "--help >/dev/null; SLURM_ARRAY_TASK_ID=9 SLURM_ARRAY_TASK_COUNT=3 "
 		 "%s sweep %s --db %s", FLEETSIM_BIN, SMALL, tu_path("bad-slurm.db"));
@@ -535,8 +520,8 @@ static void test_sweep_sbatch_shim(void **state)
 		 dir, FLEETSIM_BIN, SMALL, dir, FLEETSIM_SOURCE_DIR, FLEETSIM_BIN, dir,
 		 FLEETSIM_SOURCE_DIR);
 	assert_int_equal(system(cmd), 0);
-	assert_int_equal(q_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
-	assert_int_equal(q_int(merged, "SELECT COUNT(DISTINCT shard) FROM sweep_items"), 3);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(*) FROM sweep_items"), 12);
+	assert_int_equal(tu_sql_int(merged, "SELECT COUNT(DISTINCT shard) FROM sweep_items"), 3);
 	snprintf(args, sizeof(args), "sweep %s --db %s --quiet", SMALL, whole);
 	run_ok(args);
 	assert_int_equal(items_differ(whole, merged), 0);

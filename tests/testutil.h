@@ -47,4 +47,8 @@ const struct fs_catalog *tu_catalog(void);
 const struct fs_gpu *tu_gpu(const char *name);
 const struct fs_llm *tu_llm(const char *name);
 
+/* The first column of the first row of sql on the database at path, read-only,
+ * as an integer; -1 when there is no row. A failure to open or prepare fails the test. */
+long long tu_sql_int(const char *path, const char *sql);
+
 #endif
