@@ -178,10 +178,11 @@ static void test_report_from_copied_database(void **state)
 	contains(html, "id=\"utilization\"");
 	contains(html, "id=\"tts_by_month\"");
 	free(html);
-	/* the summary's figures are the run's (run_summary): 7211 jobs, 50.0 h mean wait */
+	/* the summary's figures are the run's (run_summary): 7211 jobs, 409.4 h mean wait */
 	html = slurp(tu_path("rep1/summary.txt"));
 	contains(html, "jobs submitted                               7211");
-	contains(html, "queue wait, mean                             50.0 h");
+	contains(html, "queue wait, mean ");
+	contains(html, " 409.4 h\n");
 	free(html);
 }
 
