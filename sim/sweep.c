@@ -511,18 +511,123 @@ static enum fs_status check_points(struct fs_sweep *sw, struct fs_error *e)
 	return FS_OK;
 }
 
+/* Key `base`: the base scenario's text, its SHA-256, and its fleets that the sweep runs. */
+static enum fs_status load_base(struct fs_sweep *sw, const config_setting_t *root, const char *name,
+				struct fs_error *e)
+{
+	const config_setting_t *s = config_setting_get_member(root, "base");
+	struct fs_scenario sc;
+	struct fs_error be;
+	enum fs_status st;
+
+	if (!s || config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0])
+		return fs_error_set(e, FS_ERR_INPUT, name, s ? fs_cfg_line(s) : 0, "base",
+				    s ? "expected the path of the base scenario (a string, relative "
+					"to the sweep file)"
+				      : "missing required key 'base' (the path of the base scenario, "
+					"relative to the sweep file)");
+	base_path(sw, config_setting_get_string(s));
+	if ((st = fs_cfg_read_file(sw->base_file, "scenario file", &sw->base_text, &be))) {
+		char msg[1024];
+		fs_error_format(&be, msg, sizeof(msg));
+		return fs_error_set(e, st, name, fs_cfg_line(s), "base", "%s", msg);
+	}
+	fs_sha256_hex(sw->base_text, strlen(sw->base_text), sw->base_sha256);
+	if ((st = fs_catalog_load_builtin(&sw->builtin, e)))
+		return st;
+	/* the base as it is must load: its own errors name its own lines */
+	if ((st = fs_scenario_load_text_with(sw->base_text, sw->base_file, &sw->builtin, &sc, e)))
+		return st;
+	fs_strlcpy(sw->base_name, sc.name, sizeof(sw->base_name));
+	st = load_fleets(sw, root, &sc, e);
+	fs_scenario_fini(&sc);
+	return st;
+}
+
+/* Keys `name`, `replications`, `seed` and `analysis`. */
+static enum fs_status load_scalars(struct fs_sweep *sw, const config_setting_t *root, const char *name,
+				   struct fs_error *e)
+{
+	const config_setting_t *s = config_setting_get_member(root, "name");
+	long long reps, seed;
+	enum fs_status st;
+	char found[128];
+
+	if (s && (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0] ||
+		  strlen(config_setting_get_string(s)) >= sizeof(sw->name))) {
+		fs_cfg_describe(s, found, sizeof(found));
+		return fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(s), "name",
+				    "found %s; expected a non-empty string of at most %zu characters",
+				    found, sizeof(sw->name) - 1);
+	}
+	if (s) {
+		fs_strlcpy(sw->name, config_setting_get_string(s), sizeof(sw->name));
+	} else {
+		const char *stem = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		snprintf(sw->name, sizeof(sw->name), "%.*s", (int)strcspn(stem, "."), stem);
+	}
+	if ((st = get_int_key(sw, root, "replications", 1, 1, FS_SWEEP_MAX_REPLICATIONS, &reps, e)) ||
+	    (st = get_int_key(sw, root, "seed", 42, 0, SEED_MAX, &seed, e)))
+		return st;
+	sw->replications = (int)reps;
+	sw->seed = (uint64_t)seed;
+	s = config_setting_get_member(root, "analysis");
+	if (s && (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		  strcmp(config_setting_get_string(s), "run") != 0)) {
+		fs_cfg_describe(s, found, sizeof(found));
+		return fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(s), "analysis",
+				    "found %s; expected \"run\" (one simulation per point, fleet option "
+				    "and replication; \"outgrow\" per point is not supported yet, "
+				    "docs/SCALE.md)", found);
+	}
+	sw->analysis = FS_SWEEP_ANALYSIS_RUN;
+	return FS_OK;
+}
+
+/* Key `vary`: each parameter's slot in the base text and its values; the item count. */
+static enum fs_status load_vary(struct fs_sweep *sw, const config_setting_t *root, const char *name,
+				config_t *base, struct fs_sweep_priv *priv, struct fs_error *e)
+{
+	const config_setting_t *vary = config_setting_get_member(root, "vary");
+	double n_items = (double)sw->n_fleets * (double)sw->replications;
+	enum fs_status st;
+
+	if (vary && config_setting_type(vary) != CONFIG_TYPE_LIST)
+		return fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(vary), "vary",
+				    "expected a list ( { key = \"...\"; values = [ ... ]; }, ... )");
+	if (vary && config_setting_length(vary) > FS_SWEEP_MAX_PARAMS)
+		return fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(vary), "vary",
+				    "%d entries; expected at most %d", config_setting_length(vary),
+				    FS_SWEEP_MAX_PARAMS);
+	sw->n_points = 1;
+	for (int i = 0; vary && i < config_setting_length(vary); i++) {
+		sw->n_params = (size_t)i + 1;
+		if ((st = read_param(sw, config_setting_get_elem(vary, (unsigned)i), (size_t)i, base,
+				     &priv->slots[i], e)))
+			return st;
+		for (int j = 0; j < i; j++)
+			if (priv->slots[j].off == priv->slots[i].off)
+				return fs_error_set(e, FS_ERR_INPUT, name, sw->params[i].line,
+						    sw->params[i].key, "the same setting as vary.[%d]", j);
+		n_items *= (double)sw->params[i].n_values;
+		if (n_items > FS_SWEEP_MAX_ITEMS)
+			return fs_error_set(e, FS_ERR_INPUT, name, sw->params[i].line, sw->params[i].key,
+					    "the sweep has more than %.0f items (points x fleets x "
+					    "replications); expected fewer", FS_SWEEP_MAX_ITEMS);
+		sw->n_points *= sw->params[i].n_values;
+	}
+	sw->n_items = (size_t)n_items;
+	return FS_OK;
+}
+
 enum fs_status fs_sweep_load_text(const char *text, const char *name, struct fs_sweep *sw,
 				  struct fs_error *e)
 {
 	config_t cfg, base;
 	bool cfg_ok = false, base_ok = false;
-	const config_setting_t *root, *s, *vary;
+	const config_setting_t *root;
 	struct fs_sweep_priv *priv;
-	struct fs_scenario sc;
-	long long reps, seed;
 	enum fs_status st;
-	double n_items;
-	char found[128];
 
 	memset(sw, 0, sizeof(*sw));
 	fs_error_clear(e);
@@ -536,107 +641,14 @@ enum fs_status fs_sweep_load_text(const char *text, const char *name, struct fs_
 	cfg_ok = true;
 	root = config_root_setting(&cfg);
 	if ((st = fs_cfg_check_keys(name, root, "", sweep_keys,
-				    sizeof(sweep_keys) / sizeof(*sweep_keys), e)))
+				    sizeof(sweep_keys) / sizeof(*sweep_keys), e)) ||
+	    (st = load_base(sw, root, name, e)) || (st = load_scalars(sw, root, name, e)))
 		goto fail;
-	s = config_setting_get_member(root, "base");
-	if (!s || config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0]) {
-		st = fs_error_set(e, FS_ERR_INPUT, name, s ? fs_cfg_line(s) : 0, "base",
-				  s ? "expected the path of the base scenario (a string, relative "
-				      "to the sweep file)"
-				    : "missing required key 'base' (the path of the base scenario, "
-				      "relative to the sweep file)");
-		goto fail;
-	}
-	base_path(sw, config_setting_get_string(s));
-	{
-		struct fs_error be;
-		if ((st = fs_cfg_read_file(sw->base_file, "scenario file", &sw->base_text, &be))) {
-			char msg[1024];
-			fs_error_format(&be, msg, sizeof(msg));
-			st = fs_error_set(e, st, name, fs_cfg_line(s), "base", "%s", msg);
-			goto fail;
-		}
-	}
-	fs_sha256_hex(sw->base_text, strlen(sw->base_text), sw->base_sha256);
-	if ((st = fs_catalog_load_builtin(&sw->builtin, e)))
-		goto fail;
-	/* the base as it is must load: its own errors name its own lines */
-	if ((st = fs_scenario_load_text_with(sw->base_text, sw->base_file, &sw->builtin, &sc, e)))
-		goto fail;
-	fs_strlcpy(sw->base_name, sc.name, sizeof(sw->base_name));
-	st = load_fleets(sw, root, &sc, e);
-	fs_scenario_fini(&sc);
-	if (st)
-		goto fail;
-	s = config_setting_get_member(root, "name");
-	if (s && (config_setting_type(s) != CONFIG_TYPE_STRING || !config_setting_get_string(s)[0] ||
-		  strlen(config_setting_get_string(s)) >= sizeof(sw->name))) {
-		fs_cfg_describe(s, found, sizeof(found));
-		st = fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(s), "name",
-				  "found %s; expected a non-empty string of at most %zu characters",
-				  found, sizeof(sw->name) - 1);
-		goto fail;
-	}
-	if (s) {
-		fs_strlcpy(sw->name, config_setting_get_string(s), sizeof(sw->name));
-	} else {
-		const char *stem = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		snprintf(sw->name, sizeof(sw->name), "%.*s", (int)strcspn(stem, "."), stem);
-	}
-	if ((st = get_int_key(sw, root, "replications", 1, 1, FS_SWEEP_MAX_REPLICATIONS, &reps, e)) ||
-	    (st = get_int_key(sw, root, "seed", 42, 0, SEED_MAX, &seed, e)))
-		goto fail;
-	sw->replications = (int)reps;
-	sw->seed = (uint64_t)seed;
-	s = config_setting_get_member(root, "analysis");
-	if (s && (config_setting_type(s) != CONFIG_TYPE_STRING ||
-		  strcmp(config_setting_get_string(s), "run") != 0)) {
-		fs_cfg_describe(s, found, sizeof(found));
-		st = fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(s), "analysis",
-				  "found %s; expected \"run\" (one simulation per point, fleet option "
-				  "and replication; \"outgrow\" per point is not supported yet, "
-				  "docs/SCALE.md)", found);
-		goto fail;
-	}
-	sw->analysis = FS_SWEEP_ANALYSIS_RUN;
 	if ((st = fs_cfg_parse(sw->base_text, sw->base_file, &base, e)))
 		goto fail;
 	base_ok = true;
-	vary = config_setting_get_member(root, "vary");
-	if (vary && config_setting_type(vary) != CONFIG_TYPE_LIST) {
-		st = fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(vary), "vary",
-				  "expected a list ( { key = \"...\"; values = [ ... ]; }, ... )");
+	if ((st = load_vary(sw, root, name, &base, priv, e)))
 		goto fail;
-	}
-	if (vary && config_setting_length(vary) > FS_SWEEP_MAX_PARAMS) {
-		st = fs_error_set(e, FS_ERR_INPUT, name, fs_cfg_line(vary), "vary",
-				  "%d entries; expected at most %d", config_setting_length(vary),
-				  FS_SWEEP_MAX_PARAMS);
-		goto fail;
-	}
-	n_items = (double)sw->n_fleets * (double)sw->replications;
-	sw->n_points = 1;
-	for (int i = 0; vary && i < config_setting_length(vary); i++) {
-		sw->n_params = (size_t)i + 1;
-		if ((st = read_param(sw, config_setting_get_elem(vary, (unsigned)i), (size_t)i, &base,
-				     &priv->slots[i], e)))
-			goto fail;
-		for (int j = 0; j < i; j++)
-			if (priv->slots[j].off == priv->slots[i].off) {
-				st = fs_error_set(e, FS_ERR_INPUT, name, sw->params[i].line,
-						  sw->params[i].key, "the same setting as vary.[%d]", j);
-				goto fail;
-			}
-		n_items *= (double)sw->params[i].n_values;
-		if (n_items > FS_SWEEP_MAX_ITEMS) {
-			st = fs_error_set(e, FS_ERR_INPUT, name, sw->params[i].line, sw->params[i].key,
-					  "the sweep has more than %.0f items (points x fleets x "
-					  "replications); expected fewer", FS_SWEEP_MAX_ITEMS);
-			goto fail;
-		}
-		sw->n_points *= sw->params[i].n_values;
-	}
-	sw->n_items = (size_t)n_items;
 	sw->priv = priv;
 	priv = NULL;
 	if ((st = make_definition(sw, e)) || (st = check_points(sw, e)))
