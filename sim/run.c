@@ -1225,7 +1225,7 @@ static enum fs_status setup_services(struct run *r, struct fs_error *e)
 	for (size_t s = 0; s < r->n_svc; s++) {
 		const struct fs_service_spec *spec = &sc->serving.services[s];
 		struct svc_run *v = &r->svc[s];
-		double design = fs_demand_peak_rps(&spec->demand, 0.0, sc->horizon_s);
+		double design = fs_service_design_rps(spec, sc->horizon_s);
 		char why[sizeof(e->msg)] = "no pool of its GPU type";
 
 		v->spec = spec;

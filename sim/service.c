@@ -12,6 +12,7 @@
  */
 #include "fleetsim/service.h"
 
+#include "fleetsim/demand.h"
 #include "fleetsim/dispatch.h"
 #include "fleetsim/replica.h"
 
@@ -241,6 +242,30 @@ static struct entry *find_entry(const struct fs_service_memo *memo, const struct
 	return NULL;
 }
 
+/* Appends a copy of plan, keyed by its replica curve c; *out is the entry. */
+static enum fs_status add_entry(struct fs_service_memo *memo, const struct fs_replica_curve *c,
+				const struct fs_service_plan *plan, struct entry **out,
+				struct fs_error *e)
+{
+	struct entry *en;
+
+	if (memo->n == memo->cap) {
+		long ncap = memo->cap ? 2 * memo->cap : 4;
+		struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
+		if (!pe)
+			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
+		memo->e = pe;
+		memo->cap = ncap;
+	}
+	if (!(en = malloc(sizeof(*en))))
+		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
+	en->curve = c;
+	en->plan = *plan;
+	memo->e[memo->n++] = en;
+	*out = en;
+	return FS_OK;
+}
+
 enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs_service_spec *svc,
 				   const struct fs_gpu *g, int gpus_per_node, double design_rps,
 				   const struct fs_service_plan **out, struct fs_error *e)
@@ -248,6 +273,7 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 	struct fs_service_tp_row rows[N_TP_SIZES];
 	struct fs_replica_spec rs;
 	const struct fs_replica_curve *c;
+	struct fs_service_plan plan;
 	struct entry *en;
 	enum fs_status rc;
 	int n, best = 0;
@@ -266,27 +292,14 @@ enum fs_status fs_service_plan_get(struct fs_service_memo *memo, const struct fs
 		*out = &en->plan;
 		return FS_OK;
 	}
-	if (memo->n == memo->cap) {
-		long ncap = memo->cap ? 2 * memo->cap : 4;
-		struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
-		if (!pe)
-			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
-		memo->e = pe;
-		memo->cap = ncap;
-	}
-	if (!(en = calloc(1, sizeof(*en))))
-		return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
-	en->curve = c;
-	en->plan.svc = svc;
-	en->plan.gpu = g;
-	en->plan.tp = rows[best].tp;
-	en->plan.capacity_rps = c->capacity_qps;
-	en->plan.saturation_rps = c->saturation_qps;
-	if ((rc = build_curve(memo, &en->plan, e))) {
-		free(en);
+	memset(&plan, 0, sizeof(plan));
+	plan.svc = svc;
+	plan.gpu = g;
+	plan.tp = rows[best].tp;
+	plan.capacity_rps = c->capacity_qps;
+	plan.saturation_rps = c->saturation_qps;
+	if ((rc = build_curve(memo, &plan, e)) || (rc = add_entry(memo, c, &plan, &en, e)))
 		return rc;
-	}
-	memo->e[memo->n++] = en;
 	*out = &en->plan;
 	return FS_OK;
 }
@@ -387,34 +400,23 @@ enum fs_status fs_service_memo_import(struct fs_service_memo *memo, const void *
 	}
 	for (uint64_t i = 0; i < head[1]; i++) {
 		const struct fs_replica_curve *c;
+		struct fs_service_plan plan;
 		struct entry *en;
 
 		memcpy(&r, p + plans_at + i * sizeof(r), sizeof(r));
 		c = rec_curve(memo, &r);
 		if (find_entry(memo, c))
 			continue;
-		if (memo->n == memo->cap) {
-			long ncap = memo->cap ? 2 * memo->cap : 4;
-			struct entry **pe = realloc(memo->e, (size_t)ncap * sizeof(*pe));
-			if (!pe)
-				return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL,
-						    "no memory for service plans");
-			memo->e = pe;
-			memo->cap = ncap;
-		}
-		if (!(en = calloc(1, sizeof(*en))))
-			return fs_error_set(e, FS_ERR_NOMEM, NULL, 0, NULL, "no memory for service plans");
-		en->curve = c;
-		en->plan.svc = NULL;
-		en->plan.gpu = NULL;
-		en->plan.tp = (int)r.tp;
-		en->plan.capacity_rps = r.capacity_rps;
-		en->plan.saturation_rps = r.saturation_rps;
-		en->plan.output_tokens_per_req = r.output_tokens_per_req;
-		en->plan.n_points = (int)r.n_points;
-		memcpy(en->plan.load_rps, r.load_rps, sizeof(r.load_rps));
-		memcpy(en->plan.attain_frac, r.attain_frac, sizeof(r.attain_frac));
-		memo->e[memo->n++] = en;
+		memset(&plan, 0, sizeof(plan)); /* svc, gpu NULL: only a curve's build reads them */
+		plan.tp = (int)r.tp;
+		plan.capacity_rps = r.capacity_rps;
+		plan.saturation_rps = r.saturation_rps;
+		plan.output_tokens_per_req = r.output_tokens_per_req;
+		plan.n_points = (int)r.n_points;
+		memcpy(plan.load_rps, r.load_rps, sizeof(r.load_rps));
+		memcpy(plan.attain_frac, r.attain_frac, sizeof(r.attain_frac));
+		if ((rc = add_entry(memo, c, &plan, &en, e)))
+			return rc;
 	}
 	return FS_OK;
 bad:
@@ -446,4 +448,9 @@ double fs_service_attainment(const struct fs_service_plan *p, double demand_rps,
 	return p->attain_frac[i] + (p->attain_frac[i + 1] - p->attain_frac[i]) *
 					   (load - p->load_rps[i]) /
 					   (p->load_rps[i + 1] - p->load_rps[i]);
+}
+
+double fs_service_design_rps(const struct fs_service_spec *svc, double horizon_s)
+{
+	return fs_demand_peak_rps(&svc->demand, 0.0, horizon_s);
 }

@@ -6,7 +6,6 @@
 #include "fleetsim/sweep.h"
 #include "fleetsim/builtin.h"
 #include "fleetsim/criteria.h"
-#include "fleetsim/demand.h"
 #include "fleetsim/dispatch.h"
 #include "fleetsim/run.h"
 #include "fleetsim/service.h"
@@ -917,8 +916,7 @@ static enum fs_status warm_one(struct fs_sweep_cache *cache, const struct warm_p
 			       struct fs_error *e)
 {
 	const struct fs_service_spec *spec = &cache->sc.serving.services[w->service];
-	/* the design demand the fleet run plans with (run.c, setup_services) */
-	double design = fs_demand_peak_rps(&spec->demand, 0.0, cache->sc.horizon_s);
+	double design = fs_service_design_rps(spec, cache->sc.horizon_s);
 	const struct fs_service_plan *plan;
 	struct fs_error ignored;
 	enum fs_status st;
@@ -967,7 +965,7 @@ static enum fs_status warm_work(void *c, size_t item, struct fs_dbuf *out, struc
 	struct warm_ctx *x = c;
 	const struct warm_pair *w = &x->pairs[x->sizes[item].pair];
 	struct fs_service_spec one = x->cache->sc.serving.services[w->service];
-	double design = fs_demand_peak_rps(&one.demand, 0.0, x->cache->sc.horizon_s);
+	double design = fs_service_design_rps(&one, x->cache->sc.horizon_s);
 	struct fs_service_tp_row rows[4];
 	struct fs_error ignored;
 	enum fs_status st;

@@ -69,6 +69,10 @@ enum fs_status fs_service_memo_export(const struct fs_service_memo *memo, struct
 enum fs_status fs_service_memo_import(struct fs_service_memo *memo, const void *data, size_t n,
 				      struct fs_error *e);
 
+/* The design demand a fleet run plans svc for: its peak over [0, horizon_s),
+ * requests/s. Whoever plans ahead of a run (a sweep) asks this, not its own copy. */
+double fs_service_design_rps(const struct fs_service_spec *svc, double horizon_s);
+
 /*
  * The plan of svc on GPU type g for a design demand of design_rps (the
  * peak the plan must hold; used by tp = "auto"). *out points into memo.
